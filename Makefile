@@ -1,0 +1,40 @@
+# The two commands a newcomer needs: `make run` and `make test`. Both make their own venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint typecheck layers unit bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## run: set up, write a fictional demo cohort into ./sendtrail-data (SQLite) and show it
+run: $(STAMP)
+	$(BIN)/sendtrail demo --children 25 --seed 7
+
+## test: set up, then lint, type-check, check the layering and run every test
+test: $(STAMP) lint typecheck layers unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check domain ledger projections exporters api tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+layers: $(STAMP)
+	$(BIN)/lint-imports
+
+unit: $(STAMP)
+	$(BIN)/pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.append
+	$(BIN)/python -m bench.load
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache sendtrail-data
