@@ -1,0 +1,1 @@
+"""The child's SEN record as an event-sourced aggregate (stdlib + eventsourcing only)."""

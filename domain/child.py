@@ -1,0 +1,966 @@
+"""The `ChildRecord` aggregate: commands check the invariants of DOMAIN.md, then trigger
+one event from `domain.events`. A refused command raises a `DomainError` before any
+event is triggered, so nothing is ever half-recorded.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from domain import events as ev
+from domain.envelope import Envelope
+from domain.errors import (
+    BeforeBirth,
+    ConsentRequired,
+    EhcStepOutOfOrder,
+    InvalidValue,
+    ParentViewProtected,
+    PlanInvalid,
+    ProvisionClosed,
+    RecordClosed,
+    UnknownReference,
+)
+from domain.rules import SHORT, count, ident, money, not_before, terms, text, texts
+from domain.vocabulary import (
+    AREAS,
+    CONCERN_LEVELS,
+    CONSENT_PURPOSES,
+    CONTACT_KINDS,
+    EHC_DECISIONS,
+    EHC_FINAL_DECISIONS,
+    FUNDING_SOURCES,
+    IMPACT,
+    NEED_CODES,
+    NOTIFICATION_METHODS,
+    PROGRESS,
+    RECOMMENDATION_ACTIONS,
+    REVIEW_DECISIONS,
+    SEN_STATUSES,
+    STAFF_GRADES,
+    Vocabulary,
+)
+
+# What a record that has left may still receive: the record about the record, views,
+# late reports, and re-enrolment. An erased record receives nothing.
+ALLOWED_WHEN_LEFT = frozenset(
+    {
+        ev.ChildEnrolled,
+        ev.RecordCorrected,
+        ev.EntryMarkedMistaken,
+        ev.EntryDisputed,
+        ev.ParentViewRecorded,
+        ev.ReportReceived,
+        ev.EvidenceBundleExported,
+        ev.ProcessingRestricted,
+        ev.ProcessingRestrictionLifted,
+        ev.LegalHoldPlaced,
+        ev.LegalHoldLifted,
+        ev.RetentionReviewed,
+        ev.RecordErased,
+    }
+)
+
+PROVISION_CHANGEABLE = {
+    "description": str,
+    "group_size": int,
+    "session_minutes": int,
+    "sessions_per_week": int,
+    "weeks": int,
+    "staff_grade": str,
+    "cost": Decimal,
+    "funding_source": str,
+}
+
+EHC_ORDER = {
+    ev.EhcRequestSubmitted: ("none", "refused", "not_issued"),
+    ev.EhcDecisionRecorded: ("requested",),
+    ev.EhcAdviceReceived: ("assessing",),
+    ev.EhcDraftIssued: ("assessing",),
+    ev.EhcPlanFinalised: ("assessing", "draft"),
+    ev.EhcAnnualReviewHeld: ("plan",),
+}
+
+
+class ChildRecord(Aggregate):
+    """One child's SEN record: every entry an immutable event."""
+
+    def __init__(
+        self, given_name: str, family_name: str, date_of_birth: date | None, setting_id: str
+    ) -> None:
+        self.given_name = given_name
+        self.family_name = family_name
+        self.date_of_birth = date_of_birth
+        self.setting_id = setting_id
+        self.status = "active"
+        self.kinds: list[str] = []
+        self.people: dict[str, dict[str, Any]] = {}
+        self.sen_status = "N"
+        self.need_codes: list[str] = []
+        self.primary_need: str | None = None
+        self.parent_notified = False
+        self.consents: dict[str, dict[str, Any]] = {}
+        self.plans: dict[str, dict[str, Any]] = {}
+        self.provisions: dict[str, dict[str, Any]] = {}
+        self.reports: dict[str, dict[str, Any]] = {}
+        self.referrals: dict[str, dict[str, Any]] = {}
+        self.ehc_stage = "none"
+        self.legal_hold = False
+        self.restricted = False
+
+    # --- creation ----------------------------------------------------------------------
+
+    @classmethod
+    def register(
+        cls,
+        env: Envelope,
+        *,
+        child_id: UUID,
+        given_name: str,
+        family_name: str,
+        date_of_birth: date | None,
+        setting_id: str,
+    ) -> ChildRecord:
+        """Open a record for a child in a setting."""
+        given = text(given_name, "given_name", limit=SHORT)
+        family = text(family_name, "family_name", limit=SHORT)
+        setting = ident(setting_id, "setting_id")
+        if date_of_birth is not None and env.occurred_on < date_of_birth:
+            raise BeforeBirth("occurred_at is before date_of_birth", field="occurred_at")
+        return cls._create(
+            ev.ChildRegistered,
+            id=child_id,
+            given_name=given,
+            family_name=family,
+            date_of_birth=date_of_birth,
+            setting_id=setting,
+            **env.as_fields(),
+        )
+
+    # --- the guard every command passes --------------------------------------------------
+
+    def _record(self, event_class: type[ev.ChildEvent], env: Envelope, **payload: Any) -> None:
+        if self.status == "erased":
+            raise RecordClosed("the record was erased: nothing more can be recorded")
+        if self.status == "left" and event_class not in ALLOWED_WHEN_LEFT:
+            raise RecordClosed(
+                f"the child has left the setting: {event_class.__name__} is not allowed"
+            )
+        if self.date_of_birth is not None and env.occurred_on < self.date_of_birth:
+            raise BeforeBirth(
+                "occurred_at is before the child's date of birth", field="occurred_at"
+            )
+        self.trigger_event(event_class, **env.as_fields(), **payload)
+
+    def _check_unknown(self, key: str, known: dict[str, Any], field: str, what: str) -> None:
+        if key not in known:
+            raise UnknownReference(f"{field} names no {what} of this child", field=field)
+
+    def _check_new(self, key: str, known: dict[str, Any], field: str) -> str:
+        ident(key, field)
+        if key in known:
+            raise InvalidValue(f"{field} is already used on this record", field=field)
+        return key
+
+    def _check_target(self, version: int, field: str) -> str:
+        if not 1 <= version <= len(self.kinds):
+            raise UnknownReference(f"{field} names no event of this child", field=field)
+        return self.kinds[version - 1]
+
+    # --- who the child is ----------------------------------------------------------------
+
+    def link_person(
+        self,
+        env: Envelope,
+        *,
+        person_id: str,
+        name: str,
+        relationship: str,
+        parental_responsibility: bool,
+    ) -> None:
+        """Link a parent, carer or other person to the child."""
+        self._record(
+            ev.PersonLinked,
+            env,
+            person_id=self._check_new(person_id, self.people, "person_id"),
+            name=text(name, "name", limit=SHORT),
+            relationship=text(relationship, "relationship", limit=SHORT),
+            parental_responsibility=bool(parental_responsibility),
+        )
+
+    def enrol(self, env: Envelope, *, setting_id: str) -> None:
+        """(Re-)enrol the child in a setting."""
+        if self.status == "active":
+            raise RecordClosed("the child is already enrolled")
+        self._record(ev.ChildEnrolled, env, setting_id=ident(setting_id, "setting_id"))
+
+    def transfer(self, env: Envelope, *, to_setting: str) -> None:
+        """Move the record to another setting; the history goes with it."""
+        to = ident(to_setting, "to_setting")
+        if to == self.setting_id:
+            raise InvalidValue("to_setting is the current setting", field="to_setting")
+        self._record(ev.ChildTransferred, env, from_setting=self.setting_id, to_setting=to)
+
+    def leave(self, env: Envelope, *, destination: str, reason: str) -> None:
+        """The child left the setting; the record is kept, never deleted."""
+        self._record(
+            ev.ChildLeft,
+            env,
+            destination=text(destination, "destination", limit=SHORT, required=False),
+            reason=text(reason, "reason", limit=SHORT, required=False),
+        )
+
+    # --- information gathered --------------------------------------------------------------
+
+    def record_observation(self, env: Envelope, *, area: str, notes: str, observer: str) -> None:
+        """An observation of the child in one area of learning."""
+        self._record(
+            ev.ObservationRecorded,
+            env,
+            area=AREAS.check(area, field_name="area"),
+            notes=text(notes, "notes"),
+            observer=text(observer, "observer", limit=SHORT),
+        )
+
+    def assess_tracking(
+        self,
+        env: Envelope,
+        *,
+        area: str,
+        band: str,
+        months_low: int,
+        months_high: int,
+        chronological_months: int,
+    ) -> None:
+        """Tracking data: the developmental band reached in one area."""
+        low = count(months_low, "months_low", high=240)
+        high = count(months_high, "months_high", high=240)
+        if high < low:
+            raise InvalidValue("months_high must not be below months_low", field="months_high")
+        self._record(
+            ev.TrackingAssessed,
+            env,
+            area=AREAS.check(area, field_name="area"),
+            band=text(band, "band", limit=SHORT),
+            months_low=low,
+            months_high=high,
+            chronological_months=count(chronological_months, "chronological_months", high=240),
+        )
+
+    def record_progress_check(
+        self, env: Envelope, *, summary: str, areas_of_concern: list[str]
+    ) -> None:
+        """The EYFS progress check at age two."""
+        self._record(
+            ev.ProgressCheckAtTwoRecorded,
+            env,
+            summary=text(summary, "summary"),
+            areas_of_concern=terms(areas_of_concern, AREAS, "areas_of_concern"),
+        )
+
+    def record_attendance(
+        self,
+        env: Envelope,
+        *,
+        period_start: date,
+        period_end: date,
+        sessions_possible: int,
+        sessions_attended: int,
+    ) -> None:
+        """Attendance over a period, in sessions."""
+        not_before(period_end, period_start, "period_end", "must not be before period_start")
+        possible = count(sessions_possible, "sessions_possible", high=1000)
+        attended = count(sessions_attended, "sessions_attended", high=possible)
+        self._record(
+            ev.AttendanceRecorded,
+            env,
+            period_start=period_start,
+            period_end=period_end,
+            sessions_possible=possible,
+            sessions_attended=attended,
+        )
+
+    def raise_concern(
+        self, env: Envelope, *, concern_id: str, areas: list[str], level: str, description: str
+    ) -> None:
+        """A concern raised by a practitioner, parent or professional."""
+        areas_checked = terms(areas, AREAS, "areas")
+        if not areas_checked:
+            raise InvalidValue("areas must name at least one area", field="areas")
+        self._record(
+            ev.ConcernRaised,
+            env,
+            concern_id=ident(concern_id, "concern_id"),
+            areas=areas_checked,
+            level=CONCERN_LEVELS.check(level, field_name="level"),
+            description=text(description, "description"),
+        )
+
+    def hold_discussion(
+        self,
+        env: Envelope,
+        *,
+        outcomes: Vocabulary,
+        participants: list[str],
+        outcome: str,
+        hypothesis: str,
+        evidence_needed: str,
+        actions: list[str],
+        key_person_view: str = "",
+        senco_view: str = "",
+    ) -> None:
+        """A key person / SENCO discussion ending in one outcome of the vocabulary."""
+        outcomes.check(outcome, field_name="outcome")
+        kp_view = text(key_person_view, "key_person_view", required=False)
+        senco = text(senco_view, "senco_view", required=False)
+        if outcome == "different_views" and not (kp_view and senco):
+            raise InvalidValue(
+                "different_views needs both key_person_view and senco_view",
+                field="key_person_view" if not kp_view else "senco_view",
+            )
+        people = texts(participants, "participants", limit=SHORT)
+        if not people:
+            raise InvalidValue("participants must name at least one person", field="participants")
+        self._record(
+            ev.DiscussionHeld,
+            env,
+            participants=people,
+            outcome=outcome,
+            hypothesis=text(hypothesis, "hypothesis", required=outcome != "no_current_concern"),
+            evidence_needed=text(evidence_needed, "evidence_needed", required=False),
+            actions=texts(actions, "actions"),
+            key_person_view=kp_view,
+            senco_view=senco,
+        )
+
+    # --- SEN support ---------------------------------------------------------------------
+
+    def notify_parent(self, env: Envelope, *, method: str, information_service_given: bool) -> None:
+        """Parents formally told that SEN provision is starting (CoP 6.43)."""
+        self._record(
+            ev.ParentNotified,
+            env,
+            about="sen_provision_starting",
+            method=NOTIFICATION_METHODS.check(method, field_name="method"),
+            information_service_given=bool(information_service_given),
+        )
+
+    def change_sen_status(
+        self,
+        env: Envelope,
+        *,
+        status: str,
+        need_codes: list[str],
+        primary_need: str | None,
+        reason: str,
+    ) -> None:
+        """SEN status (N, K, E) and the DfE need codes behind it."""
+        SEN_STATUSES.check(status, field_name="status")
+        codes = terms(need_codes, NEED_CODES, "need_codes")
+        if status == "N":
+            if codes or primary_need:
+                raise InvalidValue("status N takes no need codes", field="need_codes")
+        elif primary_need is None or primary_need not in codes:
+            raise InvalidValue(
+                "primary_need must be one of need_codes for status K or E", field="primary_need"
+            )
+        if status == "E" and self.ehc_stage != "plan":
+            raise EhcStepOutOfOrder(
+                "status E needs a finalised EHC plan on this record", field="status"
+            )
+        self._record(
+            ev.SenStatusChanged,
+            env,
+            status=status,
+            need_codes=codes,
+            primary_need=primary_need,
+            reason=text(reason, "reason", required=False),
+        )
+
+    def give_consent(
+        self, env: Envelope, *, consent_id: str, purpose: str, service: str, given_by: str
+    ) -> None:
+        """A parent consents to one purpose (and, for a referral, one named service)."""
+        self._record(
+            ev.ConsentGiven,
+            env,
+            consent_id=self._check_new(consent_id, self.consents, "consent_id"),
+            purpose=CONSENT_PURPOSES.check(purpose, field_name="purpose"),
+            service=text(service, "service", limit=SHORT, required=purpose == "referral"),
+            given_by=self._person(given_by, "given_by"),
+        )
+
+    def refuse_consent(
+        self, env: Envelope, *, consent_id: str, purpose: str, service: str, refused_by: str
+    ) -> None:
+        """A parent refuses consent for one purpose."""
+        self._record(
+            ev.ConsentRefused,
+            env,
+            consent_id=self._check_new(consent_id, self.consents, "consent_id"),
+            purpose=CONSENT_PURPOSES.check(purpose, field_name="purpose"),
+            service=text(service, "service", limit=SHORT, required=False),
+            refused_by=self._person(refused_by, "refused_by"),
+        )
+
+    def withdraw_consent(self, env: Envelope, *, consent_id: str, withdrawn_by: str) -> None:
+        """A consent given earlier is withdrawn."""
+        self._check_unknown(consent_id, self.consents, "consent_id", "consent")
+        if self.consents[consent_id]["state"] != "given":
+            raise InvalidValue("consent_id is not a live consent", field="consent_id")
+        self._record(
+            ev.ConsentWithdrawn,
+            env,
+            consent_id=consent_id,
+            withdrawn_by=self._person(withdrawn_by, "withdrawn_by"),
+        )
+
+    def _person(self, person_id: str, field: str) -> str:
+        self._check_unknown(person_id, self.people, field, "linked person")
+        return person_id
+
+    def _outcomes(self, outcomes: list[dict[str, Any]], start: date) -> list[dict[str, Any]]:
+        if not outcomes:
+            raise PlanInvalid("a plan needs at least one outcome", field="outcomes")
+        cleaned: list[dict[str, Any]] = []
+        for i, outcome in enumerate(outcomes):
+            where = f"outcomes[{i}]"
+            target = outcome.get("target_date")
+            if not isinstance(target, date):
+                raise InvalidValue(
+                    f"{where}.target_date must be a date", field=f"{where}.target_date"
+                )
+            not_before(target, start, f"{where}.target_date", "must not be before the plan starts")
+            cleaned.append(
+                {
+                    "outcome_id": ident(str(outcome.get("outcome_id", "")), f"{where}.outcome_id"),
+                    "description": text(
+                        str(outcome.get("description", "")), f"{where}.description"
+                    ),
+                    "area": AREAS.check(str(outcome.get("area", "")), field_name=f"{where}.area"),
+                    "target_date": target,
+                }
+            )
+        if len({o["outcome_id"] for o in cleaned}) != len(cleaned):
+            raise InvalidValue("outcome ids must be distinct", field="outcomes")
+        return cleaned
+
+    def _provision_ids(self, provision_ids: list[str]) -> list[str]:
+        for pid in provision_ids:
+            self._check_unknown(pid, self.provisions, "provision_ids", "provision")
+        return list(dict.fromkeys(provision_ids))
+
+    def issue_plan(
+        self,
+        env: Envelope,
+        *,
+        plan_id: str,
+        start_date: date,
+        review_date: date,
+        outcomes: list[dict[str, Any]],
+        provision_ids: list[str],
+        shared_with_parents: bool,
+    ) -> None:
+        """An SEN support plan: measurable outcomes with target dates and a review date."""
+        self._check_new(plan_id, self.plans, "plan_id")
+        if review_date <= start_date:
+            raise PlanInvalid("review_date must be after start_date", field="review_date")
+        self._record(
+            ev.SupportPlanIssued,
+            env,
+            plan_id=plan_id,
+            start_date=start_date,
+            review_date=review_date,
+            outcomes=self._outcomes(outcomes, start_date),
+            provision_ids=self._provision_ids(provision_ids),
+            shared_with_parents=bool(shared_with_parents),
+        )
+
+    def revise_plan(
+        self,
+        env: Envelope,
+        *,
+        plan_id: str,
+        review_date: date,
+        outcomes: list[dict[str, Any]],
+        provision_ids: list[str],
+        reason: str,
+    ) -> None:
+        """A revision of a plan (new outcomes, provisions or review date)."""
+        self._check_unknown(plan_id, self.plans, "plan_id", "plan")
+        start = self.plans[plan_id]["start_date"]
+        if review_date <= start:
+            raise PlanInvalid(
+                "review_date must be after the plan's start_date", field="review_date"
+            )
+        self._record(
+            ev.SupportPlanRevised,
+            env,
+            plan_id=plan_id,
+            review_date=review_date,
+            outcomes=self._outcomes(outcomes, start),
+            provision_ids=self._provision_ids(provision_ids),
+            reason=text(reason, "reason"),
+        )
+
+    def start_provision(
+        self,
+        env: Envelope,
+        *,
+        provision_id: str,
+        description: str,
+        area: str,
+        start_date: date,
+        group_size: int,
+        session_minutes: int,
+        sessions_per_week: int,
+        weeks: int,
+        staff_grade: str,
+        cost: Decimal | str,
+        funding_source: str,
+    ) -> None:
+        """An intervention or support, costed for the provision map."""
+        self._record(
+            ev.ProvisionStarted,
+            env,
+            provision_id=self._check_new(provision_id, self.provisions, "provision_id"),
+            description=text(description, "description", limit=2000),
+            area=AREAS.check(area, field_name="area"),
+            start_date=start_date,
+            group_size=count(group_size, "group_size", low=1, high=60),
+            session_minutes=count(session_minutes, "session_minutes", low=1, high=600),
+            sessions_per_week=count(sessions_per_week, "sessions_per_week", low=1, high=50),
+            weeks=count(weeks, "weeks", low=1, high=52),
+            staff_grade=STAFF_GRADES.check(staff_grade, field_name="staff_grade"),
+            cost=money(cost, "cost"),
+            funding_source=FUNDING_SOURCES.check(funding_source, field_name="funding_source"),
+        )
+
+    def _open_provision(self, provision_id: str) -> dict[str, Any]:
+        self._check_unknown(provision_id, self.provisions, "provision_id", "provision")
+        provision = self.provisions[provision_id]
+        if provision["end_date"] is not None:
+            raise ProvisionClosed("the provision has ended", field="provision_id")
+        return provision
+
+    def change_provision(
+        self, env: Envelope, *, provision_id: str, changes: dict[str, Any], reason: str
+    ) -> None:
+        """Change how a running provision is delivered or funded."""
+        self._open_provision(provision_id)
+        if not changes:
+            raise InvalidValue("changes must name at least one field", field="changes")
+        cleaned: dict[str, Any] = {}
+        for key, value in changes.items():
+            if key not in PROVISION_CHANGEABLE:
+                raise InvalidValue(f"changes.{key} is not a changeable field", field="changes")
+            if key == "cost":
+                cleaned[key] = money(value, "changes.cost")
+            elif key == "staff_grade":
+                cleaned[key] = STAFF_GRADES.check(value, field_name="changes.staff_grade")
+            elif key == "funding_source":
+                cleaned[key] = FUNDING_SOURCES.check(value, field_name="changes.funding_source")
+            elif key == "description":
+                cleaned[key] = text(value, "changes.description", limit=2000)
+            else:
+                cleaned[key] = count(value, f"changes.{key}", low=1, high=600)
+        self._record(
+            ev.ProvisionChanged,
+            env,
+            provision_id=provision_id,
+            changes=cleaned,
+            reason=text(reason, "reason"),
+        )
+
+    def end_provision(
+        self, env: Envelope, *, provision_id: str, end_date: date, reason: str
+    ) -> None:
+        """A provision ends (never before it started)."""
+        provision = self._open_provision(provision_id)
+        if end_date < provision["start_date"]:
+            raise ProvisionClosed("end_date is before the provision started", field="end_date")
+        self._record(
+            ev.ProvisionEnded,
+            env,
+            provision_id=provision_id,
+            end_date=end_date,
+            reason=text(reason, "reason"),
+        )
+
+    def _session_date(self, provision_id: str, session_date: date) -> None:
+        provision = self._open_provision(provision_id)
+        if session_date < provision["start_date"]:
+            raise ProvisionClosed(
+                "session_date is before the provision started", field="session_date"
+            )
+
+    def deliver_session(
+        self, env: Envelope, *, provision_id: str, session_date: date, minutes: int, notes: str
+    ) -> None:
+        """One session of a provision was delivered (fidelity)."""
+        self._session_date(provision_id, session_date)
+        self._record(
+            ev.SessionDelivered,
+            env,
+            provision_id=provision_id,
+            session_date=session_date,
+            minutes=count(minutes, "minutes", low=1, high=600),
+            notes=text(notes, "notes", required=False),
+        )
+
+    def miss_session(
+        self, env: Envelope, *, provision_id: str, session_date: date, reason: str
+    ) -> None:
+        """A planned session did not happen, and why."""
+        self._session_date(provision_id, session_date)
+        self._record(
+            ev.SessionMissed,
+            env,
+            provision_id=provision_id,
+            session_date=session_date,
+            reason=text(reason, "reason", limit=SHORT),
+        )
+
+    def hold_review(
+        self,
+        env: Envelope,
+        *,
+        plan_id: str,
+        outcome_progress: list[dict[str, Any]],
+        provision_impact: list[dict[str, Any]],
+        reflection: str,
+        decision: str,
+        next_review_date: date | None,
+        attendees: list[str],
+    ) -> None:
+        """A review of a plan: progress per outcome, impact per provision, a decision."""
+        self._check_unknown(plan_id, self.plans, "plan_id", "plan")
+        plan = self.plans[plan_id]
+        progress = []
+        for i, item in enumerate(outcome_progress):
+            oid = str(item.get("outcome_id", ""))
+            if oid not in plan["outcome_ids"]:
+                raise UnknownReference(
+                    f"outcome_progress[{i}].outcome_id names no outcome of this plan",
+                    field=f"outcome_progress[{i}].outcome_id",
+                )
+            progress.append(
+                {
+                    "outcome_id": oid,
+                    "progress": PROGRESS.check(
+                        str(item.get("progress", "")), field_name=f"outcome_progress[{i}].progress"
+                    ),
+                    "note": text(
+                        str(item.get("note", "")), f"outcome_progress[{i}].note", required=False
+                    ),
+                }
+            )
+        impact = []
+        for i, item in enumerate(provision_impact):
+            pid = str(item.get("provision_id", ""))
+            self._check_unknown(
+                pid, self.provisions, f"provision_impact[{i}].provision_id", "provision"
+            )
+            impact.append(
+                {
+                    "provision_id": pid,
+                    "impact": IMPACT.check(
+                        str(item.get("impact", "")), field_name=f"provision_impact[{i}].impact"
+                    ),
+                    "note": text(
+                        str(item.get("note", "")), f"provision_impact[{i}].note", required=False
+                    ),
+                }
+            )
+        REVIEW_DECISIONS.check(decision, field_name="decision")
+        if decision != "stop" and next_review_date is None:
+            raise PlanInvalid(
+                "next_review_date is required unless the plan stops", field="next_review_date"
+            )
+        if next_review_date is not None and next_review_date <= env.occurred_on:
+            raise PlanInvalid("next_review_date must be after the review", field="next_review_date")
+        self._record(
+            ev.ReviewHeld,
+            env,
+            plan_id=plan_id,
+            outcome_progress=progress,
+            provision_impact=impact,
+            reflection=text(reflection, "reflection", required=False),
+            decision=decision,
+            next_review_date=next_review_date,
+            attendees=texts(attendees, "attendees", limit=SHORT),
+        )
+
+    # --- outside advice ----------------------------------------------------------------
+
+    def make_referral(
+        self, env: Envelope, *, referral_id: str, service: str, reason: str, consent_id: str
+    ) -> None:
+        """A referral to an outside service: needs a live consent for referral."""
+        consent = self.consents.get(consent_id)
+        if consent is None or consent["state"] != "given" or consent["purpose"] != "referral":
+            raise ConsentRequired(
+                "consent_id must name a live consent for referral", field="consent_id"
+            )
+        self._record(
+            ev.ReferralMade,
+            env,
+            referral_id=self._check_new(referral_id, self.referrals, "referral_id"),
+            service=text(service, "service", limit=SHORT),
+            reason=text(reason, "reason"),
+            consent_id=consent_id,
+        )
+
+    def record_contact(
+        self,
+        env: Envelope,
+        *,
+        professional: str,
+        professional_role: str,
+        service: str,
+        kind: str,
+        summary: str,
+    ) -> None:
+        """A call, visit or meeting with an outside professional."""
+        self._record(
+            ev.ProfessionalContact,
+            env,
+            professional=text(professional, "professional", limit=SHORT),
+            professional_role=text(professional_role, "professional_role", limit=SHORT),
+            service=text(service, "service", limit=SHORT),
+            kind=CONTACT_KINDS.check(kind, field_name="kind"),
+            summary=text(summary, "summary"),
+        )
+
+    def receive_report(
+        self,
+        env: Envelope,
+        *,
+        report_id: str,
+        author: str,
+        author_role: str,
+        service: str,
+        report_date: date,
+        summary: str,
+        recommendations: list[dict[str, Any]],
+    ) -> None:
+        """A report from an outside professional, with its recommendations."""
+        recs = []
+        for i, rec in enumerate(recommendations):
+            recs.append(
+                {
+                    "recommendation_id": ident(
+                        str(rec.get("recommendation_id", "")),
+                        f"recommendations[{i}].recommendation_id",
+                    ),
+                    "text": text(str(rec.get("text", "")), f"recommendations[{i}].text"),
+                }
+            )
+        if len({r["recommendation_id"] for r in recs}) != len(recs):
+            raise InvalidValue("recommendation ids must be distinct", field="recommendations")
+        self._record(
+            ev.ReportReceived,
+            env,
+            report_id=self._check_new(report_id, self.reports, "report_id"),
+            author=text(author, "author", limit=SHORT),
+            author_role=text(author_role, "author_role", limit=SHORT),
+            service=text(service, "service", limit=SHORT),
+            report_date=report_date,
+            summary=text(summary, "summary"),
+            recommendations=recs,
+        )
+
+    def action_recommendation(
+        self, env: Envelope, *, report_id: str, recommendation_id: str, action: str, detail: str
+    ) -> None:
+        """What was done with one recommendation of a report (or why not)."""
+        self._check_unknown(report_id, self.reports, "report_id", "report")
+        if recommendation_id not in self.reports[report_id]["recommendation_ids"]:
+            raise UnknownReference(
+                "recommendation_id names no recommendation of that report",
+                field="recommendation_id",
+            )
+        self._record(
+            ev.RecommendationActioned,
+            env,
+            report_id=report_id,
+            recommendation_id=recommendation_id,
+            action=RECOMMENDATION_ACTIONS.check(action, field_name="action"),
+            detail=text(detail, "detail"),
+        )
+
+    # --- voices ------------------------------------------------------------------------
+
+    def record_parent_view(self, env: Envelope, *, person_id: str, view: str) -> None:
+        """A parent's own words: attributed, never overwritten."""
+        self._record(
+            ev.ParentViewRecorded,
+            env,
+            person_id=self._person(person_id, "person_id"),
+            view=text(view, "view"),
+        )
+
+    def record_child_view(self, env: Envelope, *, view: str, method: str) -> None:
+        """The child's own voice, and how it was gathered."""
+        self._record(
+            ev.ChildViewRecorded,
+            env,
+            view=text(view, "view"),
+            method=text(method, "method", limit=SHORT),
+        )
+
+    # --- EHC needs assessment ----------------------------------------------------------
+
+    def _ehc_step(self, event_class: type[ev.ChildEvent]) -> None:
+        if self.ehc_stage not in EHC_ORDER[event_class]:
+            raise EhcStepOutOfOrder(
+                f"{event_class.__name__} cannot follow EHC stage '{self.ehc_stage}'"
+            )
+
+    def submit_ehc_request(
+        self, env: Envelope, *, request_date: date, local_authority: str, reason: str
+    ) -> None:
+        """A request to the LA for an EHC needs assessment."""
+        self._ehc_step(ev.EhcRequestSubmitted)
+        self._record(
+            ev.EhcRequestSubmitted,
+            env,
+            request_date=request_date,
+            local_authority=text(local_authority, "local_authority", limit=SHORT),
+            reason=text(reason, "reason"),
+        )
+
+    def record_ehc_decision(
+        self, env: Envelope, *, decision: str, decision_date: date, reason: str
+    ) -> None:
+        """The LA's decision whether to assess."""
+        self._ehc_step(ev.EhcDecisionRecorded)
+        self._record(
+            ev.EhcDecisionRecorded,
+            env,
+            decision=EHC_DECISIONS.check(decision, field_name="decision"),
+            decision_date=decision_date,
+            reason=text(reason, "reason", required=False),
+        )
+
+    def receive_ehc_advice(
+        self, env: Envelope, *, advice_from: str, advice_kind: str, summary: str
+    ) -> None:
+        """Advice gathered for the assessment."""
+        self._ehc_step(ev.EhcAdviceReceived)
+        self._record(
+            ev.EhcAdviceReceived,
+            env,
+            advice_from=text(advice_from, "advice_from", limit=SHORT),
+            advice_kind=text(advice_kind, "advice_kind", limit=SHORT),
+            summary=text(summary, "summary"),
+        )
+
+    def issue_ehc_draft(self, env: Envelope, *, draft_date: date) -> None:
+        """The draft EHC plan is issued (parents have 15 days to comment)."""
+        self._ehc_step(ev.EhcDraftIssued)
+        self._record(ev.EhcDraftIssued, env, draft_date=draft_date)
+
+    def finalise_ehc_plan(self, env: Envelope, *, decision: str, final_date: date) -> None:
+        """The final plan is issued, or the LA decides not to issue one."""
+        self._ehc_step(ev.EhcPlanFinalised)
+        self._record(
+            ev.EhcPlanFinalised,
+            env,
+            decision=EHC_FINAL_DECISIONS.check(decision, field_name="decision"),
+            final_date=final_date,
+        )
+
+    def hold_ehc_annual_review(self, env: Envelope, *, review_date: date, summary: str) -> None:
+        """An annual review of the EHC plan."""
+        self._ehc_step(ev.EhcAnnualReviewHeld)
+        self._record(
+            ev.EhcAnnualReviewHeld, env, review_date=review_date, summary=text(summary, "summary")
+        )
+
+    # --- the record about the record ---------------------------------------------------
+
+    def note_export(
+        self,
+        env: Envelope,
+        *,
+        bundle_sha256: str,
+        as_of: date | None,
+        known_at: str | None,
+        purpose: str,
+    ) -> None:
+        """An evidence bundle of this record was exported."""
+        if len(bundle_sha256) != 64:
+            raise InvalidValue("bundle_sha256 must be a SHA-256 hex digest", field="bundle_sha256")
+        self._record(
+            ev.EvidenceBundleExported,
+            env,
+            bundle_sha256=bundle_sha256,
+            as_of=as_of,
+            known_at=known_at,
+            purpose=text(purpose, "purpose", limit=SHORT),
+        )
+
+    def correct(self, env: Envelope, *, supersedes: int, statement: str) -> None:
+        """A supplementary statement that corrects an earlier entry; the original stays."""
+        kind = self._check_target(supersedes, "supersedes")
+        if kind == "ParentViewRecorded" and env.recorded_by.role != "parent":
+            raise ParentViewProtected(
+                "a parent's view can only be corrected by a parent", field="supersedes"
+            )
+        self._record(
+            ev.RecordCorrected, env, supersedes=supersedes, statement=text(statement, "statement")
+        )
+
+    def mark_mistaken(self, env: Envelope, *, target_version: int, reason: str) -> None:
+        """Flag an entry as a mistake: it is kept and shown as such."""
+        kind = self._check_target(target_version, "target_version")
+        if kind in ("ParentViewRecorded", "EntryDisputed") and env.recorded_by.role != "parent":
+            raise ParentViewProtected(
+                "a parent's words cannot be marked mistaken by staff", field="target_version"
+            )
+        self._record(
+            ev.EntryMarkedMistaken,
+            env,
+            target_version=target_version,
+            reason=text(reason, "reason"),
+        )
+
+    def dispute(self, env: Envelope, *, target_version: int, person_id: str, comment: str) -> None:
+        """A parent disputes an entry: the entry stays, with their comment beside it."""
+        self._check_target(target_version, "target_version")
+        self._record(
+            ev.EntryDisputed,
+            env,
+            target_version=target_version,
+            person_id=self._person(person_id, "person_id"),
+            comment=text(comment, "comment"),
+        )
+
+    def restrict_processing(self, env: Envelope, *, reason: str) -> None:
+        """Processing restricted (e.g. while accuracy is contested)."""
+        if self.restricted:
+            raise InvalidValue("processing is already restricted", field="reason")
+        self._record(ev.ProcessingRestricted, env, reason=text(reason, "reason"))
+
+    def lift_restriction(self, env: Envelope, *, reason: str) -> None:
+        """Processing no longer restricted."""
+        if not self.restricted:
+            raise InvalidValue("processing is not restricted", field="reason")
+        self._record(ev.ProcessingRestrictionLifted, env, reason=text(reason, "reason"))
+
+    def place_legal_hold(self, env: Envelope, *, reason: str) -> None:
+        """A legal hold: the record must not be disposed of."""
+        if self.legal_hold:
+            raise InvalidValue("a legal hold is already in place", field="reason")
+        self._record(ev.LegalHoldPlaced, env, reason=text(reason, "reason"))
+
+    def lift_legal_hold(self, env: Envelope, *, reason: str) -> None:
+        """The legal hold ends."""
+        if not self.legal_hold:
+            raise InvalidValue("no legal hold is in place", field="reason")
+        self._record(ev.LegalHoldLifted, env, reason=text(reason, "reason"))

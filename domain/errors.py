@@ -1,0 +1,110 @@
+"""Typed domain errors.
+
+Messages name the field and the rule, never a value: values can be personal data, and
+errors end up in logs and HTTP bodies. The edges (HTTP, CLI) translate these once.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every refusal by the domain. Nothing is stored when one is raised."""
+
+    code = "domain_error"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidValue(DomainError):
+    """A value breaks a rule of its own (empty, too long, not in the vocabulary) → 422."""
+
+    code = "invalid_value"
+
+
+class FutureDate(InvalidValue):
+    """`occurred_at` (or another date) lies in the future beyond the allowed clock skew."""
+
+    code = "future_date"
+
+
+class BeforeBirth(InvalidValue):
+    """Something is said to have happened before the child was born."""
+
+    code = "before_birth"
+
+
+class ChildNotFound(DomainError):
+    """No child with this id (or not visible to the caller) → 404."""
+
+    code = "child_not_found"
+
+
+class VersionConflict(DomainError):
+    """The caller's expected version is not the stored version → 409."""
+
+    code = "version_conflict"
+
+    def __init__(self, *, expected: int, actual: int) -> None:
+        super().__init__(
+            f"expected_version {expected} is stale: the record is at version {actual}",
+            field="expected_version",
+        )
+        self.expected = expected
+        self.actual = actual
+
+
+class InvariantViolation(DomainError):
+    """The record's current state does not allow this command → 409."""
+
+    code = "invariant_violation"
+
+
+class RecordClosed(InvariantViolation):
+    """The child has left, or the record was erased: only some events are allowed."""
+
+    code = "record_closed"
+
+
+class PlanInvalid(InvariantViolation):
+    """A support plan without outcomes, or with a review date not after its start."""
+
+    code = "plan_invalid"
+
+
+class UnknownReference(InvariantViolation):
+    """A plan, provision, outcome, consent, report or event id that this child lacks."""
+
+    code = "unknown_reference"
+
+
+class ConsentRequired(InvariantViolation):
+    """A referral (or sharing) without a live consent for that purpose."""
+
+    code = "consent_required"
+
+
+class ProvisionClosed(InvariantViolation):
+    """A provision cannot change, log sessions or end after it ended, nor end before start."""
+
+    code = "provision_closed"
+
+
+class EhcStepOutOfOrder(InvariantViolation):
+    """An EHC step must follow its predecessor (no final plan without a request)."""
+
+    code = "ehc_step_out_of_order"
+
+
+class ParentViewProtected(InvariantViolation):
+    """A parent's view is never overwritten or marked mistaken by staff."""
+
+    code = "parent_view_protected"
+
+
+class LegalHoldActive(InvariantViolation):
+    """Disposal or erasure refused while a legal hold is in place."""
+
+    code = "legal_hold_active"
