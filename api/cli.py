@@ -1,0 +1,139 @@
+"""The `sendtrail` command line. The only place that turns errors into exit codes.
+
+Exit codes: 0 success; 1 a check failed (audit, verify); 2 bad usage or refused input;
+3 not found.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Annotated, Any
+from uuid import UUID
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from api.bootstrap import open_records
+from api.demo import build_demo_cohort
+from api.settings import Settings
+from domain.errors import ChildNotFound, DomainError
+
+app = typer.Typer(
+    help="sendtrail: a tamper-evident record of a child's SEN history.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+console = Console()
+EXIT_REFUSED = 2
+EXIT_NOT_FOUND = 3
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def resolve_child(ids: list[UUID], given: str) -> UUID:
+    """A full id, or a unique prefix of one (as `git` does for commits)."""
+    matches = [i for i in ids if str(i).startswith(given.lower())]
+    if len(matches) != 1:
+        raise ChildNotFound("no single child matches that id", field="child")
+    return matches[0]
+
+
+@app.command()
+def demo(
+    children: Annotated[int, typer.Option(min=1, max=5000, help="How many children.")] = 25,
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same histories.")] = 7,
+) -> None:
+    """Write a clearly fictional demo cohort into the configured store."""
+    settings = _settings()
+    records = open_records(settings)
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("Writing demo cohort", total=children)
+        ids = build_demo_cohort(
+            records, children=children, seed=seed, progress=lambda n: progress.advance(task, n)
+        )
+    table = Table(title=f"Demo cohort: {len(ids)} fictional children")
+    for column in ("child id", "setting", "events", "SEN status", "EHC stage"):
+        table.add_column(column)
+    total = 0
+    for child_id in ids:
+        child = records.get_child(child_id)
+        total += child.version
+        table.add_row(
+            str(child_id), child.setting_id, str(child.version), child.sen_status, child.ehc_stage
+        )
+    console.print(table)
+    where = (settings.database_url and "PostgreSQL") or str(settings.sqlite_path)
+    console.print(f"{total} events stored in {where}. Try: sendtrail show {str(ids[-1])[:8]}")
+    records.close()
+
+
+def _summary(state: dict[str, Any]) -> str:
+    skip = {
+        "occurred_at",
+        "precision",
+        "recorded_by",
+        "basis",
+        "sensitivity",
+        "attachments",
+        "originator_id",
+        "originator_version",
+        "timestamp",
+        "originator_topic",
+    }
+    parts = []
+    for key, value in state.items():
+        if key in skip or value in ("", [], None):
+            continue
+        shown = str(value)
+        parts.append(f"{key}={shown if len(shown) <= 60 else shown[:57] + '...'}")
+    return "; ".join(parts)
+
+
+@app.command()
+def show(child: Annotated[str, typer.Argument(help="Child id (or a unique prefix).")]) -> None:
+    """Print a child's events in order: the raw history, nothing derived."""
+    records = open_records(_settings())
+    try:
+        child_id = resolve_child(list(records.child_ids()), child)
+        history = records.history(child_id)
+    except ChildNotFound:
+        console.print("[red]No child matches that id.[/red]")
+        raise typer.Exit(EXIT_NOT_FOUND) from None
+    table = Table(title=f"Child {child_id}: {len(history)} events")
+    for column in ("v", "occurred", "event", "by", "basis", "details"):
+        table.add_column(column, overflow="fold")
+    for event in history:
+        occurred = event.occurred_at.astimezone(UTC)
+        when = (
+            occurred.date().isoformat()
+            if event.precision == "day"
+            else (occurred.strftime("%Y-%m-%d %H:%M"))
+        )
+        table.add_row(
+            str(event.originator_version),
+            when,
+            type(event).__name__,
+            event.recorded_by.role,
+            event.basis,
+            _summary(vars(event)),
+        )
+    console.print(table)
+    records.close()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except DomainError as error:
+        console.print(f"[red]Refused:[/red] {error.message}")
+        raise SystemExit(EXIT_REFUSED) from None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,490 @@
+"""A realistic, clearly fictional demo cohort whose histories run through the graduated
+approach over two to three years. Every name is invented; family names are deliberately
+implausible so nobody mistakes a demo record for a real child.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from uuid import UUID
+
+from domain.application import ChildRecords
+from domain.envelope import EnvelopeDraft, RecordedBy
+
+GIVEN = [
+    "Ada",
+    "Bo",
+    "Cyrus",
+    "Dara",
+    "Eli",
+    "Fen",
+    "Gus",
+    "Hana",
+    "Ivo",
+    "Juno",
+    "Kit",
+    "Lior",
+    "Mika",
+    "Nell",
+    "Oren",
+    "Pia",
+    "Quin",
+    "Remy",
+    "Suki",
+    "Tam",
+    "Uma",
+    "Vik",
+    "Wren",
+    "Yas",
+]
+FAMILY = [
+    "Pretendle",
+    "Madeupson",
+    "Notreal-Smythe",
+    "Samplesworth",
+    "Demoford",
+    "Fictionby",
+    "Imaginaro",
+    "Placeholt",
+    "Examplewick",
+    "Mockridge",
+]
+SETTINGS = ["demo-nursery-oak", "demo-nursery-elm"]
+ARCHETYPES = ["no_concern", "monitor", "different_views", "sen_support", "ehc"]
+
+
+@dataclass
+class Writer:
+    """Writes one child's history, tracking the expected version like a real client."""
+
+    app: ChildRecords
+    child_id: UUID
+    setting: str
+    version: int = 1
+    count: int = 1
+    staff: dict[str, RecordedBy] = field(default_factory=dict)
+
+    def by(self, role: str) -> RecordedBy:
+        return self.staff.setdefault(
+            role, RecordedBy(f"demo-{role}-{self.setting[-3:]}", role, self.setting)
+        )
+
+    def __call__(
+        self,
+        command: str,
+        on: date,
+        role: str = "practitioner",
+        /,
+        *,
+        basis: str = "fact",
+        **payload: object,
+    ) -> int:
+        draft = EnvelopeDraft(on, self.by(role), basis=basis)
+        self.version = getattr(self.app, command)(
+            self.child_id, draft, expected_version=self.version, **payload
+        )
+        self.count += 1
+        return self.version
+
+
+def build_demo_cohort(
+    app: ChildRecords,
+    *,
+    children: int,
+    seed: int,
+    today: date | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[UUID]:
+    """Write `children` fictional records; returns their ids. Deterministic for a seed."""
+    rng = random.Random(seed)
+    today = today or datetime.now(tz=UTC).date()
+    ids = []
+    for n in range(children):
+        archetype = ARCHETYPES[n % len(ARCHETYPES)]
+        ids.append(_one_child(app, rng, n, archetype, today))
+        if progress:
+            progress(1)
+    return ids
+
+
+def _one_child(app: ChildRecords, rng: random.Random, n: int, archetype: str, today: date) -> UUID:
+    years = rng.choice([2, 2.5, 3])
+    start = today - timedelta(days=int(365 * years))
+    dob = start - timedelta(days=rng.randint(180, 500))
+    setting = SETTINGS[n % len(SETTINGS)]
+    senco = RecordedBy(f"demo-senco-{setting[-3:]}", "senco", setting)
+    child_id = app.register_child(
+        EnvelopeDraft(start, senco),
+        given_name=GIVEN[n % len(GIVEN)],
+        family_name=FAMILY[rng.randrange(len(FAMILY))],
+        date_of_birth=dob,
+        setting_id=setting,
+    )
+    w = Writer(app, child_id, setting)
+    day = start
+    w(
+        "link_person",
+        day,
+        "senco",
+        person_id="parent-1",
+        name="Demo Parent",
+        relationship="mother",
+        parental_responsibility=True,
+    )
+    w(
+        "give_consent",
+        day,
+        "senco",
+        consent_id="photos",
+        purpose="photographs",
+        service="",
+        given_by="parent-1",
+    )
+
+    def later(lo: int, hi: int) -> date:
+        nonlocal day
+        day = min(day + timedelta(days=rng.randint(lo, hi)), today)
+        return day
+
+    areas = ["communication_language", "personal_social_emotional", "physical"]
+    focus = rng.choice(areas)
+    for _ in range(rng.randint(2, 4)):
+        w(
+            "record_observation",
+            later(10, 30),
+            area=rng.choice(areas),
+            notes="Plays alongside peers at the sand tray; uses two-word phrases.",
+            observer="Key person",
+        )
+    age = (day - dob).days // 30
+    w(
+        "assess_tracking",
+        later(5, 20),
+        area=focus,
+        band="16-26 months",
+        months_low=16,
+        months_high=26,
+        chronological_months=age,
+    )
+    if 24 <= age <= 36:
+        w(
+            "record_progress_check",
+            later(5, 30),
+            summary="Progress check at two completed with parents.",
+            areas_of_concern=[focus] if archetype != "no_concern" else [],
+        )
+    w(
+        "record_attendance",
+        later(20, 40),
+        period_start=start,
+        period_end=day,
+        sessions_possible=60,
+        sessions_attended=rng.randint(48, 60),
+    )
+
+    if archetype == "no_concern":
+        w(
+            "hold_discussion",
+            later(20, 40),
+            "senco",
+            basis="professional_opinion",
+            participants=["Key person", "SENCO"],
+            outcome="no_current_concern",
+            hypothesis="",
+            evidence_needed="",
+            actions=["Keep monitoring at usual checkpoints"],
+        )
+        w(
+            "record_parent_view",
+            later(5, 20),
+            "parent",
+            basis="parent_view",
+            person_id="parent-1",
+            view="Happy with how things are going at home.",
+        )
+        return child_id
+
+    w(
+        "raise_concern",
+        later(10, 30),
+        concern_id="concern-1",
+        areas=[focus],
+        level="medium",
+        description="Limited response to simple instructions in group times.",
+    )
+    if archetype == "different_views":
+        w(
+            "hold_discussion",
+            later(5, 15),
+            "senco",
+            basis="professional_opinion",
+            participants=["Key person", "SENCO"],
+            outcome="different_views",
+            hypothesis="May be settling-in rather than a learning difficulty.",
+            evidence_needed="Six weeks of focused observations.",
+            actions=["Ask parents"],
+            key_person_view="Sees a persistent difficulty.",
+            senco_view="Sees settling-in.",
+        )
+        v = w(
+            "record_observation",
+            later(5, 15),
+            area=focus,
+            notes="Did not join circle time.",
+            observer="Key person",
+        )
+        w(
+            "dispute",
+            later(1, 7),
+            "parent",
+            basis="parent_view",
+            target_version=v,
+            person_id="parent-1",
+            comment="At home she joins in happily; it was a new room.",
+        )
+        w(
+            "record_parent_view",
+            later(1, 5),
+            "parent",
+            basis="parent_view",
+            person_id="parent-1",
+            view="We would like to wait and see.",
+        )
+        return child_id
+
+    w(
+        "hold_discussion",
+        later(5, 15),
+        "senco",
+        basis="professional_opinion",
+        participants=["Key person", "SENCO", "Parent"],
+        outcome="agreed_concern_monitor",
+        hypothesis="Difficulty processing spoken language in busy settings.",
+        evidence_needed="Observations in small group and one-to-one.",
+        actions=["Small-group language sessions", "Share strategies with parents"],
+    )
+    if archetype == "monitor":
+        v = w(
+            "record_observation",
+            later(10, 30),
+            area=focus,
+            notes="Followed a two-step instruction in a small group.",
+            observer="Key person",
+        )
+        w(
+            "correct",
+            later(1, 3),
+            supersedes=v,
+            statement="It was a one-step instruction; the two-step was with support.",
+        )
+        w(
+            "hold_discussion",
+            later(30, 60),
+            "senco",
+            basis="professional_opinion",
+            participants=["Key person", "SENCO"],
+            outcome="no_current_concern",
+            hypothesis="",
+            evidence_needed="",
+            actions=["Return to usual monitoring"],
+        )
+        return child_id
+
+    # SEN support, Assess-Plan-Do-Review.
+    w(
+        "hold_discussion",
+        later(20, 40),
+        "senco",
+        basis="professional_opinion",
+        participants=["Key person", "SENCO", "Parent"],
+        outcome="high_concern_seek_advice",
+        hypothesis="Speech, language and communication need.",
+        evidence_needed="Speech and language therapy assessment.",
+        actions=["Refer to SALT with consent", "Start SEN support"],
+    )
+    w("notify_parent", later(1, 5), "senco", method="meeting", information_service_given=True)
+    w(
+        "change_sen_status",
+        day,
+        "senco",
+        status="K",
+        need_codes=["SLCN"],
+        primary_need="SLCN",
+        reason="Agreed at meeting with parents.",
+    )
+    w(
+        "give_consent",
+        day,
+        "senco",
+        consent_id="salt",
+        purpose="referral",
+        service="Speech and language therapy",
+        given_by="parent-1",
+    )
+    w(
+        "make_referral",
+        later(1, 7),
+        "senco",
+        referral_id="ref-salt",
+        service="Speech and language therapy",
+        reason="Language delay",
+        consent_id="salt",
+    )
+    cycles = 3 if archetype == "ehc" else rng.randint(2, 3)
+    plan_start = later(3, 10)
+    w(
+        "start_provision",
+        plan_start,
+        "senco",
+        provision_id="prov-talk",
+        description="Small-group language sessions (Talk Boost style)",
+        area=focus,
+        start_date=plan_start,
+        group_size=4,
+        session_minutes=20,
+        sessions_per_week=3,
+        weeks=10,
+        staff_grade="practitioner",
+        cost="180.00",
+        funding_source="core",
+    )
+    w(
+        "issue_plan",
+        plan_start,
+        "senco",
+        plan_id="plan-1",
+        start_date=plan_start,
+        review_date=plan_start + timedelta(weeks=10),
+        outcomes=[
+            {
+                "outcome_id": "o1",
+                "area": focus,
+                "target_date": plan_start + timedelta(weeks=10),
+                "description": "Will follow a two-step instruction in a small group.",
+            }
+        ],
+        provision_ids=["prov-talk"],
+        shared_with_parents=True,
+    )
+    w(
+        "record_child_view",
+        later(1, 5),
+        "practitioner",
+        basis="child_voice",
+        view="Likes the puppet game best.",
+        method="Talking mat",
+    )
+    report_done = False
+    for cycle in range(cycles):
+        session_day = day
+        for _ in range(rng.randint(6, 12)):
+            session_day = min(session_day + timedelta(days=rng.randint(2, 5)), today)
+            if rng.random() < 0.85:
+                w(
+                    "deliver_session",
+                    session_day,
+                    provision_id="prov-talk",
+                    session_date=session_day,
+                    minutes=20,
+                    notes="",
+                )
+            else:
+                w(
+                    "miss_session",
+                    session_day,
+                    provision_id="prov-talk",
+                    session_date=session_day,
+                    reason="Staff absence",
+                )
+        day = session_day
+        if not report_done:
+            w(
+                "receive_report",
+                later(5, 20),
+                "senco",
+                basis="third_party_report",
+                report_id="salt-1",
+                author="Demo Therapist",
+                author_role="Speech and language therapist",
+                service="Speech and language therapy",
+                report_date=day,
+                summary="Receptive language around 18 months below age.",
+                recommendations=[
+                    {"recommendation_id": "r1", "text": "Visual timetable"},
+                    {"recommendation_id": "r2", "text": "Daily 1:1 vocabulary work"},
+                ],
+            )
+            w(
+                "action_recommendation",
+                later(2, 10),
+                "senco",
+                report_id="salt-1",
+                recommendation_id="r1",
+                action="actioned",
+                detail="Visual timetable in room.",
+            )
+            w(
+                "action_recommendation",
+                day,
+                "senco",
+                report_id="salt-1",
+                recommendation_id="r2",
+                action="partly_actioned",
+                detail="Three times a week.",
+            )
+            report_done = True
+        review_day = later(3, 10)
+        w(
+            "hold_review",
+            review_day,
+            "senco",
+            basis="professional_opinion",
+            plan_id="plan-1",
+            outcome_progress=[{"outcome_id": "o1", "progress": "partly_met", "note": ""}],
+            provision_impact=[{"provision_id": "prov-talk", "impact": "some", "note": ""}],
+            reflection="Responds better with visuals; delivery mostly consistent.",
+            decision="continue" if cycle < cycles - 1 else "escalate",
+            next_review_date=review_day + timedelta(weeks=10),
+            attendees=["SENCO", "Parent"],
+        )
+        w(
+            "record_parent_view",
+            later(1, 5),
+            "parent",
+            basis="parent_view",
+            person_id="parent-1",
+            view="We see small steps at home too.",
+        )
+    if archetype == "sen_support":
+        return child_id
+    w(
+        "give_consent",
+        later(1, 5),
+        "senco",
+        consent_id="la",
+        purpose="share_with_la",
+        service="",
+        given_by="parent-1",
+    )
+    request = later(3, 10)
+    w(
+        "submit_ehc_request",
+        request,
+        "senco",
+        request_date=request,
+        local_authority="Demo County Council",
+        reason="Needs exceed what SEN support can meet.",
+    )
+    if request + timedelta(weeks=6) <= today:
+        w(
+            "record_ehc_decision",
+            request + timedelta(weeks=5),
+            "senco",
+            decision="assess",
+            decision_date=request + timedelta(weeks=5),
+            reason="",
+        )
+    return child_id

@@ -1,0 +1,40 @@
+"""One settings object, read once at start-up from SENDTRAIL_* variables (or a .env file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything configurable about a sendtrail installation."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SENDTRAIL_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    data_dir: Path = Field(
+        default=Path("sendtrail-data"),
+        validation_alias="SENDTRAIL_DATA",
+        description="Folder for the SQLite file, key files and the key store.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="postgresql://user:password@host:port/dbname[?schema=NAME]; "
+        "unset means the embedded SQLite file in data_dir.",
+    )
+    snapshot_interval: int = Field(default=200, ge=2, description="Snapshot every N events.")
+    clock_skew_seconds: int = Field(
+        default=300, ge=0, le=3600, description="How far occurred_at may lie in the future."
+    )
+    extra_discussion_outcomes: dict[str, str] = Field(
+        default_factory=dict,
+        description="Setting-specific discussion outcomes, code -> label (JSON).",
+    )
+
+    @property
+    def sqlite_path(self) -> Path:
+        """Where the embedded store lives."""
+        return self.data_dir / "sendtrail.db"
