@@ -1,0 +1,79 @@
+"""Loading a 2,000-event child: full replay vs snapshot + tail, on each store.
+
+python -m bench.load [--events 2000] [--repeat 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable
+from datetime import date
+from uuid import uuid4
+
+from eventsourcing.application import project_aggregate
+
+from api.bootstrap import open_records
+from bench.stores import fresh_settings, kinds
+from domain.child import ChildRecord
+from domain.envelope import EnvelopeDraft, RecordedBy
+
+BY = RecordedBy("bench-kp", "practitioner", "bench-setting")
+
+
+def _median_ms(repeat: int, run: Callable[[], object]) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        run()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def bench_store(kind: str, events: int, repeat: int) -> None:
+    with fresh_settings(kind) as settings:
+        records = open_records(settings)
+        envelope = EnvelopeDraft(date(2025, 2, 3), BY).seal(now=records.clock(), skew=records.skew)
+        child = ChildRecord.register(
+            envelope,
+            child_id=uuid4(),
+            given_name="Bench",
+            family_name="Mark",
+            date_of_birth=date(2023, 1, 1),
+            setting_id="bench-setting",
+        )
+        for n in range(events - 1):
+            child.record_observation(envelope, area="physical", notes=f"obs {n}", observer="KP")
+            if n % 100 == 99:  # saved in chunks so snapshots land on interval boundaries
+                records.save(child)
+        records.save(child)
+        child_id = child.id
+
+        def replay() -> object:
+            return project_aggregate(None, records.events.get(child_id))
+
+        def snapshot() -> object:
+            return records.get_child(child_id)
+
+        assert replay() == snapshot()
+        full, snap = _median_ms(repeat, replay), _median_ms(repeat, snapshot)
+        print(
+            f"{kind:8} {events} events: full replay {full:7.2f} ms   snapshot+tail {snap:6.2f} ms"
+            f"   ratio {snap / full:5.3f}x"
+        )
+        records.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", type=int, default=2000)
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+    print("load one child (median of repeats; ratio = snapshot / full replay, same database)")
+    for kind in kinds():
+        bench_store(kind, args.events, args.repeat)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+"""Fresh stores for a benchmark run: a temporary SQLite file, or a throwaway PostgreSQL
+schema (when SENDTRAIL_BENCH_POSTGRES or SENDTRAIL_TEST_POSTGRES names a server)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+
+from api.settings import Settings
+
+
+def postgres_url() -> str | None:
+    url = os.environ.get("SENDTRAIL_BENCH_POSTGRES") or os.environ.get("SENDTRAIL_TEST_POSTGRES")
+    if not url:
+        return None
+    try:
+        with psycopg.connect(url, connect_timeout=3):
+            return url
+    except psycopg.OperationalError:
+        return None
+
+
+@contextmanager
+def fresh_settings(kind: str) -> Iterator[Settings]:
+    """Settings for an empty store of `kind` ('sqlite' or 'postgres'), removed afterwards."""
+    with tempfile.TemporaryDirectory() as tmp:
+        if kind == "sqlite":
+            yield Settings(data_dir=Path(tmp) / "data")
+            return
+        url = postgres_url()
+        assert url, "no PostgreSQL server for benchmarks"
+        schema = f"bench_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f'CREATE SCHEMA "{schema}"')
+        try:
+            yield Settings(data_dir=Path(tmp) / "data", database_url=f"{url}?schema={schema}")
+        finally:
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def kinds() -> list[str]:
+    """The stores this machine can benchmark."""
+    return ["sqlite", "postgres"] if postgres_url() else ["sqlite"]
