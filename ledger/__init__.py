@@ -1,0 +1,1 @@
+"""Tamper-evident storage primitives for sendtrail (Merkle log, proofs)."""
