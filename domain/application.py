@@ -21,7 +21,7 @@ from eventsourcing.utils import Environment, EnvType, get_topic
 from domain import events as ev
 from domain.child import ChildRecord
 from domain.envelope import Envelope, EnvelopeDraft
-from domain.errors import ChildNotFound, VersionConflict
+from domain.errors import ChildExists, ChildNotFound, VersionConflict
 from domain.transcodings import DateAsISO, RecordedByAsDict
 from domain.vocabulary import DISCUSSION_OUTCOMES, Vocabulary
 
@@ -122,15 +122,15 @@ class ChildRecords(Application[UUID]):
         child = self.get_child(child_id)
         if expected_version is not None and child.version != expected_version:
             raise VersionConflict(expected=expected_version, actual=child.version)
+        loaded = child.version
         command(child, envelope)
         try:
             self.save(child)
         except IntegrityError:
             actual = self.get_child(child_id).version
-            raise VersionConflict(
-                expected=expected_version if expected_version is not None else actual - 1,
-                actual=actual,
-            ) from None
+            if actual == loaded:
+                raise  # nobody else wrote: a real store failure, not a conflict
+            raise VersionConflict(expected=loaded, actual=actual) from None
         return child.version
 
     # --- commands ----------------------------------------------------------------------
@@ -155,7 +155,12 @@ class ChildRecords(Application[UUID]):
             date_of_birth=date_of_birth,
             setting_id=setting_id,
         )
-        self.save(child)
+        try:
+            self.save(child)
+        except IntegrityError:
+            raise ChildExists(
+                "a record with this child_id already exists", field="child_id"
+            ) from None
         return child.id
 
     def link_person(

@@ -65,6 +65,9 @@ ALLOWED_WHEN_LEFT = frozenset(
     }
 )
 
+# Entries in a parent's own words: staff can never correct them or mark them mistaken.
+PARENTS_WORDS = frozenset({"ParentViewRecorded", "EntryDisputed"})
+
 PROVISION_CHANGEABLE = {
     "description": str,
     "group_size": int,
@@ -75,6 +78,20 @@ PROVISION_CHANGEABLE = {
     "cost": Decimal,
     "funding_source": str,
 }
+
+# The bounds of a provision's counts, the same when it starts and when it changes.
+PROVISION_BOUNDS = {
+    "group_size": (1, 60),
+    "session_minutes": (1, 600),
+    "sessions_per_week": (1, 50),
+    "weeks": (1, 52),
+}
+
+
+def _bounded(value: int, name: str, *, where: str | None = None) -> int:
+    low, high = PROVISION_BOUNDS[name]
+    return count(value, where or name, low=low, high=high)
+
 
 EHC_ORDER = {
     ev.EhcRequestSubmitted: ("none", "refused", "not_issued"),
@@ -531,10 +548,10 @@ class ChildRecord(Aggregate):
             description=text(description, "description", limit=2000),
             area=AREAS.check(area, field_name="area"),
             start_date=start_date,
-            group_size=count(group_size, "group_size", low=1, high=60),
-            session_minutes=count(session_minutes, "session_minutes", low=1, high=600),
-            sessions_per_week=count(sessions_per_week, "sessions_per_week", low=1, high=50),
-            weeks=count(weeks, "weeks", low=1, high=52),
+            group_size=_bounded(group_size, "group_size"),
+            session_minutes=_bounded(session_minutes, "session_minutes"),
+            sessions_per_week=_bounded(sessions_per_week, "sessions_per_week"),
+            weeks=_bounded(weeks, "weeks"),
             staff_grade=STAFF_GRADES.check(staff_grade, field_name="staff_grade"),
             cost=money(cost, "cost"),
             funding_source=FUNDING_SOURCES.check(funding_source, field_name="funding_source"),
@@ -557,7 +574,10 @@ class ChildRecord(Aggregate):
         cleaned: dict[str, Any] = {}
         for key, value in changes.items():
             if key not in PROVISION_CHANGEABLE:
-                raise InvalidValue(f"changes.{key} is not a changeable field", field="changes")
+                allowed = ", ".join(sorted(PROVISION_CHANGEABLE))
+                raise InvalidValue(
+                    f"changes may only name these fields: {allowed}", field="changes"
+                )
             if key == "cost":
                 cleaned[key] = money(value, "changes.cost")
             elif key == "staff_grade":
@@ -567,7 +587,7 @@ class ChildRecord(Aggregate):
             elif key == "description":
                 cleaned[key] = text(value, "changes.description", limit=2000)
             else:
-                cleaned[key] = count(value, f"changes.{key}", low=1, high=600)
+                cleaned[key] = _bounded(value, key, where=f"changes.{key}")
         self._record(
             ev.ProvisionChanged,
             env,
@@ -706,6 +726,8 @@ class ChildRecord(Aggregate):
             raise ConsentRequired(
                 "consent_id must name a live consent for referral", field="consent_id"
             )
+        if consent["service"].strip().casefold() != service.strip().casefold():
+            raise ConsentRequired("the consent is for referral to another service", field="service")
         self._record(
             ev.ReferralMade,
             env,
@@ -894,8 +916,10 @@ class ChildRecord(Aggregate):
         purpose: str,
     ) -> None:
         """An evidence bundle of this record was exported."""
-        if len(bundle_sha256) != 64:
-            raise InvalidValue("bundle_sha256 must be a SHA-256 hex digest", field="bundle_sha256")
+        if len(bundle_sha256) != 64 or any(c not in "0123456789abcdef" for c in bundle_sha256):
+            raise InvalidValue(
+                "bundle_sha256 must be a lower-case hex SHA-256 digest", field="bundle_sha256"
+            )
         self._record(
             ev.EvidenceBundleExported,
             env,
@@ -908,9 +932,9 @@ class ChildRecord(Aggregate):
     def correct(self, env: Envelope, *, supersedes: int, statement: str) -> None:
         """A supplementary statement that corrects an earlier entry; the original stays."""
         kind = self._check_target(supersedes, "supersedes")
-        if kind == "ParentViewRecorded" and env.recorded_by.role != "parent":
+        if kind in PARENTS_WORDS and env.recorded_by.role != "parent":
             raise ParentViewProtected(
-                "a parent's view can only be corrected by a parent", field="supersedes"
+                "a parent's words can only be corrected by a parent", field="supersedes"
             )
         self._record(
             ev.RecordCorrected, env, supersedes=supersedes, statement=text(statement, "statement")
@@ -919,7 +943,7 @@ class ChildRecord(Aggregate):
     def mark_mistaken(self, env: Envelope, *, target_version: int, reason: str) -> None:
         """Flag an entry as a mistake: it is kept and shown as such."""
         kind = self._check_target(target_version, "target_version")
-        if kind in ("ParentViewRecorded", "EntryDisputed") and env.recorded_by.role != "parent":
+        if kind in PARENTS_WORDS and env.recorded_by.role != "parent":
             raise ParentViewProtected(
                 "a parent's words cannot be marked mistaken by staff", field="target_version"
             )

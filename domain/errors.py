@@ -56,6 +56,12 @@ class VersionConflict(DomainError):
         self.actual = actual
 
 
+class ChildExists(DomainError):
+    """A record with this id already exists → 409."""
+
+    code = "child_exists"
+
+
 class InvariantViolation(DomainError):
     """The record's current state does not allow this command → 409."""
 
