@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import cast
 from urllib.parse import parse_qs, unquote, urlparse
 
 from api.settings import Settings
 from domain.application import ChildRecords, Clock, utc_now
+from ledger.log import Ledger, LedgerBackend
+
+# The domain is configured with the ledger by topic, so neither imports the other.
+LEDGER_TOPICS = {"MAPPER_TOPIC": "ledger.mapper:CommittingMapper"}
 
 
 def persistence_env(settings: Settings) -> dict[str, str]:
@@ -14,6 +19,8 @@ def persistence_env(settings: Settings) -> dict[str, str]:
     if settings.database_url is None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         return {
+            **LEDGER_TOPICS,
+            "APPLICATION_RECORDER_TOPIC": "ledger.sqlite_recorder:AuditedSQLiteRecorder",
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": str(settings.sqlite_path),
             "SQLITE_LOCK_TIMEOUT": "30",
@@ -22,6 +29,9 @@ def persistence_env(settings: Settings) -> dict[str, str]:
     if url.scheme not in ("postgresql", "postgres"):
         raise ValueError("SENDTRAIL_DATABASE_URL must start with postgresql://")
     env = {
+        **LEDGER_TOPICS,
+        "APPLICATION_RECORDER_TOPIC": "ledger.postgres_recorder:AuditedPostgresRecorder",
+        "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "POSTGRES_DBNAME": url.path.lstrip("/") or "postgres",
         "POSTGRES_HOST": url.hostname or "127.0.0.1",
@@ -47,3 +57,11 @@ def open_records(settings: Settings, *, clock: Clock = utc_now) -> ChildRecords:
         snapshot_interval=settings.snapshot_interval,
         extra_outcomes=settings.extra_discussion_outcomes,
     )
+
+
+def open_ledger(records: ChildRecords, settings: Settings) -> Ledger:
+    """The audit ledger behind the application's recorder."""
+    backend = records.recorder
+    if not hasattr(backend, "ledger_cursor"):
+        raise TypeError("the application is not configured with the audited recorder")
+    return Ledger(cast(LedgerBackend, backend), origin=settings.log_origin)

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from api import cli_ledger
 from api.bootstrap import open_records
 from api.demo import build_demo_cohort
 from api.settings import Settings
@@ -26,6 +27,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_show_locals=False,
 )
+app.add_typer(cli_ledger.keys_app, name="keys")
+app.command("checkpoint")(cli_ledger.checkpoint)
+app.command("audit")(cli_ledger.audit_command)
 console = Console()
 EXIT_REFUSED = 2
 EXIT_NOT_FOUND = 3

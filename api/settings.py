@@ -34,6 +34,16 @@ class Settings(BaseSettings):
         description="Setting-specific discussion outcomes, code -> label (JSON).",
     )
 
+    log_origin: str = Field(
+        default="sendtrail.local/log",
+        description="Name of this installation's log in checkpoints (a schema-less URL).",
+    )
+
+    @property
+    def keys_dir(self) -> Path:
+        """Where the Ed25519 key files live."""
+        return self.data_dir / "keys"
+
     @property
     def sqlite_path(self) -> Path:
         """Where the embedded store lives."""

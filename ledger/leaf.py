@@ -1,0 +1,67 @@
+"""The audit leaf: one per stored event, encoded as RFC 8785 canonical JSON.
+
+A third party recomputes a leaf from an evidence bundle like this (see LEDGER.md):
+
+    leaf_bytes = rfc8785.dumps({"child_id": ..., "commitment": ..., "index": ...,
+                                "prev": ..., "recorded_at": ..., "state_sha256": ...,
+                                "topic": ..., "version": ..., "v": 1})
+    leaf_hash  = sha256(b"\\x00" + leaf_bytes)          # RFC 9162 leaf hash
+
+`prev` is the leaf hash of the same child's previous leaf (64 zeros for its first), so
+each child's leaves form a hash chain inside the global Merkle log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from ledger.canonical import canonical
+from ledger.merkle import leaf_hash
+
+LEAF_FORMAT = 1
+GENESIS = "0" * 64
+
+
+def format_time(moment: datetime) -> str:
+    """Record times as fixed-width UTC ISO 8601 with microseconds, so text order = time order."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_time(text: str) -> datetime:
+    """Inverse of `format_time`."""
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class AuditLeaf:
+    """What the log commits to for one stored event (never the plaintext itself)."""
+
+    index: int
+    child_id: str
+    version: int
+    topic: str
+    recorded_at: str
+    state_sha256: str
+    commitment: str
+    prev: str
+
+    def canonical(self) -> bytes:
+        """RFC 8785 (JCS) bytes of the leaf."""
+        return canonical(
+            {
+                "child_id": self.child_id,
+                "commitment": self.commitment,
+                "index": self.index,
+                "prev": self.prev,
+                "recorded_at": self.recorded_at,
+                "state_sha256": self.state_sha256,
+                "topic": self.topic,
+                "version": self.version,
+                "v": LEAF_FORMAT,
+            }
+        )
+
+    def hash(self) -> bytes:
+        """The RFC 9162 leaf hash, SHA-256(0x00 || canonical bytes)."""
+        return leaf_hash(self.canonical())

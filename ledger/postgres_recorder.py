@@ -1,0 +1,50 @@
+"""PostgreSQL application recorder that writes audit leaves in the event transaction.
+
+Configure with APPLICATION_RECORDER_TOPIC=ledger.postgres_recorder:AuditedPostgresRecorder
+and keep POSTGRES_ENABLE_DB_FUNCTIONS off (that path bypasses these hooks). The leaves are
+written after the events' INSERT has been synced, inside the same transaction and while
+eventsourcing's EXCLUSIVE lock on the events table is held, so leaf order is commit order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from eventsourcing.persistence import ProgrammingError, StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from psycopg import Cursor as PgCursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Composed
+
+from ledger.appender import append_leaves
+from ledger.sql import Cursor, Tables
+
+
+class AuditedPostgresRecorder(PostgresApplicationRecorder):
+    """Stores events and their audit leaves atomically."""
+
+    def __init__(
+        self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"
+    ) -> None:
+        if datastore.enable_db_functions:
+            raise ProgrammingError("POSTGRES_ENABLE_DB_FUNCTIONS bypasses the audit ledger")
+        super().__init__(datastore, events_table_name=events_table_name)
+        self.tables = Tables.postgres(datastore.schema, self.events_table_name)
+        self.sql_create_statements.extend(
+            Composed([SQL(s)]) for s in self.tables.create_statements()
+        )
+
+    def _fetch_ids_after_insert_events(
+        self, curs: PgCursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        append_leaves(curs, self.tables, stored_events)
+        return ids
+
+    @contextmanager
+    def ledger_cursor(self, *, commit: bool = False) -> Iterator[Cursor]:
+        """A cursor in a transaction (committed on exit only if `commit`)."""
+        with self.datastore.transaction(commit=commit) as cursor:
+            yield cursor

@@ -1,0 +1,131 @@
+"""The ledger's tables and the one SQL dialect difference we need (SQLite vs PostgreSQL).
+
+Both recorders and every reader go through `Tables`, so a table name or a placeholder is
+written once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+class Cursor(Protocol):
+    """The part of a DB-API cursor we use (sqlite3 and psycopg both fit)."""
+
+    def execute(self, query: Any, params: Any = ..., /) -> Any: ...
+    def executemany(self, query: Any, params_seq: Any, /) -> Any: ...
+    def fetchall(self) -> Any: ...
+    def fetchone(self) -> Any: ...
+
+
+Row = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Tables:
+    """Table names and SQL for one backend."""
+
+    prefix: str  # "" for SQLite, '"schema".' for PostgreSQL
+    blob: str  # BLOB / BYTEA
+    placeholder: str  # ? / %s
+    events_table: str  # where eventsourcing keeps the stored events
+    events_order: str  # the column that orders stored events by insertion
+
+    @classmethod
+    def sqlite(cls) -> Tables:
+        return cls(
+            prefix="",
+            blob="BLOB",
+            placeholder="?",
+            events_table="stored_events",
+            events_order="rowid",
+        )
+
+    @classmethod
+    def postgres(cls, schema: str, events_table: str) -> Tables:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,62}", schema):
+            raise ValueError("schema must be a plain SQL identifier")
+        return cls(
+            prefix=f'"{schema}".',
+            blob="BYTEA",
+            placeholder="%s",
+            events_table=f'"{schema}"."{events_table}"',
+            events_order="notification_id",
+        )
+
+    def freeze_writers(self) -> str:
+        """A statement that, inside a transaction, waits for and then holds off event
+        writers, so reads of the ledger tables see one consistent state."""
+        if self.placeholder == "?":
+            # SQLite: any write statement takes the single writer lock.
+            return "UPDATE ledger_checkpoints SET note = note WHERE size = -1"
+        return f"LOCK TABLE {self.events_table} IN SHARE MODE"
+
+    def q(self, sql: str) -> str:
+        """Fill in table prefixes ({p}) and placeholders (?)."""
+        return sql.replace("{p}", self.prefix).replace("?", self.placeholder)
+
+    def create_statements(self) -> list[str]:
+        return [
+            self.q(
+                "CREATE TABLE IF NOT EXISTS {p}ledger_leaves ("
+                "leaf_index BIGINT PRIMARY KEY, child_id TEXT NOT NULL, "
+                "version BIGINT NOT NULL, topic TEXT NOT NULL, recorded_at TEXT NOT NULL, "
+                "state_sha256 TEXT NOT NULL, commitment TEXT NOT NULL, prev TEXT NOT NULL, "
+                "UNIQUE (child_id, version))"
+            ),
+            self.q(
+                "CREATE TABLE IF NOT EXISTS {p}ledger_nodes ("
+                f"level INTEGER NOT NULL, idx BIGINT NOT NULL, hash {self.blob} NOT NULL, "
+                "PRIMARY KEY (level, idx))"
+            ),
+            self.q(
+                "CREATE TABLE IF NOT EXISTS {p}ledger_heads ("
+                "child_id TEXT PRIMARY KEY, version BIGINT NOT NULL, "
+                "leaf_index BIGINT NOT NULL, leaf_hash TEXT NOT NULL)"
+            ),
+            self.q(
+                "CREATE TABLE IF NOT EXISTS {p}ledger_checkpoints ("
+                "size BIGINT PRIMARY KEY, note TEXT NOT NULL)"
+            ),
+        ]
+
+
+def fetch_nodes(
+    cursor: Cursor, tables: Tables, keys: Sequence[tuple[int, int]]
+) -> dict[tuple[int, int], bytes]:
+    """Stored perfect-subtree roots for `keys`, in one query per 200 keys."""
+    found: dict[tuple[int, int], bytes] = {}
+    for start in range(0, len(keys), 200):
+        chunk = keys[start : start + 200]
+        where = " OR ".join(["(level = ? AND idx = ?)"] * len(chunk))
+        params = [value for key in chunk for value in key]
+        cursor.execute(
+            tables.q(f"SELECT level, idx, hash FROM {{p}}ledger_nodes WHERE {where}"), params
+        )
+        for row in cursor.fetchall():
+            found[(int(row["level"]), int(row["idx"]))] = bytes(row["hash"])
+    return found
+
+
+def iter_rows(
+    cursor: Cursor, sql: str, params: Sequence[Any], *, page: int = 5000, key: str, tables: Tables
+) -> Iterator[Row]:
+    """Page through a table in `key` order without holding it all in memory."""
+    last: Any = None
+    while True:
+        if last is None:
+            cursor.execute(tables.q(f"{sql} ORDER BY {key} LIMIT {page}"), list(params))
+        else:
+            joiner = " AND " if " WHERE " in sql else " WHERE "
+            cursor.execute(
+                tables.q(f"{sql}{joiner}{key} > ? ORDER BY {key} LIMIT {page}"), [*params, last]
+            )
+        rows = cursor.fetchall()
+        yield from rows
+        if len(rows) < page:
+            return
+        last = rows[-1][key]

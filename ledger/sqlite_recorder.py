@@ -1,0 +1,42 @@
+"""SQLite application recorder that writes audit leaves in the event transaction.
+
+Configure with APPLICATION_RECORDER_TOPIC=ledger.sqlite_recorder:AuditedSQLiteRecorder.
+SQLite has one writer at a time, and the events are inserted (taking the write lock)
+before the leaves are numbered, so leaf order is commit order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
+
+from ledger.appender import append_leaves
+from ledger.sql import Cursor, Tables
+
+
+class AuditedSQLiteRecorder(SQLiteApplicationRecorder):
+    """Stores events and their audit leaves atomically."""
+
+    def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
+        self.tables = Tables.sqlite()
+        super().__init__(datastore, events_table_name)
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(), *self.tables.create_statements()]
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        returning = super()._insert_events(c, stored_events, **kwargs)
+        append_leaves(c, self.tables, stored_events)
+        return returning
+
+    @contextmanager
+    def ledger_cursor(self, *, commit: bool = False) -> Iterator[Cursor]:
+        """A cursor in a transaction (committed on exit only if `commit`)."""
+        with self.datastore.transaction(commit=commit) as cursor:
+            yield cursor
