@@ -68,6 +68,14 @@ ALLOWED_WHEN_LEFT = frozenset(
 # Entries in a parent's own words: staff can never correct them or mark them mistaken.
 PARENTS_WORDS = frozenset({"ParentViewRecorded", "EntryDisputed"})
 
+CONSENTS_TO_CONTACT = (
+    "contact_professional",
+    "referral",
+    "share_with_health",
+    "share_with_social_care",
+)
+CONTACT_PURPOSES = frozenset(CONSENTS_TO_CONTACT)
+
 PROVISION_CHANGEABLE = {
     "description": str,
     "group_size": int,
@@ -115,6 +123,8 @@ class ChildRecord(Aggregate):
         self.setting_id = setting_id
         self.status = "active"
         self.kinds: list[str] = []
+        self.parent_versions: list[int] = []
+        self.concern_ids: list[str] = []
         self.people: dict[str, dict[str, Any]] = {}
         self.sen_status = "N"
         self.need_codes: list[str] = []
@@ -187,6 +197,16 @@ class ChildRecord(Aggregate):
         if not 1 <= version <= len(self.kinds):
             raise UnknownReference(f"{field} names no event of this child", field=field)
         return self.kinds[version - 1]
+
+    def _parents_words(self, version: int) -> bool:
+        """A parent's view or dispute, or anything a parent recorded (their corrections)."""
+        return self.kinds[version - 1] in PARENTS_WORDS or version in self.parent_versions
+
+    def _not_after_entry(self, day: date, env: Envelope, field: str) -> date:
+        """A date inside the data cannot lie after the day the entry says it happened."""
+        if day > env.occurred_on:
+            raise InvalidValue(f"{field} must not be after occurred_at", field=field)
+        return day
 
     # --- who the child is ----------------------------------------------------------------
 
@@ -290,6 +310,7 @@ class ChildRecord(Aggregate):
     ) -> None:
         """Attendance over a period, in sessions."""
         not_before(period_end, period_start, "period_end", "must not be before period_start")
+        self._not_after_entry(period_end, env, "period_end")
         possible = count(sessions_possible, "sessions_possible", high=1000)
         attended = count(sessions_attended, "sessions_attended", high=possible)
         self._record(
@@ -311,7 +332,7 @@ class ChildRecord(Aggregate):
         self._record(
             ev.ConcernRaised,
             env,
-            concern_id=ident(concern_id, "concern_id"),
+            concern_id=self._check_new(concern_id, dict.fromkeys(self.concern_ids), "concern_id"),
             areas=areas_checked,
             level=CONCERN_LEVELS.check(level, field_name="level"),
             description=text(description, "description"),
@@ -379,8 +400,10 @@ class ChildRecord(Aggregate):
         SEN_STATUSES.check(status, field_name="status")
         codes = terms(need_codes, NEED_CODES, "need_codes")
         if status == "N":
-            if codes or primary_need:
+            if codes:
                 raise InvalidValue("status N takes no need codes", field="need_codes")
+            if primary_need:
+                raise InvalidValue("status N takes no primary need", field="primary_need")
         elif primary_need is None or primary_need not in codes:
             raise InvalidValue(
                 "primary_need must be one of need_codes for status K or E", field="primary_need"
@@ -601,6 +624,7 @@ class ChildRecord(Aggregate):
     ) -> None:
         """A provision ends (never before it started)."""
         provision = self._open_provision(provision_id)
+        self._not_after_entry(end_date, env, "end_date")
         if end_date < provision["start_date"]:
             raise ProvisionClosed("end_date is before the provision started", field="end_date")
         self._record(
@@ -611,7 +635,8 @@ class ChildRecord(Aggregate):
             reason=text(reason, "reason"),
         )
 
-    def _session_date(self, provision_id: str, session_date: date) -> None:
+    def _session_date(self, provision_id: str, session_date: date, env: Envelope) -> None:
+        self._not_after_entry(session_date, env, "session_date")
         provision = self._open_provision(provision_id)
         if session_date < provision["start_date"]:
             raise ProvisionClosed(
@@ -622,7 +647,7 @@ class ChildRecord(Aggregate):
         self, env: Envelope, *, provision_id: str, session_date: date, minutes: int, notes: str
     ) -> None:
         """One session of a provision was delivered (fidelity)."""
-        self._session_date(provision_id, session_date)
+        self._session_date(provision_id, session_date, env)
         self._record(
             ev.SessionDelivered,
             env,
@@ -636,7 +661,7 @@ class ChildRecord(Aggregate):
         self, env: Envelope, *, provision_id: str, session_date: date, reason: str
     ) -> None:
         """A planned session did not happen, and why."""
-        self._session_date(provision_id, session_date)
+        self._session_date(provision_id, session_date, env)
         self._record(
             ev.SessionMissed,
             env,
@@ -747,7 +772,17 @@ class ChildRecord(Aggregate):
         kind: str,
         summary: str,
     ) -> None:
-        """A call, visit or meeting with an outside professional."""
+        """A call, visit or meeting with an outside professional: only with the parents'
+        agreement (CoP 6.47), i.e. a live consent to contact, refer or share."""
+        if not any(
+            c["state"] == "given" and c["purpose"] in CONTACT_PURPOSES
+            for c in self.consents.values()
+        ):
+            raise ConsentRequired(
+                "contacting a professional needs a live parental consent "
+                "(contact_professional, referral, share_with_health or share_with_social_care)",
+                field="consent",
+            )
         self._record(
             ev.ProfessionalContact,
             env,
@@ -791,7 +826,7 @@ class ChildRecord(Aggregate):
             author=text(author, "author", limit=SHORT),
             author_role=text(author_role, "author_role", limit=SHORT),
             service=text(service, "service", limit=SHORT),
-            report_date=report_date,
+            report_date=self._not_after_entry(report_date, env, "report_date"),
             summary=text(summary, "summary"),
             recommendations=recs,
         )
@@ -851,7 +886,7 @@ class ChildRecord(Aggregate):
         self._record(
             ev.EhcRequestSubmitted,
             env,
-            request_date=request_date,
+            request_date=self._not_after_entry(request_date, env, "request_date"),
             local_authority=text(local_authority, "local_authority", limit=SHORT),
             reason=text(reason, "reason"),
         )
@@ -865,7 +900,7 @@ class ChildRecord(Aggregate):
             ev.EhcDecisionRecorded,
             env,
             decision=EHC_DECISIONS.check(decision, field_name="decision"),
-            decision_date=decision_date,
+            decision_date=self._not_after_entry(decision_date, env, "decision_date"),
             reason=text(reason, "reason", required=False),
         )
 
@@ -885,7 +920,9 @@ class ChildRecord(Aggregate):
     def issue_ehc_draft(self, env: Envelope, *, draft_date: date) -> None:
         """The draft EHC plan is issued (parents have 15 days to comment)."""
         self._ehc_step(ev.EhcDraftIssued)
-        self._record(ev.EhcDraftIssued, env, draft_date=draft_date)
+        self._record(
+            ev.EhcDraftIssued, env, draft_date=self._not_after_entry(draft_date, env, "draft_date")
+        )
 
     def finalise_ehc_plan(self, env: Envelope, *, decision: str, final_date: date) -> None:
         """The final plan is issued, or the LA decides not to issue one."""
@@ -894,7 +931,7 @@ class ChildRecord(Aggregate):
             ev.EhcPlanFinalised,
             env,
             decision=EHC_FINAL_DECISIONS.check(decision, field_name="decision"),
-            final_date=final_date,
+            final_date=self._not_after_entry(final_date, env, "final_date"),
         )
 
     def hold_ehc_annual_review(self, env: Envelope, *, review_date: date, summary: str) -> None:
@@ -931,8 +968,8 @@ class ChildRecord(Aggregate):
 
     def correct(self, env: Envelope, *, supersedes: int, statement: str) -> None:
         """A supplementary statement that corrects an earlier entry; the original stays."""
-        kind = self._check_target(supersedes, "supersedes")
-        if kind in PARENTS_WORDS and env.recorded_by.role != "parent":
+        self._check_target(supersedes, "supersedes")
+        if self._parents_words(supersedes) and env.recorded_by.role != "parent":
             raise ParentViewProtected(
                 "a parent's words can only be corrected by a parent", field="supersedes"
             )
@@ -942,8 +979,8 @@ class ChildRecord(Aggregate):
 
     def mark_mistaken(self, env: Envelope, *, target_version: int, reason: str) -> None:
         """Flag an entry as a mistake: it is kept and shown as such."""
-        kind = self._check_target(target_version, "target_version")
-        if kind in PARENTS_WORDS and env.recorded_by.role != "parent":
+        self._check_target(target_version, "target_version")
+        if self._parents_words(target_version) and env.recorded_by.role != "parent":
             raise ParentViewProtected(
                 "a parent's words cannot be marked mistaken by staff", field="target_version"
             )

@@ -28,6 +28,8 @@ class ChildEvent(Envelope, AggregateEvent):
     def apply(self, aggregate: Any) -> None:
         child: ChildRecord = aggregate
         child.kinds.append(type(self).__name__)
+        if self.recorded_by.role == "parent":
+            child.parent_versions.append(self.originator_version)
         self.evolve(child)
 
     def evolve(self, child: ChildRecord) -> None:
@@ -119,6 +121,9 @@ class ConcernRaised(ChildEvent):
     areas: list[str]
     level: str
     description: str
+
+    def evolve(self, child: ChildRecord) -> None:
+        child.concern_ids.append(self.concern_id)
 
 
 class DiscussionHeld(ChildEvent):

@@ -74,9 +74,13 @@ def log_session(c: ChildRecord, e: Envelope, data: st.DataObject) -> None:
         return start_provision(c, e, data)
     pid = data.draw(st.sampled_from(running))
     if data.draw(st.booleans()):
-        c.deliver_session(e, provision_id=pid, session_date=_day(data), minutes=20, notes="")
+        c.deliver_session(
+            e, provision_id=pid, session_date=min(_day(data), e.occurred_on), minutes=20, notes=""
+        )
     else:
-        c.miss_session(e, provision_id=pid, session_date=_day(data), reason="Absent")
+        c.miss_session(
+            e, provision_id=pid, session_date=min(_day(data), e.occurred_on), reason="Absent"
+        )
     return None
 
 
@@ -87,7 +91,7 @@ def end_provision(c: ChildRecord, e: Envelope, data: st.DataObject) -> None:
     c.end_provision(
         e,
         provision_id=data.draw(st.sampled_from(running)),
-        end_date=_day(data),
+        end_date=min(_day(data), e.occurred_on),
         reason="Outcome met",
     )
     return None
@@ -151,7 +155,10 @@ def consent_or_refer(c: ChildRecord, e: Envelope, data: st.DataObject) -> None:
 
 def amend(c: ChildRecord, e: Envelope, data: st.DataObject) -> None:
     target = data.draw(st.integers(1, c.version))
-    protected = c.kinds[target - 1] in ("ParentViewRecorded", "EntryDisputed")
+    parents_words = c.kinds[target - 1] in ("ParentViewRecorded", "EntryDisputed") or (
+        target in c.parent_versions
+    )
+    protected = parents_words and e.recorded_by.role != "parent"
     choice = data.draw(st.sampled_from(["correct", "mistaken", "dispute"]))
     if choice == "dispute":
         c.dispute(e, target_version=target, person_id="parent-1", comment="Not how I saw it")
