@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import cast
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -65,3 +66,12 @@ def open_ledger(records: ChildRecords, settings: Settings) -> Ledger:
     if not hasattr(backend, "ledger_cursor"):
         raise TypeError("the application is not configured with the audited recorder")
     return Ledger(cast(LedgerBackend, backend), origin=settings.log_origin)
+
+
+def set_record_clock(records: ChildRecords, clock: Callable[[], datetime]) -> None:
+    """Replace the ledger's record clock (demo data only: it lays out a history that was
+    recorded over years). The ledger still never lets record time run backwards."""
+    recorder = records.recorder
+    if not hasattr(recorder, "clock"):
+        raise TypeError("the application is not configured with the audited recorder")
+    recorder.clock = clock

@@ -16,7 +16,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from api import cli_ledger
-from api.bootstrap import open_records
+from api.bootstrap import open_records, set_record_clock
 from api.demo import build_demo_cohort
 from api.settings import Settings
 from domain.errors import ChildNotFound, DomainError
@@ -58,7 +58,11 @@ def demo(
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("Writing demo cohort", total=children)
         ids = build_demo_cohort(
-            records, children=children, seed=seed, progress=lambda n: progress.advance(task, n)
+            records,
+            children=children,
+            seed=seed,
+            progress=lambda n: progress.advance(task, n),
+            record_clock=lambda clock: set_record_clock(records, clock),
         )
     table = Table(title=f"Demo cohort: {len(ids)} fictional children")
     for column in ("child id", "setting", "events", "SEN status", "EHC stage"):

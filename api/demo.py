@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from uuid import UUID
 
 from domain.application import ChildRecords
@@ -56,21 +56,44 @@ SETTINGS = ["demo-nursery-oak", "demo-nursery-elm"]
 ARCHETYPES = ["no_concern", "monitor", "different_views", "sen_support", "ehc"]
 
 
+@dataclass(order=True)
+class Planned:
+    """One command of the demo timeline, run later in world-time order across children."""
+
+    on: date
+    child_order: int
+    seq: int
+    child_id: UUID = field(compare=False)
+    setting: str = field(compare=False)
+    command: str = field(compare=False)
+    role: str = field(compare=False)
+    basis: str = field(compare=False)
+    lag_days: int = field(compare=False)
+    payload: dict[str, object] = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Registration:
+    """The first entry of a demo child."""
+
+    on: date
+    child_id: UUID
+    given_name: str
+    family_name: str
+    date_of_birth: date
+    setting_id: str
+
+
 @dataclass
 class Writer:
-    """Writes one child's history, tracking the expected version like a real client."""
+    """Plans one child's history; the versions it returns are the ones the events will get."""
 
-    app: ChildRecords
     child_id: UUID
     setting: str
+    order: int
+    rng: random.Random
+    planned: list[Planned] = field(default_factory=list)
     version: int = 1
-    count: int = 1
-    staff: dict[str, RecordedBy] = field(default_factory=dict)
-
-    def by(self, role: str) -> RecordedBy:
-        return self.staff.setdefault(
-            role, RecordedBy(f"demo-{role}-{self.setting[-3:]}", role, self.setting)
-        )
 
     def __call__(
         self,
@@ -82,11 +105,23 @@ class Writer:
         basis: str = "fact",
         **payload: object,
     ) -> int:
-        draft = EnvelopeDraft(on, self.by(role), basis=basis)
-        self.version = getattr(self.app, command)(
-            self.child_id, draft, expected_version=self.version, **payload
+        # Most entries are typed up within a few days; about one in twelve much later.
+        lag = self.rng.randint(10, 40) if self.rng.random() < 0.08 else self.rng.randint(0, 3)
+        self.version += 1
+        self.planned.append(
+            Planned(
+                on,
+                self.order,
+                self.version,
+                self.child_id,
+                self.setting,
+                command,
+                role,
+                basis,
+                lag,
+                dict(payload),
+            )
         )
-        self.count += 1
         return self.version
 
 
@@ -97,33 +132,69 @@ def build_demo_cohort(
     seed: int,
     today: date | None = None,
     progress: Callable[[int], None] | None = None,
+    record_clock: Callable[[Callable[[], datetime]], None] | None = None,
 ) -> list[UUID]:
-    """Write `children` fictional records; returns their ids. Deterministic for a seed."""
+    """Write `children` fictional records; returns their ids. Deterministic for a seed.
+
+    The histories are written in world-time order across the cohort. If `record_clock` is
+    given, it is called with a clock that makes each entry look recorded a few days (now
+    and then weeks) after it happened, so "as known at" views of the demo are meaningful.
+    """
     rng = random.Random(seed)
     today = today or datetime.now(tz=UTC).date()
-    ids = []
+    registrations: list[Registration] = []
+    steps: list[tuple[date, int, int, Registration | Planned]] = []
     for n in range(children):
-        archetype = ARCHETYPES[n % len(ARCHETYPES)]
-        ids.append(_one_child(app, rng, n, archetype, today))
+        registration, writer = _one_child(rng, n, ARCHETYPES[n % len(ARCHETYPES)], today)
+        registrations.append(registration)
+        steps.append((registration.on, n, 1, registration))
+        steps += [(p.on, p.child_order, p.seq, p) for p in writer.planned]
+    steps.sort(key=lambda step: step[:3])
+    now = datetime.now(tz=UTC)
+    versions: dict[UUID, int] = {}
+    for on, _, _, step in steps:
+        lag = step.lag_days if isinstance(step, Planned) else 0
+        stamp = min(datetime.combine(on, time(16, 30), tzinfo=UTC) + timedelta(days=lag), now)
+        if record_clock:
+            record_clock(_fixed(stamp))
+        if isinstance(step, Planned):
+            by = RecordedBy(f"demo-{step.role}-{step.setting[-3:]}", step.role, step.setting)
+            draft = EnvelopeDraft(step.on, by, basis=step.basis)
+            versions[step.child_id] = getattr(app, step.command)(
+                step.child_id, draft, expected_version=versions[step.child_id], **step.payload
+            )
+            continue
+        senco = RecordedBy(f"demo-senco-{step.setting_id[-3:]}", "senco", step.setting_id)
+        app.register_child(
+            EnvelopeDraft(on, senco),
+            child_id=step.child_id,
+            given_name=step.given_name,
+            family_name=step.family_name,
+            date_of_birth=step.date_of_birth,
+            setting_id=step.setting_id,
+        )
+        versions[step.child_id] = 1
         if progress:
             progress(1)
-    return ids
+    return [r.child_id for r in registrations]
 
 
-def _one_child(app: ChildRecords, rng: random.Random, n: int, archetype: str, today: date) -> UUID:
+def _fixed(stamp: datetime) -> Callable[[], datetime]:
+    return lambda: stamp
+
+
+def _one_child(
+    rng: random.Random, n: int, archetype: str, today: date
+) -> tuple[Registration, Writer]:
     years = rng.choice([2, 2.5, 3])
     start = today - timedelta(days=int(365 * years))
-    dob = start - timedelta(days=rng.randint(180, 500))
+    dob = start - timedelta(days=rng.randint(400, 800))
     setting = SETTINGS[n % len(SETTINGS)]
-    senco = RecordedBy(f"demo-senco-{setting[-3:]}", "senco", setting)
-    child_id = app.register_child(
-        EnvelopeDraft(start, senco),
-        given_name=GIVEN[n % len(GIVEN)],
-        family_name=FAMILY[rng.randrange(len(FAMILY))],
-        date_of_birth=dob,
-        setting_id=setting,
+    child_id = UUID(int=rng.getrandbits(128), version=4)
+    registration = Registration(
+        start, child_id, GIVEN[n % len(GIVEN)], FAMILY[rng.randrange(len(FAMILY))], dob, setting
     )
-    w = Writer(app, child_id, setting)
+    w = Writer(child_id, setting, n, rng)
     day = start
     w(
         "link_person",
@@ -205,7 +276,7 @@ def _one_child(app: ChildRecords, rng: random.Random, n: int, archetype: str, to
             person_id="parent-1",
             view="Happy with how things are going at home.",
         )
-        return child_id
+        return registration, w
 
     w(
         "raise_concern",
@@ -253,7 +324,7 @@ def _one_child(app: ChildRecords, rng: random.Random, n: int, archetype: str, to
             person_id="parent-1",
             view="We would like to wait and see.",
         )
-        return child_id
+        return registration, w
 
     w(
         "hold_discussion",
@@ -291,7 +362,7 @@ def _one_child(app: ChildRecords, rng: random.Random, n: int, archetype: str, to
             evidence_needed="",
             actions=["Return to usual monitoring"],
         )
-        return child_id
+        return registration, w
 
     # SEN support, Assess-Plan-Do-Review.
     w(
@@ -459,7 +530,7 @@ def _one_child(app: ChildRecords, rng: random.Random, n: int, archetype: str, to
             view="We see small steps at home too.",
         )
     if archetype == "sen_support":
-        return child_id
+        return registration, w
     w(
         "give_consent",
         later(1, 5),
@@ -487,4 +558,4 @@ def _one_child(app: ChildRecords, rng: random.Random, n: int, archetype: str, to
             decision_date=request + timedelta(weeks=5),
             reason="",
         )
-    return child_id
+    return registration, w

@@ -94,7 +94,7 @@ class ChildRecords(Application[UUID]):
             raise ChildNotFound("no such child", field="child_id")
         return child
 
-    def history(self, child_id: UUID) -> list[ev.ChildEvent]:
+    def history(self, child_id: UUID) -> list[ev.ChildEvent | ev.ChildRegistered]:
         """Every event of the child, in version order."""
         found = list(self.events.get(child_id))
         if not found:

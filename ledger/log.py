@@ -112,12 +112,15 @@ class Ledger:
             log = _ReadLog(_ReadNodes(cursor, self.tables), self._size(cursor))
             return log.consistency_proof(old_size, new_size)
 
-    def leaves(self, child_id: str) -> list[AuditLeaf]:
-        """A child's leaves in version order."""
+    def leaves(self, child_id: str, *, after: int = 0) -> list[AuditLeaf]:
+        """A child's leaves after version `after`, in version order."""
         with self.backend.ledger_cursor() as cursor:
             cursor.execute(
-                self.tables.q("SELECT * FROM {p}ledger_leaves WHERE child_id = ? ORDER BY version"),
-                [child_id],
+                self.tables.q(
+                    "SELECT * FROM {p}ledger_leaves WHERE child_id = ? AND version > ? "
+                    "ORDER BY version"
+                ),
+                [child_id, after],
             )
             return [row_to_leaf(r) for r in cursor.fetchall()]
 

@@ -18,7 +18,7 @@ from psycopg import Cursor as PgCursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed
 
-from ledger.appender import append_leaves
+from ledger.appender import Clock, append_leaves, wall_clock
 from ledger.sql import Cursor, Tables
 
 
@@ -32,6 +32,7 @@ class AuditedPostgresRecorder(PostgresApplicationRecorder):
             raise ProgrammingError("POSTGRES_ENABLE_DB_FUNCTIONS bypasses the audit ledger")
         super().__init__(datastore, events_table_name=events_table_name)
         self.tables = Tables.postgres(datastore.schema, self.events_table_name)
+        self.clock: Clock = wall_clock  # replaced only by demo data and tests
         self.sql_create_statements.extend(
             Composed([SQL(s)]) for s in self.tables.create_statements()
         )
@@ -40,7 +41,7 @@ class AuditedPostgresRecorder(PostgresApplicationRecorder):
         self, curs: PgCursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        append_leaves(curs, self.tables, stored_events)
+        append_leaves(curs, self.tables, stored_events, self.clock)
         return ids
 
     @contextmanager

@@ -14,7 +14,7 @@ from typing import Any
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 
-from ledger.appender import append_leaves
+from ledger.appender import Clock, append_leaves, wall_clock
 from ledger.sql import Cursor, Tables
 
 
@@ -23,6 +23,9 @@ class AuditedSQLiteRecorder(SQLiteApplicationRecorder):
 
     def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
         self.tables = Tables.sqlite()
+        # The record clock. Only demo data and tests replace it (to lay out a history that
+        # was recorded over years); the ledger still never lets it run backwards.
+        self.clock: Clock = wall_clock
         super().__init__(datastore, events_table_name)
 
     def construct_create_table_statements(self) -> list[str]:
@@ -32,7 +35,7 @@ class AuditedSQLiteRecorder(SQLiteApplicationRecorder):
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         returning = super()._insert_events(c, stored_events, **kwargs)
-        append_leaves(c, self.tables, stored_events)
+        append_leaves(c, self.tables, stored_events, self.clock)
         return returning
 
     @contextmanager

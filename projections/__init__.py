@@ -1,0 +1,1 @@
+"""sendtrail projections layer."""

@@ -1,0 +1,148 @@
+"""The costed provision map: every provision with how it is delivered, what it costs and
+who pays, planned against delivered sessions (fidelity), with totals per term, per funding
+source, and the setting's core offer against what is additional to it.
+
+`cost` on a provision is the cost of its whole planned block (`weeks` weeks); it is spread
+evenly over those weeks to give costs per term. A change of cost applies from the week of
+the change. Planned sessions count whole weeks elapsed by the view date.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from domain import events as ev
+from domain.vocabulary import FUNDING_SOURCES, STAFF_GRADES
+from projections.terms import term_key, term_of
+from projections.timeline import Entry, effective
+
+CORE = frozenset({"core"})
+PENNY = Decimal("0.01")
+
+
+def _weekly_costs(p: dict[str, Any], until: date) -> list[tuple[date, Decimal, str]]:
+    """(week start, cost, funding source) for each planned week up to `until`."""
+    weeks: list[tuple[date, Decimal, str]] = []
+    segments = p["segments"]  # [(from date, cost, weeks, funding)], in order
+    for week in range(p["weeks"]):
+        start = p["start_date"] + timedelta(weeks=week)
+        if start > until or (p["end_date"] is not None and start > p["end_date"]):
+            break
+        applicable = [s for s in segments if s[0] <= start] or segments[:1]
+        _, cost, planned_weeks, funding = applicable[-1]
+        weeks.append((start, cost / planned_weeks, funding))
+    return weeks
+
+
+def provision_map(entries: Sequence[Entry], *, today: date) -> dict[str, Any]:
+    """The map as of `today` (a past date gives the map as it stood then)."""
+    provisions: dict[str, dict[str, Any]] = {}
+    for entry in effective(entries):
+        e = entry.event
+        if isinstance(e, ev.ProvisionStarted):
+            provisions[e.provision_id] = {
+                "provision_id": e.provision_id,
+                "description": e.description,
+                "area": e.area,
+                "start_date": e.start_date,
+                "end_date": None,
+                "group_size": e.group_size,
+                "session_minutes": e.session_minutes,
+                "sessions_per_week": e.sessions_per_week,
+                "weeks": e.weeks,
+                "staff_grade": e.staff_grade,
+                "cost": e.cost,
+                "funding_source": e.funding_source,
+                "delivered": 0,
+                "missed": 0,
+                "delivered_minutes": 0,
+                "changes": [],
+                "segments": [(e.start_date, e.cost, e.weeks, e.funding_source)],
+            }
+        elif isinstance(e, ev.ProvisionChanged):
+            p = provisions[e.provision_id]
+            p.update(e.changes)
+            p["changes"].append(
+                {
+                    "on": entry.occurred_on.isoformat(),
+                    "reason": e.reason,
+                    "changes": {k: str(v) for k, v in e.changes.items()},
+                }
+            )
+            p["segments"].append((entry.occurred_on, p["cost"], p["weeks"], p["funding_source"]))
+        elif isinstance(e, ev.ProvisionEnded):
+            provisions[e.provision_id]["end_date"] = e.end_date
+        elif isinstance(e, ev.SessionDelivered) and e.provision_id in provisions:
+            provisions[e.provision_id]["delivered"] += 1
+            provisions[e.provision_id]["delivered_minutes"] += e.minutes
+        elif isinstance(e, ev.SessionMissed) and e.provision_id in provisions:
+            provisions[e.provision_id]["missed"] += 1
+
+    per_term: dict[str, Decimal] = defaultdict(Decimal)
+    per_source: dict[str, Decimal] = defaultdict(Decimal)
+    rows = []
+    for p in provisions.values():
+        stop = min(today, p["end_date"]) if p["end_date"] else today
+        elapsed_weeks = (
+            0 if stop < p["start_date"] else min(p["weeks"], (stop - p["start_date"]).days // 7 + 1)
+        )
+        planned = elapsed_weeks * p["sessions_per_week"]
+        spent = Decimal(0)
+        for week_start, cost, funding in _weekly_costs(p, stop):
+            per_term[term_of(week_start)] += cost
+            per_source[funding] += cost
+            spent += cost
+        rows.append(
+            {
+                "provision_id": p["provision_id"],
+                "description": p["description"],
+                "area": p["area"],
+                "start_date": p["start_date"].isoformat(),
+                "end_date": p["end_date"].isoformat() if p["end_date"] else None,
+                "active": p["start_date"] <= today
+                and (p["end_date"] is None or p["end_date"] >= today),
+                "group_size": p["group_size"],
+                "session_minutes": p["session_minutes"],
+                "sessions_per_week": p["sessions_per_week"],
+                "weeks": p["weeks"],
+                "staff_grade": p["staff_grade"],
+                "staff_grade_label": STAFF_GRADES.label(p["staff_grade"]),
+                "cost": f"{p['cost']:.2f}",
+                "cost_to_date": f"{spent.quantize(PENNY):.2f}",
+                "funding_source": p["funding_source"],
+                "funding_label": FUNDING_SOURCES.label(p["funding_source"]),
+                "planned_sessions": planned,
+                "delivered_sessions": p["delivered"],
+                "missed_sessions": p["missed"],
+                "fidelity_percent": round(100 * p["delivered"] / planned, 1) if planned else None,
+                "changes": p["changes"],
+            }
+        )
+    total = sum(per_source.values(), Decimal(0))
+    core = sum((v for k, v in per_source.items() if k in CORE), Decimal(0))
+    planned_total = sum(r["planned_sessions"] for r in rows)
+    delivered_total = sum(r["delivered_sessions"] for r in rows)
+    return {
+        "as_of": today.isoformat(),
+        "provisions": rows,
+        "totals": {
+            "cost_to_date": f"{total.quantize(PENNY):.2f}",
+            "per_term": {
+                t: f"{per_term[t].quantize(PENNY):.2f}" for t in sorted(per_term, key=term_key)
+            },
+            "per_funding_source": {
+                k: f"{v.quantize(PENNY):.2f}" for k, v in sorted(per_source.items())
+            },
+            "core_offer": f"{core.quantize(PENNY):.2f}",
+            "additional_to_core": f"{(total - core).quantize(PENNY):.2f}",
+            "planned_sessions": planned_total,
+            "delivered_sessions": delivered_total,
+            "fidelity_percent": round(100 * delivered_total / planned_total, 1)
+            if planned_total
+            else None,
+        },
+    }

@@ -1,0 +1,187 @@
+"""A child's entries on both time axes, and which of them a view admits.
+
+- `occurred_at` (valid time): when it happened in the world, from the event envelope.
+- `recorded_at` (record time): when the store committed it, from the ledger leaf written
+  in the same transaction. It never runs backwards, so the entries known at time T are a
+  prefix of the child's versions.
+
+`admit(entries, as_of=D, known_at=T)` keeps what was recorded by T and happened by the
+end of D. Entries *about* other entries (a correction, a mistake mark, a dispute) are
+admitted with their target: "the record as of D, given what was known at T" shows a later
+correction of an entry from before D, as long as the correction itself was known by T.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from threading import Lock
+from typing import Any, cast
+from uuid import UUID
+
+from domain import events as ev
+from domain.application import ChildRecords
+from ledger.leaf import parse_time
+from ledger.log import Ledger
+
+ENVELOPE_FIELDS = frozenset(
+    {
+        "occurred_at",
+        "precision",
+        "recorded_by",
+        "basis",
+        "sensitivity",
+        "attachments",
+        "originator_id",
+        "originator_version",
+        "timestamp",
+        "originator_topic",
+    }
+)
+ABOUT_OTHERS: dict[type, str] = {
+    ev.RecordCorrected: "supersedes",
+    ev.EntryMarkedMistaken: "target_version",
+    ev.EntryDisputed: "target_version",
+}
+
+
+RecordEvent = ev.ChildEvent | ev.ChildRegistered
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One event of a child, with its record time."""
+
+    event: RecordEvent
+    recorded_at: datetime
+
+    @property
+    def version(self) -> int:
+        return int(self.event.originator_version)
+
+    @property
+    def kind(self) -> str:
+        return type(self.event).__name__
+
+    @property
+    def occurred_at(self) -> datetime:
+        return self.event.occurred_at
+
+    @property
+    def occurred_on(self) -> date:
+        return self.event.occurred_at.astimezone(UTC).date()
+
+    def payload(self) -> dict[str, Any]:
+        """The event's own fields, without the envelope."""
+        return {k: v for k, v in vars(self.event).items() if k not in ENVELOPE_FIELDS}
+
+
+def target_of(entry: Entry) -> int | None:
+    """The version an entry is about, for corrections, mistake marks and disputes."""
+    name = ABOUT_OTHERS.get(type(entry.event))
+    return None if name is None else int(getattr(entry.event, name))
+
+
+def end_of(day: date) -> datetime:
+    """The last instant of `day` (UTC): an event at 23:59 on D is part of D."""
+    return datetime.combine(day, time.max, tzinfo=UTC)
+
+
+def admit(
+    entries: Sequence[Entry], *, as_of: date | None = None, known_at: datetime | None = None
+) -> list[Entry]:
+    """The entries a view at (as_of, known_at) is built from, in version order."""
+    admitted: list[Entry] = []
+    admitted_versions: set[int] = set()
+    limit = end_of(as_of) if as_of is not None else None
+    for entry in entries:
+        if known_at is not None and entry.recorded_at > known_at:
+            break  # record time is monotonic: nothing later was known either
+        target = target_of(entry)
+        if target is not None:
+            keep = target in admitted_versions
+        else:
+            keep = limit is None or entry.occurred_at <= limit
+        if keep:
+            admitted.append(entry)
+            admitted_versions.add(entry.version)
+    return admitted
+
+
+@dataclass
+class Flags:
+    """What later entries say about one entry."""
+
+    corrections: list[dict[str, Any]] = field(default_factory=list)
+    mistaken: dict[str, Any] | None = None
+    disputes: list[dict[str, Any]] = field(default_factory=list)
+
+
+def flags(entries: Iterable[Entry]) -> dict[int, Flags]:
+    """Corrections, mistake marks and disputes, keyed by the version they are about."""
+    found: dict[int, Flags] = {}
+    for entry in entries:
+        target = target_of(entry)
+        if target is None:
+            continue
+        note = {
+            "version": entry.version,
+            "on": entry.occurred_on.isoformat(),
+            "by_role": entry.event.recorded_by.role,
+        }
+        slot = found.setdefault(target, Flags())
+        if isinstance(entry.event, ev.RecordCorrected):
+            slot.corrections.append({**note, "statement": entry.event.statement})
+        elif isinstance(entry.event, ev.EntryMarkedMistaken):
+            slot.mistaken = {**note, "reason": entry.event.reason}
+        elif isinstance(entry.event, ev.EntryDisputed):
+            slot.disputes.append(
+                {**note, "comment": entry.event.comment, "person_id": entry.event.person_id}
+            )
+    return found
+
+
+def effective(entries: Sequence[Entry]) -> list[Entry]:
+    """Entries that count for derived views: marked mistakes drop out (the chronology
+    still shows them, flagged)."""
+    mistaken = {v for v, f in flags(entries).items() if f.mistaken is not None}
+    return [e for e in entries if e.version not in mistaken and target_of(e) is None]
+
+
+class TimelineCache:
+    """Decoded entries per child, extended incrementally: a view of a 2,000-event child
+    decodes only the events it has not seen before (the cache never goes stale: events are
+    immutable and versions only grow)."""
+
+    def __init__(self, records: ChildRecords, ledger: Ledger, *, max_children: int = 256) -> None:
+        self.records = records
+        self.ledger = ledger
+        self.max_children = max_children
+        self._cache: dict[UUID, list[Entry]] = {}
+        self._lock = Lock()
+
+    def entries(self, child_id: UUID) -> list[Entry]:
+        """Every entry of the child, in version order (ChildNotFound if none)."""
+        with self._lock:
+            cached = list(self._cache.get(child_id, []))
+        after = cached[-1].version if cached else 0
+        fresh = (
+            cast(list[RecordEvent], list(self.records.events.get(child_id, gt=after)))
+            if cached
+            else self.records.history(child_id)
+        )
+        if fresh:
+            times = {
+                leaf.version: parse_time(leaf.recorded_at)
+                for leaf in self.ledger.leaves(str(child_id), after=after)
+            }
+            missing = [e.originator_version for e in fresh if e.originator_version not in times]
+            if missing:
+                raise LookupError(f"events without ledger leaves: versions {missing[:5]}")
+            cached.extend(Entry(event, times[event.originator_version]) for event in fresh)
+        with self._lock:
+            if child_id not in self._cache and len(self._cache) >= self.max_children:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[child_id] = cached
+        return cached
