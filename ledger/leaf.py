@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from ledger.canonical import canonical
+from ledger.canonical import canonical_strings_and_ints
 from ledger.merkle import leaf_hash
 
 LEAF_FORMAT = 1
@@ -30,7 +30,9 @@ def format_time(moment: datetime) -> str:
 
 def parse_time(text: str) -> datetime:
     """Inverse of `format_time`."""
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    if len(text) != 27 or text[-1] != "Z":
+        raise ValueError("record time must look like 2026-01-31T12:00:00.000000Z")
+    return datetime.fromisoformat(text)
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ class AuditLeaf:
 
     def canonical(self) -> bytes:
         """RFC 8785 (JCS) bytes of the leaf."""
-        return canonical(
+        return canonical_strings_and_ints(
             {
                 "child_id": self.child_id,
                 "commitment": self.commitment,

@@ -11,7 +11,15 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ledger import checkpoint as cp
 from ledger.canonical import canonical
 from ledger.leaf import AuditLeaf
-from ledger.merkle import MerkleLog, leaf_hash, root
+from ledger.merkle import (
+    MerkleError,
+    MerkleLog,
+    _fold,
+    _inclusion_ranges,
+    _perfect_subtrees,
+    leaf_hash,
+    root,
+)
 from ledger.sql import Cursor, Row, Tables, fetch_nodes
 
 
@@ -107,6 +115,18 @@ class Ledger:
             log = _ReadLog(_ReadNodes(cursor, self.tables), self._size(cursor))
             return log.inclusion_proof(index, size)
 
+    def inclusion_proofs(self, indices: Sequence[int], size: int) -> dict[int, list[bytes]]:
+        """Proofs for many leaves against one tree size, from one batched read."""
+        plans = {
+            i: [_perfect_subtrees(lo, hi) for lo, hi in _inclusion_ranges(i, size)] for i in indices
+        }
+        keys = sorted({key for plan in plans.values() for keys in plan for key in keys})
+        with self.backend.ledger_cursor() as cursor:
+            found = fetch_nodes(cursor, self.tables, keys)
+        if len(found) != len(keys):
+            raise MerkleError("the stored tree is missing nodes needed for a proof")
+        return {i: [_fold([found[k] for k in keys]) for keys in plan] for i, plan in plans.items()}
+
     def consistency_proof(self, old_size: int, new_size: int) -> list[bytes]:
         with self.backend.ledger_cursor() as cursor:
             log = _ReadLog(_ReadNodes(cursor, self.tables), self._size(cursor))
@@ -154,6 +174,20 @@ class Ledger:
     def heads(self) -> list[tuple[str, int, int, str]]:
         with self.backend.ledger_cursor() as cursor:
             return self._heads(cursor)
+
+    def heads_at(self, size: int) -> list[tuple[str, int, int, str]]:
+        """Child heads as they stood when the log had `size` leaves."""
+        with self.backend.ledger_cursor() as cursor:
+            cursor.execute(
+                self.tables.q(
+                    "SELECT l.* FROM {p}ledger_leaves l JOIN (SELECT child_id, "
+                    "MAX(leaf_index) AS top FROM {p}ledger_leaves WHERE leaf_index < ? "
+                    "GROUP BY child_id) h ON l.leaf_index = h.top"
+                ),
+                [size],
+            )
+            leaves = [row_to_leaf(r) for r in cursor.fetchall()]
+        return sorted((lf.child_id, lf.version, lf.index, lf.hash().hex()) for lf in leaves)
 
     def create_checkpoint(self, key: Ed25519PrivateKey, key_name: str) -> str:
         """Sign the current tree head and child heads; store and return the note."""
