@@ -42,7 +42,12 @@ def keys_init() -> None:
         raise typer.Exit(EXIT_REFUSED) from None
 
 
-def checkpoint() -> None:
+def checkpoint(
+    proof_from: Annotated[
+        int | None,
+        typer.Option(help="Append a consistency proof from this earlier size (e.g. a bundle's)."),
+    ] = None,
+) -> None:
     """Sign, store and print a checkpoint of the log (C2SP signed note)."""
     settings = Settings()
     try:
@@ -51,8 +56,18 @@ def checkpoint() -> None:
         console.print(f"[red]{error}[/red] (run `sendtrail keys init` first)")
         raise typer.Exit(EXIT_REFUSED) from None
     records = open_records(settings)
-    note = open_ledger(records, settings).create_checkpoint(key, settings.log_origin)
-    records.close()
+    try:
+        ledger = open_ledger(records, settings)
+        note = ledger.create_checkpoint(key, settings.log_origin)
+        if proof_from is not None:
+            size = int(note.split("\n")[1])
+            if not 0 < proof_from <= size:
+                console.print(f"[red]Refused:[/red] --proof-from must be between 1 and {size}")
+                raise typer.Exit(EXIT_REFUSED)
+            proof = ledger.consistency_proof(proof_from, size)
+            note += f"consistency-proof {proof_from}\n" + "".join(f"{h.hex()}\n" for h in proof)
+    finally:
+        records.close()
     typer.echo(note, nl=False)
 
 

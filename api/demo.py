@@ -53,6 +53,7 @@ FAMILY = [
     "Mockridge",
 ]
 SETTINGS = ["demo-nursery-oak", "demo-nursery-elm"]
+STRETCH = 3
 ARCHETYPES = ["no_concern", "monitor", "different_views", "sen_support", "ehc"]
 
 
@@ -140,12 +141,11 @@ def build_demo_cohort(
     given, it is called with a clock that makes each entry look recorded a few days (now
     and then weeks) after it happened, so "as known at" views of the demo are meaningful.
     """
-    rng = random.Random(seed)
     today = today or datetime.now(tz=UTC).date()
     registrations: list[Registration] = []
     steps: list[tuple[date, int, int, Registration | Planned]] = []
     for n in range(children):
-        registration, writer = _one_child(rng, n, ARCHETYPES[n % len(ARCHETYPES)], today)
+        registration, writer = _plan_child(seed, n, ARCHETYPES[n % len(ARCHETYPES)], today)
         registrations.append(registration)
         steps.append((registration.on, n, 1, registration))
         steps += [(p.on, p.child_order, p.seq, p) for p in writer.planned]
@@ -183,11 +183,26 @@ def _fixed(stamp: datetime) -> Callable[[], datetime]:
     return lambda: stamp
 
 
+def _plan_child(seed: int, n: int, archetype: str, today: date) -> tuple[Registration, Writer]:
+    """Plan once to learn how long this child's story runs, then again so that it ends in
+    the last few weeks: a demo cohort should look current, not two years stale."""
+    _, draft = _one_child(
+        random.Random(f"{seed}-{n}"), n, archetype, today, start=today - timedelta(days=3 * 365)
+    )
+    span = max(p.on for p in draft.planned) - (today - timedelta(days=3 * 365))
+    jitter = random.Random(f"{seed}-{n}-end").randint(3, 45)
+    return _one_child(
+        random.Random(f"{seed}-{n}"),
+        n,
+        archetype,
+        today,
+        start=today - span - timedelta(days=jitter),
+    )
+
+
 def _one_child(
-    rng: random.Random, n: int, archetype: str, today: date
+    rng: random.Random, n: int, archetype: str, today: date, *, start: date
 ) -> tuple[Registration, Writer]:
-    years = rng.choice([2, 2.5, 3])
-    start = today - timedelta(days=int(365 * years))
     dob = start - timedelta(days=rng.randint(400, 800))
     setting = SETTINGS[n % len(SETTINGS)]
     child_id = UUID(int=rng.getrandbits(128), version=4)
@@ -216,8 +231,9 @@ def _one_child(
     )
 
     def later(lo: int, hi: int) -> date:
+        # Gaps are stretched so the fuller stories run over two to three years.
         nonlocal day
-        day = min(day + timedelta(days=rng.randint(lo, hi)), today)
+        day = min(day + timedelta(days=STRETCH * rng.randint(lo, hi)), today)
         return day
 
     areas = ["communication_language", "personal_social_emotional", "physical"]

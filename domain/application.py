@@ -14,11 +14,17 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
-from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    EventSourcedLog,
+    ProcessingEvent,
+)
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 from eventsourcing.utils import Environment, EnvType, get_topic
 
 from domain import events as ev
+from domain.access import RecordViewed, access_log_id
 from domain.child import ChildRecord
 from domain.envelope import Envelope, EnvelopeDraft
 from domain.errors import ChildExists, ChildNotFound, VersionConflict
@@ -112,6 +118,43 @@ class ChildRecords(Application[UUID]):
             if len(batch) < page:
                 return
             start = batch[-1].id + 1
+
+    # --- who looked ------------------------------------------------------------------------
+
+    def note_access(
+        self,
+        child_id: UUID,
+        *,
+        user: str,
+        role: str,
+        setting: str,
+        view: str,
+        as_of: str | None = None,
+        known_at: str | None = None,
+    ) -> None:
+        """Append a read to the child's access log (retrying if two reads race)."""
+        log = EventSourcedLog(self.events, access_log_id(child_id), RecordViewed)
+        for _attempt in range(5):
+            try:
+                self.save(
+                    log.trigger_event(
+                        user=user,
+                        role=role,
+                        setting=setting,
+                        view=view,
+                        as_of=as_of,
+                        known_at=known_at,
+                    )
+                )
+                return
+            except IntegrityError:
+                continue
+        raise VersionConflict(expected=0, actual=0)
+
+    def accesses(self, child_id: UUID) -> list[RecordViewed]:
+        """Every read of the child's record, oldest first."""
+        log = EventSourcedLog(self.events, access_log_id(child_id), RecordViewed)
+        return list(log.get())
 
     # --- the one way a command runs ----------------------------------------------------
 
