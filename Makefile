@@ -12,9 +12,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## run: set up, write a fictional demo cohort into ./sendtrail-data (SQLite) and show it
+## run: set up, load a fictional demo cohort into ./sendtrail-data (SQLite) and serve the API
 run: $(STAMP)
-	$(BIN)/sendtrail demo --children 25 --seed 7
+	$(BIN)/sendtrail serve --demo --host 127.0.0.1 --port 8000
 
 ## test: set up, then lint, type-check, check the layering and run every test
 test: $(STAMP) lint typecheck layers unit
@@ -35,6 +35,8 @@ unit: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.append
 	$(BIN)/python -m bench.load
+	$(BIN)/python -m bench.ledger
+	$(BIN)/python -m bench.bundle --pdf
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache sendtrail-data

@@ -3,16 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
-from typing import cast
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, cast
 from urllib.parse import parse_qs, unquote, urlparse
+from uuid import UUID
 
 from api.settings import Settings
 from domain.application import ChildRecords, Clock, utc_now
+from domain.envelope import EnvelopeDraft, RecordedBy
+from exporters.bundle import Bundle, ExportKeys, build_bundle
+from exporters.report_files import report_files
+from ledger.keys import EXPORTER_KEY, LOG_KEY, key_paths, load_private, load_public
 from ledger.log import Ledger, LedgerBackend
+from projections.views import ChildViews
+
+if TYPE_CHECKING:
+    from api.deps import Services
 
 # The domain is configured with the ledger by topic, so neither imports the other.
-LEDGER_TOPICS = {"MAPPER_TOPIC": "ledger.mapper:CommittingMapper"}
+# Recently used records stay in memory and are fast-forwarded from the store on each read,
+# so a write loads only the events it has not seen (other processes' writes included).
+LEDGER_TOPICS = {
+    "MAPPER_TOPIC": "ledger.mapper:CommittingMapper",
+    "AGGREGATE_CACHE_MAXSIZE": "500",
+    "AGGREGATE_CACHE_FASTFORWARD": "y",
+}
 
 
 def persistence_env(settings: Settings) -> dict[str, str]:
@@ -75,3 +90,77 @@ def set_record_clock(records: ChildRecords, clock: Callable[[], datetime]) -> No
     if not hasattr(recorder, "clock"):
         raise TypeError("the application is not configured with the audited recorder")
     recorder.clock = clock
+
+
+class Exporter:
+    """Wires the bundle writer to the store, the keys and the report renderer."""
+
+    def __init__(self, records: ChildRecords, settings: Settings, *, pdf: bool) -> None:
+        self.records = records
+        self.settings = settings
+        self.ledger = open_ledger(records, settings)
+        self.views = ChildViews(records, self.ledger)
+        log = key_paths(settings.keys_dir, LOG_KEY)
+        self.keys = ExportKeys(
+            exporter=load_private(key_paths(settings.keys_dir, EXPORTER_KEY).private),
+            log_public=load_public(log.public),
+            log_name=settings.log_origin,
+            log_private=load_private(log.private) if log.private.exists() else None,
+        )
+        self.pdf = pdf
+
+    def export(
+        self,
+        child_id: UUID,
+        *,
+        as_of: date | None,
+        known_at: datetime | None,
+        reason: str | None,
+        by: RecordedBy | None = None,
+    ) -> Bundle:
+        """Build the bundle, then record on the child that it was exported."""
+        bundle = build_bundle(
+            self.records,
+            self.ledger,
+            self.views,
+            child_id,
+            as_of=as_of,
+            known_at=known_at,
+            keys=self.keys,
+            report=report_files(pdf=self.pdf),
+            request_reason=reason,
+        )
+        child = self.records.get_child(child_id)
+        who = by or RecordedBy("cli", "senco", child.setting_id)
+        self.records.note_export(
+            child_id,
+            EnvelopeDraft(self.records.clock(), who),
+            bundle_sha256=bundle.sha256,
+            as_of=bundle.as_of,
+            known_at=bundle.known_at.isoformat(),
+            purpose="ehc_request",
+        )
+        return bundle
+
+
+def open_exporter(records: ChildRecords, settings: Settings, *, pdf: bool = True) -> Exporter:
+    """The exporter for the configured store and key files."""
+    return Exporter(records, settings, pdf=pdf)
+
+
+def open_services(settings: Settings) -> Services:
+    """Everything the HTTP API needs, wired once at start-up."""
+    from api.deps import Services
+    from api.users import UserStore
+
+    records = open_records(settings)
+    ledger = open_ledger(records, settings)
+    exporter = open_exporter(records, settings)
+    return Services(
+        settings=settings,
+        records=records,
+        ledger=ledger,
+        views=exporter.views,
+        exporter=exporter,
+        users=UserStore(cast(LedgerBackend, records.recorder)),
+    )

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from api import cli_ledger
+from api import cli_bundle, cli_ledger, cli_projections, cli_serve
 from api.bootstrap import open_records, set_record_clock
 from api.demo import build_demo_cohort
 from api.settings import Settings
@@ -30,6 +30,12 @@ app = typer.Typer(
 app.add_typer(cli_ledger.keys_app, name="keys")
 app.command("checkpoint")(cli_ledger.checkpoint)
 app.command("audit")(cli_ledger.audit_command)
+app.command("export")(cli_bundle.export)
+app.command("verify")(cli_bundle.verify)
+app.command("serve")(cli_serve.serve)
+app.add_typer(cli_projections.projections_app, name="projections")
+app.command("dashboard")(cli_projections.dashboard)
+app.add_typer(cli_serve.users_app, name="users")
 console = Console()
 EXIT_REFUSED = 2
 EXIT_NOT_FOUND = 3

@@ -8,7 +8,8 @@ the composition root (api/bootstrap.py) builds `env` from the settings object.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -33,6 +34,14 @@ from domain.vocabulary import DISCUSSION_OUTCOMES, Vocabulary
 
 Clock = Callable[[], datetime]
 Command = Callable[[ChildRecord, Envelope], None]
+
+
+def fold(aggregate: Any, events: Iterable[Any]) -> Any:
+    """Apply events in order. (eventsourcing's default projector asserts a runtime
+    Protocol on every event, which cost 40% of loading a child.)"""
+    for event in events:
+        aggregate = event.mutate(aggregate)
+    return aggregate
 
 
 def utc_now() -> datetime:
@@ -93,7 +102,7 @@ class ChildRecords(Application[UUID]):
     def get_child(self, child_id: UUID, *, version: int | None = None) -> ChildRecord:
         """The child's record (at `version`), or ChildNotFound."""
         try:
-            child: object = self.repository.get(child_id, version=version)
+            child: object = self.repository.get(child_id, version=version, projector_func=fold)
         except AggregateNotFoundError:
             raise ChildNotFound("no such child", field="child_id") from None
         if not isinstance(child, ChildRecord):
@@ -134,7 +143,9 @@ class ChildRecords(Application[UUID]):
     ) -> None:
         """Append a read to the child's access log (retrying if two reads race)."""
         log = EventSourcedLog(self.events, access_log_id(child_id), RecordViewed)
-        for _attempt in range(5):
+        for attempt in range(100):
+            if attempt:
+                time.sleep(0.001 * (attempt % 10))  # another read took that slot: next one
             try:
                 self.save(
                     log.trigger_event(

@@ -938,7 +938,10 @@ class ChildRecord(Aggregate):
         """An annual review of the EHC plan."""
         self._ehc_step(ev.EhcAnnualReviewHeld)
         self._record(
-            ev.EhcAnnualReviewHeld, env, review_date=review_date, summary=text(summary, "summary")
+            ev.EhcAnnualReviewHeld,
+            env,
+            review_date=self._not_after_entry(review_date, env, "review_date"),
+            summary=text(summary, "summary"),
         )
 
     # --- the record about the record ---------------------------------------------------

@@ -1,0 +1,40 @@
+"""The FastAPI app factory. `create_app(settings)`; the lifespan opens the store once."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api import errors
+from api.bootstrap import open_services
+from api.routes import checkpoints, children, dashboard, exports, records, verify, views
+from api.settings import Settings
+
+DESCRIPTION = """\
+sendtrail keeps a child's special educational needs history as immutable, tamper-evident
+events. Every write takes the record's `expected_version` (a stale one gives 409 and stores
+nothing); every read takes `as_of` (world date) and `known_at` (record time). Sign in with a
+bearer token from `sendtrail users add`. Errors are `application/problem+json` and never
+echo what was sent.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """An app on the configured store (SQLite by default, PostgreSQL by URL)."""
+    config = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.services = open_services(config)
+        try:
+            yield
+        finally:
+            app.state.services.records.close()
+
+    app = FastAPI(title="sendtrail", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    errors.install(app)
+    for module in (children, records, views, dashboard, exports, verify, checkpoints):
+        app.include_router(module.router, prefix="/v1")
+    return app

@@ -1,0 +1,101 @@
+"""`sendtrail export` and `sendtrail verify`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from api.bootstrap import open_exporter, open_records
+from api.settings import Settings
+from exporters.bundle import ExportError
+from exporters.verify import VerificationError, verify_bundle
+from ledger.keys import KeyFileError, load_public
+
+EXIT_FAILED = 1
+EXIT_REFUSED = 2
+EXIT_NOT_FOUND = 3
+console = Console()
+
+
+def export(
+    child: Annotated[str, typer.Argument(help="Child id (or a unique prefix).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the zip.")],
+    as_of: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="World date (default today).")
+    ] = None,
+    known_at: Annotated[
+        datetime | None,
+        typer.Option(help="Record time, ISO 8601 with zone (default: everything recorded)."),
+    ] = None,
+    reason: Annotated[str | None, typer.Option(help="Reason for the EHC request.")] = None,
+    pdf: Annotated[bool, typer.Option(help="Include the PDF report.")] = True,
+) -> None:
+    """Write a signed evidence bundle for one child and record that it was exported."""
+    from api.cli import resolve_child  # the one place ids are resolved
+
+    settings = Settings()
+    records = open_records(settings)
+    try:
+        exporter = open_exporter(records, settings, pdf=pdf)
+        child_id = resolve_child(list(records.child_ids()), child)
+        if known_at is not None and known_at.tzinfo is None:
+            console.print("[red]Refused:[/red] --known-at needs a time zone, e.g. +00:00")
+            raise typer.Exit(EXIT_REFUSED)
+        bundle = exporter.export(
+            child_id, as_of=as_of.date() if as_of else None, known_at=known_at, reason=reason
+        )
+    except (ExportError, KeyFileError) as error:
+        console.print(f"[red]Cannot export:[/red] {error}")
+        raise typer.Exit(EXIT_REFUSED) from None
+    finally:
+        records.close()
+    output.write_bytes(bundle.content)
+    console.print(
+        f"Wrote {output} ({len(bundle.content):,} bytes, sha256 {bundle.sha256}): "
+        f"{bundle.admitted} of {bundle.listed} entries admitted as of {bundle.as_of} "
+        f"known at {bundle.known_at.isoformat()}, checkpoint {bundle.checkpoint_size}."
+    )
+
+
+def verify(
+    bundle: Annotated[Path, typer.Argument(help="The bundle zip.")],
+    key: Annotated[Path | None, typer.Option(help="Exporter public key (PEM) to trust.")] = None,
+    log_key: Annotated[Path | None, typer.Option(help="Log public key (PEM) to trust.")] = None,
+    checkpoint: Annotated[
+        Path | None, typer.Option(help="A later checkpoint (with its consistency proof).")
+    ] = None,
+) -> None:
+    """Check a bundle offline; exit 1 with one line naming the first failure."""
+    try:
+        data = bundle.read_bytes()
+        signer = load_public(key) if key else None
+        logger = load_public(log_key) if log_key else None
+        later = checkpoint.read_text() if checkpoint else None
+        result = verify_bundle(data, key=signer, log_key=logger, later_checkpoint=later)
+    except (OSError, KeyFileError) as error:
+        typer.echo(f"NOT VERIFIED: cannot read input: {error}")
+        raise typer.Exit(EXIT_FAILED) from None
+    except VerificationError as error:
+        typer.echo(f"NOT VERIFIED: {error.where}: {error.reason}")
+        raise typer.Exit(EXIT_FAILED) from None
+    trust = (
+        " (using the public keys inside the bundle: compare them with the keys the "
+        "setting published, or pass --key and --log-key)"
+        if result.keys_from_bundle
+        else ""
+    )
+    later = (
+        f"; consistent with the later checkpoint of {result.later_checkpoint_size} entries"
+        if result.later_checkpoint_size is not None
+        else ""
+    )
+    typer.echo(
+        f"VERIFIED: child {result.child_id}: {result.entries_admitted} of "
+        f"{result.entries_listed} entries admitted, all in the signed log of "
+        f"{result.checkpoint_size} entries (root {result.root[:16]}...), signed by "
+        f"{result.signer_key_id[:16]}...{later}{trust}"
+    )

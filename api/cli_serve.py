@@ -1,0 +1,114 @@
+"""`sendtrail serve` and `sendtrail users add|revoke`."""
+
+from __future__ import annotations
+
+from typing import Annotated, cast
+
+import typer
+import uvicorn
+from rich.console import Console
+from rich.table import Table
+
+from api.app import create_app
+from api.bootstrap import open_records, set_record_clock
+from api.demo import build_demo_cohort
+from api.settings import Settings
+from api.users import UserError, UserStore
+from ledger.keys import EXPORTER_KEY, LOG_KEY, create_key_pair, key_paths
+from ledger.log import LedgerBackend
+
+users_app = typer.Typer(help="API users and their bearer tokens.", no_args_is_help=True)
+console = Console()
+EXIT_REFUSED = 2
+
+
+def ensure_keys(settings: Settings) -> None:
+    """Create the log and exporter keys on first start (never overwriting)."""
+    for name in (LOG_KEY, EXPORTER_KEY):
+        if not key_paths(settings.keys_dir, name).private.exists():
+            create_key_pair(settings.keys_dir, name)
+            console.print(f"created the {name} key in {settings.keys_dir}")
+
+
+@users_app.command("add")
+def add_user(
+    name: Annotated[str, typer.Argument(help="The person's name (kept only in the user table).")],
+    role: Annotated[str, typer.Option(help="admin, senco, practitioner, parent or inspector")],
+    setting: Annotated[str, typer.Option(help="The setting the user belongs to.")],
+    child: Annotated[str | None, typer.Option(help="For a parent: their child's id.")] = None,
+    days: Annotated[int, typer.Option(min=1, max=3650, help="Days until the token expires.")] = 365,
+) -> None:
+    """Add a user and print their token once (it is stored only as a hash)."""
+    records = open_records(Settings())
+    try:
+        user, token = UserStore(cast(LedgerBackend, records.recorder)).add(
+            name, role=role, setting_id=setting, child_id=child, days=days
+        )
+    except UserError as error:
+        console.print(f"[red]Refused:[/red] {error}")
+        raise typer.Exit(EXIT_REFUSED) from None
+    finally:
+        records.close()
+    console.print(
+        f"user {user.user_id} ({user.role}, {user.setting_id}) until {user.expires_at[:10]}"
+    )
+    typer.echo(token)
+
+
+@users_app.command("revoke")
+def revoke_user(user_id: Annotated[str, typer.Argument(help="The user id (u-…).")]) -> None:
+    """Revoke a user's token at once."""
+    records = open_records(Settings())
+    try:
+        found = UserStore(cast(LedgerBackend, records.recorder)).revoke(user_id)
+    finally:
+        records.close()
+    if not found:
+        console.print("[red]No such user.[/red]")
+        raise typer.Exit(3)
+    console.print(f"revoked {user_id}")
+
+
+def _demo(settings: Settings, children: int) -> None:
+    records = open_records(settings)
+    try:
+        if not any(True for _ in records.child_ids()):
+            build_demo_cohort(
+                records,
+                children=children,
+                seed=7,
+                record_clock=lambda clock: set_record_clock(records, clock),
+            )
+        store = UserStore(cast(LedgerBackend, records.recorder))
+        first = next(iter(records.child_ids()))
+        setting = records.get_child(first).setting_id
+        table = Table(title="Demo users (fictional); tokens valid for 30 days")
+        for column in ("role", "setting", "token"):
+            table.add_column(column, overflow="fold")
+        for role in ("admin", "senco", "practitioner", "inspector", "parent"):
+            _, token = store.add(
+                f"Demo {role}",
+                role=role,
+                setting_id=setting,
+                child_id=str(first) if role == "parent" else None,
+                days=30,
+            )
+            table.add_row(role, setting, token)
+        console.print(table)
+    finally:
+        records.close()
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    demo: Annotated[bool, typer.Option(help="Load the demo cohort and print demo tokens.")] = False,
+    children: Annotated[int, typer.Option(help="Demo cohort size.")] = 25,
+) -> None:
+    """Run the HTTP API (OpenAPI at /docs)."""
+    settings = Settings()
+    ensure_keys(settings)
+    if demo:
+        _demo(settings, children)
+    console.print(f"sendtrail on http://{host}:{port}/docs  (data: {settings.data_dir})")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")

@@ -1,0 +1,89 @@
+"""Request dependencies: the wired services, the signed-in user, and child visibility."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import Depends, HTTPException, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.bootstrap import Exporter
+from api.settings import Settings
+from api.users import User, UserStore
+from domain.application import ChildRecords
+from domain.child import ChildRecord
+from domain.envelope import RecordedBy
+from domain.errors import ChildNotFound
+from ledger.log import Ledger
+from projections.views import ChildViews
+
+STAFF = ("admin", "senco", "practitioner")
+
+
+@dataclass
+class Services:
+    """Everything a request may use, built once by the app's lifespan."""
+
+    settings: Settings
+    records: ChildRecords
+    ledger: Ledger
+    views: ChildViews
+    exporter: Exporter
+    users: UserStore
+
+
+def services(request: Request) -> Services:
+    found: Services = request.app.state.services
+    return found
+
+
+bearer = HTTPBearer(auto_error=False, description="A token from `sendtrail users add`.")
+
+
+def current_user(
+    svc: Annotated[Services, Depends(services)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> User:
+    if credentials is None:
+        raise HTTPException(401, "a bearer token is required")
+    user = svc.users.authenticate(credentials.credentials)
+    if user is None:
+        raise HTTPException(401, "the token is unknown, expired or revoked")
+    return user
+
+
+ServicesDep = Annotated[Services, Depends(services)]
+UserDep = Annotated[User, Depends(current_user)]
+AsOf = Annotated[date | None, Query(description="World date: the record as it stood then.")]
+KnownAt = Annotated[
+    datetime | None,
+    Query(description="Record time (ISO 8601 with zone): only what was recorded by then."),
+]
+
+
+def require(user: User, *roles: str) -> None:
+    """403 unless the user has one of `roles`."""
+    if user.role not in roles:
+        raise HTTPException(403, f"the {user.role} role cannot do this")
+
+
+def visible_child(svc: Services, user: User, child_id: UUID) -> ChildRecord:
+    """The child if this user may see it; otherwise 404, exactly like an unknown id."""
+    child = svc.records.get_child(child_id)
+    if user.role == "parent":
+        allowed = user.child_id == str(child_id)
+    else:
+        allowed = child.setting_id == user.setting_id
+    if child.restricted and user.role != "admin":
+        allowed = False
+    if not allowed:
+        raise ChildNotFound("no such child", field="child_id")
+    return child
+
+
+def recorder(user: User, child: ChildRecord) -> RecordedBy:
+    """The envelope's `recorded_by` for this user (an id and role, never a name)."""
+    return RecordedBy(user.user_id, user.role, child.setting_id)

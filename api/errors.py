@@ -1,0 +1,94 @@
+"""The one table that turns errors into HTTP problems (RFC 9457 problem+json).
+
+Bodies name the field and the rule, never the value sent, and never a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from domain import errors as de
+
+LOG = logging.getLogger("sendtrail.api")
+PROBLEM = "application/problem+json"
+
+STATUS: list[tuple[type[de.DomainError], int]] = [
+    (de.ChildNotFound, 404),
+    (de.VersionConflict, 409),
+    (de.ChildExists, 409),
+    (de.InvariantViolation, 409),
+    (de.InvalidValue, 422),
+    (de.DomainError, 422),
+]
+
+TITLES = {
+    401: "Not signed in",
+    403: "Not allowed",
+    404: "Not found",
+    409: "Conflict",
+    413: "Too large",
+    422: "Invalid input",
+    500: "Internal error",
+}
+
+
+def problem(
+    status: int, detail: str, *, code: str | None = None, extra: dict[str, Any] | None = None
+) -> JSONResponse:
+    body = {
+        "type": f"https://sendtrail.local/problems/{code or status}",
+        "title": TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        **(extra or {}),
+    }
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def status_of(error: de.DomainError) -> int:
+    return next(code for kind, code in STATUS if isinstance(error, kind))
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers on an app."""
+
+    @app.exception_handler(de.DomainError)
+    async def domain_error(_: Request, error: de.DomainError) -> JSONResponse:
+        extra: dict[str, Any] = {"field": error.field} if error.field else {}
+        if isinstance(error, de.VersionConflict):
+            extra["current_version"] = error.actual
+        return problem(status_of(error), error.message, code=error.code, extra=extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, error: RequestValidationError) -> JSONResponse:
+        # Name each field and rule; drop pydantic's echo of the input (it may be personal).
+        fields = [
+            {
+                "field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
+                "rule": e.get("msg", "invalid"),
+            }
+            for e in error.errors()
+        ]
+        first = fields[0] if fields else {"field": "", "rule": "invalid"}
+        return problem(
+            422,
+            f"{first['field']}: {first['rule']}",
+            code="invalid_value",
+            extra={"field": first["field"], "errors": fields},
+        )
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, error: HTTPException) -> JSONResponse:
+        return problem(error.status_code, str(error.detail))
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, error: Exception) -> JSONResponse:
+        LOG.error("unhandled %s", type(error).__name__)  # the type only: never the message
+        return problem(500, "Something went wrong on our side; please try again.")

@@ -1,0 +1,52 @@
+"""Signed checkpoints and consistency proofs, for anyone holding an older checkpoint."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel
+
+from api.deps import ServicesDep, UserDep
+
+router = APIRouter(tags=["checkpoints"])
+
+
+class Consistency(BaseModel):
+    old_size: int
+    new_size: int
+    proof: list[str]
+
+
+@router.get(
+    "/checkpoints/latest",
+    response_class=PlainTextResponse,
+    summary="The latest signed checkpoint (C2SP signed note)",
+)
+def latest(svc: ServicesDep, _user: UserDep) -> str:
+    keys = svc.exporter.keys
+    if keys.log_private is not None:
+        return svc.ledger.create_checkpoint(keys.log_private, keys.log_name)
+    note = svc.ledger.latest_checkpoint()
+    if note is None:
+        raise HTTPException(404, "no checkpoint has been signed yet")
+    return note
+
+
+@router.get(
+    "/checkpoints/consistency",
+    response_model=Consistency,
+    summary="RFC 9162 consistency proof between two tree sizes",
+)
+def consistency(
+    svc: ServicesDep,
+    _user: UserDep,
+    from_: Annotated[int, Query(alias="from", ge=1)],
+    to: Annotated[int, Query(ge=1)],
+) -> Consistency:
+    size = svc.ledger.size()
+    if not from_ <= to <= size:
+        raise HTTPException(422, f"need 1 <= from <= to <= {size}")
+    proof = svc.ledger.consistency_proof(from_, to)
+    return Consistency(old_size=from_, new_size=to, proof=[h.hex() for h in proof])

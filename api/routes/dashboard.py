@@ -1,0 +1,54 @@
+"""/v1/dashboard: the cohort read models of the user's own setting (caught up on read)."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from typing import Annotated, Any, cast
+
+from fastapi import APIRouter, Query
+
+from api.deps import ServicesDep, UserDep, require
+from ledger.log import LedgerBackend
+from projections.cohort import CohortProjection
+from projections.jsonable import jsonable
+
+router = APIRouter(tags=["dashboard"])
+
+
+def _cohort(svc: Any) -> CohortProjection:
+    cohort = CohortProjection(svc.records, cast(LedgerBackend, svc.records.recorder))
+    cohort.catch_up()
+    return cohort
+
+
+def _rows(items: list[Any]) -> list[dict[str, Any]]:
+    return [jsonable(dataclasses.asdict(item)) for item in items]
+
+
+@router.get("/dashboard", summary="Cohort dashboard of your setting")
+def dashboard(
+    svc: ServicesDep,
+    user: UserDep,
+    today: Annotated[date | None, Query(description="Default: today.")] = None,
+    days: Annotated[int, Query(ge=1, le=365)] = 30,
+) -> dict[str, Any]:
+    """Overdue reviews, children by SEN status and need, high concern without a plan, plans
+    without parent notification, EHC deadlines due within `days`, cost by funding source.
+    Ids, codes, dates and amounts only: no names."""
+    require(user, "admin", "senco", "inspector")
+    cohort = _cohort(svc)
+    day = today or svc.records.clock().date()
+    setting = user.setting_id
+    return {
+        "setting_id": setting,
+        "today": day.isoformat(),
+        "by_status_and_need": _rows(cohort.by_status_and_need(setting_id=setting)),
+        "overdue_reviews": _rows(cohort.overdue_reviews(day, setting_id=setting)),
+        "high_concern_without_plan": _rows(cohort.high_concern_without_plan(setting_id=setting)),
+        "plans_without_parent_notification": _rows(
+            cohort.plans_without_parent_notification(setting_id=setting)
+        ),
+        "ehc_deadlines_due": _rows(cohort.ehc_deadlines_due(day, days=days, setting_id=setting)),
+        "cost_by_funding_source": _rows(cohort.cost_by_funding_source(setting_id=setting)),
+    }

@@ -1,0 +1,67 @@
+"""POST /v1/children/{id}/exports: the signed evidence bundle, as a zip."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import UUID
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.deps import ServicesDep, UserDep, recorder, require, visible_child
+
+router = APIRouter(tags=["bundles"])
+
+
+class ExportRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"as_of": "2026-11-01", "reason": "Needs exceed what SEN support can meet."}
+            ]
+        },
+    )
+
+    as_of: date | None = Field(default=None, description="World date (default today).")
+    known_at: datetime | None = Field(default=None, description="Record time (ISO, with zone).")
+    reason: str | None = Field(
+        default=None, max_length=2000, description="Reason for the EHC request, for the report."
+    )
+    pdf: bool = Field(default=True, description="Include the PDF report.")
+
+
+@router.post(
+    "/children/{child_id}/exports",
+    summary="Export a signed evidence bundle",
+    responses={
+        200: {
+            "content": {"application/zip": {}},
+            "description": "The bundle (BagIt zip, DSSE-signed).",
+        }
+    },
+    response_class=Response,
+)
+def export(child_id: UUID, body: ExportRequest, svc: ServicesDep, user: UserDep) -> Response:
+    """SENCOs and admins only; recorded on the child as EvidenceBundleExported."""
+    child = visible_child(svc, user, child_id)
+    require(user, "admin", "senco")
+    exporter = (
+        svc.exporter if body.pdf else type(svc.exporter)(svc.records, svc.settings, pdf=False)
+    )
+    bundle = exporter.export(
+        child_id,
+        as_of=body.as_of,
+        known_at=body.known_at,
+        reason=body.reason,
+        by=recorder(user, child),
+    )
+    return Response(
+        bundle.content,
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="sendtrail-{child_id}.zip"',
+            "X-Bundle-SHA256": bundle.sha256,
+        },
+    )

@@ -1,0 +1,100 @@
+"""Reads of one child: plan, chronology, events, provision map, readiness, EHC timeline —
+each at any `as_of` / `known_at`, and each logged in the child's access log."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter
+
+from api.deps import AsOf, KnownAt, ServicesDep, UserDep, visible_child
+
+router = APIRouter(tags=["reads"])
+
+
+def _read(
+    svc: Any, user: Any, child_id: UUID, name: str, as_of: Any, known_at: Any
+) -> dict[str, Any]:
+    visible_child(svc, user, child_id)
+    svc.records.note_access(
+        child_id,
+        user=user.user_id,
+        role=user.role,
+        setting=user.setting_id,
+        view=name,
+        as_of=as_of.isoformat() if as_of else None,
+        known_at=known_at.isoformat() if known_at else None,
+    )
+    result: dict[str, Any] = svc.views.view(name, child_id, as_of=as_of, known_at=known_at)
+    return result
+
+
+@router.get("/children/{child_id}/plan", summary="Current support plan")
+def plan(
+    child_id: UUID, svc: ServicesDep, user: UserDep, as_of: AsOf = None, known_at: KnownAt = None
+) -> dict[str, Any]:
+    """SEN status and needs, outcomes with latest progress, active provisions, next review
+    (overdue flagged), people involved and consents in force."""
+    return _read(svc, user, child_id, "plan", as_of, known_at)
+
+
+@router.get("/children/{child_id}/chronology", summary="Chronology")
+def chronology(
+    child_id: UUID,
+    svc: ServicesDep,
+    user: UserDep,
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+    include_access: bool = False,
+) -> dict[str, Any]:
+    """Every entry in world order with both times; corrections, mistakes and disputes
+    beside their entry. `include_access=true` (staff) adds who looked at the record."""
+    result = _read(svc, user, child_id, "chronology", as_of, known_at)
+    if include_access and user.role in ("admin", "senco"):
+        result["viewed_by"] = [
+            {
+                "user": a.user,
+                "role": a.role,
+                "view": a.view,
+                "at": a.timestamp.isoformat(),
+                "as_of": a.as_of,
+                "known_at": a.known_at,
+            }
+            for a in svc.records.accesses(child_id)
+        ]
+    return result
+
+
+@router.get("/children/{child_id}/events", summary="Raw events")
+def events(
+    child_id: UUID, svc: ServicesDep, user: UserDep, as_of: AsOf = None, known_at: KnownAt = None
+) -> dict[str, Any]:
+    """The admitted events themselves, in version order."""
+    visible_child(svc, user, child_id)
+    svc.records.note_access(
+        child_id, user=user.user_id, role=user.role, setting=user.setting_id, view="events"
+    )
+    found = svc.views.events(child_id, as_of=as_of, known_at=known_at)
+    return {"child_id": str(child_id), "events": found, "count": len(found)}
+
+
+@router.get("/children/{child_id}/provision-map", summary="Costed provision map")
+def provision_map(
+    child_id: UUID, svc: ServicesDep, user: UserDep, as_of: AsOf = None, known_at: KnownAt = None
+) -> dict[str, Any]:
+    return _read(svc, user, child_id, "provision-map", as_of, known_at)
+
+
+@router.get("/children/{child_id}/readiness", summary="Readiness hints for an EHC request")
+def readiness(
+    child_id: UUID, svc: ServicesDep, user: UserDep, as_of: AsOf = None, known_at: KnownAt = None
+) -> dict[str, Any]:
+    return _read(svc, user, child_id, "readiness", as_of, known_at)
+
+
+@router.get("/children/{child_id}/ehc-timeline", summary="EHC statutory timeline")
+def ehc_timeline(
+    child_id: UUID, svc: ServicesDep, user: UserDep, as_of: AsOf = None, known_at: KnownAt = None
+) -> dict[str, Any]:
+    return _read(svc, user, child_id, "ehc-timeline", as_of, known_at)

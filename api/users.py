@@ -1,0 +1,131 @@
+"""API users and bearer tokens.
+
+Tokens are 256-bit random secrets shown once; only their SHA-256 is stored. (A slow hash
+such as argon2 protects low-entropy passwords; a random 256-bit token cannot be guessed,
+and a fast hash lets every request find its user by an index.) Users expire and can be
+revoked; staff names live only here, never in events or logs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from ledger.log import LedgerBackend
+
+API_ROLES = ("admin", "senco", "practitioner", "parent", "inspector")
+
+
+class UserError(ValueError):
+    """A user cannot be added as asked."""
+
+
+@dataclass(frozen=True)
+class User:
+    user_id: str
+    name: str
+    role: str
+    setting_id: str
+    child_id: str | None
+    expires_at: str
+    revoked: bool
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class UserStore:
+    """Users in the same database as the record (table api_users)."""
+
+    def __init__(self, backend: LedgerBackend) -> None:
+        self.backend = backend
+        self.tables = backend.tables
+        with backend.ledger_cursor(commit=True) as cursor:
+            cursor.execute(
+                self.tables.q(
+                    "CREATE TABLE IF NOT EXISTS {p}api_users (user_id TEXT PRIMARY KEY, "
+                    "name TEXT NOT NULL, role TEXT NOT NULL, setting_id TEXT NOT NULL, "
+                    "child_id TEXT, token_sha256 TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, "
+                    "expires_at TEXT NOT NULL, revoked_at TEXT)"
+                )
+            )
+
+    def add(
+        self,
+        name: str,
+        *,
+        role: str,
+        setting_id: str,
+        child_id: str | None = None,
+        days: int = 365,
+        now: datetime | None = None,
+    ) -> tuple[User, str]:
+        """Create a user; returns it and its token (the only time the token is shown)."""
+        if role not in API_ROLES:
+            raise UserError(f"role must be one of {', '.join(API_ROLES)}")
+        if role == "parent" and not child_id:
+            raise UserError("a parent user needs the id of their child")
+        if not name.strip() or not setting_id.strip():
+            raise UserError("name and setting must not be empty")
+        moment = now or datetime.now(tz=UTC)
+        user_id = f"u-{uuid.uuid4().hex[:12]}"
+        token = f"st_{secrets.token_urlsafe(32)}"
+        expires = (moment + timedelta(days=days)).isoformat()
+        with self.backend.ledger_cursor(commit=True) as cursor:
+            cursor.execute(
+                self.tables.q(
+                    "INSERT INTO {p}api_users (user_id, name, role, setting_id, child_id, "
+                    "token_sha256, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                ),
+                [
+                    user_id,
+                    name.strip(),
+                    role,
+                    setting_id,
+                    child_id,
+                    _digest(token),
+                    moment.isoformat(),
+                    expires,
+                ],
+            )
+        return User(user_id, name.strip(), role, setting_id, child_id, expires, False), token
+
+    def authenticate(self, token: str, *, now: datetime | None = None) -> User | None:
+        """The live user holding `token`, or None (unknown, expired or revoked)."""
+        with self.backend.ledger_cursor() as cursor:
+            cursor.execute(
+                self.tables.q("SELECT * FROM {p}api_users WHERE token_sha256 = ?"), [_digest(token)]
+            )
+            row = cursor.fetchone()
+        if row is None or row["revoked_at"] is not None:
+            return None
+        if datetime.fromisoformat(str(row["expires_at"])) <= (now or datetime.now(tz=UTC)):
+            return None
+        return User(
+            str(row["user_id"]),
+            str(row["name"]),
+            str(row["role"]),
+            str(row["setting_id"]),
+            row["child_id"],
+            str(row["expires_at"]),
+            False,
+        )
+
+    def revoke(self, user_id: str) -> bool:
+        """Revoke a user's token; False if there is no such user."""
+        with self.backend.ledger_cursor(commit=True) as cursor:
+            cursor.execute(
+                self.tables.q(
+                    "UPDATE {p}api_users SET revoked_at = ? "
+                    "WHERE user_id = ? AND revoked_at IS NULL"
+                ),
+                [datetime.now(tz=UTC).isoformat(), user_id],
+            )
+            cursor.execute(
+                self.tables.q("SELECT revoked_at FROM {p}api_users WHERE user_id = ?"), [user_id]
+            )
+            return cursor.fetchone() is not None

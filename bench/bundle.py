@@ -1,0 +1,116 @@
+"""Bundle export and verification for a 2,000-event child.
+
+    python -m bench.bundle [--events 2000]
+
+Baseline of the same run: reading and decoding the same child's events (a full replay).
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from uuid import uuid4
+
+from eventsourcing.application import project_aggregate
+
+from api.bootstrap import Exporter, open_records
+from api.settings import Settings
+from domain.child import ChildRecord
+from domain.envelope import EnvelopeDraft, RecordedBy
+from exporters.bundle import build_bundle
+from exporters.report_files import report_files
+from exporters.verify import verify_bundle
+from ledger.keys import EXPORTER_KEY, LOG_KEY, create_key_pair
+
+BY = RecordedBy("bench-kp", "practitioner", "bench-setting")
+
+
+def _timed(run: object) -> float:
+    started = time.perf_counter()
+    run()  # type: ignore[operator]
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", type=int, default=2000)
+    parser.add_argument("--pdf", action="store_true", help="Also time the PDF report.")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(data_dir=Path(tmp) / "data")
+        for name in (LOG_KEY, EXPORTER_KEY):
+            create_key_pair(settings.keys_dir, name)
+        records = open_records(settings)
+        envelope = EnvelopeDraft(date(2025, 2, 3), BY).seal(now=records.clock(), skew=records.skew)
+        child = ChildRecord.register(
+            envelope,
+            child_id=uuid4(),
+            given_name="Bench",
+            family_name="Mark",
+            date_of_birth=date(2023, 1, 1),
+            setting_id="bench-setting",
+        )
+        for n in range(args.events - 1):
+            child.record_observation(
+                envelope, area="physical", notes=f"observation {n} " * 4, observer="KP"
+            )
+        records.save(child)
+        exporter = Exporter(records, settings, pdf=False)
+        replay = _timed(lambda: project_aggregate(None, records.events.get(child.id)))
+        cold = _timed(
+            lambda: build_bundle(
+                records,
+                exporter.ledger,
+                exporter.views,
+                child.id,
+                as_of=None,
+                known_at=None,
+                keys=exporter.keys,
+            )
+        )
+        warm_bundle = []
+        warm = _timed(
+            lambda: warm_bundle.append(
+                build_bundle(
+                    records,
+                    exporter.ledger,
+                    exporter.views,
+                    child.id,
+                    as_of=None,
+                    known_at=None,
+                    keys=exporter.keys,
+                )
+            )
+        )
+        bundle = warm_bundle[0]
+        check = _timed(lambda: verify_bundle(bundle.content))
+        print(
+            f"bundle  {args.events} events: export (cold cache) {cold:6.3f} s, "
+            f"export (warm) {warm:6.3f} s, verify {check:6.3f} s; full replay baseline "
+            f"{replay:6.3f} s (export/replay {cold / replay:4.2f}x, verify/replay "
+            f"{check / replay:4.2f}x); size {len(bundle.content):,} bytes = "
+            f"{len(bundle.content) / args.events:,.0f} bytes/event"
+        )
+        if args.pdf:
+            report = report_files(pdf=True)
+            with_pdf = _timed(
+                lambda: build_bundle(
+                    records,
+                    exporter.ledger,
+                    exporter.views,
+                    child.id,
+                    as_of=None,
+                    known_at=None,
+                    keys=exporter.keys,
+                    report=report,
+                )
+            )
+            print(f"bundle  with HTML+PDF report: {with_pdf:6.3f} s")
+        records.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""sendtrail exporters layer."""

@@ -1,0 +1,94 @@
+"""Deterministic zip writing and safe zip reading (never extracting to disk).
+
+Writing: sorted names, a fixed timestamp and fixed permissions, so the same files give
+the same bytes. Reading: refuses absolute or parent-relative names, duplicates, too many
+entries, entries or totals over the size limits, and compression ratios typical of zip
+bombs — checking the real decompressed size while reading, not the header's claim.
+"""
+
+from __future__ import annotations
+
+import io
+import stat
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+class ArchiveError(Exception):
+    """The archive is unreadable or unsafe; `where` names the entry."""
+
+    def __init__(self, reason: str, *, where: str = "zip") -> None:
+        super().__init__(f"{where}: {reason}")
+        self.reason = reason
+        self.where = where
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_entries: int = 10_000
+    max_entry_bytes: int = 200 * 1024 * 1024
+    max_total_bytes: int = 500 * 1024 * 1024
+    max_ratio: int = 200
+
+
+def write_zip(files: Mapping[str, bytes]) -> bytes:
+    """A zip of `files` whose bytes depend only on the names and contents."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name in sorted(files):
+            info = zipfile.ZipInfo(name, date_time=FIXED_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = (stat.S_IFREG | 0o644) << 16
+            info.create_system = 3
+            archive.writestr(info, files[name], compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
+    return out.getvalue()
+
+
+def _safe_name(name: str) -> bool:
+    parts = name.split("/")
+    return (
+        bool(name)
+        and not name.startswith("/")
+        and "\\" not in name
+        and ":" not in name
+        and all(p not in ("", ".", "..") for p in parts)
+    )
+
+
+def read_zip(data: bytes, limits: Limits = Limits()) -> dict[str, bytes]:
+    """Every file of the archive, in memory, or ArchiveError."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise ArchiveError("not a readable zip file (truncated or corrupt)") from None
+    if len(infos) > limits.max_entries:
+        raise ArchiveError(f"more than {limits.max_entries} entries")
+    files: dict[str, bytes] = {}
+    total = 0
+    for info in infos:
+        name = info.filename
+        if info.is_dir():
+            continue
+        if not _safe_name(name):
+            raise ArchiveError("unsafe path (absolute, parent or odd characters)", where=name)
+        if name in files:
+            raise ArchiveError("duplicate entry", where=name)
+        budget = min(
+            limits.max_entry_bytes,
+            limits.max_total_bytes - total,
+            max(info.compress_size, 1) * limits.max_ratio + 4096,
+        )
+        try:
+            with archive.open(info) as handle:
+                content = handle.read(budget + 1)
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError):
+            raise ArchiveError("entry is corrupt or truncated", where=name) from None
+        if len(content) > budget:
+            raise ArchiveError("entry too large or compressed too well (zip bomb?)", where=name)
+        total += len(content)
+        files[name] = content
+    return files

@@ -1,0 +1,245 @@
+"""The evidence bundle: a deterministic, signed BagIt zip of one child's record.
+
+Its content is a pure function of (child, as_of, known_at, checkpoint, keys): the export
+time is not inside it (it is recorded on the child as `EvidenceBundleExported`), so the
+same request gives byte-identical bundles. Every leaf of the child up to the checkpoint is
+listed, so nothing can be left out from the middle unseen: the admitted ones carry the
+stored bytes and the event, the others only their leaf and why they are not admitted.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID
+
+import orjson
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from domain.application import ChildRecords
+from exporters import dsse
+from exporters.archive import write_zip
+from exporters.bagit_files import bag
+from exporters.verify_text import verify_text
+from ledger import checkpoint as cp
+from ledger.framing import HEADER_SIZE
+from ledger.keys import public_pem
+from ledger.leaf import AuditLeaf, parse_time
+from ledger.log import Ledger, head_leaf_hash
+from ledger.merkle import inclusion_proof
+from projections.jsonable import jsonable
+from projections.timeline import Entry
+from projections.views import VIEWS, ChildViews
+
+VIEW_FILES = {
+    "plan": "support-plan.json",
+    "chronology": "chronology.json",
+    "provision-map": "provision-map.json",
+    "readiness": "readiness.json",
+    "ehc-timeline": "ehc-timeline.json",
+}
+
+
+class ExportError(Exception):
+    """The bundle cannot be made (e.g. no checkpoint and no log key to make one)."""
+
+
+@dataclass(frozen=True)
+class ExportKeys:
+    exporter: Ed25519PrivateKey
+    log_public: Ed25519PublicKey
+    log_name: str
+    log_private: Ed25519PrivateKey | None = None
+
+
+@dataclass(frozen=True)
+class Bundle:
+    content: bytes
+    sha256: str
+    as_of: date
+    known_at: datetime
+    checkpoint_size: int
+    admitted: int
+    listed: int
+
+
+Report = Callable[[dict[str, Any]], dict[str, bytes]]
+
+
+def _pretty(value: Any) -> bytes:
+    return orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
+
+
+def _covering_checkpoint(ledger: Ledger, keys: ExportKeys, last_index: int) -> str:
+    for note in ledger.checkpoints():
+        head = cp.verify(note, keys.log_public, keys.log_name)
+        if head.size > last_index:
+            return note  # the earliest that covers: same request, same bundle
+    if keys.log_private is None:
+        raise ExportError("no checkpoint covers this record yet and no log key to sign one")
+    return ledger.create_checkpoint(keys.log_private, keys.log_name)
+
+
+def _event_line(
+    leaf: AuditLeaf,
+    entry: Entry | None,
+    stored: bytes | None,
+    reason: str | None,
+    proof: list[bytes],
+) -> bytes:
+    line = {
+        "leaf": {
+            "index": leaf.index,
+            "child_id": leaf.child_id,
+            "version": leaf.version,
+            "topic": leaf.topic,
+            "recorded_at": leaf.recorded_at,
+            "state_sha256": leaf.state_sha256,
+            "commitment": leaf.commitment,
+            "prev": leaf.prev,
+        },
+        "inclusion_proof": [h.hex() for h in proof],
+        "admitted": entry is not None,
+        "not_admitted_because": reason,
+        "stored": base64.b64encode(stored).decode() if stored is not None else None,
+        "event": orjson.loads(stored[HEADER_SIZE:])
+        if stored is not None and stored[HEADER_SIZE : HEADER_SIZE + 1] == b"{"
+        else None,
+    }
+    return orjson.dumps(line, option=orjson.OPT_SORT_KEYS) + b"\n"
+
+
+def build_bundle(
+    records: ChildRecords,
+    ledger: Ledger,
+    views: ChildViews,
+    child_id: UUID,
+    *,
+    as_of: date | None,
+    known_at: datetime | None,
+    keys: ExportKeys,
+    report: Report | None = None,
+    request_reason: str | None = None,
+) -> Bundle:
+    """Assemble and sign the bundle for one child."""
+    every = views.timeline.entries(child_id)
+    leaves = ledger.leaves(str(child_id))
+    effective_known = known_at or max(e.recorded_at for e in every)
+    admitted = views.admitted(child_id, as_of=as_of, known_at=effective_known)
+    note = _covering_checkpoint(ledger, keys, max(lf.index for lf in leaves))
+    head = cp.verify(note, keys.log_public, keys.log_name)
+    listed = [lf for lf in leaves if lf.index < head.size]
+    as_of_day = as_of or effective_known.date()
+
+    stored = {s.originator_version: s.state for s in records.recorder.select_events(child_id)}
+    admitted_versions = {e.version for e in admitted}
+    by_version = {e.version: e for e in every}
+    proofs = ledger.inclusion_proofs([lf.index for lf in listed], head.size)
+    lines = []
+    for leaf in listed:
+        entry = by_version.get(leaf.version) if leaf.version in admitted_versions else None
+        reason = None
+        if entry is None:
+            reason = (
+                "recorded after known_at"
+                if parse_time(leaf.recorded_at) > effective_known
+                else "outside as_of"
+            )
+        lines.append(
+            _event_line(
+                leaf, entry, stored[leaf.version] if entry else None, reason, proofs[leaf.index]
+            )
+        )
+    heads = ledger.heads_at(head.size)
+    position = [h[0] for h in heads].index(str(child_id))
+    head_proof = inclusion_proof(position, len(heads), [head_leaf_hash(*h) for h in heads])
+
+    view_data = {
+        name: views.view(name, child_id, as_of=as_of_day, known_at=effective_known)
+        for name in VIEWS
+    }
+    payload: dict[str, bytes] = {
+        "events.jsonl": b"".join(lines),
+        "audit/checkpoint.txt": note.encode(),
+        "audit/child-head.json": _pretty(
+            {
+                "child_id": str(child_id),
+                "head": list(heads[position]),
+                "position": position,
+                "heads_count": len(heads),
+                "proof": [h.hex() for h in head_proof],
+            }
+        ),
+        **{f"{VIEW_FILES[name]}": _pretty(body) for name, body in view_data.items()},
+    }
+    previous = [n for n in ledger.checkpoints() if cp.parse(n)[0].size < head.size]
+    if previous:
+        old = cp.parse(previous[-1])[0]
+        payload["audit/previous-checkpoint.txt"] = previous[-1].encode()
+        payload["audit/consistency.json"] = _pretty(
+            {
+                "old_size": old.size,
+                "new_size": head.size,
+                "proof": [h.hex() for h in ledger.consistency_proof(old.size, head.size)],
+            }
+        )
+    admitted_count = len(admitted_versions & {lf.version for lf in listed})
+    summary: dict[str, Any] = {
+        "child_id": str(child_id),
+        "as_of": as_of_day.isoformat(),
+        "known_at": effective_known.isoformat(),
+        "checkpoint_size": head.size,
+        "root": head.root.hex(),
+        "events_listed": len(listed),
+        "events_admitted": admitted_count,
+        "request_reason": request_reason,
+    }
+    payload["bundle.json"] = _pretty(summary)
+    if report is not None:
+        payload.update(
+            report(
+                {
+                    "views": view_data,
+                    **summary,
+                    "signer_key_id": dsse.key_id(keys.exporter.public_key()),
+                    "files": sorted((k, len(v)) for k, v in payload.items()),
+                }
+            )
+        )
+    tag_files = {
+        "VERIFY.txt": verify_text(summary).encode(),
+        "signer.pub.pem": public_pem(keys.exporter.public_key()),
+        "log.pub.pem": public_pem(keys.log_public),
+    }
+    files = bag(
+        payload,
+        tag_files,
+        {
+            "Source-Organization": "sendtrail",
+            "External-Description": "Evidence bundle of one child's SEN record (sendtrail)",
+            "External-Identifier": str(child_id),
+            "Bagging-Date": as_of_day.isoformat(),
+        },
+    )
+    tag_digest = hashlib.sha256(files["tagmanifest-sha256.txt"]).hexdigest()
+    body = dsse.statement("tagmanifest-sha256.txt", tag_digest, jsonable(summary))
+    files["signatures/bundle.dsse.json"] = dsse.sign_envelope(body, keys.exporter)
+    content = write_zip(files)
+    return Bundle(
+        content,
+        hashlib.sha256(content).hexdigest(),
+        as_of_day,
+        effective_known,
+        head.size,
+        admitted_count,
+        len(listed),
+    )
+
+
+def epoch_of(moment: datetime) -> int:
+    """SOURCE_DATE_EPOCH for reproducible PDFs: the bundle's known-at time."""
+    return int(moment.astimezone(UTC).timestamp())

@@ -1,0 +1,330 @@
+"""`sendtrail verify`: check a bundle fully offline, raising at the first failure.
+
+Order of checks: the zip is safe to read; the BagIt manifests match every file (nothing
+changed, added or removed); the DSSE signature by the exporter key covers the tag
+manifest; the checkpoint is signed by the log key; every listed entry's leaf recomputes,
+sits in the signed tree (inclusion proof) and continues the child's hash chain; admitted
+entries carry exactly the stored bytes and the committed plaintext; the child's last
+entry is the head the checkpoint committed to; and, if given, a later checkpoint is
+consistent with the bundle's.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import PurePosixPath
+from typing import Any
+
+import orjson
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+from exporters import dsse
+from exporters.archive import ArchiveError, read_zip
+from ledger import checkpoint as cp
+from ledger.framing import SALT_KEY, FrameError, canonical_plaintext, commit, split
+from ledger.leaf import GENESIS, AuditLeaf, parse_time
+from ledger.log import head_leaf_hash
+from ledger.merkle import MerkleError, verify_consistency, verify_inclusion
+
+ABOUT_OTHERS = ("RecordCorrected", "EntryMarkedMistaken", "EntryDisputed")
+REASONS = ("outside as_of", "recorded after known_at")
+PROOF_MARKER = "consistency-proof "
+
+
+class VerificationError(Exception):
+    """The first failure: what is wrong, and which file or entry it concerns."""
+
+    def __init__(self, reason: str, *, where: str) -> None:
+        super().__init__(f"{where}: {reason}")
+        self.reason = reason
+        self.where = where
+
+
+@dataclass(frozen=True)
+class Verified:
+    child_id: str
+    entries_listed: int
+    entries_admitted: int
+    checkpoint_size: int
+    root: str
+    signer_key_id: str
+    keys_from_bundle: bool
+    later_checkpoint_size: int | None
+
+
+def _public(pem: bytes, where: str) -> Ed25519PublicKey:
+    try:
+        key = load_pem_public_key(pem)
+    except ValueError:
+        raise VerificationError("not a PEM public key", where=where) from None
+    if not isinstance(key, Ed25519PublicKey):
+        raise VerificationError("not an Ed25519 public key", where=where)
+    return key
+
+
+def _manifest(files: dict[str, bytes], name: str) -> dict[str, str]:
+    if name not in files:
+        raise VerificationError("missing", where=name)
+    listed: dict[str, str] = {}
+    for line in files[name].decode("utf-8", "replace").splitlines():
+        digest, _, path = line.partition(" ")
+        listed[path.lstrip(" *")] = digest
+    return listed
+
+
+def _check_bag(files: dict[str, bytes]) -> None:
+    if "bagit.txt" not in files:
+        raise VerificationError("missing: not a BagIt bag", where="bagit.txt")
+    payload = _manifest(files, "manifest-sha256.txt")
+    tags = _manifest(files, "tagmanifest-sha256.txt")
+    for listing in (tags, payload):
+        for path, digest in sorted(listing.items()):
+            if path not in files:
+                raise VerificationError("file listed in the manifest is missing", where=path)
+            if hashlib.sha256(files[path]).hexdigest() != digest:
+                raise VerificationError(
+                    "file changed (SHA-256 differs from the manifest)", where=path
+                )
+    for path in sorted(files):
+        top = PurePosixPath(path).parts[0]
+        if top == "data" and path not in payload:
+            raise VerificationError("file added (not in manifest-sha256.txt)", where=path)
+        if (
+            top not in ("data", "signatures")
+            and path != "tagmanifest-sha256.txt"
+            and path not in tags
+        ):
+            raise VerificationError("file added (not in tagmanifest-sha256.txt)", where=path)
+
+
+def _json(files: dict[str, bytes], name: str) -> Any:
+    try:
+        return json.loads(files[name])
+    except KeyError:
+        raise VerificationError("missing", where=name) from None
+    except ValueError:
+        raise VerificationError("not valid JSON", where=name) from None
+
+
+def _occurred(event: dict[str, Any]) -> datetime:
+    value = event["occurred_at"]
+    return datetime.fromisoformat(value["_data_"] if isinstance(value, dict) else value)
+
+
+def _check_entry(
+    line: dict[str, Any], leaf: AuditLeaf, where: str, summary: dict[str, Any]
+) -> None:
+    known_at = datetime.fromisoformat(summary["known_at"])
+    recorded = parse_time(leaf.recorded_at)
+    if not line["admitted"]:
+        if line.get("stored") is not None or line.get("event") is not None:
+            raise VerificationError("an entry not admitted carries content", where=where)
+        reason = line.get("not_admitted_because")
+        if reason not in REASONS or (reason == REASONS[1]) != (recorded > known_at):
+            raise VerificationError(
+                "the reason given for leaving it out does not hold", where=where
+            )
+        return
+    if recorded > known_at:
+        raise VerificationError("recorded after the bundle's known-at time", where=where)
+    try:
+        stored = base64.b64decode(line["stored"], validate=True)
+        frame_commitment, payload = split(stored)
+    except (TypeError, ValueError, FrameError):
+        raise VerificationError("stored bytes missing or unreadable", where=where) from None
+    if hashlib.sha256(stored).hexdigest() != leaf.state_sha256:
+        raise VerificationError("stored bytes differ from the leaf (content changed)", where=where)
+    if frame_commitment.hex() != leaf.commitment:
+        raise VerificationError("stored commitment differs from the leaf", where=where)
+    event = line.get("event")
+    if payload[:1] == b"{" and event != orjson.loads(payload):
+        raise VerificationError("event text differs from the stored bytes", where=where)
+    if not isinstance(event, dict) or SALT_KEY not in event:
+        raise VerificationError("event missing", where=where)
+    if commit(bytes.fromhex(event[SALT_KEY]), canonical_plaintext(event)) != frame_commitment:
+        raise VerificationError(
+            "event does not match its commitment (content changed)", where=where
+        )
+    kind = leaf.topic.rsplit(":", 1)[-1]
+    if kind not in ABOUT_OTHERS and _occurred(event).date().isoformat() > summary["as_of"]:
+        raise VerificationError("admitted although it happened after the as-of date", where=where)
+
+
+def parse_later_checkpoint(text: str) -> tuple[str, int | None, list[bytes]]:
+    """A later checkpoint note, optionally followed by 'consistency-proof N' and hex lines."""
+    note, marker, rest = text.partition("\n" + PROOF_MARKER)
+    if not marker:
+        return text, None, []
+    lines = rest.splitlines()
+    try:
+        return note + "\n", int(lines[0]), [bytes.fromhex(h) for h in lines[1:] if h]
+    except (IndexError, ValueError):
+        raise VerificationError(
+            "consistency proof is malformed", where="later checkpoint"
+        ) from None
+
+
+def verify_bundle(
+    data: bytes,
+    *,
+    key: Ed25519PublicKey | None = None,
+    log_key: Ed25519PublicKey | None = None,
+    later_checkpoint: str | None = None,
+) -> Verified:
+    """Everything checked, or VerificationError at the first failure."""
+    try:
+        files = read_zip(data)
+    except ArchiveError as error:
+        raise VerificationError(error.reason, where=error.where) from None
+    _check_bag(files)
+    signer = key or _public(files.get("signer.pub.pem", b""), "signer.pub.pem")
+    logger = log_key or _public(files.get("log.pub.pem", b""), "log.pub.pem")
+    envelope = files.get("signatures/bundle.dsse.json")
+    if envelope is None:
+        raise VerificationError(
+            "missing: the bundle is not signed", where="signatures/bundle.dsse.json"
+        )
+    try:
+        statement = dsse.open_envelope(envelope, signer)
+    except dsse.SignatureError as error:
+        raise VerificationError(str(error), where="signatures/bundle.dsse.json") from None
+    subject = statement.get("subject", [{}])[0].get("digest", {}).get("sha256")
+    if subject != hashlib.sha256(files["tagmanifest-sha256.txt"]).hexdigest():
+        raise VerificationError(
+            "signature does not cover this tag manifest", where="signatures/bundle.dsse.json"
+        )
+    summary = _json(files, "data/bundle.json")
+    if statement.get("predicate") != summary:
+        raise VerificationError(
+            "signed statement differs from bundle.json", where="data/bundle.json"
+        )
+    head = _verify_note(files, "data/audit/checkpoint.txt", logger)
+    lines = files.get("data/events.jsonl", b"").decode("utf-8", "replace").splitlines()
+    previous, last = GENESIS, None
+    admitted = 0
+    for number, raw in enumerate(lines, start=1):
+        try:
+            line = orjson.loads(raw)
+            leaf = AuditLeaf(**line["leaf"])
+            proof = [bytes.fromhex(h) for h in line["inclusion_proof"]]
+        except (ValueError, TypeError, KeyError):
+            raise VerificationError(
+                "unreadable entry", where=f"data/events.jsonl line {number}"
+            ) from None
+        where = f"data/events.jsonl entry v{leaf.version} (line {number})"
+        if leaf.child_id != summary["child_id"]:
+            raise VerificationError("entry of another child", where=where)
+        if leaf.version != number:
+            raise VerificationError(
+                f"expected v{number}: entries missing, added or reordered", where=where
+            )
+        if leaf.prev != previous:
+            raise VerificationError("hash chain broken (prev is not the entry before)", where=where)
+        digest = leaf.hash()
+        try:
+            verify_inclusion(digest, leaf.index, head.size, proof, head.root)
+        except MerkleError:
+            raise VerificationError(
+                "not in the signed log (inclusion proof fails)", where=where
+            ) from None
+        _check_entry(line, leaf, where, summary)
+        admitted += bool(line["admitted"])
+        previous, last = digest.hex(), leaf
+    if last is None:
+        raise VerificationError("no entries", where="data/events.jsonl")
+    _check_head(files, head, last)
+    _check_previous(files, head, logger)
+    later_size = None
+    if later_checkpoint is not None:
+        later_size = _check_later(later_checkpoint, head, logger)
+    return Verified(
+        summary["child_id"],
+        len(lines),
+        admitted,
+        head.size,
+        head.root.hex(),
+        dsse.key_id(signer),
+        key is None or log_key is None,
+        later_size,
+    )
+
+
+def _verify_note(files: dict[str, bytes], name: str, logger: Ed25519PublicKey) -> cp.Checkpoint:
+    try:
+        note = files[name].decode()
+        return cp.verify(note, logger, note.split("\n", 1)[0])
+    except KeyError:
+        raise VerificationError("missing", where=name) from None
+    except (UnicodeDecodeError, cp.CheckpointError) as error:
+        reason = error.reason if isinstance(error, cp.CheckpointError) else "not text"
+        raise VerificationError(reason, where=name) from None
+
+
+def _check_head(files: dict[str, bytes], head: cp.Checkpoint, last: AuditLeaf) -> None:
+    where = "data/audit/child-head.json"
+    info = _json(files, where)
+    claimed = (last.child_id, last.version, last.index, last.hash().hex())
+    try:
+        stated = tuple(info["head"])
+        proof = [bytes.fromhex(h) for h in info["proof"]]
+        verify_inclusion(
+            head_leaf_hash(*stated), info["position"], info["heads_count"], proof, head.heads_root
+        )
+    except (KeyError, TypeError, ValueError):
+        raise VerificationError("unreadable", where=where) from None
+    except MerkleError:
+        raise VerificationError(
+            "child head is not the one the checkpoint signed", where=where
+        ) from None
+    if info["heads_count"] != head.heads_count:
+        raise VerificationError("heads count differs from the checkpoint", where=where)
+    if stated != claimed:
+        raise VerificationError(
+            "the bundle stops before the child's last entry (tail left out)", where=where
+        )
+
+
+def _check_previous(files: dict[str, bytes], head: cp.Checkpoint, logger: Ed25519PublicKey) -> None:
+    if "data/audit/previous-checkpoint.txt" not in files:
+        return
+    old = _verify_note(files, "data/audit/previous-checkpoint.txt", logger)
+    info = _json(files, "data/audit/consistency.json")
+    try:
+        verify_consistency(
+            old.size, head.size, old.root, head.root, [bytes.fromhex(h) for h in info["proof"]]
+        )
+    except (KeyError, ValueError, MerkleError):
+        raise VerificationError(
+            "the log was rewritten since the previous checkpoint",
+            where="data/audit/consistency.json",
+        ) from None
+
+
+def _check_later(text: str, head: cp.Checkpoint, logger: Ed25519PublicKey) -> int:
+    note, old_size, proof = parse_later_checkpoint(text)
+    try:
+        later = cp.verify(note, logger, note.split("\n", 1)[0])
+    except cp.CheckpointError as error:
+        raise VerificationError(error.reason, where="later checkpoint") from None
+    if later.size < head.size:
+        raise VerificationError(
+            "later checkpoint is smaller than the bundle's", where="later checkpoint"
+        )
+    if old_size is not None and old_size != head.size:
+        raise VerificationError(
+            f"its consistency proof starts at {old_size}, not at the bundle's {head.size}",
+            where="later checkpoint",
+        )
+    try:
+        verify_consistency(head.size, later.size, head.root, later.root, proof)
+    except MerkleError:
+        raise VerificationError(
+            "not consistent with the bundle's checkpoint (history rewritten)",
+            where="later checkpoint",
+        ) from None
+    return later.size

@@ -1,0 +1,189 @@
+"""Questions a SENCO asks of the whole cohort, answered from the cohort tables.
+
+Every query counts children on roll only (a row closed as left or erased is not part of
+the cohort) and takes an optional `setting_id`: `setting_id = COALESCE(?, setting_id)`
+filters when one is given, and the parameter still gets its type from the column on
+PostgreSQL when it is NULL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from functools import lru_cache
+from uuid import UUID
+
+from ledger.sql import Cursor, Row, Tables
+
+
+@dataclass(frozen=True)
+class StatusNeedCount:
+    """How many children have this SEN status and primary need."""
+
+    sen_status: str
+    primary_need: str | None
+    children: int
+
+
+@dataclass(frozen=True)
+class CohortChild:
+    """A child picked out by a query: its id, setting and the dates that matter."""
+
+    child_id: UUID
+    setting_id: str
+    sen_status: str
+    primary_need: str | None
+    plan_review_date: date | None
+
+
+@dataclass(frozen=True)
+class OverdueReview:
+    """A support plan whose review date has passed."""
+
+    child_id: UUID
+    setting_id: str
+    review_date: date
+    days_overdue: int
+
+
+@dataclass(frozen=True)
+class EhcDeadline:
+    """The next EHC statutory deadline of a child (negative `days_left`: missed)."""
+
+    child_id: UUID
+    setting_id: str
+    ehc_stage: str
+    kind: str
+    due: date
+    days_left: int
+
+
+@dataclass(frozen=True)
+class FundingTotal:
+    """The recorded cost of provisions, by who pays."""
+
+    funding_source: str
+    amount: Decimal
+    provisions: int
+    children: int
+
+
+@lru_cache(maxsize=1 << 16)
+def child_uuid(text: str) -> UUID:
+    """The child id as a UUID, parsed once per child (a query can list every child)."""
+    return UUID(text)
+
+
+def _day(text: str | None) -> date | None:
+    return None if text is None else date.fromisoformat(text)
+
+
+def _child(row: Row) -> CohortChild:
+    return CohortChild(
+        child_id=child_uuid(row["child_id"]),
+        setting_id=str(row["setting_id"]),
+        sen_status=str(row["sen_status"]),
+        primary_need=row["primary_need"],
+        plan_review_date=_day(row["plan_review_date"]),
+    )
+
+
+class CohortQueries:
+    """The cohort questions, read on one cursor."""
+
+    def __init__(self, cursor: Cursor, tables: Tables) -> None:
+        self.cursor, self.tables = cursor, tables
+
+    def _rows(self, sql: str, *params: object) -> list[Row]:
+        self.cursor.execute(self.tables.q(sql), list(params))
+        return list(self.cursor.fetchall())
+
+    def by_status_and_need(self, setting_id: str | None) -> list[StatusNeedCount]:
+        rows = self._rows(
+            "SELECT sen_status, primary_need, COUNT(*) AS children FROM {p}cohort_children "
+            "WHERE closed IS NULL AND setting_id = COALESCE(?, setting_id) "
+            "GROUP BY sen_status, primary_need",
+            setting_id,
+        )
+        counts = [
+            StatusNeedCount(str(r["sen_status"]), r["primary_need"], int(r["children"]))
+            for r in rows
+        ]
+        # Sorted here: SQLite and PostgreSQL put NULLs at opposite ends.
+        return sorted(counts, key=lambda c: (c.sen_status, c.primary_need or ""))
+
+    def overdue_reviews(self, today: date, setting_id: str | None) -> list[OverdueReview]:
+        rows = self._rows(
+            "SELECT child_id, setting_id, plan_review_date FROM {p}cohort_children "
+            "WHERE closed IS NULL AND setting_id = COALESCE(?, setting_id) "
+            "AND has_plan = 1 AND plan_review_date < ? "
+            "ORDER BY plan_review_date, child_id",
+            setting_id,
+            today.isoformat(),
+        )
+        found = []
+        for r in rows:
+            due = date.fromisoformat(r["plan_review_date"])
+            child_id, setting = child_uuid(r["child_id"]), str(r["setting_id"])
+            found.append(OverdueReview(child_id, setting, due, (today - due).days))
+        return found
+
+    def high_concern_without_plan(self, setting_id: str | None) -> list[CohortChild]:
+        rows = self._rows(
+            "SELECT child_id, setting_id, sen_status, primary_need, plan_review_date "
+            "FROM {p}cohort_children "
+            "WHERE closed IS NULL AND setting_id = COALESCE(?, setting_id) "
+            "AND high_concern = 1 AND has_plan = 0 ORDER BY child_id",
+            setting_id,
+        )
+        return [_child(r) for r in rows]
+
+    def plans_without_parent_notification(self, setting_id: str | None) -> list[CohortChild]:
+        rows = self._rows(
+            "SELECT child_id, setting_id, sen_status, primary_need, plan_review_date "
+            "FROM {p}cohort_children "
+            "WHERE closed IS NULL AND setting_id = COALESCE(?, setting_id) "
+            "AND has_plan = 1 AND parent_notified = 0 ORDER BY child_id",
+            setting_id,
+        )
+        return [_child(r) for r in rows]
+
+    def ehc_deadlines_due(
+        self, today: date, days: int, setting_id: str | None
+    ) -> list[EhcDeadline]:
+        rows = self._rows(
+            "SELECT child_id, setting_id, ehc_stage, ehc_deadline, ehc_deadline_kind "
+            "FROM {p}cohort_children "
+            "WHERE closed IS NULL AND setting_id = COALESCE(?, setting_id) "
+            "AND ehc_deadline IS NOT NULL AND ehc_deadline <= ? "
+            "ORDER BY ehc_deadline, child_id",
+            setting_id,
+            (today + timedelta(days=days)).isoformat(),
+        )
+        found = []
+        for r in rows:
+            due = date.fromisoformat(r["ehc_deadline"])
+            child_id, setting = child_uuid(r["child_id"]), str(r["setting_id"])
+            stage, kind = str(r["ehc_stage"]), str(r["ehc_deadline_kind"])
+            found.append(EhcDeadline(child_id, setting, stage, kind, due, (due - today).days))
+        return found
+
+    def cost_by_funding_source(self, setting_id: str | None) -> list[FundingTotal]:
+        rows = self._rows(
+            "SELECT c.funding_source, SUM(c.amount_pence) AS pence, COUNT(*) AS provisions, "
+            "COUNT(DISTINCT c.child_id) AS children FROM {p}cohort_costs c "
+            "JOIN {p}cohort_children k ON k.child_id = c.child_id "
+            "WHERE k.closed IS NULL AND k.setting_id = COALESCE(?, k.setting_id) "
+            "GROUP BY c.funding_source ORDER BY c.funding_source",
+            setting_id,
+        )
+        return [
+            FundingTotal(
+                funding_source=str(r["funding_source"]),
+                amount=Decimal(int(r["pence"])).scaleb(-2),
+                provisions=int(r["provisions"]),
+                children=int(r["children"]),
+            )
+            for r in rows
+        ]

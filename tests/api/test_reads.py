@@ -1,0 +1,252 @@
+"""Reads, exports, verification and checkpoints through the real app: who may do what,
+outsiders get 404 like an unknown id, every read is logged, bodies never echo input."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import cast
+from uuid import UUID, uuid4
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.bootstrap import open_records, set_record_clock
+from api.cli_serve import ensure_keys
+from api.demo import build_demo_cohort
+from api.settings import Settings
+from api.users import UserStore
+from ledger.log import LedgerBackend
+
+ROLES = ("admin", "senco", "practitioner", "parent", "inspector")
+VIEWS = ("plan", "chronology", "events", "provision-map", "readiness", "ehc-timeline")
+
+
+@dataclass
+class World:
+    client: TestClient
+    tokens: dict[str, str]
+    own: UUID
+    other: UUID
+
+    def as_(self, role: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[role]}"}
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    settings = Settings(data_dir=tmp_path_factory.mktemp("api") / "data")
+    ensure_keys(settings)
+    records = open_records(settings)
+    ids = build_demo_cohort(
+        records,
+        children=6,
+        seed=3,
+        today=date(2026, 11, 24),
+        record_clock=lambda c: set_record_clock(records, c),
+    )
+    own, other = ids[4], ids[5]  # different settings (the demo alternates two)
+    setting = records.get_child(own).setting_id
+    assert records.get_child(other).setting_id != setting
+    store = UserStore(cast(LedgerBackend, records.recorder))
+    tokens = {
+        role: store.add(
+            f"Test {role}",
+            role=role,
+            setting_id=setting,
+            child_id=str(own) if role == "parent" else None,
+        )[1]
+        for role in ROLES
+    }
+    tokens["outsider"] = store.add(
+        "Other senco", role="senco", setting_id=records.get_child(other).setting_id
+    )[1]
+    tokens["other-parent"] = store.add(
+        "Other parent", role="parent", setting_id=setting, child_id=str(ids[0])
+    )[1]
+    revoked, tokens["revoked"] = store.add("Gone", role="senco", setting_id=setting)
+    store.revoke(revoked.user_id)
+    records.close()
+    with TestClient(create_app(settings)) as client:
+        yield World(client, tokens, own, other)
+
+
+class TestReadMatrix:
+    @pytest.mark.parametrize("view", VIEWS)
+    @pytest.mark.parametrize("role", ROLES)
+    def test_everyone_entitled_reads_every_view(self, world: World, role: str, view: str) -> None:
+        response = world.client.get(f"/v1/children/{world.own}/{view}", headers=world.as_(role))
+        assert response.status_code == 200, response.text
+        assert response.json()["child_id"] == str(world.own)
+
+    @pytest.mark.parametrize("view", VIEWS)
+    @pytest.mark.parametrize("who", ["outsider", "other-parent"])
+    def test_outsiders_get_404_exactly_like_an_unknown_child(
+        self, world: World, who: str, view: str
+    ) -> None:
+        hidden = world.client.get(f"/v1/children/{world.own}/{view}", headers=world.as_(who))
+        unknown = world.client.get(f"/v1/children/{uuid4()}/{view}", headers=world.as_(who))
+        assert hidden.status_code == unknown.status_code == 404
+        assert hidden.json() == unknown.json()
+        assert hidden.headers["content-type"] == "application/problem+json"
+
+    @pytest.mark.parametrize("token", [None, "st_not-a-token", "revoked"])
+    def test_no_valid_token_is_401(self, world: World, token: str | None) -> None:
+        headers = (
+            {} if token is None else {"Authorization": f"Bearer {world.tokens.get(token, token)}"}
+        )
+        response = world.client.get(f"/v1/children/{world.own}/plan", headers=headers)
+        assert response.status_code == 401
+        assert response.headers["www-authenticate"] == "Bearer"
+
+    def test_the_child_list_is_scoped(self, world: World) -> None:
+        senco = world.client.get("/v1/children", headers=world.as_("senco")).json()
+        ids = {c["child_id"] for c in senco["children"]}
+        assert str(world.own) in ids
+        assert str(world.other) not in ids
+        parent = world.client.get("/v1/children", headers=world.as_("parent")).json()
+        assert [c["child_id"] for c in parent["children"]] == [str(world.own)]
+        filtered = world.client.get("/v1/children?sen_status=K", headers=world.as_("senco")).json()
+        assert all(c["sen_status"] == "K" for c in filtered["children"])
+
+
+class TestTimeAxes:
+    def test_as_of_and_known_at_shape_the_view(self, world: World) -> None:
+        now = world.client.get(f"/v1/children/{world.own}/events", headers=world.as_("senco"))
+        first = now.json()["events"][0]
+        early = world.client.get(
+            f"/v1/children/{world.own}/events",
+            params={"known_at": first["recorded_at"]},
+            headers=world.as_("senco"),
+        )
+        assert 0 < early.json()["count"] < now.json()["count"]
+
+    def test_a_bad_date_is_422_naming_the_field_without_echoing_it(self, world: World) -> None:
+        response = world.client.get(
+            f"/v1/children/{world.own}/plan",
+            params={"as_of": "ZZMARKER-not-a-date"},
+            headers=world.as_("senco"),
+        )
+        assert response.status_code == 422
+        assert response.json()["field"] == "query.as_of"
+        assert "ZZMARKER" not in response.text
+
+
+class TestAccessLog:
+    def test_every_read_is_logged_and_shown_to_the_senco(self, world: World) -> None:
+        world.client.get(f"/v1/children/{world.own}/readiness", headers=world.as_("inspector"))
+        chronology = world.client.get(
+            f"/v1/children/{world.own}/chronology",
+            params={"include_access": "true"},
+            headers=world.as_("senco"),
+        ).json()
+        views = [(a["role"], a["view"]) for a in chronology["viewed_by"]]
+        assert ("inspector", "readiness") in views
+        parent = world.client.get(
+            f"/v1/children/{world.own}/chronology",
+            params={"include_access": "true"},
+            headers=world.as_("parent"),
+        ).json()
+        assert "viewed_by" not in parent
+
+
+class TestExportAndVerify:
+    @pytest.mark.parametrize(
+        ("role", "status"),
+        [
+            ("senco", 200),
+            ("admin", 200),
+            ("practitioner", 403),
+            ("parent", 403),
+            ("inspector", 403),
+            ("outsider", 404),
+        ],
+    )
+    def test_who_may_export(self, world: World, role: str, status: int) -> None:
+        response = world.client.post(
+            f"/v1/children/{world.own}/exports", json={"pdf": False}, headers=world.as_(role)
+        )
+        assert response.status_code == status, response.text
+        if status == 200:
+            assert response.headers["content-type"] == "application/zip"
+            verdict = world.client.post(
+                "/v1/verify",
+                content=response.content,
+                headers={**world.as_("inspector"), "Content-Type": "application/zip"},
+            )
+            assert verdict.json()["verified"] is True
+            assert verdict.json()["child_id"] == str(world.own)
+
+    def test_a_tampered_upload_is_not_verified_and_says_why(self, world: World) -> None:
+        bundle = world.client.post(
+            f"/v1/children/{world.own}/exports", json={"pdf": False}, headers=world.as_("senco")
+        ).content
+        broken = bundle[: len(bundle) // 3]
+        verdict = world.client.post(
+            "/v1/verify",
+            content=broken,
+            headers={**world.as_("inspector"), "Content-Type": "application/zip"},
+        ).json()
+        assert verdict["verified"] is False
+        assert "zip" in verdict["reason"]
+
+    def test_an_oversized_upload_is_413(self, world: World) -> None:
+        response = world.client.post(
+            "/v1/verify",
+            content=b"\0" * (51 * 1024 * 1024),
+            headers={**world.as_("inspector"), "Content-Type": "application/zip"},
+        )
+        assert response.status_code == 413
+
+
+class TestCheckpoints:
+    def test_latest_and_a_consistency_proof_that_verifies(self, world: World) -> None:
+        from ledger import checkpoint as cp
+        from ledger.merkle import verify_consistency
+
+        first = cp.parse(
+            world.client.get("/v1/checkpoints/latest", headers=world.as_("inspector")).text
+        )[0]
+        world.client.get(f"/v1/children/{world.own}/plan", headers=world.as_("senco"))
+        second = cp.parse(
+            world.client.get("/v1/checkpoints/latest", headers=world.as_("inspector")).text
+        )[0]
+        assert second.size > first.size
+        proof = world.client.get(
+            "/v1/checkpoints/consistency",
+            params={"from": first.size, "to": second.size},
+            headers=world.as_("inspector"),
+        ).json()["proof"]
+        verify_consistency(
+            first.size, second.size, first.root, second.root, [bytes.fromhex(h) for h in proof]
+        )
+        bad = world.client.get(
+            "/v1/checkpoints/consistency",
+            params={"from": 5, "to": 10**9},
+            headers=world.as_("inspector"),
+        )
+        assert bad.status_code == 422
+
+
+class TestDashboard:
+    @pytest.mark.parametrize(
+        ("role", "status"),
+        [
+            ("senco", 200),
+            ("admin", 200),
+            ("inspector", 200),
+            ("practitioner", 403),
+            ("parent", 403),
+        ],
+    )
+    def test_the_cohort_of_your_own_setting(self, world: World, role: str, status: int) -> None:
+        response = world.client.get("/v1/dashboard", headers=world.as_(role))
+        assert response.status_code == status
+        if status == 200:
+            body = response.json()
+            counted = sum(row["children"] for row in body["by_status_and_need"])
+            listed = world.client.get("/v1/children", headers=world.as_("senco")).json()
+            assert counted == listed["count"]
+            assert "given_name" not in response.text
