@@ -72,7 +72,7 @@ def require(user: User, *roles: str) -> None:
 
 def visible_child(svc: Services, user: User, child_id: UUID) -> ChildRecord:
     """The child if this user may see it; otherwise 404, exactly like an unknown id."""
-    child = svc.records.get_child(child_id)
+    child = svc.records.get_child(child_id, read_only=True)
     if user.role == "parent":
         allowed = user.child_id == str(child_id)
     else:

@@ -99,10 +99,15 @@ class ChildRecords(Application[UUID]):
 
     # --- reading -----------------------------------------------------------------------
 
-    def get_child(self, child_id: UUID, *, version: int | None = None) -> ChildRecord:
-        """The child's record (at `version`), or ChildNotFound."""
+    def get_child(
+        self, child_id: UUID, *, version: int | None = None, read_only: bool = False
+    ) -> ChildRecord:
+        """The child's record (at `version`), or ChildNotFound. `read_only` skips the copy
+        of the cached record: only for callers that never call a command on it."""
         try:
-            child: object = self.repository.get(child_id, version=version, projector_func=fold)
+            child: object = self.repository.get(
+                child_id, version=version, projector_func=fold, deepcopy_from_cache=not read_only
+            )
         except AggregateNotFoundError:
             raise ChildNotFound("no such child", field="child_id") from None
         if not isinstance(child, ChildRecord):
