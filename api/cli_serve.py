@@ -7,7 +7,6 @@ from typing import Annotated, cast
 import typer
 import uvicorn
 from rich.console import Console
-from rich.table import Table
 
 from api.app import create_app
 from api.bootstrap import open_records, set_record_clock
@@ -82,9 +81,7 @@ def _demo(settings: Settings, children: int) -> None:
         store = UserStore(cast(LedgerBackend, records.recorder))
         first = next(iter(records.child_ids()))
         setting = records.get_child(first).setting_id
-        table = Table(title="Demo users (fictional); tokens valid for 30 days")
-        for column in ("role", "setting", "token"):
-            table.add_column(column, overflow="fold")
+        console.print(f"Demo users (fictional), setting {setting}; tokens valid for 30 days:")
         for role in ("admin", "senco", "practitioner", "inspector", "parent"):
             _, token = store.add(
                 f"Demo {role}",
@@ -93,8 +90,10 @@ def _demo(settings: Settings, children: int) -> None:
                 child_id=str(first) if role == "parent" else None,
                 days=30,
             )
-            table.add_row(role, setting, token)
-        console.print(table)
+            typer.echo(f"  {role:<13} {token}")  # one line each, so a token copies whole
+        typer.echo(
+            "Try: curl -H 'Authorization: Bearer <senco token>' http://127.0.0.1:8000/v1/children"
+        )
     finally:
         records.close()
 
