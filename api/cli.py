@@ -20,6 +20,7 @@ from api.bootstrap import open_records, set_record_clock
 from api.demo import build_demo_cohort
 from api.settings import Settings
 from domain.errors import ChildNotFound, DomainError
+from projections.timeline import ENVELOPE_FIELDS
 
 app = typer.Typer(
     help="sendtrail: a tamper-evident record of a child's SEN history.",
@@ -87,18 +88,7 @@ def demo(
 
 
 def _summary(state: dict[str, Any]) -> str:
-    skip = {
-        "occurred_at",
-        "precision",
-        "recorded_by",
-        "basis",
-        "sensitivity",
-        "attachments",
-        "originator_id",
-        "originator_version",
-        "timestamp",
-        "originator_topic",
-    }
+    skip = ENVELOPE_FIELDS
     parts = []
     for key, value in state.items():
         if key in skip or value in ("", [], None):

@@ -10,16 +10,14 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
-from uuid import uuid4
 
 from eventsourcing.application import project_aggregate
 
 from api.bootstrap import Exporter, open_records
 from api.settings import Settings
-from domain.child import ChildRecord
-from domain.envelope import EnvelopeDraft, RecordedBy
+from bench.stores import write_child
+from domain.envelope import RecordedBy
 from exporters.bundle import build_bundle
 from exporters.report_files import report_files
 from exporters.verify import verify_bundle
@@ -44,28 +42,15 @@ def main() -> None:
         for name in (LOG_KEY, EXPORTER_KEY):
             create_key_pair(settings.keys_dir, name)
         records = open_records(settings)
-        envelope = EnvelopeDraft(date(2025, 2, 3), BY).seal(now=records.clock(), skew=records.skew)
-        child = ChildRecord.register(
-            envelope,
-            child_id=uuid4(),
-            given_name="Bench",
-            family_name="Mark",
-            date_of_birth=date(2023, 1, 1),
-            setting_id="bench-setting",
-        )
-        for n in range(args.events - 1):
-            child.record_observation(
-                envelope, area="physical", notes=f"observation {n} " * 4, observer="KP"
-            )
-        records.save(child)
+        child_id = write_child(records, args.events, notes="observation {n} " * 4)
         exporter = Exporter(records, settings, pdf=False)
-        replay = _timed(lambda: project_aggregate(None, records.events.get(child.id)))
+        replay = _timed(lambda: project_aggregate(None, records.events.get(child_id)))
         cold = _timed(
             lambda: build_bundle(
                 records,
                 exporter.ledger,
                 exporter.views,
-                child.id,
+                child_id,
                 as_of=None,
                 known_at=None,
                 keys=exporter.keys,
@@ -78,7 +63,7 @@ def main() -> None:
                     records,
                     exporter.ledger,
                     exporter.views,
-                    child.id,
+                    child_id,
                     as_of=None,
                     known_at=None,
                     keys=exporter.keys,
@@ -101,7 +86,7 @@ def main() -> None:
                     records,
                     exporter.ledger,
                     exporter.views,
-                    child.id,
+                    child_id,
                     as_of=None,
                     known_at=None,
                     keys=exporter.keys,

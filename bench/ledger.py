@@ -18,14 +18,12 @@ import sqlite3
 import statistics
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
-from uuid import uuid4
 
 from api.bootstrap import open_ledger, open_records
 from api.settings import Settings
-from domain.child import ChildRecord
-from domain.envelope import EnvelopeDraft, RecordedBy
+from bench.stores import write_child
+from domain.envelope import RecordedBy
 from ledger.audit import audit
 from ledger.keys import LOG_KEY, create_key_pair, key_paths, load_private, load_public
 from ledger.log import _ReadLog, _ReadNodes
@@ -40,21 +38,10 @@ def bench_audit(events: int) -> None:
         settings = Settings(data_dir=Path(tmp) / "data")
         create_key_pair(settings.keys_dir, LOG_KEY)
         records = open_records(settings)
-        envelope = EnvelopeDraft(date(2025, 2, 3), BY).seal(now=records.clock(), skew=records.skew)
         started = time.perf_counter()
         per_child = 500
         for _ in range(events // per_child):
-            child = ChildRecord.register(
-                envelope,
-                child_id=uuid4(),
-                given_name="Bench",
-                family_name="Mark",
-                date_of_birth=date(2023, 1, 1),
-                setting_id="bench-setting",
-            )
-            for n in range(per_child - 1):
-                child.record_observation(envelope, area="physical", notes=f"obs {n}", observer="KP")
-            records.save(child)
+            write_child(records, per_child)
         write_s = time.perf_counter() - started
         ledger = open_ledger(records, settings)
         ledger.create_checkpoint(

@@ -10,14 +10,12 @@ import statistics
 import time
 from collections.abc import Callable
 from datetime import date
-from uuid import uuid4
 
 from eventsourcing.application import project_aggregate
 
 from api.bootstrap import open_ledger, open_records
-from bench.stores import fresh_settings, kinds
-from domain.child import ChildRecord
-from domain.envelope import EnvelopeDraft, RecordedBy
+from bench.stores import fresh_settings, kinds, write_child
+from domain.envelope import RecordedBy
 from projections.views import VIEWS, ChildViews
 
 BY = RecordedBy("bench-kp", "practitioner", "bench-setting")
@@ -35,21 +33,8 @@ def _median_ms(repeat: int, run: Callable[[], object]) -> float:
 def bench_store(kind: str, events: int, repeat: int) -> None:
     with fresh_settings(kind) as settings:
         records = open_records(settings)
-        envelope = EnvelopeDraft(date(2025, 2, 3), BY).seal(now=records.clock(), skew=records.skew)
-        child = ChildRecord.register(
-            envelope,
-            child_id=uuid4(),
-            given_name="Bench",
-            family_name="Mark",
-            date_of_birth=date(2023, 1, 1),
-            setting_id="bench-setting",
-        )
-        for n in range(events - 1):
-            child.record_observation(envelope, area="physical", notes=f"obs {n}", observer="KP")
-            if n % 100 == 99:  # saved in chunks so snapshots land on interval boundaries
-                records.save(child)
-        records.save(child)
-        child_id = child.id
+        # saved in chunks of 100 so snapshots land on interval boundaries
+        child_id = write_child(records, events, chunk=100)
 
         def replay() -> object:
             return project_aggregate(None, records.events.get(child_id))

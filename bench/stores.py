@@ -8,11 +8,18 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
+from uuid import UUID, uuid4
 
 import psycopg
 
 from api.settings import Settings
+from domain.application import ChildRecords
+from domain.child import ChildRecord
+from domain.envelope import EnvelopeDraft, RecordedBy
+
+BENCH_BY = RecordedBy("bench-kp", "practitioner", "bench-setting")
 
 
 def postgres_url() -> str | None:
@@ -48,3 +55,27 @@ def fresh_settings(kind: str) -> Iterator[Settings]:
 def kinds() -> list[str]:
     """The stores this machine can benchmark."""
     return ["sqlite", "postgres"] if postgres_url() else ["sqlite"]
+
+
+def write_child(
+    records: ChildRecords, events: int, *, chunk: int | None = None, notes: str = "obs {n}"
+) -> UUID:
+    """A child with `events` events (registration plus observations), written through the
+    aggregate in batches of `chunk` (one transaction each; all at once if None)."""
+    envelope = EnvelopeDraft(date(2025, 2, 3), BENCH_BY).seal(
+        now=records.clock(), skew=records.skew
+    )
+    child = ChildRecord.register(
+        envelope,
+        child_id=uuid4(),
+        given_name="Bench",
+        family_name="Mark",
+        date_of_birth=date(2023, 1, 1),
+        setting_id=BENCH_BY.setting,
+    )
+    for n in range(events - 1):
+        child.record_observation(envelope, area="physical", notes=notes.format(n=n), observer="KP")
+        if chunk and (n + 1) % chunk == 0:
+            records.save(child)
+    records.save(child)
+    return child.id
