@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, cast
 from urllib.parse import parse_qs, unquote, urlparse
 from uuid import UUID
@@ -13,6 +14,7 @@ from domain.application import ChildRecords, Clock, utc_now
 from domain.envelope import EnvelopeDraft, RecordedBy
 from exporters.bundle import Bundle, ExportKeys, build_bundle
 from exporters.report_files import report_files
+from exporters.timestamp import request_token
 from ledger.keys import EXPORTER_KEY, LOG_KEY, key_paths, load_private, load_public
 from ledger.log import Ledger, LedgerBackend
 from projections.views import ChildViews
@@ -93,7 +95,10 @@ def set_record_clock(records: ChildRecords, clock: Callable[[], datetime]) -> No
 
 
 class Exporter:
-    """Wires the bundle writer to the store, the keys and the report renderer."""
+    """Wires the bundle writer to the store, the keys, the report renderer and, when asked,
+    an RFC 3161 timestamp authority."""
+
+    tsa_timeout_seconds = 30.0
 
     def __init__(self, records: ChildRecords, settings: Settings, *, pdf: bool) -> None:
         self.records = records
@@ -117,8 +122,13 @@ class Exporter:
         known_at: datetime | None,
         reason: str | None,
         by: RecordedBy | None = None,
+        tsa_url: str | None = None,
     ) -> Bundle:
-        """Build the bundle, then record on the child that it was exported."""
+        """Build the bundle (timestamped by the TSA at `tsa_url`, if given), then record on
+        the child that it was exported; nothing is recorded if the bundle cannot be made."""
+        timestamp = (
+            partial(request_token, tsa_url, timeout=self.tsa_timeout_seconds) if tsa_url else None
+        )
         bundle = build_bundle(
             self.records,
             self.ledger,
@@ -129,6 +139,7 @@ class Exporter:
             keys=self.keys,
             report=report_files(pdf=self.pdf),
             request_reason=reason,
+            timestamp=timestamp,
         )
         child = self.records.get_child(child_id)
         who = by or RecordedBy("cli", "senco", child.setting_id)

@@ -33,6 +33,10 @@ def export(
     ] = None,
     reason: Annotated[str | None, typer.Option(help="Reason for the EHC request.")] = None,
     pdf: Annotated[bool, typer.Option(help="Include the PDF report.")] = True,
+    tsa: Annotated[
+        str | None,
+        typer.Option(help="RFC 3161 timestamp authority URL: adds a trusted time (online)."),
+    ] = None,
 ) -> None:
     """Write a signed evidence bundle for one child and record that it was exported."""
     from api.cli import resolve_child  # the one place ids are resolved
@@ -46,7 +50,11 @@ def export(
             console.print("[red]Refused:[/red] --known-at needs a time zone, e.g. +00:00")
             raise typer.Exit(EXIT_REFUSED)
         bundle = exporter.export(
-            child_id, as_of=as_of.date() if as_of else None, known_at=known_at, reason=reason
+            child_id,
+            as_of=as_of.date() if as_of else None,
+            known_at=known_at,
+            reason=reason,
+            tsa_url=tsa,
         )
     except (ExportError, KeyFileError) as error:
         console.print(f"[red]Cannot export:[/red] {error}")
@@ -59,6 +67,11 @@ def export(
         f"{bundle.admitted} of {bundle.listed} entries admitted as of {bundle.as_of} "
         f"known at {bundle.known_at.isoformat()}, checkpoint {bundle.checkpoint_size}."
     )
+    if bundle.timestamp is not None:
+        console.print(
+            f"Timestamped by {bundle.timestamp.authority} at "
+            f"{bundle.timestamp.gen_time.isoformat()} (RFC 3161)."
+        )
 
 
 def verify(
@@ -68,6 +81,10 @@ def verify(
     checkpoint: Annotated[
         Path | None, typer.Option(help="A later checkpoint (with its consistency proof).")
     ] = None,
+    tsa_cert: Annotated[
+        Path | None,
+        typer.Option(help="TSA certificate (PEM or DER) the timestamp must be signed with."),
+    ] = None,
 ) -> None:
     """Check a bundle offline; exit 1 with one line naming the first failure."""
     try:
@@ -75,7 +92,10 @@ def verify(
         signer = load_public(key) if key else None
         logger = load_public(log_key) if log_key else None
         later = checkpoint.read_text() if checkpoint else None
-        result = verify_bundle(data, key=signer, log_key=logger, later_checkpoint=later)
+        tsa = tsa_cert.read_bytes() if tsa_cert else None
+        result = verify_bundle(
+            data, key=signer, log_key=logger, later_checkpoint=later, tsa_cert=tsa
+        )
     except (OSError, KeyFileError) as error:
         typer.echo(f"NOT VERIFIED: cannot read input: {error}")
         raise typer.Exit(EXIT_FAILED) from None
@@ -99,3 +119,14 @@ def verify(
         f"{result.checkpoint_size} entries (root {result.root[:16]}...), signed by "
         f"{result.signer_key_id[:16]}...{later}{trust}"
     )
+    if result.timestamped_at is not None:
+        pinned = (
+            ""
+            if tsa_cert
+            else " (certificate from the token: check it against the TSA's root, "
+            "see VERIFY.txt step 4, or pass --tsa-cert)"
+        )
+        typer.echo(
+            f"TRUSTED TIME: signed by {result.timestamped_at.isoformat()} according to "
+            f"{result.timestamp_authority}{pinned}"
+        )

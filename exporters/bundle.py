@@ -5,6 +5,11 @@ time is not inside it (it is recorded on the child as `EvidenceBundleExported`),
 same request gives byte-identical bundles. Every leaf of the child up to the checkpoint is
 listed, so nothing can be left out from the middle unseen: the admitted ones carry the
 stored bytes and the event, the others only their leaf and why they are not admitted.
+
+With a timestamp authority (TSA) the bundle also carries `signatures/timestamp.tsr`, an
+RFC 3161 token over the exact bytes of the DSSE envelope. The TSA signs the time it was
+asked, so that token (and so the zip) differs from one request to the next: determinism
+holds for bundles without a TSA, and for everything but the token in those with one.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from domain.application import ChildRecords
 from exporters import dsse
 from exporters.archive import write_zip
 from exporters.bagit_files import bag
+from exporters.timestamp import Stamp, TimestampError, read_token
 from exporters.verify_text import verify_text
 from ledger import checkpoint as cp
 from ledger.framing import HEADER_SIZE
@@ -35,6 +41,8 @@ from projections.jsonable import jsonable
 from projections.timeline import Entry
 from projections.views import VIEWS, ChildViews
 
+ENVELOPE = "signatures/bundle.dsse.json"
+TIMESTAMP = "signatures/timestamp.tsr"
 VIEW_FILES = {
     "plan": "support-plan.json",
     "chronology": "chronology.json",
@@ -65,9 +73,12 @@ class Bundle:
     checkpoint_size: int
     admitted: int
     listed: int
+    timestamp: Stamp | None = None
 
 
 Report = Callable[[dict[str, Any]], dict[str, bytes]]
+# Returns an RFC 3161 token over the given bytes, e.g. `partial(request_token, url, timeout=…)`.
+Timestamper = Callable[[bytes], bytes]
 
 
 def _pretty(value: Any) -> bytes:
@@ -124,8 +135,9 @@ def build_bundle(
     keys: ExportKeys,
     report: Report | None = None,
     request_reason: str | None = None,
+    timestamp: Timestamper | None = None,
 ) -> Bundle:
-    """Assemble and sign the bundle for one child."""
+    """Assemble and sign the bundle for one child, timestamping the signature if asked."""
     every = views.timeline.entries(child_id)
     leaves = ledger.leaves(str(child_id))
     effective_known = known_at or max(e.recorded_at for e in every)
@@ -198,6 +210,9 @@ def build_bundle(
         "events_admitted": admitted_count,
         "request_reason": request_reason,
     }
+    if timestamp is not None:
+        # Signed, so that a bundle whose token was removed does not pass as one without.
+        summary["trusted_timestamp"] = TIMESTAMP
     payload["bundle.json"] = _pretty(summary)
     if report is not None:
         payload.update(
@@ -227,7 +242,10 @@ def build_bundle(
     )
     tag_digest = hashlib.sha256(files["tagmanifest-sha256.txt"]).hexdigest()
     body = dsse.statement("tagmanifest-sha256.txt", tag_digest, jsonable(summary))
-    files["signatures/bundle.dsse.json"] = dsse.sign_envelope(body, keys.exporter)
+    files[ENVELOPE] = dsse.sign_envelope(body, keys.exporter)
+    stamp = None
+    if timestamp is not None:
+        files[TIMESTAMP], stamp = _timestamped(files[ENVELOPE], timestamp)
     content = write_zip(files)
     return Bundle(
         content,
@@ -237,7 +255,16 @@ def build_bundle(
         head.size,
         admitted_count,
         len(listed),
+        stamp,
     )
+
+
+def _timestamped(envelope: bytes, timestamp: Timestamper) -> tuple[bytes, Stamp]:
+    try:
+        token = timestamp(envelope)
+        return token, read_token(token, envelope)
+    except TimestampError as error:
+        raise ExportError(f"no trusted timestamp: {error.reason}") from None
 
 
 def epoch_of(moment: datetime) -> int:

@@ -1,9 +1,11 @@
 """`sendtrail verify`: check a bundle fully offline, raising at the first failure.
 
 Order of checks: the zip is safe to read; the BagIt manifests match every file (nothing
-changed, added or removed); the DSSE signature by the exporter key covers the tag
-manifest; the checkpoint is signed by the log key; every listed entry's leaf recomputes,
-sits in the signed tree (inclusion proof) and continues the child's hash chain; admitted
+changed, added or removed; under signatures/ only the envelope and the timestamp); the
+DSSE signature by the exporter key covers the tag manifest; the RFC 3161 timestamp, if
+there (or if the signed statement says it should be), is over the exact envelope bytes;
+the checkpoint is signed by the log key; every listed entry's leaf recomputes, sits in
+the signed tree (inclusion proof) and continues the child's hash chain; admitted
 entries carry exactly the stored bytes and the committed plaintext; the child's last
 entry is the head the checkpoint committed to; and, if given, a later checkpoint is
 consistent with the bundle's.
@@ -25,6 +27,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from exporters import dsse
 from exporters.archive import ArchiveError, read_zip
+from exporters.timestamp import Stamp, TimestampError, read_token
 from ledger import checkpoint as cp
 from ledger.framing import SALT_KEY, FrameError, canonical_plaintext, commit, split
 from ledger.leaf import GENESIS, AuditLeaf, parse_time
@@ -34,6 +37,8 @@ from ledger.merkle import MerkleError, verify_consistency, verify_inclusion
 ABOUT_OTHERS = ("RecordCorrected", "EntryMarkedMistaken", "EntryDisputed")
 REASONS = ("outside as_of", "recorded after known_at")
 PROOF_MARKER = "consistency-proof "
+ENVELOPE = "signatures/bundle.dsse.json"
+TIMESTAMP = "signatures/timestamp.tsr"
 
 
 class VerificationError(Exception):
@@ -55,6 +60,8 @@ class Verified:
     signer_key_id: str
     keys_from_bundle: bool
     later_checkpoint_size: int | None
+    timestamped_at: datetime | None = None
+    timestamp_authority: str | None = None
 
 
 def _public(pem: bytes, where: str) -> Ed25519PublicKey:
@@ -94,6 +101,8 @@ def _check_bag(files: dict[str, bytes]) -> None:
         top = PurePosixPath(path).parts[0]
         if top == "data" and path not in payload:
             raise VerificationError("file added (not in manifest-sha256.txt)", where=path)
+        if top == "signatures" and path not in (ENVELOPE, TIMESTAMP):
+            raise VerificationError("file added (not a signature file of a bundle)", where=path)
         if (
             top not in ("data", "signatures")
             and path != "tagmanifest-sha256.txt"
@@ -175,8 +184,14 @@ def verify_bundle(
     key: Ed25519PublicKey | None = None,
     log_key: Ed25519PublicKey | None = None,
     later_checkpoint: str | None = None,
+    tsa_cert: bytes | None = None,
 ) -> Verified:
-    """Everything checked, or VerificationError at the first failure."""
+    """Everything checked, or VerificationError at the first failure.
+
+    `tsa_cert` (PEM or DER) is the TSA certificate a timestamp must be signed with; given,
+    the bundle must carry a timestamp. Without it the token's own certificate is used, and
+    `Verified.timestamp_authority` names it for the reader to judge.
+    """
     try:
         files = read_zip(data)
     except ArchiveError as error:
@@ -184,25 +199,22 @@ def verify_bundle(
     _check_bag(files)
     signer = key or _public(files.get("signer.pub.pem", b""), "signer.pub.pem")
     logger = log_key or _public(files.get("log.pub.pem", b""), "log.pub.pem")
-    envelope = files.get("signatures/bundle.dsse.json")
+    envelope = files.get(ENVELOPE)
     if envelope is None:
-        raise VerificationError(
-            "missing: the bundle is not signed", where="signatures/bundle.dsse.json"
-        )
+        raise VerificationError("missing: the bundle is not signed", where=ENVELOPE)
     try:
         statement = dsse.open_envelope(envelope, signer)
     except dsse.SignatureError as error:
-        raise VerificationError(str(error), where="signatures/bundle.dsse.json") from None
+        raise VerificationError(str(error), where=ENVELOPE) from None
     subject = statement.get("subject", [{}])[0].get("digest", {}).get("sha256")
     if subject != hashlib.sha256(files["tagmanifest-sha256.txt"]).hexdigest():
-        raise VerificationError(
-            "signature does not cover this tag manifest", where="signatures/bundle.dsse.json"
-        )
+        raise VerificationError("signature does not cover this tag manifest", where=ENVELOPE)
     summary = _json(files, "data/bundle.json")
     if statement.get("predicate") != summary:
         raise VerificationError(
             "signed statement differs from bundle.json", where="data/bundle.json"
         )
+    stamp = _check_timestamp(files, envelope, summary, tsa_cert)
     head = _verify_note(files, "data/audit/checkpoint.txt", logger)
     lines = files.get("data/events.jsonl", b"").decode("utf-8", "replace").splitlines()
     previous, last = GENESIS, None
@@ -251,7 +263,27 @@ def verify_bundle(
         dsse.key_id(signer),
         key is None or log_key is None,
         later_size,
+        stamp.gen_time if stamp else None,
+        stamp.authority if stamp else None,
     )
+
+
+def _check_timestamp(
+    files: dict[str, bytes], envelope: bytes, summary: dict[str, Any], tsa_cert: bytes | None
+) -> Stamp | None:
+    token = files.get(TIMESTAMP)
+    if token is None:
+        if summary.get("trusted_timestamp") == TIMESTAMP:
+            raise VerificationError(
+                "missing: the signed statement says the bundle was timestamped", where=TIMESTAMP
+            )
+        if tsa_cert is not None:
+            raise VerificationError("missing: a trusted timestamp was required", where=TIMESTAMP)
+        return None
+    try:
+        return read_token(token, envelope, tsa_cert=tsa_cert)
+    except TimestampError as error:
+        raise VerificationError(error.reason, where=TIMESTAMP) from None
 
 
 def _verify_note(files: dict[str, bytes], name: str, logger: Ed25519PublicKey) -> cp.Checkpoint:

@@ -73,7 +73,23 @@ Without sendtrail, unzip the bundle into an empty folder and run these from insi
    key (log.pub.pem); `sendtrail verify` checks that signature, each child's hash chain
    (every entry's "prev" is the hash of the one before), and that the child's last entry
    is the one the checkpoint committed to.
+"""
 
+TIMESTAMP_STEP = """
+4. The signed bundle existed at a trusted time (RFC 3161 timestamp)
+
+     openssl ts -reply -in signatures/timestamp.tsr -token_in -text
+     openssl ts -verify -data signatures/bundle.dsse.json -in signatures/timestamp.tsr \\
+       -token_in -CAfile TSA-CERT.pem
+
+   The first shows the time ("Time stamp:") and, if it names itself, the authority
+   ("TSA:"); the second must print "Verification: OK". TSA-CERT.pem is the root
+   certificate the timestamp authority publishes (get it from the authority, not from
+   this bundle). The token covers the exact bytes of signatures/bundle.dsse.json, so the
+   signature above was made by that time.
+"""
+
+CLOSING = """
 Entries marked "admitted": false are listed (so nothing can be silently left out of the
 middle) but carry no content: they happened after the as-of date or were recorded after
 the as-known-at time.
@@ -81,5 +97,6 @@ the as-known-at time.
 
 
 def verify_text(summary: dict[str, Any]) -> str:
-    """The VERIFY.txt for a bundle with this summary."""
-    return TEMPLATE.format(**summary)
+    """The VERIFY.txt for a bundle with this summary (step 4 only if it is timestamped)."""
+    timestamp = TIMESTAMP_STEP if summary.get("trusted_timestamp") else ""
+    return TEMPLATE.format(**summary) + timestamp + CLOSING
