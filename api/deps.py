@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -11,6 +10,7 @@ from fastapi import Depends, HTTPException, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.bootstrap import Exporter
+from api.schemas import RecordTime, WorldDay
 from api.settings import Settings
 from api.users import User, UserStore
 from domain.application import ChildRecords
@@ -57,9 +57,12 @@ def current_user(
 
 ServicesDep = Annotated[Services, Depends(services)]
 UserDep = Annotated[User, Depends(current_user)]
-AsOf = Annotated[date | None, Query(description="World date: the record as it stood then.")]
+AsOf = Annotated[
+    WorldDay | None,
+    Query(description="World date (1900-01-01 to 2999-12-31): the record as it stood then."),
+]
 KnownAt = Annotated[
-    datetime | None,
+    RecordTime | None,
     Query(description="Record time (ISO 8601 with zone): only what was recorded by then."),
 ]
 

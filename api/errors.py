@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from api.schemas import Problem
 from domain import errors as de
 
 LOG = logging.getLogger("sendtrail.api")
@@ -28,6 +29,7 @@ STATUS: list[tuple[type[de.DomainError], int]] = [
 ]
 
 TITLES = {
+    400: "Unreadable body",
     401: "Not signed in",
     403: "Not allowed",
     404: "Not found",
@@ -36,6 +38,32 @@ TITLES = {
     422: "Invalid input",
     500: "Internal error",
 }
+
+
+# What each problem means, for the OpenAPI document; a route may say it more exactly.
+MEANINGS = {
+    400: "The body is not readable (not UTF-8 JSON).",
+    401: "No bearer token, or an unknown, expired or revoked one.",
+    403: "Your role may not do this.",
+    404: "No such child, or not one you may see.",
+    409: "Stale expected_version, or the record's state does not allow this.",
+    413: "The upload is too large.",
+    422: "A field breaks a rule; the field is named, its value never echoed.",
+}
+
+
+def documented(
+    *statuses: int, meaning: dict[int, str] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` of a route that can answer with these problems (problem+json)."""
+    schema = Problem.model_json_schema()
+    return {
+        status: {
+            "description": (meaning or {}).get(status, MEANINGS[status]),
+            "content": {PROBLEM: {"schema": schema}},
+        }
+        for status in statuses
+    }
 
 
 def problem(

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 from uuid import UUID
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -151,7 +152,31 @@ def _iso_day(value: object) -> object:
     raise PydanticCustomError("date", "must be an ISO 8601 date (YYYY-MM-DD)")
 
 
-Day = Annotated[date, BeforeValidator(_iso_day), Field(description="A calendar date (YYYY-MM-DD).")]
+# The calendar dates a record can sensibly name. Outside them the projections' date
+# arithmetic (academic terms, review windows, deadlines) means nothing and overflows.
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(2999, 12, 31)
+WorldDay = Annotated[date, Field(ge=EARLIEST_DAY, le=LATEST_DAY)]
+
+Day = Annotated[
+    WorldDay,
+    BeforeValidator(_iso_day),
+    Field(description="A calendar date (YYYY-MM-DD), 1900-01-01 to 2999-12-31."),
+]
+
+
+def _record_time(value: datetime) -> datetime:
+    """A record time names an instant: it carries a zone, and exists in UTC."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise PydanticCustomError("record_time", "must carry a time zone")
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise PydanticCustomError("record_time", "is out of range") from None
+    return value
+
+
+RecordTime = Annotated[datetime, AfterValidator(_record_time)]
 
 OccurredAt = Annotated[
     date | datetime,
@@ -857,3 +882,9 @@ class Problem(BaseModel):
     status: int
     detail: str
     field: str | None = None
+    current_version: int | None = Field(
+        default=None, description="On a stale expected_version: the record's version now."
+    )
+    errors: list[dict[str, str]] | None = Field(
+        default=None, description="On invalid input: every field broken and its rule."
+    )

@@ -9,8 +9,9 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
 
 from api.deps import ServicesDep, UserDep
+from api.errors import documented
 
-router = APIRouter(tags=["checkpoints"])
+router = APIRouter(tags=["checkpoints"], responses=documented(401))
 
 
 class Consistency(BaseModel):
@@ -22,6 +23,7 @@ class Consistency(BaseModel):
 @router.get(
     "/checkpoints/latest",
     response_class=PlainTextResponse,
+    responses=documented(404, meaning={404: "No checkpoint has been signed yet."}),
     summary="The latest signed checkpoint (C2SP signed note)",
 )
 def latest(svc: ServicesDep, _user: UserDep) -> str:
@@ -37,6 +39,9 @@ def latest(svc: ServicesDep, _user: UserDep) -> str:
 @router.get(
     "/checkpoints/consistency",
     response_model=Consistency,
+    responses=documented(
+        422, meaning={422: "from or to malformed, or not 1 <= from <= to <= the log's size."}
+    ),
     summary="RFC 9162 consistency proof between two tree sizes",
 )
 def consistency(

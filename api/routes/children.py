@@ -10,10 +10,11 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import STAFF, ServicesDep, UserDep, require, visible_child
-from api.schemas import OccurredAt
+from api.errors import documented
+from api.schemas import OccurredAt, WorldDay
 from domain.envelope import EnvelopeDraft, RecordedBy
 
-router = APIRouter(tags=["children"])
+router = APIRouter(tags=["children"], responses=documented(401))
 
 
 class ChildSummary(BaseModel):
@@ -51,7 +52,7 @@ class ChildCreate(BaseModel):
 
     given_name: str = Field(min_length=1, max_length=200)
     family_name: str = Field(min_length=1, max_length=200)
-    date_of_birth: date | None = None
+    date_of_birth: WorldDay | None = None
     occurred_at: OccurredAt
 
 
@@ -76,7 +77,12 @@ def summary(svc: Any, child_id: UUID) -> ChildSummary:
     )
 
 
-@router.get("/children", response_model=ChildList, summary="Children you may see")
+@router.get(
+    "/children",
+    response_model=ChildList,
+    responses=documented(422),
+    summary="Children you may see",
+)
 def list_children(
     svc: ServicesDep,
     user: UserDep,
@@ -99,7 +105,13 @@ def list_children(
     return ChildList(children=found, count=len(found))
 
 
-@router.post("/children", response_model=Created, status_code=201, summary="Register a child")
+@router.post(
+    "/children",
+    response_model=Created,
+    status_code=201,
+    responses=documented(400, 403, 422),
+    summary="Register a child",
+)
 def register_child(body: ChildCreate, svc: ServicesDep, user: UserDep) -> Created:
     """Open a record in your own setting (SENCO or admin)."""
     require(user, "admin", "senco")
@@ -113,7 +125,12 @@ def register_child(body: ChildCreate, svc: ServicesDep, user: UserDep) -> Create
     return Created(child_id=child_id, version=1)
 
 
-@router.get("/children/{child_id}", response_model=ChildSummary, summary="One child")
+@router.get(
+    "/children/{child_id}",
+    response_model=ChildSummary,
+    responses=documented(404, 422),
+    summary="One child",
+)
 def get_child(child_id: UUID, svc: ServicesDep, user: UserDep) -> ChildSummary:
     visible_child(svc, user, child_id)
     if user.role not in (*STAFF, "parent", "inspector"):

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import date
 from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Query
 
 from api.deps import ServicesDep, UserDep, require
+from api.errors import documented
+from api.schemas import WorldDay
 from ledger.log import LedgerBackend
 from projections.cohort import CohortProjection
 from projections.jsonable import jsonable
 
-router = APIRouter(tags=["dashboard"])
+router = APIRouter(tags=["dashboard"], responses=documented(401))
 
 
 def _cohort(svc: Any) -> CohortProjection:
@@ -26,11 +27,15 @@ def _rows(items: list[Any]) -> list[dict[str, Any]]:
     return [jsonable(dataclasses.asdict(item)) for item in items]
 
 
-@router.get("/dashboard", summary="Cohort dashboard of your setting")
+@router.get(
+    "/dashboard", responses=documented(403, 422), summary="Cohort dashboard of your setting"
+)
 def dashboard(
     svc: ServicesDep,
     user: UserDep,
-    today: Annotated[date | None, Query(description="Default: today.")] = None,
+    today: Annotated[
+        WorldDay | None, Query(description="Default: today (1900-01-01 to 2999-12-31).")
+    ] = None,
     days: Annotated[int, Query(ge=1, le=365)] = 30,
 ) -> dict[str, Any]:
     """Overdue reviews, children by SEN status and need, high concern without a plan, plans

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from uuid import UUID
 
 from fastapi import APIRouter
@@ -10,8 +9,10 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import ServicesDep, UserDep, recorder, require, visible_child
+from api.errors import documented
+from api.schemas import RecordTime, WorldDay
 
-router = APIRouter(tags=["bundles"])
+router = APIRouter(tags=["bundles"], responses=documented(401))
 
 
 class ExportRequest(BaseModel):
@@ -24,8 +25,10 @@ class ExportRequest(BaseModel):
         },
     )
 
-    as_of: date | None = Field(default=None, description="World date (default today).")
-    known_at: datetime | None = Field(default=None, description="Record time (ISO, with zone).")
+    as_of: WorldDay | None = Field(
+        default=None, description="World date (default today; 1900-01-01 to 2999-12-31)."
+    )
+    known_at: RecordTime | None = Field(default=None, description="Record time (ISO, with zone).")
     reason: str | None = Field(
         default=None, max_length=2000, description="Reason for the EHC request, for the report."
     )
@@ -39,7 +42,8 @@ class ExportRequest(BaseModel):
         200: {
             "content": {"application/zip": {}},
             "description": "The bundle (BagIt zip, DSSE-signed).",
-        }
+        },
+        **documented(400, 403, 404, 422),
     },
     response_class=Response,
 )

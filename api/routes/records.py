@@ -19,6 +19,7 @@ from fastapi import APIRouter, Header, HTTPException, Path
 
 from api import schemas as s
 from api.deps import STAFF, Services, ServicesDep, UserDep, recorder, require, visible_child
+from api.errors import documented
 from api.users import User
 from domain import events as ev
 from domain.application import ChildRecords
@@ -26,7 +27,7 @@ from domain.child import ChildRecord
 from domain.envelope import EnvelopeDraft
 from domain.errors import DomainError, InvalidValue
 
-router = APIRouter(tags=["records"])
+router = APIRouter(tags=["records"], responses=documented(401))
 
 # Parents write only in their own words: views, disputes, and corrections of their entries.
 PARENT_OR_STAFF = (*STAFF, "parent")
@@ -36,6 +37,8 @@ IfMatch = Annotated[
     Header(
         alias="If-Match",
         description='The expected version, e.g. `7` or `"7"`, when the body has none.',
+        # Documented here, checked by `expected_version` (a 422 naming If-Match).
+        json_schema_extra={"pattern": r'^\s*(?:"[0-9]{1,10}"|[0-9]{1,10})\s*$'},
     ),
 ]
 PathIdent = Annotated[str, Path(pattern=s.IDENT_PATTERN)]
@@ -43,20 +46,9 @@ RouteFunction = TypeVar("RouteFunction", bound=Callable[..., s.RecordCreated])
 IF_MATCH = re.compile(r'^(?:"([0-9]{1,10})"|([0-9]{1,10}))$')
 
 
-def _problem(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/problem+json": {"schema": s.Problem.model_json_schema()}},
-    }
-
-
-RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: _problem("No bearer token, or an unknown, expired or revoked one."),
-    403: _problem("Your role may not record this kind of entry."),
-    404: _problem("No such child, or not one you may see."),
-    409: _problem("Stale expected_version, or the record's state does not allow this."),
-    422: _problem("A field breaks a rule; the field is named, its value never echoed."),
-}
+RESPONSES = documented(
+    400, 403, 404, 409, 422, meaning={403: "Your role may not record this kind of entry."}
+)
 
 
 def _post(path: str, summary: str) -> Callable[[RouteFunction], RouteFunction]:

@@ -6,9 +6,10 @@ from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel
 
 from api.deps import UserDep
+from api.errors import documented
 from exporters.verify import VerificationError, verify_bundle
 
-router = APIRouter(tags=["bundles"])
+router = APIRouter(tags=["bundles"], responses=documented(401))
 MAX_BUNDLE = 50 * 1024 * 1024
 
 
@@ -28,6 +29,7 @@ class VerifyResult(BaseModel):
     "/verify",
     response_model=VerifyResult,
     summary="Verify a bundle",
+    responses=documented(413, meaning={413: "Bundles are limited to 50 MB."}),
     openapi_extra={
         "requestBody": {
             "required": True,
