@@ -34,6 +34,17 @@ class Settings(BaseSettings):
         description="Setting-specific discussion outcomes, code -> label (JSON).",
     )
 
+    kek_file: Path | None = Field(
+        default=None,
+        description="The key-encryption key file (0600) that wraps every child's data key; "
+        "default data_dir/keys/kek.json. Keep it (and its backups) apart from the data.",
+    )
+    key_store: Path | None = Field(
+        default=None,
+        description="The key store (SQLite) of wrapped per-child data keys; "
+        "default data_dir/keystore.db. Never the event store.",
+    )
+
     log_origin: str = Field(
         default="sendtrail.local/log",
         description="Name of this installation's log in checkpoints (a schema-less URL).",
@@ -43,6 +54,16 @@ class Settings(BaseSettings):
     def keys_dir(self) -> Path:
         """Where the Ed25519 key files live."""
         return self.data_dir / "keys"
+
+    @property
+    def kek_path(self) -> Path:
+        """Where the key-encryption key file lives."""
+        return self.kek_file or self.keys_dir / "kek.json"
+
+    @property
+    def key_store_path(self) -> Path:
+        """Where the key store of wrapped data keys lives."""
+        return self.key_store or self.data_dir / "keystore.db"
 
     @property
     def sqlite_path(self) -> Path:

@@ -92,6 +92,13 @@ class ChildRecords(Application[UUID]):
             if isinstance(aggregate, ChildRecord):
                 self.snapshots.put([ChildRecord.Snapshot.take(aggregate)])
 
+    def close(self) -> None:
+        """Close the store, and whatever the configured mapper holds open (a key store)."""
+        super().close()
+        close_mapper = getattr(self.mapper, "close", None)
+        if callable(close_mapper):
+            close_mapper()
+
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
