@@ -32,6 +32,7 @@ app = typer.Typer(
 cli_ledger.keys_app.command("rotate-kek")(cli_privacy.rotate_kek)
 cli_ledger.keys_app.command("status")(cli_privacy.keys_status)
 app.add_typer(cli_ledger.keys_app, name="keys")
+app.command("erase")(cli_privacy.erase)
 app.command("checkpoint")(cli_ledger.checkpoint)
 app.command("audit")(cli_ledger.audit_command)
 app.command("export")(cli_bundle.export)

@@ -19,6 +19,7 @@ from domain.errors import (
     ConsentRequired,
     EhcStepOutOfOrder,
     InvalidValue,
+    LegalHoldActive,
     ParentViewProtected,
     PlanInvalid,
     ProvisionClosed,
@@ -1028,3 +1029,11 @@ class ChildRecord(Aggregate):
         if not self.legal_hold:
             raise InvalidValue("no legal hold is in place", field="reason")
         self._record(ev.LegalHoldLifted, env, reason=text(reason, "reason"))
+
+    def erase(self, env: Envelope, *, reason: str) -> None:
+        """Erasure (right to erasure, or end of retention): the last event the record takes.
+        The application then destroys the child's data key, so every event becomes unreadable.
+        Refused while a legal hold is in place."""
+        if self.legal_hold:
+            raise LegalHoldActive("the record is under a legal hold: lift it first", field="reason")
+        self._record(ev.RecordErased, env, reason=text(reason, "reason"))

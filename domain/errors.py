@@ -42,6 +42,12 @@ class ChildNotFound(DomainError):
     code = "child_not_found"
 
 
+class ChildErased(ChildNotFound):
+    """The child's record was erased: its data key is destroyed, nothing can be read → 410."""
+
+    code = "record_erased"
+
+
 class VersionConflict(DomainError):
     """The caller's expected version is not the stored version → 409."""
 

@@ -14,6 +14,7 @@ from uuid import UUID
 import pytest
 
 from api.bootstrap import Exporter, open_key_store, open_records, persistence_env
+from api.erasure import ErasureRefused, erase_child
 from api.settings import Settings
 from domain.access import access_log_id
 from domain.application import ChildRecords
@@ -21,9 +22,10 @@ from ledger.framing import MAGIC_SEALED, NONCE_SIZE, parse, sealed_frame
 from ledger.kek import new_kek, read_keks, write_keks
 from ledger.key_errors import DataKeyMissing, KekError, PayloadRejected
 from ledger.keys import LOG_KEY, create_key_pair
+from ledger.log import LedgerBackend
 from ledger.mapper import CommittingMapper
 from tests.conftest import OpenStore
-from tests.factories import PRACTITIONER, ChildBuilder, fixed_clock, register, with_parent
+from tests.factories import PRACTITIONER, ChildBuilder, fixed_clock, on, register, with_parent
 from tests.integration.ledger_tamper import RawStore
 from tests.integration.test_ledger import run_audit
 
@@ -271,7 +273,9 @@ class TestWrittenBeforeEncryption:
         env = {k: v for k, v in persistence_env(settings).items() if k != "CIPHER_TOPIC"}
         return ChildRecords(env, clock=fixed_clock)
 
-    def test_a_clear_record_reads_and_takes_sealed_events(self, settings: Settings) -> None:
+    def test_a_clear_record_reads_takes_sealed_events_and_cannot_be_shredded(
+        self, settings: Settings
+    ) -> None:
         create_key_pair(settings.keys_dir, LOG_KEY)
         old = self._clear_records(settings)
         before = observed(register(old), MARKER)
@@ -287,6 +291,15 @@ class TestWrittenBeforeEncryption:
                 "new 0",
             ]
             reader.close()
+            with pytest.raises(ErasureRefused, match="before per-child encryption"):
+                erase_child(
+                    records,
+                    cast(LedgerBackend, records.recorder),
+                    child.child_id,
+                    draft=lambda _setting: on(date(2026, 11, 24)),
+                    reason="test",
+                )
+            assert len(records.history(child.child_id)) == child.version  # nothing recorded
             code, output = run_audit(settings)
             assert code == 0, output
         finally:
