@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from api import cli_bundle, cli_ledger, cli_privacy, cli_projections, cli_serve
+from api import cli_bundle, cli_ledger, cli_privacy, cli_projections, cli_retention, cli_serve
 from api.bootstrap import open_records, set_record_clock
 from api.demo import build_demo_cohort
 from api.settings import Settings
@@ -33,6 +33,7 @@ cli_ledger.keys_app.command("rotate-kek")(cli_privacy.rotate_kek)
 cli_ledger.keys_app.command("status")(cli_privacy.keys_status)
 app.add_typer(cli_ledger.keys_app, name="keys")
 app.command("erase")(cli_privacy.erase)
+app.add_typer(cli_retention.retention_app, name="retention")
 app.command("checkpoint")(cli_ledger.checkpoint)
 app.command("audit")(cli_ledger.audit_command)
 app.command("export")(cli_bundle.export)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from domain.retention import RetentionPolicy
 
 
 class Settings(BaseSettings):
@@ -45,6 +48,18 @@ class Settings(BaseSettings):
         "default data_dir/keystore.db. Never the event store.",
     )
 
+    retention_years: int = Field(
+        default=31,
+        ge=1,
+        le=120,
+        description="Keep a SEN record until date of birth + this many years (toolkit: 31).",
+    )
+    retention_unknown_dob: Literal["review", "from_registration"] = Field(
+        default="review",
+        description="Without a date of birth: 'review' (a person decides; never due by "
+        "itself) or 'from_registration' (registration date + retention_years).",
+    )
+
     log_origin: str = Field(
         default="sendtrail.local/log",
         description="Name of this installation's log in checkpoints (a schema-less URL).",
@@ -69,3 +84,8 @@ class Settings(BaseSettings):
     def sqlite_path(self) -> Path:
         """Where the embedded store lives."""
         return self.data_dir / "sendtrail.db"
+
+    @property
+    def retention(self) -> RetentionPolicy:
+        """The retention policy these settings describe."""
+        return RetentionPolicy(self.retention_years, self.retention_unknown_dob)

@@ -30,11 +30,15 @@ from domain.access import RecordViewed, access_log_id
 from domain.child import ChildRecord
 from domain.envelope import Envelope, EnvelopeDraft
 from domain.errors import ChildErased, ChildExists, ChildNotFound, VersionConflict
+from domain.retention import RetentionPolicy
 from domain.transcodings import DateAsISO, RecordedByAsDict
 from domain.vocabulary import DISCUSSION_OUTCOMES, Vocabulary
 
 Clock = Callable[[], datetime]
 Command = Callable[[ChildRecord, Envelope], None]
+# The last event a record takes before its keys are destroyed (topics stay in clear).
+ERASURES = (ev.RecordErased, ev.RetentionDisposed)
+ERASURE_TOPICS = frozenset(get_topic(kind) for kind in ERASURES)
 
 
 def fold(aggregate: Any, events: Iterable[Any]) -> Any:
@@ -130,7 +134,7 @@ class ChildRecords(Application[UUID]):
             found = list(self.events.get(child_id, gt=after or None))
         if not found and not after:
             raise ChildNotFound("no such child", field="child_id")
-        if found and isinstance(found[-1], ev.RecordErased):
+        if found and isinstance(found[-1], ERASURES):
             raise ChildErased("the record was erased", field="child_id")
         return found  # type: ignore[return-value]
 
@@ -151,11 +155,14 @@ class ChildRecords(Application[UUID]):
         """Whether the child's record ends with its erasure (the topic is stored in clear,
         so this holds after the data key is gone)."""
         last = self.recorder.select_events(child_id, desc=True, limit=1)
-        return bool(last) and last[0].topic == get_topic(ev.RecordErased)
+        return bool(last) and last[0].topic in ERASURE_TOPICS
 
     def child_ids(self, *, page: int = 500, include_erased: bool = False) -> Iterator[UUID]:
         """Ids of every registered child, in registration order (erased ones left out)."""
-        erased = set() if include_erased else set(self._ids_with(ev.RecordErased, page))
+        erased: set[UUID] = set()
+        if not include_erased:
+            for kind in ERASURES:
+                erased.update(self._ids_with(kind, page))
         for child_id in self._ids_with(ev.ChildRegistered, page):
             if child_id not in erased:
                 yield child_id
@@ -1143,3 +1150,17 @@ class ChildRecords(Application[UUID]):
         """Record the erasure (refused under a legal hold). The composition root then
         destroys the data keys of `stored_ids`, which makes every event unreadable."""
         return self._run(child_id, draft, expected_version, lambda c, e: c.erase(e, reason=reason))
+
+    def dispose(
+        self,
+        child_id: UUID,
+        draft: EnvelopeDraft,
+        *,
+        policy: RetentionPolicy,
+        expected_version: int | None = None,
+    ) -> int:
+        """Record the disposal at the end of the retention period (refused under a legal
+        hold or before the date); the composition root then destroys the keys."""
+        return self._run(
+            child_id, draft, expected_version, lambda c, e: c.dispose(e, policy=policy)
+        )

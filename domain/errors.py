@@ -120,3 +120,9 @@ class LegalHoldActive(InvariantViolation):
     """Disposal or erasure refused while a legal hold is in place."""
 
     code = "legal_hold_active"
+
+
+class RetentionNotOver(InvariantViolation):
+    """Disposal refused: the retention period has not ended (or needs a person's review)."""
+
+    code = "retention_not_over"

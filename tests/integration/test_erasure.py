@@ -386,3 +386,48 @@ def test_erase_is_refused_by_the_domain_under_a_legal_hold(
     with pytest.raises(LegalHoldActive):
         child.do("erase", NOW, SENCO, reason="parent's request")
     assert child.history_kinds()[-1] == "LegalHoldPlaced"
+
+
+class TestRetentionSchedule:
+    def test_the_report_puts_due_records_first_and_dispose_shreds_only_those(
+        self, open_store: OpenStore, settings: Settings
+    ) -> None:
+        create_key_pair(settings.keys_dir, LOG_KEY)
+        records = open_store()
+        due = register(records, born=date(1992, 2, 29), registered=date(1995, 9, 1))
+        held = register(records, born=date(1990, 1, 1), registered=date(1993, 9, 1))
+        held.do("place_legal_hold", NOW, SENCO, reason="claim pending")
+        young = register(records)
+        unknown = records.register_child(
+            on(date(2024, 9, 2)),
+            given_name="Testy",
+            family_name="Fictional",
+            date_of_birth=None,
+            setting_id="test-setting",
+        )
+        env = {**_env(settings), "COLUMNS": "200"}
+        shown = CliRunner().invoke(cli, ["retention", "report", "--today", "2026-11-24"], env=env)
+        assert shown.exit_code == 0, shown.output
+        rows = [line for line in shown.output.splitlines() if "test-setting" in line]
+        assert [r.split("│")[1].strip() for r in rows] == [
+            str(c) for c in (due.child_id, unknown, held.child_id, young.child_id)
+        ]
+        assert "2023-03-01" in rows[0]  # 29 February + 31 years: 1 March in a common year
+        assert rows[0].split("│")[4].strip() == "due"
+        assert rows[1].split("│")[4].strip() == "needs review"
+        assert rows[2].split("│")[4].strip() == "legal hold"
+        assert rows[3].split("│")[4].strip() == "retained"
+
+        disposed = CliRunner().invoke(cli, ["retention", "dispose", "--yes"], env=env)
+        assert disposed.exit_code == 0, disposed.output
+        assert "Disposed of 1 record(s)" in disposed.output
+        reader = open_store()
+        with pytest.raises(ChildErased):
+            reader.get_child(due.child_id)
+        assert not open_key_store(reader).has_key(due.child_id)
+        for kept in (held.child_id, young.child_id, unknown):
+            reader.get_child(kept)
+        code, output = run_audit(settings)
+        assert code == 0, output
+        again = CliRunner().invoke(cli, ["retention", "report"], env=env)
+        assert str(due.child_id) not in again.output
