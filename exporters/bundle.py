@@ -32,13 +32,12 @@ from exporters.bagit_files import bag
 from exporters.timestamp import Stamp, TimestampError, read_token
 from exporters.verify_text import verify_text
 from ledger import checkpoint as cp
-from ledger.framing import HEADER_SIZE
 from ledger.keys import public_pem
 from ledger.leaf import AuditLeaf, parse_time
 from ledger.log import Ledger, head_leaf_hash
+from ledger.mapper import CommittingMapper
 from ledger.merkle import inclusion_proof
 from projections.jsonable import jsonable
-from projections.timeline import Entry
 from projections.views import VIEWS, ChildViews
 
 ENVELOPE = "signatures/bundle.dsse.json"
@@ -97,8 +96,8 @@ def _covering_checkpoint(ledger: Ledger, keys: ExportKeys, last_index: int) -> s
 
 def _event_line(
     leaf: AuditLeaf,
-    entry: Entry | None,
     stored: bytes | None,
+    event: Any,
     reason: str | None,
     proof: list[bytes],
 ) -> bytes:
@@ -114,12 +113,10 @@ def _event_line(
             "prev": leaf.prev,
         },
         "inclusion_proof": [h.hex() for h in proof],
-        "admitted": entry is not None,
+        "admitted": stored is not None,
         "not_admitted_because": reason,
         "stored": base64.b64encode(stored).decode() if stored is not None else None,
-        "event": orjson.loads(stored[HEADER_SIZE:])
-        if stored is not None and stored[HEADER_SIZE : HEADER_SIZE + 1] == b"{"
-        else None,
+        "event": event,
     }
     return orjson.dumps(line, option=orjson.OPT_SORT_KEYS) + b"\n"
 
@@ -147,7 +144,10 @@ def build_bundle(
     listed = [lf for lf in leaves if lf.index < head.size]
     as_of_day = as_of or effective_known.date()
 
-    stored = {s.originator_version: s.state for s in records.recorder.select_events(child_id)}
+    mapper = records.mapper
+    if not isinstance(mapper, CommittingMapper):
+        raise ExportError("the store is not configured with the committing mapper")
+    stored = {s.originator_version: s for s in records.recorder.select_events(child_id)}
     admitted_versions = {e.version for e in admitted}
     by_version = {e.version: e for e in every}
     proofs = ledger.inclusion_proofs([lf.index for lf in listed], head.size)
@@ -161,9 +161,16 @@ def build_bundle(
                 if parse_time(leaf.recorded_at) > effective_known
                 else "outside as_of"
             )
+        # The stored bytes (ciphertext once sealed) and the plaintext they commit to: a
+        # verifier checks the one against the leaf and the other against the commitment.
+        found = stored[leaf.version] if entry else None
         lines.append(
             _event_line(
-                leaf, entry, stored[leaf.version] if entry else None, reason, proofs[leaf.index]
+                leaf,
+                found.state if found else None,
+                orjson.loads(mapper.payload(found)) if found else None,
+                reason,
+                proofs[leaf.index],
             )
         )
     heads = ledger.heads_at(head.size)

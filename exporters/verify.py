@@ -29,7 +29,7 @@ from exporters import dsse
 from exporters.archive import ArchiveError, read_zip
 from exporters.timestamp import Stamp, TimestampError, read_token
 from ledger import checkpoint as cp
-from ledger.framing import SALT_KEY, FrameError, canonical_plaintext, commit, split
+from ledger.framing import SALT_KEY, FrameError, canonical_plaintext, commit, parse
 from ledger.leaf import GENESIS, AuditLeaf, parse_time
 from ledger.log import head_leaf_hash
 from ledger.merkle import MerkleError, verify_consistency, verify_inclusion
@@ -143,15 +143,18 @@ def _check_entry(
         raise VerificationError("recorded after the bundle's known-at time", where=where)
     try:
         stored = base64.b64decode(line["stored"], validate=True)
-        frame_commitment, payload = split(stored)
+        frame = parse(stored)
     except (TypeError, ValueError, FrameError):
         raise VerificationError("stored bytes missing or unreadable", where=where) from None
+    frame_commitment = frame.commitment
     if hashlib.sha256(stored).hexdigest() != leaf.state_sha256:
         raise VerificationError("stored bytes differ from the leaf (content changed)", where=where)
     if frame_commitment.hex() != leaf.commitment:
         raise VerificationError("stored commitment differs from the leaf", where=where)
     event = line.get("event")
-    if payload[:1] == b"{" and event != orjson.loads(payload):
+    # A clear (ST1) frame carries the event itself; a sealed (ST2) one only its ciphertext,
+    # so there the salted commitment below is what ties the event to the signed leaf.
+    if not frame.sealed and event != orjson.loads(frame.body):
         raise VerificationError("event text differs from the stored bytes", where=where)
     if not isinstance(event, dict) or SALT_KEY not in event:
         raise VerificationError("event missing", where=where)
