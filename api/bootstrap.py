@@ -141,8 +141,10 @@ class Exporter:
         known_at: datetime | None,
         reason: str | None,
         by: RecordedBy | None = None,
+        subject_access: bool = False,
     ) -> Bundle:
-        """Build the bundle, then record on the child that it was exported."""
+        """Build the bundle, then record on the child that it was exported. With
+        `subject_access`, a bundle for a parent: third-party entries withheld."""
         bundle = build_bundle(
             self.records,
             self.ledger,
@@ -153,6 +155,7 @@ class Exporter:
             keys=self.keys,
             report=report_files(pdf=self.pdf),
             request_reason=reason,
+            subject_access=subject_access,
         )
         child = self.records.get_child(child_id)
         who = by or RecordedBy("cli", "senco", child.setting_id)
@@ -162,7 +165,7 @@ class Exporter:
             bundle_sha256=bundle.sha256,
             as_of=bundle.as_of,
             known_at=bundle.known_at.isoformat(),
-            purpose="ehc_request",
+            purpose="subject_access" if subject_access else "ehc_request",
         )
         return bundle
 

@@ -33,6 +33,7 @@ from ledger.merkle import MerkleError, verify_consistency, verify_inclusion
 
 ABOUT_OTHERS = ("RecordCorrected", "EntryMarkedMistaken", "EntryDisputed")
 REASONS = ("outside as_of", "recorded after known_at")
+WITHHELD = "withheld: third-party information"  # subject access: listed, never shown
 PROOF_MARKER = "consistency-proof "
 
 
@@ -55,6 +56,7 @@ class Verified:
     signer_key_id: str
     keys_from_bundle: bool
     later_checkpoint_size: int | None
+    entries_withheld: int = 0
 
 
 def _public(pem: bytes, where: str) -> Ed25519PublicKey:
@@ -121,15 +123,24 @@ def _check_entry(
 ) -> None:
     known_at = datetime.fromisoformat(summary["known_at"])
     recorded = parse_time(leaf.recorded_at)
+    withheld = leaf.version in summary.get("withheld", [])
     if not line["admitted"]:
         if line.get("stored") is not None or line.get("event") is not None:
             raise VerificationError("an entry not admitted carries content", where=where)
         reason = line.get("not_admitted_because")
+        if (reason == WITHHELD) != withheld:
+            raise VerificationError(
+                "withheld entries differ from those the signed summary lists", where=where
+            )
+        if withheld:
+            return
         if reason not in REASONS or (reason == REASONS[1]) != (recorded > known_at):
             raise VerificationError(
                 "the reason given for leaving it out does not hold", where=where
             )
         return
+    if withheld:
+        raise VerificationError("an entry listed as withheld carries content", where=where)
     if recorded > known_at:
         raise VerificationError("recorded after the bundle's known-at time", where=where)
     try:
@@ -241,6 +252,7 @@ def verify_bundle(
     if last is None:
         raise VerificationError("no entries", where="data/events.jsonl")
     _check_head(files, head, last)
+    _check_redactions(files, summary, len(lines))
     _check_previous(files, head, logger)
     later_size = None
     if later_checkpoint is not None:
@@ -254,6 +266,7 @@ def verify_bundle(
         dsse.key_id(signer),
         key is None or log_key is None,
         later_size,
+        len(summary.get("withheld", [])),
     )
 
 
@@ -290,6 +303,25 @@ def _check_head(files: dict[str, bytes], head: cp.Checkpoint, last: AuditLeaf) -
         raise VerificationError(
             "the bundle stops before the child's last entry (tail left out)", where=where
         )
+
+
+def _check_redactions(files: dict[str, bytes], summary: dict[str, Any], listed: int) -> None:
+    """A subject access bundle names what it withholds, the same in both places."""
+    withheld = summary.get("withheld")
+    if withheld is None:
+        if "data/redactions.json" in files:
+            raise VerificationError(
+                "redactions without a signed list", where="data/redactions.json"
+            )
+        return
+    where = "data/redactions.json"
+    info = _json(files, where)
+    try:
+        named = [int(item["version"]) for item in info["withheld"]]
+    except (KeyError, TypeError, ValueError):
+        raise VerificationError("unreadable", where=where) from None
+    if named != withheld or any(not 1 <= v <= listed for v in withheld):
+        raise VerificationError("the redactions listed differ from the signed summary", where=where)
 
 
 def _check_previous(files: dict[str, bytes], head: cp.Checkpoint, logger: Ed25519PublicKey) -> None:
