@@ -41,7 +41,7 @@ def export(
     records = open_records(settings)
     try:
         exporter = open_exporter(records, settings, pdf=pdf)
-        child_id = resolve_child(list(records.child_ids()), child)
+        child_id = resolve_child(list(records.child_ids(include_erased=True)), child)
         if known_at is not None and known_at.tzinfo is None:
             console.print("[red]Refused:[/red] --known-at needs a time zone, e.g. +00:00")
             raise typer.Exit(EXIT_REFUSED)
@@ -74,7 +74,7 @@ def sar(
     records = open_records(settings)
     try:
         exporter = open_exporter(records, settings, pdf=pdf)
-        child_id = resolve_child(list(records.child_ids()), child)
+        child_id = resolve_child(list(records.child_ids(include_erased=True)), child)
         bundle = exporter.export(
             child_id, as_of=None, known_at=None, reason=None, subject_access=True
         )
