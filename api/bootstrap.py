@@ -147,9 +147,11 @@ class Exporter:
         reason: str | None,
         by: RecordedBy | None = None,
         tsa_url: str | None = None,
+        subject_access: bool = False,
     ) -> Bundle:
         """Build the bundle (timestamped by the TSA at `tsa_url`, if given), then record on
-        the child that it was exported; nothing is recorded if the bundle cannot be made."""
+        the child that it was exported; nothing is recorded if the bundle cannot be made.
+        With `subject_access`, a bundle for a parent: third-party entries withheld."""
         timestamp = (
             partial(request_token, tsa_url, timeout=self.tsa_timeout_seconds) if tsa_url else None
         )
@@ -166,6 +168,7 @@ class Exporter:
             report=report_files(pdf=self.pdf),
             request_reason=reason,
             timestamp=timestamp,
+            subject_access=subject_access,
         )
         child = self.records.get_child(child_id)
         who = by or RecordedBy("cli", "senco", child.setting_id)
@@ -175,7 +178,7 @@ class Exporter:
             bundle_sha256=bundle.sha256,
             as_of=bundle.as_of,
             known_at=bundle.known_at.isoformat(),
-            purpose="ehc_request",
+            purpose="subject_access" if subject_access else "ehc_request",
         )
         return bundle
 

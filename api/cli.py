@@ -20,7 +20,7 @@ from api import cli_bundle, cli_ledger, cli_privacy, cli_projections, cli_retent
 from api.bootstrap import open_records, set_record_clock
 from api.demo import build_demo_cohort
 from api.settings import Settings
-from domain.errors import ChildNotFound, DomainError
+from domain.errors import ChildErased, ChildNotFound, DomainError
 from ledger.key_errors import PrivacyError
 from projections.timeline import ENVELOPE_FIELDS
 
@@ -38,6 +38,7 @@ app.add_typer(cli_retention.retention_app, name="retention")
 app.command("checkpoint")(cli_ledger.checkpoint)
 app.command("audit")(cli_ledger.audit_command)
 app.command("export")(cli_bundle.export)
+app.command("sar")(cli_bundle.sar)
 app.command("verify")(cli_bundle.verify)
 app.command("serve")(cli_serve.serve)
 app.add_typer(cli_projections.projections_app, name="projections")
@@ -110,8 +111,11 @@ def show(child: Annotated[str, typer.Argument(help="Child id (or a unique prefix
     """Print a child's events in order: the raw history, nothing derived."""
     records = open_records(_settings())
     try:
-        child_id = resolve_child(list(records.child_ids()), child)
+        child_id = resolve_child(list(records.child_ids(include_erased=True)), child)
         history = records.history(child_id)
+    except ChildErased:
+        console.print("[red]That child's record was erased: it can no longer be read.[/red]")
+        raise typer.Exit(EXIT_NOT_FOUND) from None
     except ChildNotFound:
         console.print("[red]No child matches that id.[/red]")
         raise typer.Exit(EXIT_NOT_FOUND) from None

@@ -168,21 +168,30 @@ class ChildRecords(Application[UUID]):
 
     def child_ids(self, *, page: int = 500, include_erased: bool = False) -> Iterator[UUID]:
         """Ids of every registered child, in registration order (erased ones left out)."""
-        erased: set[UUID] = set()
-        if not include_erased:
-            for kind in ERASURES:
-                erased.update(self._ids_with(kind, page))
-        for child_id in self._ids_with(ev.ChildRegistered, page):
-            if child_id not in erased:
-                yield child_id
+        if include_erased:
+            yield from self._ids_with([ev.ChildRegistered], page)
+            return
+        # One pass over registrations and erasures (an erasure always comes later).
+        registered: dict[UUID, None] = {}
+        registration = get_topic(ev.ChildRegistered)
+        for child_id, topic in self._ids_and_topics([ev.ChildRegistered, *ERASURES], page):
+            if topic == registration:
+                registered[child_id] = None
+            else:
+                registered.pop(child_id, None)
+        yield from registered
 
-    def _ids_with(self, event_class: type, page: int) -> Iterator[UUID]:
-        topic = get_topic(event_class)
+    def _ids_with(self, kinds: list[type], page: int) -> Iterator[UUID]:
+        for child_id, _ in self._ids_and_topics(kinds, page):
+            yield child_id
+
+    def _ids_and_topics(self, kinds: list[type], page: int) -> Iterator[tuple[UUID, str]]:
+        topics = [get_topic(kind) for kind in kinds]
         start = 1
         while True:
-            batch = self.recorder.select_notifications(start, page, topics=[topic])
+            batch = self.recorder.select_notifications(start, page, topics=topics)
             for notification in batch:
-                yield UUID(str(notification.originator_id))
+                yield UUID(str(notification.originator_id)), notification.topic
             if len(batch) < page:
                 return
             start = batch[-1].id + 1

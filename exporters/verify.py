@@ -36,6 +36,7 @@ from ledger.merkle import MerkleError, verify_consistency, verify_inclusion
 
 ABOUT_OTHERS = ("RecordCorrected", "EntryMarkedMistaken", "EntryDisputed")
 REASONS = ("outside as_of", "recorded after known_at")
+WITHHELD = "withheld: third-party information"  # subject access: listed, never shown
 PROOF_MARKER = "consistency-proof "
 ENVELOPE = "signatures/bundle.dsse.json"
 TIMESTAMP = "signatures/timestamp.tsr"
@@ -62,6 +63,7 @@ class Verified:
     later_checkpoint_size: int | None
     timestamped_at: datetime | None = None
     timestamp_authority: str | None = None
+    entries_withheld: int = 0
 
 
 def _public(pem: bytes, where: str) -> Ed25519PublicKey:
@@ -130,15 +132,24 @@ def _check_entry(
 ) -> None:
     known_at = datetime.fromisoformat(summary["known_at"])
     recorded = parse_time(leaf.recorded_at)
+    withheld = leaf.version in summary.get("withheld", [])
     if not line["admitted"]:
         if line.get("stored") is not None or line.get("event") is not None:
             raise VerificationError("an entry not admitted carries content", where=where)
         reason = line.get("not_admitted_because")
+        if (reason == WITHHELD) != withheld:
+            raise VerificationError(
+                "withheld entries differ from those the signed summary lists", where=where
+            )
+        if withheld:
+            return
         if reason not in REASONS or (reason == REASONS[1]) != (recorded > known_at):
             raise VerificationError(
                 "the reason given for leaving it out does not hold", where=where
             )
         return
+    if withheld:
+        raise VerificationError("an entry listed as withheld carries content", where=where)
     if recorded > known_at:
         raise VerificationError("recorded after the bundle's known-at time", where=where)
     try:
@@ -253,6 +264,7 @@ def verify_bundle(
     if last is None:
         raise VerificationError("no entries", where="data/events.jsonl")
     _check_head(files, head, last)
+    _check_redactions(files, summary, len(lines))
     _check_previous(files, head, logger)
     later_size = None
     if later_checkpoint is not None:
@@ -268,6 +280,7 @@ def verify_bundle(
         later_size,
         stamp.gen_time if stamp else None,
         stamp.authority if stamp else None,
+        len(summary.get("withheld", [])),
     )
 
 
@@ -322,6 +335,25 @@ def _check_head(files: dict[str, bytes], head: cp.Checkpoint, last: AuditLeaf) -
         raise VerificationError(
             "the bundle stops before the child's last entry (tail left out)", where=where
         )
+
+
+def _check_redactions(files: dict[str, bytes], summary: dict[str, Any], listed: int) -> None:
+    """A subject access bundle names what it withholds, the same in both places."""
+    withheld = summary.get("withheld")
+    if withheld is None:
+        if "data/redactions.json" in files:
+            raise VerificationError(
+                "redactions without a signed list", where="data/redactions.json"
+            )
+        return
+    where = "data/redactions.json"
+    info = _json(files, where)
+    try:
+        named = [int(item["version"]) for item in info["withheld"]]
+    except (KeyError, TypeError, ValueError):
+        raise VerificationError("unreadable", where=where) from None
+    if named != withheld or any(not 1 <= v <= listed for v in withheld):
+        raise VerificationError("the redactions listed differ from the signed summary", where=where)
 
 
 def _check_previous(files: dict[str, bytes], head: cp.Checkpoint, logger: Ed25519PublicKey) -> None:

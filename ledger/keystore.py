@@ -86,6 +86,8 @@ class KeyStore:
         self._cache: dict[UUID, AESGCM] = {}
         self._keks: dict[int, bytes] = {}
         path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():  # owner-only from the start (its journal inherits the mode)
+            path.touch(mode=0o600)
         self._name = str(path.resolve())
         self._generation = _GENERATIONS.get(self._name, 0)
         self._checked = time.monotonic()
@@ -93,7 +95,11 @@ class KeyStore:
         self._db.execute("PRAGMA journal_mode = DELETE")
         self._db.execute("PRAGMA synchronous = FULL")
         self._db.execute("PRAGMA secure_delete = ON")
-        self._open()
+        try:
+            self._open()
+        except BaseException:
+            self._db.close()
+            raise
         self._data_version = self._current_data_version()
 
     # --- opening -------------------------------------------------------------------------

@@ -110,6 +110,17 @@ def admit(
     return admitted
 
 
+def third_party(entries: Sequence[Entry]) -> set[int]:
+    """Versions withheld from a subject access request: entries flagged as holding
+    third-party information, and the entries about them (corrections, marks, disputes)."""
+    withheld: set[int] = set()
+    for entry in entries:
+        target = target_of(entry)
+        if entry.event.sensitivity == "third_party" or (target is not None and target in withheld):
+            withheld.add(entry.version)
+    return withheld
+
+
 @dataclass
 class Flags:
     """What later entries say about one entry."""

@@ -261,7 +261,7 @@ def test_the_kek_file_is_private_and_apart_from_the_event_store(
 ) -> None:
     assert settings.kek_path.stat().st_mode & 0o777 == 0o600
     assert list(read_keks(settings.kek_path)) == [1]
-    assert settings.key_store_path.exists()
+    assert settings.key_store_path.stat().st_mode & 0o777 == 0o600
     assert settings.key_store_path != settings.sqlite_path
 
 

@@ -325,6 +325,16 @@ class TestErasingOneChild:
         answered = cli_erase(settings, child.child_id, answer="y\n")
         assert answered.exit_code == 0, answered.output
 
+    def test_show_says_the_record_was_erased(
+        self, open_store: OpenStore, settings: Settings
+    ) -> None:
+        child = a_child_with_the_marker(open_store())
+        assert cli_erase(settings, child.child_id, "--yes").exit_code == 0
+        env = {**_env(settings), "COLUMNS": "200"}
+        shown = CliRunner().invoke(cli, ["show", str(child.child_id)[:8]], env=env)
+        assert shown.exit_code == 3
+        assert "record was erased" in shown.output
+
     def test_an_unknown_child_or_a_prefix_is_refused(self, settings: Settings) -> None:
         assert cli_erase(settings, uuid.uuid4(), "--yes").exit_code == 3
         result = CliRunner().invoke(
