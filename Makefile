@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.load
 	$(BIN)/python -m bench.ledger
 	$(BIN)/python -m bench.bundle --pdf
+	$(BIN)/python -m bench.privacy
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache sendtrail-data

@@ -15,8 +15,11 @@ from domain.envelope import EnvelopeDraft, RecordedBy
 from exporters.bundle import Bundle, ExportKeys, build_bundle
 from exporters.report_files import report_files
 from exporters.timestamp import request_token
+from ledger.cipher import KEK_FILE, KEY_STORE_PATH
 from ledger.keys import EXPORTER_KEY, LOG_KEY, key_paths, load_private, load_public
+from ledger.keystore import KeyStore
 from ledger.log import Ledger, LedgerBackend
+from ledger.mapper import CommittingMapper
 from projections.views import ChildViews
 
 if TYPE_CHECKING:
@@ -25,19 +28,31 @@ if TYPE_CHECKING:
 # The domain is configured with the ledger by topic, so neither imports the other.
 # Recently used records stay in memory and are fast-forwarded from the store on each read,
 # so a write loads only the events it has not seen (other processes' writes included).
+# Payloads are sealed under each child's own data key; the mapper finds the key store
+# through the cipher that eventsourcing's factory builds from these settings.
 LEDGER_TOPICS = {
     "MAPPER_TOPIC": "ledger.mapper:CommittingMapper",
+    "CIPHER_TOPIC": "ledger.cipher:ChildKeyCipher",
     "AGGREGATE_CACHE_MAXSIZE": "500",
     "AGGREGATE_CACHE_FASTFORWARD": "y",
 }
 
 
+def key_env(settings: Settings) -> dict[str, str]:
+    """Where the cipher finds the key store and the KEK file."""
+    return {
+        KEY_STORE_PATH: str(settings.key_store_path),
+        KEK_FILE: str(settings.kek_path),
+    }
+
+
 def persistence_env(settings: Settings) -> dict[str, str]:
     """eventsourcing environment settings for the configured store."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
     if settings.database_url is None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
         return {
             **LEDGER_TOPICS,
+            **key_env(settings),
             "APPLICATION_RECORDER_TOPIC": "ledger.sqlite_recorder:AuditedSQLiteRecorder",
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": str(settings.sqlite_path),
@@ -48,6 +63,7 @@ def persistence_env(settings: Settings) -> dict[str, str]:
         raise ValueError("SENDTRAIL_DATABASE_URL must start with postgresql://")
     env = {
         **LEDGER_TOPICS,
+        **key_env(settings),
         "APPLICATION_RECORDER_TOPIC": "ledger.postgres_recorder:AuditedPostgresRecorder",
         "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
@@ -83,6 +99,14 @@ def open_ledger(records: ChildRecords, settings: Settings) -> Ledger:
     if not hasattr(backend, "ledger_cursor"):
         raise TypeError("the application is not configured with the audited recorder")
     return Ledger(cast(LedgerBackend, backend), origin=settings.log_origin)
+
+
+def open_key_store(records: ChildRecords) -> KeyStore:
+    """The key store behind the application's mapper (the same connection and cache)."""
+    mapper = records.mapper
+    if not isinstance(mapper, CommittingMapper) or mapper.keys is None:
+        raise TypeError("the application is not configured with per-child keys")
+    return mapper.keys.keys
 
 
 def set_record_clock(records: ChildRecords, clock: Callable[[], datetime]) -> None:
@@ -123,9 +147,11 @@ class Exporter:
         reason: str | None,
         by: RecordedBy | None = None,
         tsa_url: str | None = None,
+        subject_access: bool = False,
     ) -> Bundle:
         """Build the bundle (timestamped by the TSA at `tsa_url`, if given), then record on
-        the child that it was exported; nothing is recorded if the bundle cannot be made."""
+        the child that it was exported; nothing is recorded if the bundle cannot be made.
+        With `subject_access`, a bundle for a parent: third-party entries withheld."""
         timestamp = (
             partial(request_token, tsa_url, timeout=self.tsa_timeout_seconds) if tsa_url else None
         )
@@ -142,6 +168,7 @@ class Exporter:
             report=report_files(pdf=self.pdf),
             request_reason=reason,
             timestamp=timestamp,
+            subject_access=subject_access,
         )
         child = self.records.get_child(child_id)
         who = by or RecordedBy("cli", "senco", child.setting_id)
@@ -151,7 +178,7 @@ class Exporter:
             bundle_sha256=bundle.sha256,
             as_of=bundle.as_of,
             known_at=bundle.known_at.isoformat(),
-            purpose="ehc_request",
+            purpose="subject_access" if subject_access else "ehc_request",
         )
         return bundle
 

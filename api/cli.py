@@ -1,7 +1,8 @@
 """The `sendtrail` command line. The only place that turns errors into exit codes.
 
 Exit codes: 0 success; 1 a check failed (audit, verify); 2 bad usage or refused input;
-3 not found.
+3 not found; 4 the key store refused (wrong or missing KEK file, missing data key,
+ciphertext that fails authentication).
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from api import cli_bundle, cli_ledger, cli_projections, cli_serve
+from api import cli_bundle, cli_ledger, cli_privacy, cli_projections, cli_retention, cli_serve
 from api.bootstrap import open_records, set_record_clock
 from api.demo import build_demo_cohort
 from api.settings import Settings
-from domain.errors import ChildNotFound, DomainError
+from domain.errors import ChildErased, ChildNotFound, DomainError
+from ledger.key_errors import PrivacyError
 from projections.timeline import ENVELOPE_FIELDS
 
 app = typer.Typer(
@@ -28,10 +30,15 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_show_locals=False,
 )
+cli_ledger.keys_app.command("rotate-kek")(cli_privacy.rotate_kek)
+cli_ledger.keys_app.command("status")(cli_privacy.keys_status)
 app.add_typer(cli_ledger.keys_app, name="keys")
+app.command("erase")(cli_privacy.erase)
+app.add_typer(cli_retention.retention_app, name="retention")
 app.command("checkpoint")(cli_ledger.checkpoint)
 app.command("audit")(cli_ledger.audit_command)
 app.command("export")(cli_bundle.export)
+app.command("sar")(cli_bundle.sar)
 app.command("verify")(cli_bundle.verify)
 app.command("serve")(cli_serve.serve)
 app.add_typer(cli_projections.projections_app, name="projections")
@@ -40,6 +47,7 @@ app.add_typer(cli_serve.users_app, name="users")
 console = Console()
 EXIT_REFUSED = 2
 EXIT_NOT_FOUND = 3
+EXIT_KEYS = 4
 
 
 def _settings() -> Settings:
@@ -103,8 +111,11 @@ def show(child: Annotated[str, typer.Argument(help="Child id (or a unique prefix
     """Print a child's events in order: the raw history, nothing derived."""
     records = open_records(_settings())
     try:
-        child_id = resolve_child(list(records.child_ids()), child)
+        child_id = resolve_child(list(records.child_ids(include_erased=True)), child)
         history = records.history(child_id)
+    except ChildErased:
+        console.print("[red]That child's record was erased: it can no longer be read.[/red]")
+        raise typer.Exit(EXIT_NOT_FOUND) from None
     except ChildNotFound:
         console.print("[red]No child matches that id.[/red]")
         raise typer.Exit(EXIT_NOT_FOUND) from None
@@ -137,6 +148,9 @@ def main() -> None:
     except DomainError as error:
         console.print(f"[red]Refused:[/red] {error.message}")
         raise SystemExit(EXIT_REFUSED) from None
+    except PrivacyError as error:  # wrong KEK file, missing data key, tampered ciphertext
+        console.print(f"[red]Key store:[/red] {error}")
+        raise SystemExit(EXIT_KEYS) from None
 
 
 if __name__ == "__main__":

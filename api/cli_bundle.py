@@ -1,4 +1,4 @@
-"""`sendtrail export` and `sendtrail verify`."""
+"""`sendtrail export`, `sendtrail sar` and `sendtrail verify`."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def export(
     records = open_records(settings)
     try:
         exporter = open_exporter(records, settings, pdf=pdf)
-        child_id = resolve_child(list(records.child_ids()), child)
+        child_id = resolve_child(list(records.child_ids(include_erased=True)), child)
         if known_at is not None and known_at.tzinfo is None:
             console.print("[red]Refused:[/red] --known-at needs a time zone, e.g. +00:00")
             raise typer.Exit(EXIT_REFUSED)
@@ -72,6 +72,36 @@ def export(
             f"Timestamped by {bundle.timestamp.authority} at "
             f"{bundle.timestamp.gen_time.isoformat()} (RFC 3161)."
         )
+
+
+def sar(
+    child: Annotated[str, typer.Argument(help="Child id (or a unique prefix).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the zip.")],
+    pdf: Annotated[bool, typer.Option(help="Include the PDF report.")] = True,
+) -> None:
+    """A subject access bundle for a parent: the whole record, signed and verifiable,
+    with entries flagged as third-party information withheld and listed as redactions."""
+    from api.cli import resolve_child
+
+    settings = Settings()
+    records = open_records(settings)
+    try:
+        exporter = open_exporter(records, settings, pdf=pdf)
+        child_id = resolve_child(list(records.child_ids(include_erased=True)), child)
+        bundle = exporter.export(
+            child_id, as_of=None, known_at=None, reason=None, subject_access=True
+        )
+    except (ExportError, KeyFileError) as error:
+        console.print(f"[red]Cannot export:[/red] {error}")
+        raise typer.Exit(EXIT_REFUSED) from None
+    finally:
+        records.close()
+    output.write_bytes(bundle.content)
+    console.print(
+        f"Wrote {output} ({len(bundle.content):,} bytes, sha256 {bundle.sha256}): "
+        f"{bundle.admitted} of {bundle.listed} entries given, the rest withheld as "
+        "third-party information (listed in data/redactions.json)."
+    )
 
 
 def verify(
@@ -113,9 +143,14 @@ def verify(
         if result.later_checkpoint_size is not None
         else ""
     )
+    withheld = (
+        f" ({result.entries_withheld} withheld as third-party information)"
+        if result.entries_withheld
+        else ""
+    )
     typer.echo(
         f"VERIFIED: child {result.child_id}: {result.entries_admitted} of "
-        f"{result.entries_listed} entries admitted, all in the signed log of "
+        f"{result.entries_listed} entries admitted{withheld}, all in the signed log of "
         f"{result.checkpoint_size} entries (root {result.root[:16]}...), signed by "
         f"{result.signer_key_id[:16]}...{later}{trust}"
     )

@@ -19,7 +19,10 @@ from domain import errors as de
 LOG = logging.getLogger("sendtrail.api")
 PROBLEM = "application/problem+json"
 
+# An erased record answers 410 Gone: its setting went with its key, so visibility can no
+# longer be checked, and ids are random (only someone who held the id learns it is gone).
 STATUS: list[tuple[type[de.DomainError], int]] = [
+    (de.ChildErased, 410),
     (de.ChildNotFound, 404),
     (de.VersionConflict, 409),
     (de.ChildExists, 409),
@@ -34,6 +37,7 @@ TITLES = {
     403: "Not allowed",
     404: "Not found",
     409: "Conflict",
+    410: "Gone",
     413: "Too large",
     422: "Invalid input",
     500: "Internal error",

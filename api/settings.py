@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from domain.retention import RetentionPolicy
 
 
 class Settings(BaseSettings):
@@ -34,6 +37,29 @@ class Settings(BaseSettings):
         description="Setting-specific discussion outcomes, code -> label (JSON).",
     )
 
+    kek_file: Path | None = Field(
+        default=None,
+        description="The key-encryption key file (0600) that wraps every child's data key; "
+        "default data_dir/keys/kek.json. Keep it (and its backups) apart from the data.",
+    )
+    key_store: Path | None = Field(
+        default=None,
+        description="The key store (SQLite) of wrapped per-child data keys; "
+        "default data_dir/keystore.db. Never the event store.",
+    )
+
+    retention_years: int = Field(
+        default=31,
+        ge=1,
+        le=120,
+        description="Keep a SEN record until date of birth + this many years (toolkit: 31).",
+    )
+    retention_unknown_dob: Literal["review", "from_registration"] = Field(
+        default="review",
+        description="Without a date of birth: 'review' (a person decides; never due by "
+        "itself) or 'from_registration' (registration date + retention_years).",
+    )
+
     log_origin: str = Field(
         default="sendtrail.local/log",
         description="Name of this installation's log in checkpoints (a schema-less URL).",
@@ -45,6 +71,21 @@ class Settings(BaseSettings):
         return self.data_dir / "keys"
 
     @property
+    def kek_path(self) -> Path:
+        """Where the key-encryption key file lives."""
+        return self.kek_file or self.keys_dir / "kek.json"
+
+    @property
+    def key_store_path(self) -> Path:
+        """Where the key store of wrapped data keys lives."""
+        return self.key_store or self.data_dir / "keystore.db"
+
+    @property
     def sqlite_path(self) -> Path:
         """Where the embedded store lives."""
         return self.data_dir / "sendtrail.db"
+
+    @property
+    def retention(self) -> RetentionPolicy:
+        """The retention policy these settings describe."""
+        return RetentionPolicy(self.retention_years, self.retention_unknown_dob)

@@ -129,3 +129,15 @@ class UserStore:
                 self.tables.q("SELECT revoked_at FROM {p}api_users WHERE user_id = ?"), [user_id]
             )
             return cursor.fetchone() is not None
+
+    def remove_for_child(self, child_id: str) -> int:
+        """Delete the parent users of an erased child (their names go with the record);
+        returns how many."""
+        with self.backend.ledger_cursor(commit=True) as cursor:
+            cursor.execute(
+                self.tables.q("SELECT COUNT(*) AS n FROM {p}api_users WHERE child_id = ?"),
+                [child_id],
+            )
+            row = cursor.fetchone()
+            cursor.execute(self.tables.q("DELETE FROM {p}api_users WHERE child_id = ?"), [child_id])
+        return 0 if row is None else int(row["n"])

@@ -51,7 +51,13 @@ def _rate(n: int, run: Callable[[], None]) -> float:
 
 def bench_store(kind: str, children: int, per_child: int, batch: int) -> None:
     with fresh_settings(kind) as settings:
-        bare = Bare(persistence_env(settings))
+        # The baseline is eventsourcing as it comes: no ledger recorder, no mapper, no cipher.
+        plain = {
+            k: v
+            for k, v in persistence_env(settings).items()
+            if k not in ("APPLICATION_RECORDER_TOPIC", "MAPPER_TOPIC", "CIPHER_TOPIC")
+        }
+        bare = Bare(plain)
         records = open_records(settings)
         draft = EnvelopeDraft(date(2025, 2, 3), BY)
         notes = [Note("s") for _ in range(children)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -28,12 +29,16 @@ from domain import events as ev
 from domain.access import RecordViewed, access_log_id
 from domain.child import ChildRecord
 from domain.envelope import Envelope, EnvelopeDraft
-from domain.errors import ChildExists, ChildNotFound, VersionConflict
+from domain.errors import ChildErased, ChildExists, ChildNotFound, VersionConflict
+from domain.retention import RetentionPolicy
 from domain.transcodings import DateAsISO, RecordedByAsDict
 from domain.vocabulary import DISCUSSION_OUTCOMES, Vocabulary
 
 Clock = Callable[[], datetime]
 Command = Callable[[ChildRecord, Envelope], None]
+# The last event a record takes before its keys are destroyed (topics stay in clear).
+ERASURES = (ev.RecordErased, ev.RetentionDisposed)
+ERASURE_TOPICS = frozenset(get_topic(kind) for kind in ERASURES)
 
 
 def fold(aggregate: Any, events: Iterable[Any]) -> Any:
@@ -92,6 +97,13 @@ class ChildRecords(Application[UUID]):
             if isinstance(aggregate, ChildRecord):
                 self.snapshots.put([ChildRecord.Snapshot.take(aggregate)])
 
+    def close(self) -> None:
+        """Close the store, and whatever the configured mapper holds open (a key store)."""
+        super().close()
+        close_mapper = getattr(self.mapper, "close", None)
+        if callable(close_mapper):
+            close_mapper()
+
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
@@ -102,33 +114,84 @@ class ChildRecords(Application[UUID]):
     def get_child(
         self, child_id: UUID, *, version: int | None = None, read_only: bool = False
     ) -> ChildRecord:
-        """The child's record (at `version`), or ChildNotFound. `read_only` skips the copy
-        of the cached record: only for callers that never call a command on it."""
-        try:
-            child: object = self.repository.get(
-                child_id, version=version, projector_func=fold, deepcopy_from_cache=not read_only
-            )
-        except AggregateNotFoundError:
-            raise ChildNotFound("no such child", field="child_id") from None
+        """The child's record (at `version`), or ChildNotFound (ChildErased once erased).
+        `read_only` skips the copy of the cached record: only for callers that never call a
+        command on it."""
+        with self._reading(child_id):
+            try:
+                child: object = self.repository.get(
+                    child_id,
+                    version=version,
+                    projector_func=fold,
+                    deepcopy_from_cache=not read_only,
+                )
+            except AggregateNotFoundError:
+                raise ChildNotFound("no such child", field="child_id") from None
         if not isinstance(child, ChildRecord):
             raise ChildNotFound("no such child", field="child_id")
+        if child.status == "erased" or (version is not None and self.is_erased(child_id)):
+            raise ChildErased("the record was erased", field="child_id")
         return child
 
     def history(self, child_id: UUID) -> list[ev.ChildEvent | ev.ChildRegistered]:
         """Every event of the child, in version order."""
-        found = list(self.events.get(child_id))
-        if not found:
+        return self.events_after(child_id, 0)
+
+    def events_after(self, child_id: UUID, after: int) -> list[ev.ChildEvent | ev.ChildRegistered]:
+        """The child's events after version `after`, in version order."""
+        with self._reading(child_id):
+            found = list(self.events.get(child_id, gt=after or None))
+        if not found and not after:
             raise ChildNotFound("no such child", field="child_id")
+        if found and isinstance(found[-1], ERASURES):
+            raise ChildErased("the record was erased", field="child_id")
         return found  # type: ignore[return-value]
 
-    def child_ids(self, *, page: int = 500) -> Iterator[UUID]:
-        """Ids of every registered child, in registration order."""
-        topic = get_topic(ev.ChildRegistered)
+    @contextmanager
+    def _reading(self, child_id: UUID) -> Iterator[None]:
+        # After erasure the payloads cannot be opened (the mapper raises its own typed
+        # error, which the domain does not import): name the reason the domain's way.
+        try:
+            yield
+        except ChildNotFound:
+            raise
+        except Exception:
+            if self.is_erased(child_id):
+                raise ChildErased("the record was erased", field="child_id") from None
+            raise
+
+    def is_erased(self, child_id: UUID) -> bool:
+        """Whether the child's record ends with its erasure (the topic is stored in clear,
+        so this holds after the data key is gone)."""
+        last = self.recorder.select_events(child_id, desc=True, limit=1)
+        return bool(last) and last[0].topic in ERASURE_TOPICS
+
+    def child_ids(self, *, page: int = 500, include_erased: bool = False) -> Iterator[UUID]:
+        """Ids of every registered child, in registration order (erased ones left out)."""
+        if include_erased:
+            yield from self._ids_with([ev.ChildRegistered], page)
+            return
+        # One pass over registrations and erasures (an erasure always comes later).
+        registered: dict[UUID, None] = {}
+        registration = get_topic(ev.ChildRegistered)
+        for child_id, topic in self._ids_and_topics([ev.ChildRegistered, *ERASURES], page):
+            if topic == registration:
+                registered[child_id] = None
+            else:
+                registered.pop(child_id, None)
+        yield from registered
+
+    def _ids_with(self, kinds: list[type], page: int) -> Iterator[UUID]:
+        for child_id, _ in self._ids_and_topics(kinds, page):
+            yield child_id
+
+    def _ids_and_topics(self, kinds: list[type], page: int) -> Iterator[tuple[UUID, str]]:
+        topics = [get_topic(kind) for kind in kinds]
         start = 1
         while True:
-            batch = self.recorder.select_notifications(start, page, topics=[topic])
+            batch = self.recorder.select_notifications(start, page, topics=topics)
             for notification in batch:
-                yield UUID(str(notification.originator_id))
+                yield UUID(str(notification.originator_id)), notification.topic
             if len(batch) < page:
                 return
             start = batch[-1].id + 1
@@ -165,12 +228,32 @@ class ChildRecords(Application[UUID]):
                 return
             except IntegrityError:
                 continue
+            except Exception:
+                if self.is_erased(child_id):  # the log's key is gone with the record's
+                    raise ChildErased("the record was erased", field="child_id") from None
+                raise
         raise VersionConflict(expected=0, actual=0)
 
     def accesses(self, child_id: UUID) -> list[RecordViewed]:
         """Every read of the child's record, oldest first."""
         log = EventSourcedLog(self.events, access_log_id(child_id), RecordViewed)
-        return list(log.get())
+        with self._reading(child_id):
+            return list(log.get())
+
+    # --- erasure -------------------------------------------------------------------------
+
+    def stored_ids(self, child_id: UUID) -> list[UUID]:
+        """The ids of everything stored about this child — its record and its access log —
+        each sealed under a data key of its own: the keys erasure must destroy."""
+        return [child_id, access_log_id(child_id)]
+
+    def forget(self, child_id: UUID) -> None:
+        """Drop the child's decoded record from this process's cache (after erasure)."""
+        cache = self.repository.cache
+        if cache is None:
+            return
+        with suppress(KeyError):
+            cache.get(child_id, evict=True)
 
     # --- the one way a command runs ----------------------------------------------------
 
@@ -1072,4 +1155,30 @@ class ChildRecords(Application[UUID]):
     ) -> int:
         return self._run(
             child_id, draft, expected_version, lambda c, e: c.lift_legal_hold(e, reason=reason)
+        )
+
+    def erase(
+        self,
+        child_id: UUID,
+        draft: EnvelopeDraft,
+        *,
+        reason: str,
+        expected_version: int | None = None,
+    ) -> int:
+        """Record the erasure (refused under a legal hold). The composition root then
+        destroys the data keys of `stored_ids`, which makes every event unreadable."""
+        return self._run(child_id, draft, expected_version, lambda c, e: c.erase(e, reason=reason))
+
+    def dispose(
+        self,
+        child_id: UUID,
+        draft: EnvelopeDraft,
+        *,
+        policy: RetentionPolicy,
+        expected_version: int | None = None,
+    ) -> int:
+        """Record the disposal at the end of the retention period (refused under a legal
+        hold or before the date); the composition root then destroys the keys."""
+        return self._run(
+            child_id, draft, expected_version, lambda c, e: c.dispose(e, policy=policy)
         )

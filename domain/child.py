@@ -19,12 +19,15 @@ from domain.errors import (
     ConsentRequired,
     EhcStepOutOfOrder,
     InvalidValue,
+    LegalHoldActive,
     ParentViewProtected,
     PlanInvalid,
     ProvisionClosed,
     RecordClosed,
+    RetentionNotOver,
     UnknownReference,
 )
+from domain.retention import RetentionPolicy
 from domain.rules import SHORT, count, ident, money, not_before, terms, text, texts
 from domain.vocabulary import (
     AREAS,
@@ -62,6 +65,7 @@ ALLOWED_WHEN_LEFT = frozenset(
         ev.LegalHoldLifted,
         ev.RetentionReviewed,
         ev.RecordErased,
+        ev.RetentionDisposed,
     }
 )
 
@@ -113,6 +117,8 @@ EHC_ORDER = {
 
 class ChildRecord(Aggregate):
     """One child's SEN record: every entry an immutable event."""
+
+    registered_on: date | None = None  # set by the registration (absent from old snapshots)
 
     def __init__(
         self, given_name: str, family_name: str, date_of_birth: date | None, setting_id: str
@@ -1028,3 +1034,27 @@ class ChildRecord(Aggregate):
         if not self.legal_hold:
             raise InvalidValue("no legal hold is in place", field="reason")
         self._record(ev.LegalHoldLifted, env, reason=text(reason, "reason"))
+
+    def erase(self, env: Envelope, *, reason: str) -> None:
+        """Erasure (right to erasure, or end of retention): the last event the record takes.
+        The application then destroys the child's data key, so every event becomes unreadable.
+        Refused while a legal hold is in place."""
+        if self.legal_hold:
+            raise LegalHoldActive("the record is under a legal hold: lift it first", field="reason")
+        self._record(ev.RecordErased, env, reason=text(reason, "reason"))
+
+    def dispose(self, env: Envelope, *, policy: RetentionPolicy) -> None:
+        """The retention period is over: dispose of the record (then its keys go).
+        Refused under a legal hold, before the date, or when a person must review it."""
+        if self.legal_hold:
+            raise LegalHoldActive("the record is under a legal hold: lift it first", field="policy")
+        until = policy.retain_until(self.date_of_birth, self.registered_on)
+        if until is None:
+            raise RetentionNotOver(
+                "no date of birth: the retention policy asks for a review", field="policy"
+            )
+        if env.occurred_on < until:
+            raise RetentionNotOver("the retention period has not ended", field="occurred_at")
+        self._record(
+            ev.RetentionDisposed, env, retain_until=until, policy=policy.basis(self.date_of_birth)
+        )

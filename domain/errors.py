@@ -42,6 +42,12 @@ class ChildNotFound(DomainError):
     code = "child_not_found"
 
 
+class ChildErased(ChildNotFound):
+    """The child's record was erased: its data key is destroyed, nothing can be read → 410."""
+
+    code = "record_erased"
+
+
 class VersionConflict(DomainError):
     """The caller's expected version is not the stored version → 409."""
 
@@ -114,3 +120,9 @@ class LegalHoldActive(InvariantViolation):
     """Disposal or erasure refused while a legal hold is in place."""
 
     code = "legal_hold_active"
+
+
+class RetentionNotOver(InvariantViolation):
+    """Disposal refused: the retention period has not ended (or needs a person's review)."""
+
+    code = "retention_not_over"

@@ -10,7 +10,7 @@ about the child. Renamed classes must be registered with `register_topic`.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +48,7 @@ class ChildRegistered(Envelope, AggregateCreated):
     def apply(self, aggregate: Any) -> None:
         child: ChildRecord = aggregate
         child.kinds.append(type(self).__name__)
+        child.registered_on = self.occurred_at.astimezone(UTC).date()
 
 
 class PersonLinked(ChildEvent):
@@ -454,6 +455,17 @@ class RetentionReviewed(ChildEvent):
 
 class RecordErased(ChildEvent):
     reason: str
+
+    def evolve(self, child: ChildRecord) -> None:
+        child.status = "erased"
+
+
+class RetentionDisposed(ChildEvent):
+    """The retention period is over: the record is disposed of (its keys destroyed next),
+    exactly like an erasure but for this reason."""
+
+    retain_until: date
+    policy: str
 
     def evolve(self, child: ChildRecord) -> None:
         child.status = "erased"

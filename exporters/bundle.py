@@ -30,15 +30,16 @@ from exporters import dsse
 from exporters.archive import write_zip
 from exporters.bagit_files import bag
 from exporters.timestamp import Stamp, TimestampError, read_token
+from exporters.verify import WITHHELD
 from exporters.verify_text import verify_text
 from ledger import checkpoint as cp
-from ledger.framing import HEADER_SIZE
 from ledger.keys import public_pem
 from ledger.leaf import AuditLeaf, parse_time
 from ledger.log import Ledger, head_leaf_hash
+from ledger.mapper import CommittingMapper
 from ledger.merkle import inclusion_proof
 from projections.jsonable import jsonable
-from projections.timeline import Entry
+from projections.timeline import third_party
 from projections.views import VIEWS, ChildViews
 
 ENVELOPE = "signatures/bundle.dsse.json"
@@ -97,8 +98,8 @@ def _covering_checkpoint(ledger: Ledger, keys: ExportKeys, last_index: int) -> s
 
 def _event_line(
     leaf: AuditLeaf,
-    entry: Entry | None,
     stored: bytes | None,
+    event: Any,
     reason: str | None,
     proof: list[bytes],
 ) -> bytes:
@@ -114,12 +115,10 @@ def _event_line(
             "prev": leaf.prev,
         },
         "inclusion_proof": [h.hex() for h in proof],
-        "admitted": entry is not None,
+        "admitted": stored is not None,
         "not_admitted_because": reason,
         "stored": base64.b64encode(stored).decode() if stored is not None else None,
-        "event": orjson.loads(stored[HEADER_SIZE:])
-        if stored is not None and stored[HEADER_SIZE : HEADER_SIZE + 1] == b"{"
-        else None,
+        "event": event,
     }
     return orjson.dumps(line, option=orjson.OPT_SORT_KEYS) + b"\n"
 
@@ -136,18 +135,27 @@ def build_bundle(
     report: Report | None = None,
     request_reason: str | None = None,
     timestamp: Timestamper | None = None,
+    subject_access: bool = False,
 ) -> Bundle:
-    """Assemble and sign the bundle for one child, timestamping the signature if asked."""
+    """Assemble and sign the bundle for one child, timestamping the signature if asked.
+    For a subject access request (a bundle for a parent) entries holding third-party
+    information are withheld: listed, with their leaves and proofs, but without content,
+    and named in `redactions.json`."""
     every = views.timeline.entries(child_id)
     leaves = ledger.leaves(str(child_id))
     effective_known = known_at or max(e.recorded_at for e in every)
     admitted = views.admitted(child_id, as_of=as_of, known_at=effective_known)
+    withheld = third_party(admitted) if subject_access else set()
+    admitted = [e for e in admitted if e.version not in withheld]
     note = _covering_checkpoint(ledger, keys, max(lf.index for lf in leaves))
     head = cp.verify(note, keys.log_public, keys.log_name)
     listed = [lf for lf in leaves if lf.index < head.size]
     as_of_day = as_of or effective_known.date()
 
-    stored = {s.originator_version: s.state for s in records.recorder.select_events(child_id)}
+    mapper = records.mapper
+    if not isinstance(mapper, CommittingMapper):
+        raise ExportError("the store is not configured with the committing mapper")
+    stored = {s.originator_version: s for s in records.recorder.select_events(child_id)}
     admitted_versions = {e.version for e in admitted}
     by_version = {e.version: e for e in every}
     proofs = ledger.inclusion_proofs([lf.index for lf in listed], head.size)
@@ -155,15 +163,24 @@ def build_bundle(
     for leaf in listed:
         entry = by_version.get(leaf.version) if leaf.version in admitted_versions else None
         reason = None
-        if entry is None:
+        if leaf.version in withheld:
+            reason = WITHHELD
+        elif entry is None:
             reason = (
                 "recorded after known_at"
                 if parse_time(leaf.recorded_at) > effective_known
                 else "outside as_of"
             )
+        # The stored bytes (ciphertext once sealed) and the plaintext they commit to: a
+        # verifier checks the one against the leaf and the other against the commitment.
+        found = stored[leaf.version] if entry else None
         lines.append(
             _event_line(
-                leaf, entry, stored[leaf.version] if entry else None, reason, proofs[leaf.index]
+                leaf,
+                found.state if found else None,
+                orjson.loads(mapper.payload(found)) if found else None,
+                reason,
+                proofs[leaf.index],
             )
         )
     heads = ledger.heads_at(head.size)
@@ -171,7 +188,9 @@ def build_bundle(
     head_proof = inclusion_proof(position, len(heads), [head_leaf_hash(*h) for h in heads])
 
     view_data = {
-        name: views.view(name, child_id, as_of=as_of_day, known_at=effective_known)
+        name: views.view(
+            name, child_id, as_of=as_of_day, known_at=effective_known, withhold=withheld
+        )
         for name in VIEWS
     }
     payload: dict[str, bytes] = {
@@ -213,6 +232,18 @@ def build_bundle(
     if timestamp is not None:
         # Signed, so that a bundle whose token was removed does not pass as one without.
         summary["trusted_timestamp"] = TIMESTAMP
+    if subject_access:
+        redacted = [lf for lf in listed if lf.version in withheld]
+        summary["purpose"] = "subject_access"
+        summary["withheld"] = [lf.version for lf in redacted]
+        payload["redactions.json"] = _pretty(
+            {
+                "reason": WITHHELD,
+                "withheld": [
+                    {"version": lf.version, "kind": lf.topic.rsplit(":", 1)[-1]} for lf in redacted
+                ],
+            }
+        )
     payload["bundle.json"] = _pretty(summary)
     if report is not None:
         payload.update(

@@ -65,6 +65,7 @@ class ReportInput:
     signer_key_id: str
     files: list[tuple[str, int]]
     request_reason: str | None
+    withheld: int = 0  # subject access: entries withheld as third-party information
 
 
 def render_html(data: ReportInput) -> str:

@@ -25,6 +25,7 @@ def report_files(*, pdf: bool) -> Report:
             signer_key_id=context["signer_key_id"],
             files=[(str(name), int(size)) for name, size in context["files"]],
             request_reason=context["request_reason"],
+            withheld=len(context.get("withheld", [])),
         )
         html = render_html(data)
         files = {"report.html": html.encode()}

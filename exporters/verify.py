@@ -29,13 +29,14 @@ from exporters import dsse
 from exporters.archive import ArchiveError, read_zip
 from exporters.timestamp import Stamp, TimestampError, read_token
 from ledger import checkpoint as cp
-from ledger.framing import SALT_KEY, FrameError, canonical_plaintext, commit, split
+from ledger.framing import SALT_KEY, FrameError, canonical_plaintext, commit, parse
 from ledger.leaf import GENESIS, AuditLeaf, parse_time
 from ledger.log import head_leaf_hash
 from ledger.merkle import MerkleError, verify_consistency, verify_inclusion
 
 ABOUT_OTHERS = ("RecordCorrected", "EntryMarkedMistaken", "EntryDisputed")
 REASONS = ("outside as_of", "recorded after known_at")
+WITHHELD = "withheld: third-party information"  # subject access: listed, never shown
 PROOF_MARKER = "consistency-proof "
 ENVELOPE = "signatures/bundle.dsse.json"
 TIMESTAMP = "signatures/timestamp.tsr"
@@ -62,6 +63,7 @@ class Verified:
     later_checkpoint_size: int | None
     timestamped_at: datetime | None = None
     timestamp_authority: str | None = None
+    entries_withheld: int = 0
 
 
 def _public(pem: bytes, where: str) -> Ed25519PublicKey:
@@ -130,28 +132,40 @@ def _check_entry(
 ) -> None:
     known_at = datetime.fromisoformat(summary["known_at"])
     recorded = parse_time(leaf.recorded_at)
+    withheld = leaf.version in summary.get("withheld", [])
     if not line["admitted"]:
         if line.get("stored") is not None or line.get("event") is not None:
             raise VerificationError("an entry not admitted carries content", where=where)
         reason = line.get("not_admitted_because")
+        if (reason == WITHHELD) != withheld:
+            raise VerificationError(
+                "withheld entries differ from those the signed summary lists", where=where
+            )
+        if withheld:
+            return
         if reason not in REASONS or (reason == REASONS[1]) != (recorded > known_at):
             raise VerificationError(
                 "the reason given for leaving it out does not hold", where=where
             )
         return
+    if withheld:
+        raise VerificationError("an entry listed as withheld carries content", where=where)
     if recorded > known_at:
         raise VerificationError("recorded after the bundle's known-at time", where=where)
     try:
         stored = base64.b64decode(line["stored"], validate=True)
-        frame_commitment, payload = split(stored)
+        frame = parse(stored)
     except (TypeError, ValueError, FrameError):
         raise VerificationError("stored bytes missing or unreadable", where=where) from None
+    frame_commitment = frame.commitment
     if hashlib.sha256(stored).hexdigest() != leaf.state_sha256:
         raise VerificationError("stored bytes differ from the leaf (content changed)", where=where)
     if frame_commitment.hex() != leaf.commitment:
         raise VerificationError("stored commitment differs from the leaf", where=where)
     event = line.get("event")
-    if payload[:1] == b"{" and event != orjson.loads(payload):
+    # A clear (ST1) frame carries the event itself; a sealed (ST2) one only its ciphertext,
+    # so there the salted commitment below is what ties the event to the signed leaf.
+    if not frame.sealed and event != orjson.loads(frame.body):
         raise VerificationError("event text differs from the stored bytes", where=where)
     if not isinstance(event, dict) or SALT_KEY not in event:
         raise VerificationError("event missing", where=where)
@@ -250,6 +264,7 @@ def verify_bundle(
     if last is None:
         raise VerificationError("no entries", where="data/events.jsonl")
     _check_head(files, head, last)
+    _check_redactions(files, summary, len(lines))
     _check_previous(files, head, logger)
     later_size = None
     if later_checkpoint is not None:
@@ -265,6 +280,7 @@ def verify_bundle(
         later_size,
         stamp.gen_time if stamp else None,
         stamp.authority if stamp else None,
+        len(summary.get("withheld", [])),
     )
 
 
@@ -319,6 +335,25 @@ def _check_head(files: dict[str, bytes], head: cp.Checkpoint, last: AuditLeaf) -
         raise VerificationError(
             "the bundle stops before the child's last entry (tail left out)", where=where
         )
+
+
+def _check_redactions(files: dict[str, bytes], summary: dict[str, Any], listed: int) -> None:
+    """A subject access bundle names what it withholds, the same in both places."""
+    withheld = summary.get("withheld")
+    if withheld is None:
+        if "data/redactions.json" in files:
+            raise VerificationError(
+                "redactions without a signed list", where="data/redactions.json"
+            )
+        return
+    where = "data/redactions.json"
+    info = _json(files, where)
+    try:
+        named = [int(item["version"]) for item in info["withheld"]]
+    except (KeyError, TypeError, ValueError):
+        raise VerificationError("unreadable", where=where) from None
+    if named != withheld or any(not 1 <= v <= listed for v in withheld):
+        raise VerificationError("the redactions listed differ from the signed summary", where=where)
 
 
 def _check_previous(files: dict[str, bytes], head: cp.Checkpoint, logger: Ed25519PublicKey) -> None:

@@ -92,7 +92,8 @@ TIMESTAMP_STEP = """
 CLOSING = """
 Entries marked "admitted": false are listed (so nothing can be silently left out of the
 middle) but carry no content: they happened after the as-of date or were recorded after
-the as-known-at time.
+the as-known-at time, or, in a copy for a subject access request, they hold information
+about other people (withheld, and named in data/redactions.json).
 """
 
 

@@ -18,7 +18,7 @@ from uuid import UUID
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ledger import checkpoint as cp
-from ledger.framing import SALT_KEY, FrameError, canonical_plaintext, commit, split
+from ledger.framing import SALT_KEY, Frame, FrameError, canonical_plaintext, commit, parse
 from ledger.leaf import GENESIS
 from ledger.log import Ledger, _ReadLog, _ReadNodes, heads_root, row_to_leaf
 from ledger.merkle import MerkleLog
@@ -71,16 +71,15 @@ def _event_key(row: Row) -> tuple[str, int]:
     return child, int(row["originator_version"])
 
 
-def _check_commitment(state: bytes, where: str) -> None:
-    _, payload = split(state)
-    if not payload.startswith(b"{"):
-        return  # encrypted payload: only the key holder can open it
+def _check_commitment(frame: Frame, where: str) -> None:
+    if frame.sealed:
+        return  # encrypted (ST2): only the key holder can open it; the leaf still binds it
     try:
-        decoded = json.loads(payload)
+        decoded = json.loads(frame.body)
         salt = bytes.fromhex(decoded[SALT_KEY])
     except (ValueError, KeyError, TypeError):
         raise AuditError("stored payload is unreadable", where=where) from None
-    if commit(salt, canonical_plaintext(decoded)) != split(state)[0]:
+    if commit(salt, canonical_plaintext(decoded)) != frame.commitment:
         raise AuditError("payload does not match its commitment (content changed)", where=where)
 
 
@@ -178,11 +177,12 @@ def _audit(
             if hashlib.sha256(state).hexdigest() != leaf.state_sha256:
                 raise AuditError("stored event bytes changed", where=where)
             try:
-                if split(state)[0].hex() != leaf.commitment:
-                    raise AuditError("stored commitment differs from the leaf", where=where)
+                frame = parse(state)
             except FrameError:
                 raise AuditError("stored event is not a sendtrail frame", where=where) from None
-            _check_commitment(state, where)
+            if frame.commitment.hex() != leaf.commitment:
+                raise AuditError("stored commitment differs from the leaf", where=where)
+            _check_commitment(frame, where)
             chain = chains.get(leaf.child_id)
             expected_prev = chain.leaf_hash if chain else GENESIS
             expected_version = chain.version + 1 if chain else 1

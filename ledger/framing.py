@@ -1,27 +1,44 @@
-"""The stored-event frame: MAGIC || commitment (32 bytes) || payload.
+"""The stored-event frames.
+
+    ST1 (clear):     "ST1" || commitment (32 bytes) || payload JSON
+    ST2 (encrypted): "ST2" || commitment (32 bytes) || nonce (12) || AES-256-GCM ciphertext
 
 The commitment is SHA-256(salt || RFC 8785 canonical plaintext), where the random salt
-travels *inside* the payload. It stands in clear at the front so the recorder can put it
-in the audit leaf without seeing the plaintext, and it outlives encryption and erasure:
-after a child's key is destroyed the leaf still verifies, but nobody can test guesses of
-the plaintext against it (the salt is gone with the key).
+travels *inside* the payload (inside the ciphertext in ST2). It stands in clear at the
+front so the recorder can put it in the audit leaf without seeing the plaintext, and it
+outlives encryption and erasure: after a child's key is destroyed the leaf still verifies,
+but nobody can test guesses of the plaintext against it (the salt is gone with the key).
 """
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from ledger.canonical import canonical
 
 MAGIC = b"ST1"
+MAGIC_SEALED = b"ST2"
 COMMITMENT_SIZE = 32
 HEADER_SIZE = len(MAGIC) + COMMITMENT_SIZE
+NONCE_SIZE = 12
+TAG_SIZE = 16
 SALT_KEY = "_commit_salt"
 
 
 class FrameError(ValueError):
     """Stored bytes are not a sendtrail frame."""
+
+
+@dataclass(frozen=True)
+class Frame:
+    """A parsed frame: `body` is the payload JSON (clear) or nonce || ciphertext (sealed)."""
+
+    sealed: bool
+    commitment: bytes
+    body: bytes
 
 
 def commit(salt: bytes, canonical_plaintext: bytes) -> bytes:
@@ -35,14 +52,44 @@ def canonical_plaintext(state: dict[str, Any]) -> bytes:
 
 
 def frame(commitment: bytes, payload: bytes) -> bytes:
-    """Put the commitment in front of the payload."""
+    """A clear (ST1) frame: the commitment in front of the payload."""
     if len(commitment) != COMMITMENT_SIZE:
         raise FrameError("commitment must be 32 bytes")
     return MAGIC + commitment + payload
 
 
-def split(stored: bytes) -> tuple[bytes, bytes]:
-    """(commitment, payload) of a frame, or FrameError."""
-    if len(stored) < HEADER_SIZE or stored[: len(MAGIC)] != MAGIC:
+def sealed_frame(commitment: bytes, nonce_and_ciphertext: bytes) -> bytes:
+    """An encrypted (ST2) frame."""
+    if len(commitment) != COMMITMENT_SIZE:
+        raise FrameError("commitment must be 32 bytes")
+    return MAGIC_SEALED + commitment + nonce_and_ciphertext
+
+
+def parse(stored: bytes) -> Frame:
+    """The frame's parts, or FrameError."""
+    magic = stored[: len(MAGIC)]
+    if len(stored) < HEADER_SIZE or magic not in (MAGIC, MAGIC_SEALED):
         raise FrameError("stored bytes are not a sendtrail frame")
-    return stored[len(MAGIC) : HEADER_SIZE], stored[HEADER_SIZE:]
+    sealed = magic == MAGIC_SEALED
+    body = stored[HEADER_SIZE:]
+    if sealed and len(body) < NONCE_SIZE + TAG_SIZE:
+        raise FrameError("encrypted frame is too short to hold a nonce and a tag")
+    return Frame(sealed, stored[len(MAGIC) : HEADER_SIZE], body)
+
+
+def split(stored: bytes) -> tuple[bytes, bytes]:
+    """(commitment, body) of a frame of either kind, or FrameError."""
+    parsed = parse(stored)
+    return parsed.commitment, parsed.body
+
+
+def associated_data(commitment: bytes, originator_id: UUID, version: int, topic: str) -> bytes:
+    """What AES-GCM binds a sealed payload to: its commitment, child (originator), version
+    and topic. Fixed-size fields first, so the encoding is unambiguous."""
+    return (
+        MAGIC_SEALED
+        + commitment
+        + originator_id.bytes
+        + version.to_bytes(8, "big", signed=False)
+        + topic.encode()
+    )

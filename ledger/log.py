@@ -30,6 +30,9 @@ class LedgerBackend(Protocol):
 
     def ledger_cursor(self, *, commit: bool = False) -> AbstractContextManager[Cursor]: ...
 
+    def scrub(self) -> None:
+        """Make rows deleted so far unrecoverable from the store's files, where it can."""
+
 
 class _ReadNodes:
     def __init__(self, cursor: Cursor, tables: Tables) -> None:

@@ -1,8 +1,12 @@
-"""A Mapper that salts each event, commits to its canonical plaintext and frames it.
+"""A Mapper that salts each event, commits to its canonical plaintext and frames it —
+sealed under the originator's own data key when a `ChildKeyCipher` is configured.
 
-Configured by topic (MAPPER_TOPIC=ledger.mapper:CommittingMapper), so the domain never
-imports the ledger. The privacy work replaces the payload with per-child ciphertext in
-the same frame.
+Configured by topic (MAPPER_TOPIC=ledger.mapper:CommittingMapper, and for encryption
+CIPHER_TOPIC=ledger.cipher:ChildKeyCipher with KEY_STORE_PATH and KEK_FILE), so the
+domain never imports the ledger. Events and snapshots go through the same mapper, so a
+child's snapshots are sealed under the child's key and erasure covers them too. Clear
+(ST1) frames written before encryption was configured are still read, and such a record's
+next event makes its first data key (it stays partly in clear: see `api.erasure`).
 """
 
 from __future__ import annotations
@@ -13,14 +17,51 @@ from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import Mapper, MapperDeserialisationError, StoredEvent
+from eventsourcing.persistence import (
+    Cipher,
+    Compressor,
+    Mapper,
+    MapperDeserialisationError,
+    StoredEvent,
+    Transcoder,
+)
 from eventsourcing.utils import get_topic, resolve_topic
 
-from ledger.framing import SALT_KEY, FrameError, canonical_plaintext, commit, frame, split
+from ledger.cipher import ChildKeyCipher
+from ledger.framing import (
+    SALT_KEY,
+    FrameError,
+    canonical_plaintext,
+    commit,
+    frame,
+    parse,
+    sealed_frame,
+)
+from ledger.key_errors import DataKeyMissing
+
+
+def _uuid(value: object) -> UUID:
+    return value if isinstance(value, UUID) else UUID(str(value))
 
 
 class CommittingMapper(Mapper[UUID]):
     """Event <-> framed stored bytes with a salted plaintext commitment."""
+
+    def __init__(
+        self,
+        transcoder: Transcoder,
+        compressor: Compressor | None = None,
+        cipher: Cipher | None = None,
+    ) -> None:
+        if compressor is not None:
+            raise ValueError("CommittingMapper does not compress (COMPRESSOR_TOPIC)")
+        if cipher is not None and not isinstance(cipher, ChildKeyCipher):
+            raise ValueError("CommittingMapper needs CIPHER_TOPIC=ledger.cipher:ChildKeyCipher")
+        super().__init__(transcoder, compressor, cipher)
+        self.keys: ChildKeyCipher | None = cipher
+        # Records read in clear (written before encryption was configured): their next
+        # event may make their first data key although it is not their first event.
+        self._read_in_clear: set[UUID] = set()
 
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
         state = dict(vars(domain_event))
@@ -34,28 +75,63 @@ class CommittingMapper(Mapper[UUID]):
         payload = self.transcoder.encode(state)
         # Commit to the JSON the transcoder wrote (dates etc. already encoded), canonicalised.
         commitment = commit(salt, canonical_plaintext(json.loads(payload)))
+        topic = get_topic(type(domain_event))
+        if self.keys is None:
+            stored = frame(commitment, payload)
+        else:
+            originator = _uuid(originator_id)
+            body = self.keys.seal(
+                originator,
+                originator_version,
+                topic,
+                commitment,
+                payload,
+                may_create=originator in self._read_in_clear,
+            )
+            stored = sealed_frame(commitment, body)
         return StoredEvent(
             originator_id=originator_id,
             originator_version=originator_version,
-            topic=get_topic(type(domain_event)),
-            state=frame(commitment, payload),
+            topic=topic,
+            state=stored,
+        )
+
+    def payload(self, stored_event: StoredEvent) -> bytes:
+        """The plaintext payload JSON (salt included) of a stored event of either frame.
+
+        Raises MapperDeserialisationError for bytes that are not a frame, and a typed
+        `ledger.key_errors.PrivacyError` when a sealed payload cannot be opened."""
+        try:
+            parsed = parse(stored_event.state)
+        except FrameError as error:
+            raise MapperDeserialisationError(
+                f"cannot read stored event version {stored_event.originator_version}: {error}"
+            ) from None
+        if not parsed.sealed:
+            if self.keys is not None:
+                self._read_in_clear.add(_uuid(stored_event.originator_id))
+            return parsed.body
+        if self.keys is None:
+            raise DataKeyMissing("an encrypted event, but no key store is configured")
+        return self.keys.open(
+            _uuid(stored_event.originator_id),
+            stored_event.originator_version,
+            stored_event.topic,
+            parsed.commitment,
+            parsed.body,
         )
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
+        payload = self.payload(stored_event)
         try:
-            _, payload = split(stored_event.state)
             state: dict[str, Any] = self.transcoder.decode(payload)
-        except (FrameError, ValueError) as error:
+        except ValueError as error:
             raise MapperDeserialisationError(
                 f"cannot read stored event version {stored_event.originator_version}: {error}"
             ) from None
         state.pop(SALT_KEY, None)
         cls = resolve_topic(stored_event.topic)
-        state["originator_id"] = (
-            stored_event.originator_id
-            if isinstance(stored_event.originator_id, UUID)
-            else UUID(str(stored_event.originator_id))
-        )
+        state["originator_id"] = _uuid(stored_event.originator_id)
         state["originator_version"] = stored_event.originator_version
         class_version = getattr(cls, "class_version", 1)
         from_version = state.pop("class_version", 1)
@@ -65,3 +141,8 @@ class CommittingMapper(Mapper[UUID]):
         event = object.__new__(cls)
         object.__setattr__(event, "__dict__", state)
         return cast(DomainEventProtocol[UUID], event)
+
+    def close(self) -> None:
+        """Release the key store (called by the application's close)."""
+        if self.keys is not None:
+            self.keys.close()

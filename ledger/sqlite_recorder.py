@@ -7,12 +7,14 @@ before the leaves are numbered, so leaf order is commit order.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from typing import Any
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import OperationalError, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 
 from ledger.appender import Clock, append_leaves, wall_clock
@@ -53,4 +55,20 @@ class AuditedSQLiteRecorder(SQLiteApplicationRecorder):
     def ledger_cursor(self, *, commit: bool = False) -> Iterator[Cursor]:
         """A cursor in a transaction (committed on exit only if `commit`)."""
         with self.datastore.transaction(commit=commit) as cursor:
+            if commit:
+                # Rows deleted here (an erased child's read-model rows) are overwritten
+                # in the file, not left in free pages (most builds default to this).
+                cursor.execute("PRAGMA secure_delete = ON")
             yield cursor
+
+    def scrub(self) -> None:
+        """Leave deleted rows in no file: copy the WAL into the database and truncate it
+        (old page images of deleted rows otherwise stay in `-wal` until it is reused)."""
+        db_name = self.datastore.pool.db_name
+        with closing(sqlite3.connect(db_name, uri=True, timeout=30)) as db:
+            for _ in range(50):
+                busy = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+                if not busy:
+                    return
+                time.sleep(0.1)  # a reader in another process holds an old snapshot
+        raise OperationalError("could not checkpoint the WAL: readers kept it busy")

@@ -25,6 +25,7 @@ from eventsourcing.utils import resolve_topic
 
 from domain import events as ev
 from domain.application import ChildRecords
+from ledger.key_errors import DataKeyErased
 from ledger.log import LedgerBackend
 from projections.cohort_fold import ChildRow, fold, folds, replay
 from projections.cohort_queries import (
@@ -47,6 +48,7 @@ class Notice:
     child_id: str
     version: int
     event: Any | None
+    erased: bool = False  # the child's data key is destroyed: nothing of it may be kept
 
 
 @dataclass(frozen=True)
@@ -110,12 +112,14 @@ class CohortProjection:
         topic = notification.topic
         if topic not in self._folded_topics:
             self._folded_topics[topic] = folds(resolve_topic(topic))
-        event = (
-            self.records.mapper.to_domain_event(notification)
-            if self._folded_topics[topic]
-            else None
-        )
-        return Notice(str(notification.originator_id), notification.originator_version, event)
+        child_id, version = str(notification.originator_id), notification.originator_version
+        if not self._folded_topics[topic]:
+            return Notice(child_id, version, None)
+        try:
+            event = self.records.mapper.to_domain_event(notification)
+        except DataKeyErased:
+            return Notice(child_id, version, None, erased=True)
+        return Notice(child_id, version, event)
 
     def _commit(self, start: int, end: int, notices: Sequence[Notice]) -> bool:
         """Fold one batch and store it with position `end`, if the position is still
@@ -126,8 +130,18 @@ class CohortProjection:
             if store.lock() != start:
                 return False
             rows = store.load(list(dict.fromkeys(n.child_id for n in notices)))
+            gone: set[str] = set()
             for notice in notices:
-                row = rows.setdefault(notice.child_id, ChildRow(notice.child_id))
+                if notice.erased or notice.child_id in gone:
+                    gone.add(notice.child_id)
+                    continue
+                row = rows.get(notice.child_id)
+                if row is None:
+                    # Rows open with a registration: anything else without a row is not a
+                    # child's record (an access log) or belongs to an erased child.
+                    if not isinstance(notice.event, ev.ChildRegistered):
+                        continue
+                    row = rows[notice.child_id] = ChildRow(notice.child_id)
                 if notice.version <= row.last_version:
                     continue  # already folded in (cannot happen while tracking holds)
                 if notice.event is None:
@@ -136,8 +150,15 @@ class CohortProjection:
                     rows[notice.child_id] = replay(notice.child_id, histories[notice])
                 else:
                     fold(row, notice.event)
-            store.save(rows.values(), end)
+                if row.closed == "erased":
+                    gone.add(notice.child_id)
+            store.save([r for c, r in rows.items() if c not in gone], end, removed=sorted(gone))
         return True
+
+    def forget(self, child_id: UUID) -> None:
+        """Remove an erased child's rows now (catch-up and rebuild keep them out too)."""
+        with self.backend.ledger_cursor(commit=True) as cursor:
+            CohortStore(cursor, self.backend.tables).remove([str(child_id)])
 
     def _histories_for_marks(self, notices: Sequence[Notice]) -> dict[Notice, list[Any]]:
         """Each marked child's history up to its mark (never beyond: later events are

@@ -128,7 +128,7 @@ def _left(row: ChildRow, _event: ev.ChildLeft) -> None:
     row.closed = "left"
 
 
-def _erased(row: ChildRow, _event: ev.RecordErased) -> None:
+def _erased(row: ChildRow, _event: ev.RecordErased | ev.RetentionDisposed) -> None:
     blank = ChildRow(row.child_id, setting_id=row.setting_id, closed="erased")
     vars(row).update(vars(blank))
 
@@ -218,6 +218,7 @@ RULES: dict[type[Any], Rule] = {
     ev.ChildTransferred: _transferred,
     ev.ChildLeft: _left,
     ev.RecordErased: _erased,
+    ev.RetentionDisposed: _erased,
     ev.SenStatusChanged: _status,
     ev.ConcernRaised: _concern,
     ev.DiscussionHeld: _discussion,

@@ -158,13 +158,19 @@ class CohortStore:
             for stored in self._select_in("SELECT * FROM {p}cohort_children", child_ids)
         }
 
-    def save(self, rows: Iterable[ChildRow], position: int) -> None:
-        """Replace these children's rows and costs, and move the tracking position."""
-        rows = list(rows)
-        ids = [[row.child_id] for row in rows]
+    def remove(self, child_ids: Sequence[str]) -> None:
+        """Delete these children's rows and costs (an erased child keeps none)."""
+        ids = [[child_id] for child_id in child_ids]
         q = self.tables.q
         self.cursor.executemany(q("DELETE FROM {p}cohort_costs WHERE child_id = ?"), ids)
         self.cursor.executemany(q("DELETE FROM {p}cohort_children WHERE child_id = ?"), ids)
+
+    def save(self, rows: Iterable[ChildRow], position: int, *, removed: Sequence[str] = ()) -> None:
+        """Replace these children's rows and costs, delete those of `removed`, and move
+        the tracking position."""
+        rows = list(rows)
+        q = self.tables.q
+        self.remove([row.child_id for row in rows] + list(removed))
         self.cursor.executemany(q(INSERT_CHILD), [child_values(row) for row in rows])
         costs = [
             [row.child_id, pid, p.funding_source, p.amount_pence]

@@ -17,11 +17,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from threading import Lock
-from typing import Any, cast
+from typing import Any
 from uuid import UUID
 
 from domain import events as ev
 from domain.application import ChildRecords
+from domain.errors import ChildNotFound
 from ledger.leaf import parse_time
 from ledger.log import Ledger
 
@@ -109,6 +110,17 @@ def admit(
     return admitted
 
 
+def third_party(entries: Sequence[Entry]) -> set[int]:
+    """Versions withheld from a subject access request: entries flagged as holding
+    third-party information, and the entries about them (corrections, marks, disputes)."""
+    withheld: set[int] = set()
+    for entry in entries:
+        target = target_of(entry)
+        if entry.event.sensitivity == "third_party" or (target is not None and target in withheld):
+            withheld.add(entry.version)
+    return withheld
+
+
 @dataclass
 class Flags:
     """What later entries say about one entry."""
@@ -166,11 +178,11 @@ class TimelineCache:
         with self._lock:
             cached = list(self._cache.get(child_id, []))
         after = cached[-1].version if cached else 0
-        fresh = (
-            cast(list[RecordEvent], list(self.records.events.get(child_id, gt=after)))
-            if cached
-            else self.records.history(child_id)
-        )
+        try:
+            fresh = self.records.events_after(child_id, after)
+        except ChildNotFound:  # erased since it was cached: its entries must go too
+            self.forget(child_id)
+            raise
         if fresh:
             times = {
                 leaf.version: parse_time(leaf.recorded_at)
@@ -185,3 +197,8 @@ class TimelineCache:
                 self._cache.pop(next(iter(self._cache)))
             self._cache[child_id] = cached
         return cached
+
+    def forget(self, child_id: UUID) -> None:
+        """Drop a child's decoded entries (after erasure)."""
+        with self._lock:
+            self._cache.pop(child_id, None)

@@ -8,6 +8,7 @@ events it admits.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -41,10 +42,16 @@ class ChildViews:
         self.timeline = TimelineCache(records, ledger)
 
     def admitted(
-        self, child_id: UUID, *, as_of: date | None = None, known_at: datetime | None = None
+        self,
+        child_id: UUID,
+        *,
+        as_of: date | None = None,
+        known_at: datetime | None = None,
+        withhold: AbstractSet[int] = frozenset(),
     ) -> list[Entry]:
-        """The entries a view at (as_of, known_at) is built from."""
-        return admit(self.timeline.entries(child_id), as_of=as_of, known_at=known_at)
+        """The entries a view at (as_of, known_at) is built from (less `withhold`)."""
+        entries = admit(self.timeline.entries(child_id), as_of=as_of, known_at=known_at)
+        return [e for e in entries if e.version not in withhold] if withhold else entries
 
     def view(
         self,
@@ -53,9 +60,10 @@ class ChildViews:
         *,
         as_of: date | None = None,
         known_at: datetime | None = None,
+        withhold: AbstractSet[int] = frozenset(),
     ) -> dict[str, Any]:
         """One named view (see VIEWS), stamped with the times it was built for."""
-        entries = self.admitted(child_id, as_of=as_of, known_at=known_at)
+        entries = self.admitted(child_id, as_of=as_of, known_at=known_at, withhold=withhold)
         today = as_of or self.records.clock().date()
         body = VIEWS[name](entries, today)
         return {

@@ -13,6 +13,7 @@ from api.deps import STAFF, ServicesDep, UserDep, require, visible_child
 from api.errors import documented
 from api.schemas import OccurredAt, WorldDay
 from domain.envelope import EnvelopeDraft, RecordedBy
+from domain.errors import ChildErased
 
 router = APIRouter(tags=["children"], responses=documented(401))
 
@@ -94,7 +95,10 @@ def list_children(
     for child_id in svc.records.child_ids():
         if user.role == "parent" and str(child_id) != user.child_id:
             continue
-        child = svc.records.get_child(child_id)
+        try:
+            child = svc.records.get_child(child_id)
+        except ChildErased:
+            continue  # erased since the ids were listed
         if user.role != "parent" and child.setting_id != user.setting_id:
             continue
         if child.restricted and user.role != "admin":

@@ -304,7 +304,8 @@ class TestTamperMatrix:
         files["data/events.jsonl"] = b"".join(lines)
         error = fails(resign(files, exporter_key(store)), store)
         assert "v4" in error.where
-        assert error.reason == "event text differs from the stored bytes"
+        # The stored bytes are ciphertext: the salted commitment is what catches the edit.
+        assert error.reason == "event does not match its commitment (content changed)"
 
     def test_the_signature_replaced(self, ehc_bundle: Bundle, store: Store) -> None:
         files = files_of(ehc_bundle)

@@ -10,6 +10,8 @@ import json
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import cast
+from uuid import UUID
 
 import pytest
 from typer.testing import CliRunner
@@ -19,8 +21,9 @@ from api.cli import app as cli
 from api.settings import Settings
 from domain.application import ChildRecords
 from domain.errors import VersionConflict
-from ledger.framing import SALT_KEY, canonical_plaintext, commit, frame, split
+from ledger.framing import SALT_KEY, canonical_plaintext, commit, parse, sealed_frame
 from ledger.keys import LOG_KEY, create_key_pair, key_paths, load_private
+from ledger.mapper import CommittingMapper
 from tests.factories import PRACTITIONER, fixed_clock, on, register, with_parent
 from tests.integration.ledger_tamper import RawStore
 
@@ -49,6 +52,12 @@ def checkpoint(settings: Settings) -> str:
     result = CliRunner().invoke(cli, ["checkpoint"], env=_env(settings))
     assert result.exit_code == 0, result.output
     return result.output
+
+
+def plaintext(records: ChildRecords, child_id: str, version: int) -> bytes:
+    """The decrypted payload JSON of one stored event (salt included)."""
+    stored = records.recorder.select_events(UUID(child_id), gt=version - 1, lte=version)[0]
+    return cast(CommittingMapper, records.mapper).payload(stored)
 
 
 def three_children(records: ChildRecords) -> list[str]:
@@ -108,10 +117,13 @@ class TestCleanLedger:
             "SELECT * FROM {p}ledger_leaves WHERE child_id = ? AND version = 2", [ids[0]]
         )[0]
         assert hashlib.sha256(state).hexdigest() == leaf["state_sha256"]
-        commitment, payload = split(state)
-        decoded = json.loads(payload)
-        assert commit(bytes.fromhex(decoded[SALT_KEY]), canonical_plaintext(decoded)) == commitment
-        assert commitment.hex() == leaf["commitment"]
+        sealed = parse(state)
+        assert sealed.sealed  # the payload is encrypted: only the key opens it
+        decoded = json.loads(plaintext(records, ids[0], 2))
+        assert commit(bytes.fromhex(decoded[SALT_KEY]), canonical_plaintext(decoded)) == (
+            sealed.commitment
+        )
+        assert sealed.commitment.hex() == leaf["commitment"]
 
     def test_checkpoint_root_matches_proofs(
         self, store: tuple[Settings, ChildRecords, RawStore]
@@ -261,21 +273,18 @@ class TestTamperMatrix:
     def test_an_audit_row_edited_to_match_an_edited_event(
         self, store: tuple[Settings, ChildRecords, RawStore]
     ) -> None:
-        settings, _, raw = store
+        settings, records, raw = store
         ids = self._prepared(store)
         key = raw.child_key(ids[1])
-        state = bytes(
-            raw.run(
-                "SELECT state FROM {events} WHERE originator_id = ? AND originator_version = 3",
-                [key],
-            )[0]["state"]
-        )
-        _, payload = split(state)
-        decoded = json.loads(payload)
-        decoded["notes"] = "rewritten by someone who knows the format"
+        decoded = json.loads(plaintext(records, ids[1], 3))
+        decoded["notes"] = "rewritten by someone who knows the format and holds the key"
         new_payload = json.dumps(decoded).encode()
         new_commitment = commit(bytes.fromhex(decoded[SALT_KEY]), canonical_plaintext(decoded))
-        new_state = frame(new_commitment, new_payload)
+        mapper = cast(CommittingMapper, records.mapper)
+        assert mapper.keys is not None
+        topic = "domain.events:ObservationRecorded"
+        body = mapper.keys.seal(UUID(ids[1]), 3, topic, new_commitment, new_payload)
+        new_state = sealed_frame(new_commitment, body)
         raw.run(
             "UPDATE {events} SET state = ? WHERE originator_id = ? AND originator_version = 3",
             [new_state, key],

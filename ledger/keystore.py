@@ -1,0 +1,354 @@
+"""The key store: one AES-256 data key per originator (a child's record, its access log),
+wrapped by the key-encryption key (KEK), in its own SQLite file — never the event store.
+
+Erasure destroys an originator's wrapped key and leaves a tombstone, so a later read fails
+with `DataKeyErased` (not `DataKeyMissing`, which means the store is wrong) and a later
+write cannot quietly start a new key. The file is kept with a rollback journal that is
+deleted at each commit and `secure_delete` on, so a destroyed key is overwritten in the
+file and left in no journal or WAL beside it.
+
+Unwrapped keys are cached per process. An erasure through any key store of the same
+process empties every cache on that file at once; another process's commit (its erasure,
+say) is noticed through `PRAGMA data_version` within REFRESH_SECONDS.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from uuid import UUID
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from ledger.kek import new_kek, read_keks, write_keks
+from ledger.key_errors import DataKeyErased, DataKeyMissing, KekError
+
+DATA_KEY_SIZE = 32
+WRAP_NONCE_SIZE = 12
+CACHE_LIMIT = 20_000
+REFRESH_SECONDS = 0.05
+# Per key-store file: bumped when a KeyStore of this process destroys or rewraps keys.
+_GENERATIONS: dict[str, int] = {}
+
+SCHEMA = [
+    "CREATE TABLE IF NOT EXISTS kek_versions ("
+    "version INTEGER PRIMARY KEY, check_value BLOB NOT NULL, created_at TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS keystore_state ("
+    "id INTEGER PRIMARY KEY CHECK (id = 1), active_kek INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS data_keys ("
+    "originator_id TEXT PRIMARY KEY, kek_version INTEGER NOT NULL, wrapped BLOB NOT NULL, "
+    "created_at TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS erased (originator_id TEXT PRIMARY KEY, erased_at TEXT NOT NULL)",
+]
+
+
+def check_value(kek: bytes) -> bytes:
+    """Identifies a KEK without revealing it: HMAC-SHA256(kek, label)."""
+    return hmac.new(kek, b"sendtrail-kek-check/1", hashlib.sha256).digest()
+
+
+def _wrap_ad(originator: str, kek_version: int) -> bytes:
+    # Binds a wrapped key to its row: a wrapped key copied to another child does not open.
+    return f"sendtrail-data-key/1|{originator}|{kek_version}".encode()
+
+
+def _now() -> str:
+    return datetime.now(tz=UTC).isoformat()
+
+
+@dataclass(frozen=True)
+class KeyStoreStatus:
+    """What `sendtrail keys status` shows."""
+
+    active_kek: int
+    data_keys: int
+    erased: int
+    kek_versions_in_file: list[int]
+
+
+class KeyStore:
+    """Data keys by originator id, wrapped under the KEK in `kek_file`."""
+
+    def __init__(self, path: Path, kek_file: Path) -> None:
+        self.path = path
+        self.kek_file = kek_file
+        self._lock = threading.RLock()
+        self._cache: dict[UUID, AESGCM] = {}
+        self._keks: dict[int, bytes] = {}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():  # owner-only from the start (its journal inherits the mode)
+            path.touch(mode=0o600)
+        self._name = str(path.resolve())
+        self._generation = _GENERATIONS.get(self._name, 0)
+        self._checked = time.monotonic()
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+        self._db.execute("PRAGMA journal_mode = DELETE")
+        self._db.execute("PRAGMA synchronous = FULL")
+        self._db.execute("PRAGMA secure_delete = ON")
+        try:
+            self._open()
+        except BaseException:
+            self._db.close()
+            raise
+        self._data_version = self._current_data_version()
+
+    # --- opening -------------------------------------------------------------------------
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (the file's writer lock held until commit)."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def _open(self) -> None:
+        with self._lock, self._write() as db:
+            for statement in SCHEMA:
+                db.execute(statement)
+            row = db.execute("SELECT active_kek FROM keystore_state WHERE id = 1").fetchone()
+            if row is None:
+                self._adopt_or_create_kek(db)
+            else:
+                self._kek(int(row[0]))  # fails loudly now, not at the first read
+
+    def _adopt_or_create_kek(self, db: sqlite3.Connection) -> None:
+        # A fresh key store: take the KEK file's newest version, or make the first KEK.
+        # The file is written before this transaction commits, so a crash in between
+        # leaves a file that the next start adopts.
+        if self.kek_file.exists():
+            keks = read_keks(self.kek_file)
+        else:
+            keks = {1: new_kek()}
+            write_keks(self.kek_file, keks)
+        version = max(keks)
+        db.execute(
+            "INSERT INTO kek_versions (version, check_value, created_at) VALUES (?, ?, ?)",
+            (version, check_value(keks[version]), _now()),
+        )
+        db.execute("INSERT INTO keystore_state (id, active_kek) VALUES (1, ?)", (version,))
+        self._keks = {version: keks[version]}
+
+    def _kek(self, version: int) -> bytes:
+        """The KEK of `version`, checked against the key store (rereads the file once)."""
+        if version not in self._keks:
+            self._keks = read_keks(self.kek_file)
+        kek = self._keks.get(version)
+        if kek is None:
+            raise KekError(
+                f"KEK file {self.kek_file.name} lacks version {version}, which wraps data keys"
+            )
+        row = self._db.execute(
+            "SELECT check_value FROM kek_versions WHERE version = ?", (version,)
+        ).fetchone()
+        if row is None or not hmac.compare_digest(bytes(row[0]), check_value(kek)):
+            raise KekError(
+                f"KEK file {self.kek_file.name} does not match this key store (wrong KEK)"
+            )
+        return kek
+
+    def _active(self) -> int:
+        row = self._db.execute("SELECT active_kek FROM keystore_state WHERE id = 1").fetchone()
+        return int(row[0])
+
+    def close(self) -> None:
+        with self._lock:
+            self._cache.clear()
+            self._db.close()
+
+    # --- data keys -----------------------------------------------------------------------
+
+    def _current_data_version(self) -> int:
+        return int(self._db.execute("PRAGMA data_version").fetchone()[0])
+
+    def _refresh(self) -> None:
+        # Forget unwrapped keys when a key store in this process destroyed or rewrapped
+        # keys (at once), or when another connection committed (looked at every
+        # REFRESH_SECONDS: asking SQLite costs more than the decryption itself).
+        generation = _GENERATIONS.get(self._name, 0)
+        now = time.monotonic()
+        if generation != self._generation:
+            self._generation = generation
+            self._cache.clear()
+        if now - self._checked < REFRESH_SECONDS:
+            return
+        self._checked = now
+        version = self._current_data_version()
+        if version != self._data_version:
+            self._data_version = version
+            self._cache.clear()
+
+    def _bump(self) -> None:
+        """Tell the other key stores of this process that keys changed."""
+        _GENERATIONS[self._name] = _GENERATIONS.get(self._name, 0) + 1
+        self._generation = _GENERATIONS[self._name]
+        self._data_version = self._current_data_version()
+
+    def _wrap(self, originator: str, key: bytes, kek_version: int) -> bytes:
+        nonce = secrets.token_bytes(WRAP_NONCE_SIZE)
+        sealed = AESGCM(self._kek(kek_version)).encrypt(
+            nonce, key, _wrap_ad(originator, kek_version)
+        )
+        return nonce + sealed
+
+    def _unwrap(self, originator: str, kek_version: int, wrapped: bytes) -> bytes:
+        try:
+            return AESGCM(self._kek(kek_version)).decrypt(
+                wrapped[:WRAP_NONCE_SIZE],
+                wrapped[WRAP_NONCE_SIZE:],
+                _wrap_ad(originator, kek_version),
+            )
+        except InvalidTag:
+            raise KekError(
+                f"the data key of {originator[:8]} does not open with KEK version "
+                f"{kek_version} (wrong KEK, or the wrapped key was changed or moved)"
+            ) from None
+
+    def aead(self, originator_id: UUID, *, create: bool) -> AESGCM:
+        """The AES-GCM of an originator's data key. With `create`, a first key is made
+        (only for an originator's first event: a missing key later is an error)."""
+        with self._lock:
+            self._refresh()
+            cached = self._cache.get(originator_id)
+            if cached is not None:
+                return cached
+            originator = str(originator_id)
+            key = self._stored_key(originator)
+            if key is None:
+                if self._is_erased(originator):
+                    raise DataKeyErased(f"the data key of {originator[:8]} was destroyed (erased)")
+                if not create:
+                    raise DataKeyMissing(f"no data key for {originator[:8]} in this key store")
+                key = self._create_key(originator)
+            if len(self._cache) >= CACHE_LIMIT:
+                self._cache.clear()
+            aead = self._cache[originator_id] = AESGCM(key)
+            return aead
+
+    def _stored_key(self, originator: str) -> bytes | None:
+        row = self._db.execute(
+            "SELECT kek_version, wrapped FROM data_keys WHERE originator_id = ?", (originator,)
+        ).fetchone()
+        return None if row is None else self._unwrap(originator, int(row[0]), bytes(row[1]))
+
+    def _is_erased(self, originator: str) -> bool:
+        found = self._db.execute(
+            "SELECT 1 FROM erased WHERE originator_id = ?", (originator,)
+        ).fetchone()
+        return found is not None
+
+    def _create_key(self, originator: str) -> bytes:
+        with self._write() as db:
+            # Checked again under the writer lock: another process may have made it (or
+            # erased it) since we looked.
+            existing = self._stored_key(originator)
+            if existing is not None:
+                return existing
+            if self._is_erased(originator):
+                raise DataKeyErased(f"the data key of {originator[:8]} was destroyed (erased)")
+            key = secrets.token_bytes(DATA_KEY_SIZE)
+            version = self._active()
+            db.execute(
+                "INSERT INTO data_keys (originator_id, kek_version, wrapped, created_at) "
+                "VALUES (?, ?, ?, ?)",
+                (originator, version, self._wrap(originator, key, version), _now()),
+            )
+        self._data_version = self._current_data_version()
+        return key
+
+    def has_key(self, originator_id: UUID) -> bool:
+        """Whether a (wrapped) data key is stored for this originator."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT 1 FROM data_keys WHERE originator_id = ?", (str(originator_id),)
+            ).fetchone()
+            return row is not None
+
+    def is_erased(self, originator_id: UUID) -> bool:
+        """Whether this originator's key was destroyed by an erasure."""
+        with self._lock:
+            return self._is_erased(str(originator_id))
+
+    def destroy(self, originator_ids: Sequence[UUID]) -> int:
+        """Delete these originators' wrapped keys and leave tombstones, in one transaction;
+        returns how many keys were destroyed. Idempotent."""
+        names = [str(o) for o in originator_ids]
+        with self._lock:
+            with self._write() as db:
+                destroyed = 0
+                for name in names:
+                    destroyed += db.execute(
+                        "DELETE FROM data_keys WHERE originator_id = ?", (name,)
+                    ).rowcount
+                    db.execute(
+                        "INSERT INTO erased (originator_id, erased_at) VALUES (?, ?) "
+                        "ON CONFLICT (originator_id) DO NOTHING",
+                        (name, _now()),
+                    )
+            for originator in originator_ids:
+                self._cache.pop(originator, None)
+            self._bump()
+            return destroyed
+
+    # --- the KEK -------------------------------------------------------------------------
+
+    def rotate_kek(self) -> int:
+        """Rewrap every data key under a new KEK; returns its version. Events are untouched.
+
+        Crash-safe: (1) the new KEK is added to the KEK file beside the old ones; (2) in
+        one key-store transaction every key is rewrapped and the new version made active;
+        (3) only then are the old KEKs dropped from the file. A crash before (2) commits
+        leaves everything under the old KEK, which is still in the file; after it, under
+        the new one, which is already in the file.
+        """
+        with self._lock:
+            keks = read_keks(self.kek_file)
+            active = self._active()
+            used = {
+                int(r[0]) for r in self._db.execute("SELECT DISTINCT kek_version FROM data_keys")
+            }
+            recorded = {int(r[0]) for r in self._db.execute("SELECT version FROM kek_versions")}
+            version = max([*keks, *recorded]) + 1
+            fresh = new_kek()
+            keep = {v: keks[v] for v in used | {active} if v in keks}
+            write_keks(self.kek_file, {**keep, version: fresh})
+            self._keks = {**keep, version: fresh}
+            with self._write() as db:
+                db.execute(
+                    "INSERT INTO kek_versions (version, check_value, created_at) VALUES (?, ?, ?)",
+                    (version, check_value(fresh), _now()),
+                )
+                rows = db.execute(
+                    "SELECT originator_id, kek_version, wrapped FROM data_keys"
+                ).fetchall()
+                db.executemany(
+                    "UPDATE data_keys SET kek_version = ?, wrapped = ? WHERE originator_id = ?",
+                    [
+                        (version, self._wrap(o, self._unwrap(o, int(v), bytes(w)), version), o)
+                        for o, v, w in rows
+                    ],
+                )
+                db.execute("UPDATE keystore_state SET active_kek = ? WHERE id = 1", (version,))
+            write_keks(self.kek_file, {version: fresh})
+            self._keks = {version: fresh}
+            self._bump()
+            return version
+
+    def status(self) -> KeyStoreStatus:
+        with self._lock:
+            keys = int(self._db.execute("SELECT COUNT(*) FROM data_keys").fetchone()[0])
+            erased = int(self._db.execute("SELECT COUNT(*) FROM erased").fetchone()[0])
+            return KeyStoreStatus(self._active(), keys, erased, sorted(read_keks(self.kek_file)))
