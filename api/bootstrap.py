@@ -12,7 +12,7 @@ from uuid import UUID
 from api.settings import Settings
 from domain.application import ChildRecords, Clock, utc_now
 from domain.envelope import EnvelopeDraft, RecordedBy
-from exporters.bundle import Bundle, ExportKeys, build_bundle
+from exporters.bundle import Bundle, ExportError, ExportKeys, build_bundle
 from exporters.report_files import report_files
 from exporters.timestamp import request_token
 from ledger.cipher import KEK_FILE, KEY_STORE_PATH
@@ -152,6 +152,12 @@ class Exporter:
         """Build the bundle (timestamped by the TSA at `tsa_url`, if given), then record on
         the child that it was exported; nothing is recorded if the bundle cannot be made.
         With `subject_access`, a bundle for a parent: third-party entries withheld."""
+        if self.records.get_child(child_id, read_only=True).restricted:
+            # ICO: while processing is restricted the record is kept, not passed on.
+            raise ExportError(
+                "processing of this record is restricted: export refused until "
+                "the restriction is lifted"
+            )
         timestamp = (
             partial(request_token, tsa_url, timeout=self.tsa_timeout_seconds) if tsa_url else None
         )

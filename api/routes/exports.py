@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import ServicesDep, UserDep, recorder, require, visible_child
 from api.errors import documented
 from api.schemas import RecordTime, WorldDay
+from exporters.bundle import ExportError
 
 router = APIRouter(tags=["bundles"], responses=documented(401))
 
@@ -43,7 +44,7 @@ class ExportRequest(BaseModel):
             "content": {"application/zip": {}},
             "description": "The bundle (BagIt zip, DSSE-signed).",
         },
-        **documented(400, 403, 404, 422),
+        **documented(400, 403, 404, 409, 422),
     },
     response_class=Response,
 )
@@ -54,13 +55,16 @@ def export(child_id: UUID, body: ExportRequest, svc: ServicesDep, user: UserDep)
     exporter = (
         svc.exporter if body.pdf else type(svc.exporter)(svc.records, svc.settings, pdf=False)
     )
-    bundle = exporter.export(
-        child_id,
-        as_of=body.as_of,
-        known_at=body.known_at,
-        reason=body.reason,
-        by=recorder(user, child),
-    )
+    try:
+        bundle = exporter.export(
+            child_id,
+            as_of=body.as_of,
+            known_at=body.known_at,
+            reason=body.reason,
+            by=recorder(user, child),
+        )
+    except ExportError as error:
+        raise HTTPException(409, str(error)) from None
     return Response(
         bundle.content,
         media_type="application/zip",

@@ -250,3 +250,36 @@ class TestDashboard:
             listed = world.client.get("/v1/children", headers=world.as_("senco")).json()
             assert counted == listed["count"]
             assert "given_name" not in response.text
+
+
+def test_a_restricted_record_is_admin_only_and_not_exported(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    from domain.envelope import EnvelopeDraft, RecordedBy
+
+    settings = Settings(data_dir=tmp_path_factory.mktemp("restricted") / "data")
+    ensure_keys(settings)
+    records = open_records(settings)
+    child = build_demo_cohort(records, children=1, seed=5, today=date(2026, 11, 24))[0]
+    setting = records.get_child(child).setting_id
+    records.restrict_processing(
+        child,
+        EnvelopeDraft(date(2026, 11, 20), RecordedBy("u-admin", "admin", setting)),
+        reason="Accuracy contested by the parent",
+    )
+    store = UserStore(cast(LedgerBackend, records.recorder))
+    admin = store.add("Admin", role="admin", setting_id=setting)[1]
+    senco = store.add("Senco", role="senco", setting_id=setting)[1]
+    records.close()
+    with TestClient(create_app(settings)) as client:
+        as_admin = {"Authorization": f"Bearer {admin}"}
+        assert client.get(f"/v1/children/{child}/plan", headers=as_admin).status_code == 200
+        hidden = client.get(
+            f"/v1/children/{child}/plan", headers={"Authorization": f"Bearer {senco}"}
+        )
+        assert hidden.status_code == 404
+        refused = client.post(
+            f"/v1/children/{child}/exports", json={"pdf": False}, headers=as_admin
+        )
+        assert refused.status_code == 409
+        assert "restricted" in refused.json()["detail"]
