@@ -51,6 +51,7 @@ MEANINGS = {
     403: "Your role may not do this.",
     404: "No such child, or not one you may see.",
     409: "Stale expected_version, or the record's state does not allow this.",
+    410: "The child's record was erased: nothing of it can be read any more.",
     413: "The upload is too large.",
     422: "A field breaks a rule; the field is named, its value never echoed.",
 }

@@ -132,7 +132,7 @@ def register_child(body: ChildCreate, svc: ServicesDep, user: UserDep) -> Create
 @router.get(
     "/children/{child_id}",
     response_model=ChildSummary,
-    responses=documented(404, 422),
+    responses=documented(404, 410, 422),
     summary="One child",
 )
 def get_child(child_id: UUID, svc: ServicesDep, user: UserDep) -> ChildSummary:

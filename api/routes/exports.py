@@ -44,7 +44,15 @@ class ExportRequest(BaseModel):
             "content": {"application/zip": {}},
             "description": "The bundle (BagIt zip, DSSE-signed).",
         },
-        **documented(400, 403, 404, 409, 422),
+        **documented(
+            400,
+            403,
+            404,
+            409,
+            410,
+            422,
+            meaning={409: "The bundle cannot be made now (e.g. no checkpoint and no log key)."},
+        ),
     },
     response_class=Response,
 )

@@ -47,7 +47,7 @@ IF_MATCH = re.compile(r'^(?:"([0-9]{1,10})"|([0-9]{1,10}))$')
 
 
 RESPONSES = documented(
-    400, 403, 404, 409, 422, meaning={403: "Your role may not record this kind of entry."}
+    400, 403, 404, 409, 410, 422, meaning={403: "Your role may not record this kind of entry."}
 )
 
 

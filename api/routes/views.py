@@ -11,8 +11,9 @@ from fastapi import APIRouter
 from api.deps import AsOf, KnownAt, ServicesDep, UserDep, visible_child
 from api.errors import documented
 
-# Every read: 404 for a child you may not see, 422 for a malformed id, as_of or known_at.
-router = APIRouter(tags=["reads"], responses=documented(401, 404, 422))
+# Every read: 404 for a child you may not see, 410 for an erased one, 422 for a malformed
+# id, as_of or known_at.
+router = APIRouter(tags=["reads"], responses=documented(401, 404, 410, 422))
 
 
 def _read(

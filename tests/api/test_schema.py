@@ -39,6 +39,9 @@ from api.users import UserStore
 from domain.application import ChildRecords
 from ledger.log import LedgerBackend
 
+# About a minute on two cores: 47 operations, each through schemathesis' phases.
+pytestmark = pytest.mark.slow
+
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
