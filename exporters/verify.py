@@ -33,8 +33,10 @@ from ledger.framing import SALT_KEY, FrameError, canonical_plaintext, commit, pa
 from ledger.leaf import GENESIS, AuditLeaf, parse_time
 from ledger.log import head_leaf_hash
 from ledger.merkle import MerkleError, verify_consistency, verify_inclusion
+from projections.timeline import ABOUT_OTHERS as ENTRIES_ABOUT_OTHERS
 
-ABOUT_OTHERS = ("RecordCorrected", "EntryMarkedMistaken", "EntryDisputed")
+# Entries about other entries are admitted with their target, not by their own date.
+ABOUT_OTHERS = frozenset(kind.__name__ for kind in ENTRIES_ABOUT_OTHERS)
 REASONS = ("outside as_of", "recorded after known_at")
 WITHHELD = "withheld: third-party information"  # subject access: listed, never shown
 PROOF_MARKER = "consistency-proof "
