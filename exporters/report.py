@@ -20,7 +20,6 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from string import Formatter
@@ -30,6 +29,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from domain import vocabulary as vocab
 from exporters.report_chart import progress_chart, tracking_points
+from projections.wording import age_in_months, format_day, format_money
 
 TEMPLATES = Path(__file__).parent / "templates"
 SECTIONS: tuple[tuple[str, str], ...] = (
@@ -46,7 +46,6 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("chronology", "Appendix: chronology of every entry"),
     ("verify", "How to verify this bundle"),
 )
-MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 CHART_TITLE = "Developmental band against chronological age, by area"
 SETTING_KINDS = ("ChildRegistered", "ChildEnrolled", "ChildTransferred", "ChildLeft")
@@ -134,14 +133,6 @@ def _environment() -> Environment:
 # --- formatting -----------------------------------------------------------------------------
 
 
-def format_day(value: str | None) -> str:
-    """'2024-05-13' -> '13 May 2024' (unambiguous, and no locale involved)."""
-    if not value:
-        return "—"
-    day = date.fromisoformat(str(value)[:10])
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
-
-
 def format_moment(value: str | None) -> str:
     """An ISO timestamp as '28 Nov 2023, 16:30 UTC'."""
     if not value:
@@ -150,10 +141,6 @@ def format_moment(value: str | None) -> str:
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC)
     return f"{format_day(moment.date().isoformat())}, {moment:%H:%M} UTC"
-
-
-def format_money(value: str | Decimal | None) -> str:
-    return "—" if value is None else f"£{Decimal(value):,.2f}"
 
 
 def versions(value: int | Iterable[int] | None) -> str:
@@ -203,8 +190,7 @@ def _label(code: str | None, vocabulary: str) -> str:
 def _age(born: str | None, on: str) -> str:
     if not born:
         return "not recorded"
-    b, d = date.fromisoformat(born), date.fromisoformat(on)
-    months = (d.year - b.year) * 12 + d.month - b.month - (d.day < b.day)
+    months = age_in_months(date.fromisoformat(born), date.fromisoformat(on))
     return f"{months // 12} years {months % 12} months ({months} months)"
 
 

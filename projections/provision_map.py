@@ -21,6 +21,8 @@ from projections.terms import term_key, term_of
 from projections.timeline import Entry, effective
 
 CORE = frozenset({"core"})
+# The setting's own resources: its core offer and its notional SEN budget.
+SETTING_FUNDS = frozenset({"core", "additional"})
 PENNY = Decimal("0.01")
 
 
@@ -38,8 +40,9 @@ def _weekly_costs(p: dict[str, Any], until: date) -> list[tuple[date, Decimal, s
     return weeks
 
 
-def provision_map(entries: Sequence[Entry], *, today: date) -> dict[str, Any]:
-    """The map as of `today` (a past date gives the map as it stood then)."""
+def _fold(entries: Sequence[Entry]) -> dict[str, dict[str, Any]]:
+    """Each provision as it stands after the effective entries, with its cost segments
+    and the versions that made it."""
     provisions: dict[str, dict[str, Any]] = {}
     for entry in effective(entries):
         e = entry.event
@@ -62,6 +65,7 @@ def provision_map(entries: Sequence[Entry], *, today: date) -> dict[str, Any]:
                 "delivered_minutes": 0,
                 "changes": [],
                 "segments": [(e.start_date, e.cost, e.weeks, e.funding_source)],
+                "versions": [entry.version],
             }
         elif isinstance(e, ev.ProvisionChanged):
             p = provisions[e.provision_id]
@@ -74,14 +78,37 @@ def provision_map(entries: Sequence[Entry], *, today: date) -> dict[str, Any]:
                 }
             )
             p["segments"].append((entry.occurred_on, p["cost"], p["weeks"], p["funding_source"]))
+            p["versions"].append(entry.version)
         elif isinstance(e, ev.ProvisionEnded):
             provisions[e.provision_id]["end_date"] = e.end_date
+            provisions[e.provision_id]["versions"].append(entry.version)
         elif isinstance(e, ev.SessionDelivered) and e.provision_id in provisions:
             provisions[e.provision_id]["delivered"] += 1
             provisions[e.provision_id]["delivered_minutes"] += e.minutes
         elif isinstance(e, ev.SessionMissed) and e.provision_id in provisions:
             provisions[e.provision_id]["missed"] += 1
+    return provisions
 
+
+def setting_spend(
+    entries: Sequence[Entry], *, start: date, end: date
+) -> tuple[Decimal, list[Entry]]:
+    """What the setting spent from its own funds (core offer and its SEN budget) on weeks
+    starting between `start` and `end`, and the provision entries that spending comes from."""
+    spent = Decimal(0)
+    versions: set[int] = set()
+    for p in _fold(entries).values():
+        stop = min(end, p["end_date"]) if p["end_date"] else end
+        weeks = [w for w in _weekly_costs(p, stop) if w[0] >= start and w[2] in SETTING_FUNDS]
+        if weeks:
+            spent += sum((cost for _, cost, _ in weeks), Decimal(0))
+            versions.update(p["versions"])
+    return spent.quantize(PENNY), [e for e in entries if e.version in versions]
+
+
+def provision_map(entries: Sequence[Entry], *, today: date) -> dict[str, Any]:
+    """The map as of `today` (a past date gives the map as it stood then)."""
+    provisions = _fold(entries)
     per_term: dict[str, Decimal] = defaultdict(Decimal)
     per_source: dict[str, Decimal] = defaultdict(Decimal)
     rows = []

@@ -41,28 +41,33 @@ def _report_date(entry: Entry) -> date:
     return event.report_date if isinstance(event, ev.ReportReceived) else entry.occurred_on
 
 
-def _attendance(entries: list[Entry], today: date, registered: date | None) -> dict[str, Any]:
-    title = "Attendance over the last two years"
-    window_start = max(today - 2 * YEAR, registered or today - 2 * YEAR)
-    days = max((today - window_start).days, 1)
+def attendance_coverage(entries: Sequence[Entry], start: date, today: date) -> tuple[int, int]:
+    """(days from `start` to `today` covered by attendance records, days in that span)."""
+    days = max((today - start).days, 1)
     covered: set[date] = set()
     for entry in entries:
         e = entry.event
         if not isinstance(e, ev.AttendanceRecorded):
             continue
-        day = max(e.period_start, window_start)
+        day = max(e.period_start, start)
         while day <= min(e.period_end, today):
             covered.add(day)
             day += timedelta(days=1)
+    return len(covered), days
+
+
+def _attendance(entries: list[Entry], today: date, registered: date | None) -> dict[str, Any]:
+    title = "Attendance over the last two years"
+    window_start = max(today - 2 * YEAR, registered or today - 2 * YEAR)
     if not entries:
         return _hint("attendance", title, "missing", "no attendance recorded", [])
-    share = len(covered) / days
-    status = "met" if share >= 0.8 else "stale"
+    covered, days = attendance_coverage(entries, window_start, today)
+    status = "met" if covered / days >= 0.8 else "stale"
     return _hint(
         "attendance",
         title,
         status,
-        f"attendance recorded for {len(covered)} of {days} days",
+        f"attendance recorded for {covered} of {days} days",
         [e.version for e in entries],
     )
 
