@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from api import errors
 from api.bootstrap import open_services
-from api.routes import checkpoints, children, dashboard, exports, records, verify, views
+from api.routes import checkpoints, children, dashboard, exports, la, records, verify, views
 from api.settings import Settings
 
 DESCRIPTION = """\
@@ -35,6 +35,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="sendtrail", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     errors.install(app)
-    for module in (children, records, views, dashboard, exports, verify, checkpoints):
+    for module in (children, records, views, dashboard, exports, verify, checkpoints, la):
         app.include_router(module.router, prefix="/v1")
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, cast
@@ -13,6 +14,7 @@ from api.settings import Settings
 from domain.application import ChildRecords, Clock, utc_now
 from domain.envelope import EnvelopeDraft, RecordedBy
 from exporters.bundle import Bundle, ExportError, ExportKeys, build_bundle
+from exporters.la_files import request_files
 from exporters.report_files import report_files
 from exporters.timestamp import request_token
 from ledger.cipher import KEK_FILE, KEY_STORE_PATH
@@ -20,6 +22,7 @@ from ledger.keys import EXPORTER_KEY, LOG_KEY, key_paths, load_private, load_pub
 from ledger.keystore import KeyStore
 from ledger.log import Ledger, LedgerBackend
 from ledger.mapper import CommittingMapper
+from projections.la_profile import LoadedProfile
 from projections.views import ChildViews
 
 if TYPE_CHECKING:
@@ -118,6 +121,15 @@ def set_record_clock(records: ChildRecords, clock: Callable[[], datetime]) -> No
     recorder.clock = clock
 
 
+@dataclass(frozen=True)
+class LaRequest:
+    """Which LA's request to add to a bundle, and within how many pages."""
+
+    profile: LoadedProfile
+    pages: int | None = None
+    tribunal: bool = False
+
+
 class Exporter:
     """Wires the bundle writer to the store, the keys, the report renderer and, when asked,
     an RFC 3161 timestamp authority."""
@@ -148,10 +160,12 @@ class Exporter:
         by: RecordedBy | None = None,
         tsa_url: str | None = None,
         subject_access: bool = False,
+        la: LaRequest | None = None,
     ) -> Bundle:
         """Build the bundle (timestamped by the TSA at `tsa_url`, if given), then record on
         the child that it was exported; nothing is recorded if the bundle cannot be made.
-        With `subject_access`, a bundle for a parent: third-party entries withheld."""
+        With `subject_access`, a bundle for a parent: third-party entries withheld. With
+        `la`, the LA's pre-filled request is added and signed with the rest."""
         if self.records.get_child(child_id, read_only=True).restricted:
             # ICO: while processing is restricted the record is kept, not passed on.
             raise ExportError(
@@ -175,6 +189,11 @@ class Exporter:
             request_reason=reason,
             timestamp=timestamp,
             subject_access=subject_access,
+            la_request=(
+                request_files(la.profile, pdf=self.pdf, pages=la.pages, tribunal=la.tribunal)
+                if la
+                else None
+            ),
         )
         child = self.records.get_child(child_id)
         who = by or RecordedBy("cli", "senco", child.setting_id)

@@ -16,7 +16,15 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from api import cli_bundle, cli_ledger, cli_privacy, cli_projections, cli_retention, cli_serve
+from api import (
+    cli_bundle,
+    cli_la,
+    cli_ledger,
+    cli_privacy,
+    cli_projections,
+    cli_retention,
+    cli_serve,
+)
 from api.bootstrap import open_records, set_record_clock
 from api.demo import build_demo_cohort
 from api.settings import Settings
@@ -44,6 +52,9 @@ app.command("serve")(cli_serve.serve)
 app.add_typer(cli_projections.projections_app, name="projections")
 app.command("dashboard")(cli_projections.dashboard)
 app.add_typer(cli_serve.users_app, name="users")
+app.command("readiness")(cli_la.readiness)
+app.command("request")(cli_la.request)
+app.add_typer(cli_la.profiles_app, name="profiles")
 console = Console()
 EXIT_REFUSED = 2
 EXIT_NOT_FOUND = 3

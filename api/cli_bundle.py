@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from api import la_requests
 from api.bootstrap import open_exporter, open_records
 from api.settings import Settings
 from exporters.bundle import ExportError
@@ -37,11 +38,23 @@ def export(
         str | None,
         typer.Option(help="RFC 3161 timestamp authority URL: adds a trusted time (online)."),
     ] = None,
+    la: Annotated[
+        str | None,
+        typer.Option("--la", help="Add this LA's pre-filled request (see `profiles list`)."),
+    ] = None,
+    pages: Annotated[
+        int | None, typer.Option(min=1, max=500, help="Keep that request within N pages.")
+    ] = None,
+    tribunal: Annotated[
+        bool, typer.Option(help="SEND Tribunal limits for that request (75 pages).")
+    ] = False,
 ) -> None:
     """Write a signed evidence bundle for one child and record that it was exported."""
     from api.cli import resolve_child  # the one place ids are resolved
+    from api.cli_la import la_profile
 
     settings = Settings()
+    request = la_requests.la_request(la_profile(settings, la), pages, tribunal) if la else None
     records = open_records(settings)
     try:
         exporter = open_exporter(records, settings, pdf=pdf)
@@ -55,6 +68,7 @@ def export(
             known_at=known_at,
             reason=reason,
             tsa_url=tsa,
+            la=request,
         )
     except (ExportError, KeyFileError) as error:
         console.print(f"[red]Cannot export:[/red] {error}")
@@ -67,6 +81,10 @@ def export(
         f"{bundle.admitted} of {bundle.listed} entries admitted as of {bundle.as_of} "
         f"known at {bundle.known_at.isoformat()}, checkpoint {bundle.checkpoint_size}."
     )
+    if request is not None:
+        console.print(
+            f"With {request.profile.profile.name}'s pre-filled request (data/la-request.*)."
+        )
     if bundle.timestamp is not None:
         console.print(
             f"Timestamped by {bundle.timestamp.authority} at "

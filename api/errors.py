@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException
 
 from api.schemas import Problem
 from domain import errors as de
+from projections.la_profile import ProfileError, UnknownProfile
 
 LOG = logging.getLogger("sendtrail.api")
 PROBLEM = "application/problem+json"
@@ -115,6 +116,24 @@ def install(app: FastAPI) -> None:
             f"{first['field']}: {first['rule']}",
             code="invalid_value",
             extra={"field": first["field"], "errors": fields},
+        )
+
+    @app.exception_handler(UnknownProfile)
+    async def unknown_profile(_: Request, _error: UnknownProfile) -> JSONResponse:
+        return problem(
+            422,
+            "la: names no LA profile in use (see GET /v1/la-profiles)",
+            code="unknown_la_profile",
+            extra={"field": "la"},
+        )
+
+    @app.exception_handler(ProfileError)
+    async def broken_profile(_: Request, error: ProfileError) -> JSONResponse:
+        # The file's name and the rule it breaks: the profile is the setting's, not personal.
+        return problem(
+            409,
+            f"the LA profile file {error.path.name} is broken ({error.field}: {error.rule})",
+            code="broken_la_profile",
         )
 
     @app.exception_handler(HTTPException)

@@ -9,6 +9,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.retention import RetentionPolicy
+from projections.la_profile import BUILTIN_DIR
 
 
 class Settings(BaseSettings):
@@ -60,6 +61,12 @@ class Settings(BaseSettings):
         "itself) or 'from_registration' (registration date + retention_years).",
     )
 
+    la_profiles: Path | None = Field(
+        default=None,
+        description="A folder of this setting's own LA request profiles (TOML), read beside "
+        "the built-in ones on every use; default data_dir/la-profiles.",
+    )
+
     log_origin: str = Field(
         default="sendtrail.local/log",
         description="Name of this installation's log in checkpoints (a schema-less URL).",
@@ -79,6 +86,12 @@ class Settings(BaseSettings):
     def key_store_path(self) -> Path:
         """Where the key store of wrapped data keys lives."""
         return self.key_store or self.data_dir / "keystore.db"
+
+    @property
+    def la_profile_dirs(self) -> list[Path]:
+        """Where LA request profiles are read from: the built-in ones, then the setting's
+        own (which replace a built-in profile of the same id)."""
+        return [BUILTIN_DIR, self.la_profiles or self.data_dir / "la-profiles"]
 
     @property
     def sqlite_path(self) -> Path:

@@ -39,7 +39,7 @@ from ledger.log import Ledger, head_leaf_hash
 from ledger.mapper import CommittingMapper
 from ledger.merkle import inclusion_proof
 from projections.jsonable import jsonable
-from projections.timeline import third_party
+from projections.timeline import Entry, third_party
 from projections.views import VIEWS, ChildViews
 
 ENVELOPE = "signatures/bundle.dsse.json"
@@ -78,6 +78,9 @@ class Bundle:
 
 
 Report = Callable[[dict[str, Any]], dict[str, bytes]]
+# Makes an LA's pre-filled request from the admitted entries at (as_of, known_at): its files
+# (under data/) and what the signed summary says of them. See exporters.la_files.
+RequestFiles = Callable[[list[Entry], date, datetime], tuple[dict[str, bytes], dict[str, Any]]]
 # Returns an RFC 3161 token over the given bytes, e.g. `partial(request_token, url, timeout=…)`.
 Timestamper = Callable[[bytes], bytes]
 
@@ -136,11 +139,14 @@ def build_bundle(
     request_reason: str | None = None,
     timestamp: Timestamper | None = None,
     subject_access: bool = False,
+    la_request: RequestFiles | None = None,
 ) -> Bundle:
     """Assemble and sign the bundle for one child, timestamping the signature if asked.
     For a subject access request (a bundle for a parent) entries holding third-party
     information are withheld: listed, with their leaves and proofs, but without content,
-    and named in `redactions.json`."""
+    and named in `redactions.json`. With `la_request`, the LA's pre-filled request is
+    added, signed with the rest (the verifier checks it cites only entries the bundle
+    carries)."""
     every = views.timeline.entries(child_id)
     leaves = ledger.leaves(str(child_id))
     effective_known = known_at or max(e.recorded_at for e in every)
@@ -244,6 +250,9 @@ def build_bundle(
                 ],
             }
         )
+    if la_request is not None:
+        request_files, summary["la_request"] = la_request(admitted, as_of_day, effective_known)
+        payload.update(request_files)
     payload["bundle.json"] = _pretty(summary)
     if report is not None:
         payload.update(

@@ -13,11 +13,8 @@ things out.
 
 from __future__ import annotations
 
-import os
 import re
-import threading
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -28,6 +25,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from domain import vocabulary as vocab
+from exporters import pdf
 from exporters.report_chart import progress_chart, tracking_points
 from projections.wording import age_in_months, format_day, format_money
 
@@ -72,46 +70,9 @@ def render_html(data: ReportInput) -> str:
     return _environment().get_template("report.html.j2").render(report_context(data))
 
 
-_EPOCH_LOCK = threading.Lock()
-
-
 def render_pdf(html: str, *, epoch: int) -> bytes:
-    """The report as a tagged PDF; the same HTML and epoch give the same bytes.
-
-    SOURCE_DATE_EPOCH is set only while rendering and restored afterwards (under a lock, as
-    the environment is process-wide), so the dates WeasyPrint and fontTools would otherwise
-    take from the clock come from `epoch`.
-    """
-    from weasyprint import HTML
-
-    with _EPOCH_LOCK, _source_date_epoch(epoch):
-        document = HTML(string=html, base_url=None, url_fetcher=_offline_fetcher())
-        pdf: bytes = document.write_pdf(pdf_tags=True)
-    return pdf
-
-
-@contextmanager
-def _source_date_epoch(epoch: int) -> Iterator[None]:
-    previous = os.environ.get("SOURCE_DATE_EPOCH")
-    os.environ["SOURCE_DATE_EPOCH"] = str(int(epoch))
-    try:
-        yield
-    finally:
-        if previous is None:
-            del os.environ["SOURCE_DATE_EPOCH"]
-        else:
-            os.environ["SOURCE_DATE_EPOCH"] = previous
-
-
-def _offline_fetcher() -> Any:
-    """A URL fetcher that refuses everything: rendering a report never reaches the network."""
-    from weasyprint.urls import URLFetcher
-
-    class Offline(URLFetcher):  # type: ignore[misc]
-        def fetch(self, url: str, headers: Any = None) -> Any:
-            raise ValueError(f"the report fetches nothing (asked for {url[:60]})")
-
-    return Offline()
+    """The report as a tagged PDF; the same HTML and epoch give the same bytes."""
+    return pdf.render(html, epoch=epoch).content
 
 
 @lru_cache(maxsize=1)

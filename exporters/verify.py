@@ -33,6 +33,7 @@ from ledger.framing import SALT_KEY, FrameError, canonical_plaintext, commit, pa
 from ledger.leaf import GENESIS, AuditLeaf, parse_time
 from ledger.log import head_leaf_hash
 from ledger.merkle import MerkleError, verify_consistency, verify_inclusion
+from projections.la_request import cited_versions
 from projections.timeline import ABOUT_OTHERS as ENTRIES_ABOUT_OTHERS
 
 # Entries about other entries are admitted with their target, not by their own date.
@@ -41,6 +42,8 @@ REASONS = ("outside as_of", "recorded after known_at")
 WITHHELD = "withheld: third-party information"  # subject access: listed, never shown
 PROOF_MARKER = "consistency-proof "
 ENVELOPE = "signatures/bundle.dsse.json"
+REQUEST_PREFIX = "data/la-request."
+REQUEST_JSON = "data/la-request.json"
 TIMESTAMP = "signatures/timestamp.tsr"
 
 
@@ -234,7 +237,7 @@ def verify_bundle(
     head = _verify_note(files, "data/audit/checkpoint.txt", logger)
     lines = files.get("data/events.jsonl", b"").decode("utf-8", "replace").splitlines()
     previous, last = GENESIS, None
-    admitted = 0
+    admitted: set[int] = set()
     for number, raw in enumerate(lines, start=1):
         try:
             line = orjson.loads(raw)
@@ -261,12 +264,14 @@ def verify_bundle(
                 "not in the signed log (inclusion proof fails)", where=where
             ) from None
         _check_entry(line, leaf, where, summary)
-        admitted += bool(line["admitted"])
+        if line["admitted"]:
+            admitted.add(leaf.version)
         previous, last = digest.hex(), leaf
     if last is None:
         raise VerificationError("no entries", where="data/events.jsonl")
     _check_head(files, head, last)
     _check_redactions(files, summary, len(lines))
+    _check_la_request(files, summary, admitted)
     _check_previous(files, head, logger)
     later_size = None
     if later_checkpoint is not None:
@@ -274,7 +279,7 @@ def verify_bundle(
     return Verified(
         summary["child_id"],
         len(lines),
-        admitted,
+        len(admitted),
         head.size,
         head.root.hex(),
         dsse.key_id(signer),
@@ -356,6 +361,38 @@ def _check_redactions(files: dict[str, bytes], summary: dict[str, Any], listed: 
         raise VerificationError("unreadable", where=where) from None
     if named != withheld or any(not 1 <= v <= listed for v in withheld):
         raise VerificationError("the redactions listed differ from the signed summary", where=where)
+
+
+def _check_la_request(files: dict[str, bytes], summary: dict[str, Any], admitted: set[int]) -> None:
+    """A pre-filled LA request states only what the bundle's own entries say: every version
+    it cites must be an entry the bundle carries."""
+    meta = summary.get("la_request")
+    where = REQUEST_JSON
+    if meta is None:
+        if any(name.startswith(REQUEST_PREFIX) for name in files):
+            raise VerificationError("an LA request without a signed summary", where=where)
+        return
+    try:
+        named = [f"data/{name}" for name in meta["files"]]
+        profile = (meta["profile"], meta["profile_sha256"])
+    except (KeyError, TypeError):
+        raise VerificationError("unreadable", where="data/bundle.json la_request") from None
+    for name in named:
+        if name not in files:
+            raise VerificationError("missing: the signed summary lists it", where=name)
+    request = _json(files, where)
+    try:
+        stated = (request["profile"]["id"], request["profile"]["sha256"])
+        cited = sorted(cited_versions(request))
+    except (KeyError, TypeError, ValueError):
+        raise VerificationError("unreadable", where=where) from None
+    if stated != profile:
+        raise VerificationError("the profile differs from the signed summary's", where=where)
+    for version in cited:
+        if version not in admitted:
+            raise VerificationError(
+                f"cites v{version}, which is not an entry this bundle carries", where=where
+            )
 
 
 def _check_previous(files: dict[str, bytes], head: cp.Checkpoint, logger: Ed25519PublicKey) -> None:

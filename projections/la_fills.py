@@ -93,6 +93,13 @@ class Record:
         body = " ".join([_stop(text), *(_stop(x) for x in extra)])
         return Statement(body, tuple(sorted(set(cited))), on, min(tier, 3))
 
+    def child_name(self) -> str | None:
+        """The child's name as registered (None before registration)."""
+        for e in self.of(ev.ChildRegistered):
+            if isinstance(e.event, ev.ChildRegistered):
+                return f"{e.event.given_name} {e.event.family_name}"
+        return None
+
     def person(self, person_id: str) -> str:
         return self.people.get(person_id, "a parent or carer")
 

@@ -120,6 +120,8 @@ def fill_request(
             "sha256": loaded.sha256,
         },
         "as_of": today.isoformat(),
+        "child_id": str(entries[0].event.originator_id) if entries else None,
+        "child_name": record.child_name(),
         "tribunal": tribunal,
         "notes": list(profile.notes),
         "sections": sections,
@@ -131,13 +133,9 @@ def fill_request(
 
 
 def cited_versions(request: dict[str, Any]) -> set[int]:
-    """Every version a request's statements (and readiness evidence) cite."""
-    cited = {
-        v
-        for section in request["sections"]
-        for f in section["fields"]
-        for s in f["statements"]
-        for v in s["versions"]
-    }
+    """Every version a request cites: its statements, what it left out, and the evidence
+    behind its readiness checklist."""
+    statements = [s for sec in request["sections"] for f in sec["fields"] for s in f["statements"]]
+    cited = {v for s in statements + request["left_out"] for v in s["versions"]}
     cited |= {e["version"] for x in request["readiness"]["expectations"] for e in x["evidence"]}
     return cited

@@ -8,8 +8,10 @@ from fastapi import APIRouter, HTTPException
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from api import la_requests
 from api.deps import ServicesDep, UserDep, recorder, require, visible_child
 from api.errors import documented
+from api.routes.la import LA_PATTERN
 from api.schemas import RecordTime, WorldDay
 from exporters.bundle import ExportError
 
@@ -34,6 +36,15 @@ class ExportRequest(BaseModel):
         default=None, max_length=2000, description="Reason for the EHC request, for the report."
     )
     pdf: bool = Field(default=True, description="Include the PDF report.")
+    la: str | None = Field(
+        default=None,
+        pattern=LA_PATTERN,
+        description="Add this LA's pre-filled request (GET /v1/la-profiles), signed with the rest.",
+    )
+    pages: int | None = Field(
+        default=None, ge=1, le=500, description="Keep that request within N pages."
+    )
+    tribunal: bool = Field(default=False, description="SEND Tribunal limits for that request.")
 
 
 @router.post(
@@ -63,6 +74,13 @@ def export(child_id: UUID, body: ExportRequest, svc: ServicesDep, user: UserDep)
     exporter = (
         svc.exporter if body.pdf else type(svc.exporter)(svc.records, svc.settings, pdf=False)
     )
+    la = (
+        la_requests.la_request(
+            la_requests.profile(svc.settings, body.la), body.pages, body.tribunal
+        )
+        if body.la
+        else None
+    )
     try:
         bundle = exporter.export(
             child_id,
@@ -70,6 +88,7 @@ def export(child_id: UUID, body: ExportRequest, svc: ServicesDep, user: UserDep)
             known_at=body.known_at,
             reason=body.reason,
             by=recorder(user, child),
+            la=la,
         )
     except ExportError as error:
         raise HTTPException(409, str(error)) from None

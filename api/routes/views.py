@@ -3,13 +3,15 @@ each at any `as_of` / `known_at`, and each logged in the child's access log."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
+from api import la_requests
 from api.deps import AsOf, KnownAt, ServicesDep, UserDep, visible_child
 from api.errors import documented
+from api.routes.la import LA_PATTERN
 
 # Every read: 404 for a child you may not see, 410 for an erased one, 422 for a malformed
 # id, as_of or known_at.
@@ -91,9 +93,32 @@ def provision_map(
 
 @router.get("/children/{child_id}/readiness", summary="Readiness hints for an EHC request")
 def readiness(
-    child_id: UUID, svc: ServicesDep, user: UserDep, as_of: AsOf = None, known_at: KnownAt = None
+    child_id: UUID,
+    svc: ServicesDep,
+    user: UserDep,
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+    la: Annotated[
+        str | None,
+        Query(pattern=LA_PATTERN, description="Check against this LA's profile instead."),
+    ] = None,
 ) -> dict[str, Any]:
-    return _read(svc, user, child_id, "readiness", as_of, known_at)
+    """Hints only, never a block. With `la`, each of that LA's expectations met, missing
+    or stale, with the entries behind it and what the law says of it."""
+    if la is None:
+        return _read(svc, user, child_id, "readiness", as_of, known_at)
+    visible_child(svc, user, child_id)
+    loaded = la_requests.profile(svc.settings, la)
+    svc.records.note_access(
+        child_id,
+        user=user.user_id,
+        role=user.role,
+        setting=user.setting_id,
+        view="la-readiness",
+        as_of=as_of.isoformat() if as_of else None,
+        known_at=known_at.isoformat() if known_at else None,
+    )
+    return la_requests.readiness(svc.views, child_id, loaded, as_of=as_of, known_at=known_at)
 
 
 @router.get("/children/{child_id}/ehc-timeline", summary="EHC statutory timeline")

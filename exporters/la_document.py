@@ -1,0 +1,218 @@
+"""The pre-filled LA request as HTML and PDF, optionally within a page budget.
+
+The request's content comes from `projections.la_request.fill_request`; this module lays
+it out and, when a page budget is set (75 pages for a refusal-to-assess appeal, say),
+keeps the most relevant statements first: tier 1 before 2 before 3, newest first within
+a tier, and at least the most relevant statement of every field, so no field turns into a
+false gap. What is left out is listed with its versions at the end, and stays in the
+bundle's events. The budget is checked against the real PDF's page count, never guessed.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+import orjson
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from exporters import pdf
+from exporters.report import TEMPLATES
+from projections.wording import format_day
+
+TRIBUNAL_PAGES = 75  # SEND Tribunal practice direction: evidence in a refusal-to-assess appeal
+STATEMENT_OVERHEAD = 60  # characters a list item costs beyond its text (bullet, refs, spacing)
+MAX_FITS = 6
+BUDGET_REASON = "left out to keep the document within {pages} pages (less relevant first)"
+
+Renderer = Callable[[str], pdf.Pdf]
+
+
+@dataclass(frozen=True)
+class RequestDocument:
+    """The filled request (JSON-ready, as fitted), its HTML, and its PDF if made."""
+
+    request: dict[str, Any]
+    html: str
+    pdf: bytes | None
+    pages: int | None
+
+    def content(self, kind: str) -> bytes:
+        """The document as 'pdf', 'html' or 'json' bytes."""
+        if kind == "pdf":
+            if self.pdf is None:
+                raise ValueError("this request was laid out without its PDF")
+            return self.pdf
+        return self.html.encode() if kind == "html" else request_json(self.request)
+
+
+def request_json(request: dict[str, Any]) -> bytes:
+    """The filled request as JSON: every statement with the versions it comes from."""
+    return orjson.dumps(request, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
+
+
+def ranges(versions: Iterable[int]) -> str:
+    """Versions as a reader scans them: 'v3, v7-v9, v12' (with an en dash)."""
+    ordered = sorted(set(versions))
+    runs: list[list[int]] = []
+    for v in ordered:
+        if runs and v == runs[-1][-1] + 1:
+            runs[-1].append(v)
+        else:
+            runs.append([v])
+    return ", ".join(f"v{r[0]}" if len(r) == 1 else f"v{r[0]}\u2013v{r[-1]}" for r in runs)
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(day=format_day, ranges=ranges)
+    return env
+
+
+def _grouped(left_out: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    groups: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for item in left_out:
+        key = (item["section"], item["field"], item["reason"])
+        group = groups.setdefault(
+            key,
+            {"section": key[0], "field": key[1], "reason": key[2], "count": 0, "versions": []},
+        )
+        group["count"] += 1
+        group["versions"] += item["versions"]
+    return list(groups.values())
+
+
+def render_html(request: dict[str, Any], *, known_at: str | None = None) -> str:
+    """The request as one self-contained HTML page."""
+    return (
+        _environment()
+        .get_template("la_request.html.j2")
+        .render(
+            request=request,
+            child_name=request["child_name"] or "the child",
+            known_at=known_at,
+            left_out=_grouped(request["left_out"]),
+        )
+    )
+
+
+def _relevance(item: tuple[int, int, dict[str, Any]]) -> tuple[int, int, int, int]:
+    field_no, index, s = item
+    on = date.fromisoformat(s["on"]).toordinal() if s["on"] else 0
+    return (s["tier"], -on, field_no, index)
+
+
+def _fields(request: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    return [(sec["title"], f) for sec in request["sections"] for f in sec["fields"]]
+
+
+def _trimmed(request: dict[str, Any], keep: set[tuple[int, int]], pages: int) -> dict[str, Any]:
+    """A copy of the request keeping only the (field, index) statements in `keep`."""
+    fitted = copy.deepcopy(request)
+    reason = BUDGET_REASON.format(pages=pages)
+    for field_no, (section, f) in enumerate(_fields(fitted)):
+        kept: list[dict[str, Any]] = []
+        dropped: list[dict[str, Any]] = []
+        for index, s in enumerate(f["statements"]):
+            (kept if (field_no, index) in keep else dropped).append(s)
+        f["statements"] = kept
+        if dropped:
+            f["more"] = f"{len(dropped)} more left out here to keep within {pages} pages."
+            fitted["left_out"] += [
+                {"section": section, "field": f["label"], **s, "reason": reason} for s in dropped
+            ]
+    return fitted
+
+
+def _ranked(request: dict[str, Any]) -> list[tuple[int, int, dict[str, Any]]]:
+    """Every statement as (field number, index in field, statement), most relevant first."""
+    return sorted(
+        (
+            (field_no, index, s)
+            for field_no, (_, f) in enumerate(_fields(request))
+            for index, s in enumerate(f["statements"])
+        ),
+        key=_relevance,
+    )
+
+
+def fit_to_pages(
+    request: dict[str, Any], pages: int, render: Renderer, html_of: Callable[[dict[str, Any]], str]
+) -> tuple[dict[str, Any], pdf.Pdf]:
+    """The request trimmed to `pages` (most relevant first) and its PDF. If even one
+    statement per field does not fit, that is what is kept, and the budget says not met.
+    Each try is rendered for real; the next keeps a share of the text scaled by how far
+    the last one was over."""
+
+    def attempt(body: dict[str, Any]) -> tuple[dict[str, Any], pdf.Pdf]:
+        body = {**body, "page_budget": {"pages": pages}}
+        return body, render(html_of(body))
+
+    body, made = attempt(request)
+    full_pages = made.pages
+    if full_pages > pages:
+        ranked = _ranked(request)
+        pinned: set[tuple[int, int]] = set()
+        for field_no, index, _ in ranked:  # the most relevant statement of each field
+            if all(k[0] != field_no for k in pinned):
+                pinned.add((field_no, index))
+        size = {(f, i): len(s["text"]) + STATEMENT_OVERHEAD for f, i, s in ranked}
+        target = sum(size.values()) * pages / full_pages * 0.95
+        for _ in range(MAX_FITS):
+            keep = set(pinned)
+            used = sum(size[k] for k in keep)
+            for field_no, index, _s in ranked:
+                key = (field_no, index)
+                if key not in keep and used + size[key] <= target:
+                    keep.add(key)
+                    used += size[key]
+            body, made = attempt(_trimmed(request, keep, pages))
+            if made.pages <= pages or keep == pinned:
+                break
+            target *= pages / made.pages * 0.95
+    # The page count only adds to the JSON: the laid-out pages stay exactly as rendered.
+    body["page_budget"] = {
+        "pages": pages,
+        "pages_full": full_pages,
+        "used": made.pages,
+        "met": made.pages <= pages,
+    }
+    return body, made
+
+
+def request_document(
+    request: dict[str, Any],
+    *,
+    known_at: str | None = None,
+    pdf_wanted: bool,
+    pages: int | None = None,
+    epoch: int = 0,
+) -> RequestDocument:
+    """Lay out the filled request; with a page budget the PDF is made (to count pages)."""
+
+    def html_of(body: dict[str, Any]) -> str:
+        return render_html(body, known_at=known_at)
+
+    def render(html: str) -> pdf.Pdf:
+        return pdf.render(html, epoch=epoch)
+
+    if pages is not None:
+        fitted, made = fit_to_pages(request, pages, render, html_of)
+        return RequestDocument(fitted, html_of(fitted), made.content, made.pages)
+    html = html_of(request)
+    if not pdf_wanted:
+        return RequestDocument(request, html, None, None)
+    made = render(html)
+    return RequestDocument(request, html, made.content, made.pages)
