@@ -24,6 +24,8 @@ from projections.timeline import Entry, Flags, effective, flags
 from projections.wording import age_in_months, format_day, format_money, months_before
 
 SUMMARY_CHARS = 600  # expert reports are summarised; the full text stays in the bundle
+# The latest plan-do-review cycles are what LAs ask for first ("2-3 cycles"), however old.
+RECENT_CYCLES = 3
 
 
 @dataclass(frozen=True)
@@ -283,7 +285,8 @@ def plans_outcomes(r: Record) -> list[Statement]:
             f"Plan {e.plan_id} {what} on {format_day(x.occurred_on)}, review due "
             f"{format_day(e.review_date)}. Outcomes: {outcomes}. Provision: {provision}"
         )
-        out.append(r.say(text, [x], tier=1 if n >= len(plans) - 3 else 2))
+        latest = n >= len(plans) - RECENT_CYCLES
+        out.append(r.say(text, [x], tier=1 if latest else 2, current=latest))
     return out
 
 
@@ -309,7 +312,8 @@ def plans_reviews(r: Record) -> list[Statement]:
             f"decision: {vocab.REVIEW_DECISIONS.label(e.decision).lower()}",
             f"next review {format_day(e.next_review_date)}" if e.next_review_date else "",
         ]
-        out.append(r.say(_join(parts), [x], tier=1 if n >= len(reviews) - 3 else 2))
+        latest = n >= len(reviews) - RECENT_CYCLES
+        out.append(r.say(_join(parts), [x], tier=1 if latest else 2, current=latest))
     return out
 
 

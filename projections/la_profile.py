@@ -22,7 +22,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from domain.vocabulary import CONSENT_PURPOSES
 
@@ -149,11 +156,12 @@ class Consent(_Expectation):
         default=False, description="The LA's form must also be signed by a parent."
     )
 
-    @model_validator(mode="after")
-    def _known_purpose(self) -> Consent:
-        if self.purpose not in CONSENT_PURPOSES:
+    @field_validator("purpose")
+    @classmethod
+    def _known_purpose(cls, purpose: str) -> str:
+        if purpose not in CONSENT_PURPOSES:
             raise ValueError(f"purpose must be one of {', '.join(CONSENT_PURPOSES)}")
-        return self
+        return purpose
 
 
 class Attendance(_Expectation):
@@ -199,11 +207,12 @@ class FormField(_Strict):
     needed: LongText = Field(default="", description="What to add when it is blank.")
     limit: int | None = Field(default=None, ge=1, le=500, description="At most N statements.")
 
-    @model_validator(mode="after")
-    def _known_fill(self) -> FormField:
-        if self.fill not in FILLS:
+    @field_validator("fill")
+    @classmethod
+    def _known_fill(cls, fill: str) -> str:
+        if fill not in FILLS:
             raise ValueError(f"fill must be one of {', '.join(sorted(FILLS))}")
-        return self
+        return fill
 
 
 class Section(_Strict):

@@ -26,9 +26,11 @@ NEEDED: dict[str, str] = {
     "child.setting": "Record the setting the child attends.",
     "people.parents": "Link the parents or carers with parental responsibility.",
     "sen.status": "Record the child's SEN status and need codes.",
+    "sen.history": "Record the child's SEN status and need codes.",
     "needs.areas": "Record the child's needs (SEN status with need codes, or a concern).",
     "request.reasons": "Record why a request is made (a review decision to escalate, a "
     "discussion of high concern, or the request itself).",
+    "discussions": "Record the key person and SENCO's discussions and their outcome.",
     "plans.outcomes": "Issue a support plan with outcomes and a review date.",
     "plans.reviews": "Hold and record a review of the support plan.",
     "provision.map": "Record the provision made, with its cost.",
