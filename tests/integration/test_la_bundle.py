@@ -281,3 +281,30 @@ def test_a_request_removed_with_its_files_fails_against_the_signed_summary(
         verify_bundle(resign(files, key))
 
     assert failed.value.reason == "missing: the signed summary lists it"
+
+
+def test_on_each_store_an_export_with_the_request_verifies(settings: Settings) -> None:
+    """The same export on SQLite and on PostgreSQL: the request cites only what the
+    bundle carries, and the bundle verifies."""
+    for name in (LOG_KEY, EXPORTER_KEY):
+        create_key_pair(settings.keys_dir, name)
+    records = open_records(settings, clock=fixed_clock)
+    try:
+        child = records.register_child(
+            on(date(2024, 9, 2)),
+            given_name="Testy",
+            family_name="Fictional",
+            date_of_birth=date(2022, 9, 1),
+            setting_id="test-setting",
+        )
+        known = write_known_history(on_store(records, child))
+        profile = scan_profiles([BUILTIN_DIR]).profiles["example-borough-notional"]
+        bundle = Exporter(records, settings, pdf=False).export(
+            child, as_of=TODAY, known_at=None, reason=None, la=la_requests.la_request(profile)
+        )
+    finally:
+        records.close()
+    request = json.loads(read_zip(bundle.content)["data/la-request.json"])
+
+    assert verify_bundle(bundle.content).entries_admitted == bundle.admitted
+    assert known.provisions[1] in cited_versions(request)

@@ -189,3 +189,17 @@ def test_the_schema_is_published_as_json_schema() -> None:
     assert "provision.notional_budget" in text  # the fill codes are listed
     assert "notional_budget" in text
     assert "professional_advice" in text
+
+
+def test_the_authoring_guide_lists_every_kind_and_fill_and_its_example_is_valid(
+    tmp_path: Path,
+) -> None:
+    guide = (BUILTIN_DIR / "README.md").read_text()
+    example = guide.split("```toml\n", 1)[1].split("```", 1)[0]
+
+    for code in FILLS:
+        assert f"| `{code}` |" in guide, code
+    for kind in EXPECTATION_KINDS:
+        assert f"`{kind}`" in guide, kind
+    loaded = load_profile(write(tmp_path, "our-council", example))
+    assert loaded.profile.page_budget == 20
