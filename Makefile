@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.ledger
 	$(BIN)/python -m bench.bundle --pdf
 	$(BIN)/python -m bench.privacy
+	$(BIN)/python -m bench.la
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache sendtrail-data
