@@ -4,9 +4,12 @@ request profiles, readiness against them, and their pre-filled request forms."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
+from uuid import UUID
 
 import typer
 from rich.console import Console
@@ -15,6 +18,7 @@ from rich.table import Table
 from api import la_requests
 from api.bootstrap import open_ledger, open_records
 from api.settings import Settings
+from domain.application import ChildRecords
 from exporters.la_document import ranges
 from projections.la_profile import (
     LoadedProfile,
@@ -61,6 +65,19 @@ def _zone(known_at: datetime | None) -> None:
         raise typer.Exit(EXIT_REFUSED)
 
 
+@contextmanager
+def _child(settings: Settings, child: str) -> Iterator[tuple[ChildRecords, UUID, ChildViews]]:
+    """The store, the child named by a full id or a unique prefix, and its views."""
+    from api.cli import resolve_child  # the one place ids are resolved
+
+    records = open_records(settings)
+    try:
+        child_id = resolve_child(list(records.child_ids()), child)
+        yield records, child_id, ChildViews(records, open_ledger(records, settings))
+    finally:
+        records.close()
+
+
 def readiness(
     child: ChildArg,
     la: LaOption,
@@ -70,21 +87,14 @@ def readiness(
 ) -> None:
     """Each of the LA's expectations: met, missing or stale, with the entries behind it.
     Hints only: none is a legal precondition, and none blocks an export."""
-    from api.cli import resolve_child
-
     _zone(known_at)
     settings = Settings()
     loaded = la_profile(settings, la)
-    records = open_records(settings)
-    try:
-        child_id = resolve_child(list(records.child_ids()), child)
-        views = ChildViews(records, open_ledger(records, settings))
+    with _child(settings, child) as (records, child_id, views):
         result = la_requests.readiness(
             views, child_id, loaded, as_of=as_of.date() if as_of else None, known_at=known_at
         )
         records.note_access(child_id, user="cli", role="senco", setting="cli", view="la-readiness")
-    finally:
-        records.close()
     if as_json:
         typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
         return
@@ -136,8 +146,6 @@ def request(
 ) -> None:
     """The LA's request form pre-filled from the record, in the LA's section order: every
     statement names its entries, gaps say what is needed."""
-    from api.cli import resolve_child
-
     _zone(known_at)
     suffix = output.suffix.lower()
     if suffix not in FORMATS:
@@ -145,10 +153,7 @@ def request(
         raise typer.Exit(EXIT_REFUSED)
     settings = Settings()
     loaded = la_profile(settings, la)
-    records = open_records(settings)
-    try:
-        child_id = resolve_child(list(records.child_ids()), child)
-        views = ChildViews(records, open_ledger(records, settings))
+    with _child(settings, child) as (records, child_id, views):
         with console.status("Filling and laying out the request"):
             document = la_requests.request(
                 views,
@@ -161,8 +166,6 @@ def request(
                 pdf=suffix == ".pdf",
             )
         records.note_access(child_id, user="cli", role="senco", setting="cli", view="la-request")
-    finally:
-        records.close()
     body = document.content(suffix.lstrip("."))
     output.write_bytes(body)
     filled = document.request

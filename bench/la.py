@@ -30,8 +30,8 @@ from projections.la_profile import BUILTIN_DIR, parse_profile, scan_profiles
 from projections.la_readiness import la_readiness
 from projections.la_request import fill_request
 from projections.readiness import readiness
-from tests.factories import SENCO, TODAY, fixed_clock, on
-from tests.la_history import on_store, write_known_history
+from tests.factories import SENCO, TODAY, fixed_clock
+from tests.la_history import on_store, register_known_child
 
 KP = RecordedBy("bench-kp", "practitioner", "test-setting")
 
@@ -56,15 +56,8 @@ def main() -> None:
         for name in (LOG_KEY, EXPORTER_KEY):
             create_key_pair(settings.keys_dir, name)
         records = open_records(settings, clock=fixed_clock)
-        child = records.register_child(
-            on(date(2024, 9, 2)),
-            given_name="Bench",
-            family_name="Mark",
-            date_of_birth=date(2022, 9, 1),
-            setting_id="test-setting",
-        )
+        child, _ = register_known_child(records, "Bench")
         add = on_store(records, child)
-        write_known_history(add)
         written = records.get_child(child).version
         for n in range(args.events - written):
             day = date(2024, 9, 9) + timedelta(days=n * 800 // args.events)

@@ -18,10 +18,10 @@ from functools import lru_cache
 from typing import Any
 
 import orjson
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment
 
 from exporters import pdf
-from exporters.report import TEMPLATES
+from exporters.templating import environment
 from projections.wording import format_day
 
 TRIBUNAL_PAGES = 75  # SEND Tribunal practice direction: evidence in a refusal-to-assess appeal
@@ -69,16 +69,7 @@ def ranges(versions: Iterable[int]) -> str:
 
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters.update(day=format_day, ranges=ranges)
-    return env
+    return environment(day=format_day, ranges=ranges)
 
 
 def _grouped(left_out: list[dict[str, Any]]) -> list[dict[str, Any]]:

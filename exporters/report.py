@@ -18,18 +18,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
-from pathlib import Path
 from string import Formatter
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment
 
 from domain import vocabulary as vocab
 from exporters import pdf
 from exporters.report_chart import progress_chart, tracking_points
+from exporters.templating import environment
 from projections.wording import age_in_months, format_day, format_money
 
-TEMPLATES = Path(__file__).parent / "templates"
 SECTIONS: tuple[tuple[str, str], ...] = (
     ("child", "Child, setting and this request"),
     ("needs", "SEN status and needs"),
@@ -77,18 +76,9 @@ def render_pdf(html: str, *, epoch: int) -> bytes:
 
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters.update(
+    return environment(
         day=format_day, moment=format_moment, money=format_money, v=versions, label=_label
     )
-    return env
 
 
 # --- formatting -----------------------------------------------------------------------------

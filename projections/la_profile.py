@@ -262,6 +262,18 @@ class LoadedProfile:
     path: Path
     sha256: str
 
+    def summary(self) -> dict[str, str]:
+        """Which profile a readiness check or a request followed, and its file's digest."""
+        p = self.profile
+        return {
+            "id": p.id,
+            "name": p.name,
+            "local_authority": p.local_authority,
+            "source": p.source,
+            "updated": p.updated.isoformat(),
+            "sha256": self.sha256,
+        }
+
 
 def _location(loc: Sequence[int | str]) -> str:
     """pydantic's error location as a profile author reads it: `expectations[2].min`

@@ -315,14 +315,7 @@ def la_readiness(
     counts = {s: sum(1 for x in results if x["status"] == s) for s in ("met", "missing", "stale")}
     return {
         "as_of": today.isoformat(),
-        "profile": {
-            "id": profile.id,
-            "name": profile.name,
-            "local_authority": profile.local_authority,
-            "source": profile.source,
-            "updated": profile.updated.isoformat(),
-            "sha256": loaded.sha256,
-        },
+        "profile": loaded.summary(),
         "notes": list(profile.notes),
         "expectations": results,
         **counts,

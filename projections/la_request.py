@@ -113,14 +113,7 @@ def fill_request(
             {"id": section.id, "title": section.title, "intro": section.intro, "fields": fields}
         )
     return {
-        "profile": {
-            "id": profile.id,
-            "name": profile.name,
-            "local_authority": profile.local_authority,
-            "source": profile.source,
-            "updated": profile.updated.isoformat(),
-            "sha256": loaded.sha256,
-        },
+        "profile": loaded.summary(),
         "as_of": today.isoformat(),
         "child_id": str(entries[0].event.originator_id) if entries else None,
         "child_name": record.child_name(),

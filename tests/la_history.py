@@ -24,7 +24,7 @@ from uuid import UUID
 from domain.application import ChildRecords
 from domain.envelope import EnvelopeDraft, RecordedBy
 from domain.vocabulary import DISCUSSION_OUTCOMES
-from tests.factories import PARENT, SENCO
+from tests.factories import PARENT, SENCO, SETTING
 from tests.story import Story
 
 Add = Callable[..., int]  # add(command, day, by=..., basis=..., **payload) -> version
@@ -73,6 +73,20 @@ def on_store(app: ChildRecords, child_id: UUID) -> Add:
         return version[0]
 
     return add
+
+
+def register_known_child(
+    app: ChildRecords, given_name: str = "Testy", setting_id: str = SETTING
+) -> tuple[UUID, Known]:
+    """A child registered on 2 Sep 2024 (born 1 Sep 2022) with the known history."""
+    child_id = app.register_child(
+        EnvelopeDraft(date(2024, 9, 2), SENCO),
+        given_name=given_name,
+        family_name="Fictional",
+        date_of_birth=date(2022, 9, 1),
+        setting_id=setting_id,
+    )
+    return child_id, write_known_history(on_store(app, child_id))
 
 
 def write_known_history(add: Add) -> Known:

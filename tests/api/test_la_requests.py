@@ -8,7 +8,6 @@ import json
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any, cast
 from uuid import UUID, uuid4
@@ -23,8 +22,8 @@ from api.cli_serve import ensure_keys
 from api.settings import Settings
 from api.users import UserStore
 from ledger.log import LedgerBackend
-from tests.factories import SETTING, fixed_clock, on
-from tests.la_history import Known, on_store, write_known_history
+from tests.factories import SETTING, fixed_clock
+from tests.la_history import Known, register_known_child
 from tests.unit.test_la_profiles import MINIMAL
 from tests.unit.test_la_readiness import EXPECTED
 
@@ -48,14 +47,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     settings = Settings(data_dir=tmp_path_factory.mktemp("la-api") / "data")
     ensure_keys(settings)
     records = open_records(settings, clock=fixed_clock)
-    child = records.register_child(
-        on(date(2024, 9, 2)),
-        given_name="Testy",
-        family_name="Fictional",
-        date_of_birth=date(2022, 9, 1),
-        setting_id=SETTING,
-    )
-    known = write_known_history(on_store(records, child))
+    child, known = register_known_child(records)
     store = UserStore(cast(LedgerBackend, records.recorder))
     tokens = {
         role: store.add(f"Test {role}", role=role, setting_id=SETTING, child_id=str(child))[1]

@@ -29,7 +29,7 @@ from projections.la_profile import BUILTIN_DIR, LoadedProfile, load_profile, sca
 from projections.la_request import cited_versions
 from tests.factories import TODAY, fixed_clock, on
 from tests.integration.test_bundle import resign
-from tests.la_history import Known, on_store, write_known_history
+from tests.la_history import Known, on_store, register_known_child
 
 PAGE = re.compile(rb"/Type\s*/Page\b")
 CASE_FILE = """\
@@ -84,14 +84,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     for name in (LOG_KEY, EXPORTER_KEY):
         create_key_pair(settings.keys_dir, name)
     records = open_records(settings, clock=fixed_clock)
-    child = records.register_child(
-        on(date(2024, 9, 2)),
-        given_name="Testy",
-        family_name="Fictional",
-        date_of_birth=date(2022, 9, 1),
-        setting_id="test-setting",
-    )
-    known = write_known_history(on_store(records, child))
+    child, known = register_known_child(records)
     yield World(
         settings,
         records,
@@ -107,15 +100,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 def long_child(world: World) -> UUID:
     """A child with two years of weekly observations and many reviews: a long request."""
     records = world.records
-    child = records.register_child(
-        on(date(2024, 9, 2)),
-        given_name="Longer",
-        family_name="Fictional",
-        date_of_birth=date(2022, 9, 1),
-        setting_id="test-setting",
-    )
+    child, _ = register_known_child(records, "Longer")
     add = on_store(records, child)
-    write_known_history(add)
     for n in range(300):  # Mondays, Wednesdays and Fridays for 100 weeks
         week = n // 3
         day = date(2024, 9, 9) + timedelta(weeks=week, days=2 * (n % 3))
@@ -290,14 +276,7 @@ def test_on_each_store_an_export_with_the_request_verifies(settings: Settings) -
         create_key_pair(settings.keys_dir, name)
     records = open_records(settings, clock=fixed_clock)
     try:
-        child = records.register_child(
-            on(date(2024, 9, 2)),
-            given_name="Testy",
-            family_name="Fictional",
-            date_of_birth=date(2022, 9, 1),
-            setting_id="test-setting",
-        )
-        known = write_known_history(on_store(records, child))
+        child, known = register_known_child(records)
         profile = scan_profiles([BUILTIN_DIR]).profiles["example-borough-notional"]
         bundle = Exporter(records, settings, pdf=False).export(
             child, as_of=TODAY, known_at=None, reason=None, la=la_requests.la_request(profile)

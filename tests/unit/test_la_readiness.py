@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from projections.la_profile import BUILTIN_DIR, LoadedProfile, scan_profiles
+from projections.la_profile import LoadedProfile
 from projections.la_readiness import NAMED_PROFESSIONAL, la_readiness
 from projections.timeline import admit
 from tests.factories import TODAY
@@ -59,17 +59,6 @@ EXPECTED = {
         "consent": "met",
     },
 }
-
-
-@pytest.fixture(scope="module")
-def profiles() -> dict[str, LoadedProfile]:
-    return scan_profiles([BUILTIN_DIR]).profiles
-
-
-@pytest.fixture(scope="module")
-def story() -> tuple[Story, Known]:
-    story = Story()
-    return story, write_known_history(on_story(story))
 
 
 def statuses(result: dict[str, Any]) -> dict[str, str]:

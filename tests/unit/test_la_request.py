@@ -8,22 +8,11 @@ from typing import Any
 
 import pytest
 
-from projections.la_profile import BUILTIN_DIR, LoadedProfile, scan_profiles
+from projections.la_profile import LoadedProfile
 from projections.la_request import cited_versions, fill_request
 from tests.factories import TODAY
-from tests.la_history import Known, on_story, write_known_history
+from tests.la_history import Known
 from tests.story import Story
-
-
-@pytest.fixture(scope="module")
-def profiles() -> dict[str, LoadedProfile]:
-    return scan_profiles([BUILTIN_DIR]).profiles
-
-
-@pytest.fixture(scope="module")
-def story() -> tuple[Story, Known]:
-    story = Story()
-    return story, write_known_history(on_story(story))
 
 
 def fields(request: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -1,0 +1,26 @@
+"""The Jinja environment every human-readable output is rendered with: our templates,
+autoescaped (record text is user input), strict about undefined names."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def environment(**filters: Callable[..., Any]) -> Environment:
+    """A fresh environment with these template filters."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(filters)
+    return env
