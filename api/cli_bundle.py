@@ -172,6 +172,11 @@ def verify(
         f"{result.checkpoint_size} entries (root {result.root[:16]}...), signed by "
         f"{result.signer_key_id[:16]}...{later}{trust}"
     )
+    if result.la_request is not None:
+        typer.echo(
+            f"LA REQUEST: pre-filled for profile {result.la_request}; every entry it cites "
+            "is in this bundle"
+        )
     if result.timestamped_at is not None:
         pinned = (
             ""

@@ -69,6 +69,7 @@ class Verified:
     timestamped_at: datetime | None = None
     timestamp_authority: str | None = None
     entries_withheld: int = 0
+    la_request: str | None = None  # the profile of an LA request the bundle carries
 
 
 def _public(pem: bytes, where: str) -> Ed25519PublicKey:
@@ -288,6 +289,7 @@ def verify_bundle(
         stamp.gen_time if stamp else None,
         stamp.authority if stamp else None,
         len(summary.get("withheld", [])),
+        (summary.get("la_request") or {}).get("profile"),
     )
 
 

@@ -111,3 +111,4 @@ def test_export_with_la_carries_the_request_and_verifies(
     assert "pre-filled request" in exported.output
     assert verified.exit_code == 0, verified.output
     assert verified.output.startswith("VERIFIED")
+    assert "LA REQUEST: pre-filled for profile example-shire-apdr" in verified.output

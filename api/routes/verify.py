@@ -23,6 +23,7 @@ class VerifyResult(BaseModel):
     checkpoint_size: int | None = None
     root: str | None = None
     signer_key_id: str | None = None
+    la_request: str | None = None
 
 
 @router.post(
@@ -59,4 +60,5 @@ async def verify(request: Request, _user: UserDep) -> VerifyResult:
         checkpoint_size=result.checkpoint_size,
         root=result.root,
         signer_key_id=result.signer_key_id,
+        la_request=result.la_request,
     )

@@ -199,6 +199,7 @@ def test_an_export_naming_a_profile_carries_the_request_and_verifies(world: Worl
     assert "data/la-request.json" in names
     assert summary["la_request"]["profile"] == "example-borough-notional"
     assert verified.json()["verified"] is True
+    assert verified.json()["la_request"] == "example-borough-notional"
 
 
 def test_la_reads_are_in_the_childs_access_log(world: World) -> None:
