@@ -664,6 +664,14 @@ def _stop(part: str) -> str:
     return part if part.endswith(("!", "?", "”")) else part + "."
 
 
+def readable_chronology(views: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every chronology entry as a person reads it (the report's appendix rows): the
+    entry, a title, one sentence, who recorded it, and the flags beside it. Needs the
+    chronology, plan and provision-map views (for names of people and provisions)."""
+    record = _Record(views)
+    return [_chronology_row(e, record) for e in record.entries]
+
+
 def _chronology_row(e: dict[str, Any], record: _Record) -> dict[str, Any]:
     """An appendix row: the entry and, beside it, everything later entries say about it."""
     title, text = describe(e, record)
