@@ -114,7 +114,7 @@ def refused(
         state.conflict = error.actual
         return
     name = _field(_name(error.field), labels, where) if error.field else None
-    state.add(name, readable(error.message, labels))
+    state.add(name, readable(error.message, labels, name))
 
 
 def _field(name: str, labels: Mapping[str, str], where: Mapping[str, str] | None) -> str | None:
@@ -126,10 +126,14 @@ def _field(name: str, labels: Mapping[str, str], where: Mapping[str, str] | None
     return name if name in labels else None
 
 
-def readable(message: str, labels: Mapping[str, str]) -> str:
-    """A domain message with field names said as the form's labels."""
+def readable(message: str, labels: Mapping[str, str], field: str | None = None) -> str:
+    """A domain message with field names said as the form's labels: identifiers such as
+    key_person_view anywhere, and the field the message is about where it starts."""
     for name in sorted(labels, key=len, reverse=True):
-        message = re.sub(rf"\b{re.escape(name)}\b", labels[name].lower(), message)
+        if "_" in name:
+            message = re.sub(rf"\b{re.escape(name)}\b", labels[name].lower(), message)
+        elif name == field:
+            message = re.sub(rf"^{re.escape(name)}\b", labels[name].lower(), message)
     return message[:1].upper() + message[1:]
 
 
