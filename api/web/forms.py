@@ -131,16 +131,21 @@ def readable(message: str, labels: Mapping[str, str], field: str | None = None) 
     key_person_view anywhere, and the field the message is about where it starts."""
     for name in sorted(labels, key=len, reverse=True):
         if "_" in name:
-            message = re.sub(rf"\b{re.escape(name)}\b", labels[name].lower(), message)
+            message = re.sub(rf"\b{re.escape(name)}\b", _lower_first(labels[name]), message)
         elif name == field:
-            message = re.sub(rf"^{re.escape(name)}\b", labels[name].lower(), message)
+            message = re.sub(rf"^{re.escape(name)}\b", _lower_first(labels[name]), message)
     return message[:1].upper() + message[1:]
+
+
+def _lower_first(label: str) -> str:
+    """'Key person's view' -> 'key person's view', but 'SENCO's view' stays."""
+    return label if label[1:2].isupper() else label[:1].lower() + label[1:]
 
 
 def _message(detail: ErrorDetails, name: str, labels: Mapping[str, str]) -> str:
     """pydantic's error in words a person would use (the value itself never repeated)."""
     label = labels.get(name, name.replace("_", " "))
-    what = label[:1].lower() + label[1:]
+    what = _lower_first(label)
     kind, ctx = detail["type"], detail.get("ctx") or {}
     if kind in ("missing", "too_short") or (
         kind == "string_too_short" and ctx.get("min_length") == 1

@@ -43,7 +43,12 @@ def _local(target: str | None) -> str | None:
 
 
 def _sign_in_page(
-    request: Request, *, status: int = 200, error: str | None = None, signed_out: bool = False
+    request: Request,
+    *,
+    status: int = 200,
+    error: str | None = None,
+    signed_out: bool = False,
+    next_page: str | None = None,
 ) -> Response:
     nonce = secrets.token_urlsafe(24)
     response = page(
@@ -52,7 +57,7 @@ def _sign_in_page(
         {
             "title": "Sign in",
             "nonce": nonce,
-            "next": _local(request.query_params.get("next")) or "",
+            "next": _local(next_page or request.query_params.get("next")) or "",
             "error": error,
             "signed_out": signed_out,
         },
@@ -90,7 +95,10 @@ def sign_in(
     """Check the token (never shown back, never logged) and open a session."""
     if not same_token(nonce, request.cookies.get(SIGNIN_COOKIE, "")) or not nonce:
         return _sign_in_page(
-            request, status=403, error="The sign-in form had expired. Please try again."
+            request,
+            status=403,
+            error="The sign-in form had expired. Please try again.",
+            next_page=next_page,
         )
     token = token.strip()
     user = svc.users.authenticate(token) if 0 < len(token) <= MAX_TOKEN else None
@@ -100,7 +108,9 @@ def sign_in(
             if not token
             else "That token was not recognised, or it has expired or been revoked"
         )
-        return _sign_in_page(request, status=401 if token else 422, error=message)
+        return _sign_in_page(
+            request, status=401 if token else 422, error=message, next_page=next_page
+        )
     old = request.cookies.get(SESSION_COOKIE)
     if old:
         svc.sessions.close(old)

@@ -7,9 +7,11 @@ screen readers and anyone who prefers numbers.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 from markupsafe import Markup, escape
+
+from projections.terms import term_key
 
 WIDTH, HEIGHT = 640, 300
 LEFT, RIGHT, TOP, BOTTOM = 70, 16, 18, 58
@@ -32,13 +34,29 @@ def _short(term: str) -> str:
     return f"{season[:3].capitalize()}|{year[2:]}"
 
 
+SEASONS = ("autumn", "spring", "summer")
+
+
+def every_term(per_term: dict[str, str]) -> list[str]:
+    """Every term from the first with a cost to the last (a term without provision is a
+    gap in time, shown as an empty slot rather than left out)."""
+    keys = [term_key(t) for t in per_term]
+    first, last = min(keys), max(keys)
+    terms = []
+    year, season = first
+    while (year, season) <= last:
+        terms.append(f"{SEASONS[season]} {year}/{str(year + 1)[-2:]}")
+        year, season = (year + 1, 0) if season == 2 else (year, season + 1)
+    return terms
+
+
 def cost_per_term_chart(per_term: dict[str, str], *, title: str) -> Markup:
-    """Bars of cost per term (terms in order, as the provision map lists them)."""
-    terms = list(per_term)
-    costs = [Decimal(per_term[t]) for t in terms]
+    """Bars of cost per term, in time order (terms as the provision map names them)."""
+    terms = every_term(per_term)
+    costs = [Decimal(per_term.get(t, "0")) for t in terms]
     top = max([*costs, Decimal(1)])
     step = _step(top)
-    ceiling = Decimal(-(-top // step) * step)
+    ceiling = (top / step).to_integral_value(rounding=ROUND_CEILING) * step
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
     def y(v: Decimal) -> float:

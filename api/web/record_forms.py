@@ -145,6 +145,7 @@ FORMS: dict[str, RecordForm] = {
                 "actions": "Actions",
                 "key_person_view": "Key person's view",
                 "senco_view": "SENCO's view",
+                "different_views": "the outcome Different views",
             },
             _discussion,
         ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,14 @@ TEMPLATES = Path(__file__).parent / "templates"
 NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 
+ISO_DAY = re.compile(r"\b([0-9]{4}-[0-9]{2}-[0-9]{2})\b")
+
+
+def _dates(text: str) -> str:
+    """ISO dates inside a sentence (as projections write them) as '1 Nov 2026'."""
+    return ISO_DAY.sub(lambda found: format_day(found.group(1)), text)
+
+
 def _label(code: str | None, vocabulary: str) -> str:
     return "—" if code is None else VOCABULARIES[vocabulary].label(str(code))
 
@@ -30,7 +39,9 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(day=format_day, moment=format_moment, money=format_money, label=_label)
+    env.filters.update(
+        day=format_day, moment=format_moment, money=format_money, label=_label, dates=_dates
+    )
     return env
 
 

@@ -16,6 +16,17 @@
       update(form);
     });
     var summary = document.querySelector(".error-summary");
-    if (summary) summary.focus();
+    if (summary) {
+      summary.focus();
+      // A link in the summary puts the cursor in its field, not only scrolls to it.
+      summary.addEventListener("click", function (event) {
+        var link = event.target.closest("a[href^='#']");
+        var field = link && document.getElementById(link.getAttribute("href").slice(1));
+        if (!field) return;
+        event.preventDefault();
+        field.focus();
+        field.scrollIntoView({ block: "center" });
+      });
+    }
   });
 })();
