@@ -4,8 +4,13 @@ failure means, and how form problems are worded."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+import pytest
+
+from api.cli_serve import _demo, ensure_keys
 from api.schemas import ObservationIn
+from api.settings import Settings
 from api.web.explain import explain
 from api.web.forms import FormState, readable, validate
 from api.web.provision_chart import cost_per_term_chart, every_term
@@ -79,3 +84,14 @@ class TestFormWords:
         assert (
             message == "The outcome Different views needs both key person's view and SENCO's view"
         )
+
+
+def test_serve_demo_says_where_to_sign_in(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = Settings(data_dir=tmp_path / "data")
+    ensure_keys(settings)
+    _demo(settings, 2, "http://127.0.0.1:8000")
+    out = capsys.readouterr().out
+    assert "Sign in to the web pages at http://127.0.0.1:8000/ with one of these tokens." in out
+    assert len(re.findall(r"\bst_\S+", out)) == 5  # one per role, each on its own line
