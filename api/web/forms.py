@@ -75,11 +75,6 @@ def lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def field_id(name: str) -> str:
-    """An HTML id for a field name (dots and brackets are awkward in fragment links)."""
-    return "f-" + re.sub(r"[^A-Za-z0-9_-]", "-", name)
-
-
 def _name(loc: str) -> str:
     """'outcome_progress[0].progress' and 'outcome_progress.0.progress' name one field."""
     return re.sub(r"\[(\d+)\]", r".\1", loc)

@@ -112,6 +112,13 @@ def open_as(browser: Any, site: Site, role: str, **options: Any) -> Any:
 
 
 def shot(page: Any, name: str) -> None:
+    """Save a screenshot, once every visible field on the page has a label."""
+    unlabelled = page.evaluate(
+        """() => [...document.querySelectorAll("input, select, textarea")]
+            .filter(el => el.type !== "hidden" && el.labels.length === 0)
+            .map(el => el.name)"""
+    )
+    assert unlabelled == [], f"fields without a label on {name}: {unlabelled}"
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 

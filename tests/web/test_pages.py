@@ -280,6 +280,28 @@ class TestWhoMaySeeWhat:
             "2026-06-01",
         )
 
+    def test_an_erased_record_says_so_to_everyone_who_held_its_id(
+        self, app: FastAPI, as_: Client, world: World
+    ) -> None:
+        from api.erasure import erase_child
+        from domain.envelope import EnvelopeDraft, RecordedBy
+        from ledger.log import LedgerBackend
+
+        records = services(app).records
+        erase_child(
+            records,
+            cast(LedgerBackend, records.recorder),
+            world.other,
+            draft=lambda setting: EnvelopeDraft(
+                records.clock(), RecordedBy("u-admin", "admin", setting)
+            ),
+            reason="parent's request",
+        )
+        response = as_("outsider").get(f"/children/{world.other}")
+        assert response.status_code == 410
+        assert "This record was erased" in response.text
+        assert response.headers["content-type"].startswith("text/html")
+
 
 class TestCsrf:
     def test_a_post_without_the_token_is_refused_and_stores_nothing(

@@ -95,3 +95,46 @@ def test_serve_demo_says_where_to_sign_in(
     out = capsys.readouterr().out
     assert "Sign in to the web pages at http://127.0.0.1:8000/ with one of these tokens." in out
     assert len(re.findall(r"\bst_\S+", out)) == 5  # one per role, each on its own line
+
+
+def _luminance(colour: str) -> float:
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(a: str, b: str) -> float:
+    light, dark = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+# Every pair of text and background colour the stylesheet puts together.
+TEXT_ON = [
+    ("text", "#ffffff"),
+    ("muted", "#ffffff"),
+    ("muted", "panel"),
+    ("link", "#ffffff"),
+    ("link", "panel"),
+    ("visited", "#ffffff"),
+    ("error", "#ffffff"),
+    ("good", "good-bg"),
+    ("bad", "bad-bg"),
+    ("warn", "warn-bg"),
+    ("text", "warn-bg"),
+    ("text", "focus"),
+    ("#ffffff", "brand"),
+    ("#ffffff", "#00703c"),
+    ("#0b3f75", "#d2e2f1"),
+]
+
+
+def test_every_text_colour_has_at_least_4_5_to_1_contrast() -> None:
+    css = (Path(__file__).parents[2] / "api" / "web" / "static" / "site.css").read_text()
+    named = dict(re.findall(r"--([a-z-]+):\s*(#[0-9a-fA-F]{6})", css))
+
+    def colour(name: str) -> str:
+        return name if name.startswith("#") else named[name]
+
+    for text, background in TEXT_ON:
+        ratio = contrast(colour(text), colour(background))
+        assert ratio >= 4.5, (text, background, round(ratio, 2))
