@@ -579,6 +579,10 @@ SENTENCES: dict[str, tuple[str, tuple[str, ...]]] = {
     "EntryDisputed": ("v{target_version} disputed", ("{person_id}: “{comment}”",)),
 }
 ABOUT = {"sen_provision_starting": "SEN provision is starting"}
+EXPORT_PURPOSES = {
+    "ehc_request": "EHC needs assessment request",
+    "subject_access": "subject access request",
+}
 PEOPLE_FIELDS = frozenset({"person_id", "given_by", "refused_by", "withdrawn_by"})
 
 
@@ -596,6 +600,10 @@ def _shown(kind: str, key: str, value: Any, record: _Record) -> str:
         return record.consent(str(value))
     if key == "cost":
         return format_money(str(value))
+    if key == "purpose" and kind == "EvidenceBundleExported":
+        return EXPORT_PURPOSES.get(str(value), str(value))
+    if key == "known_at":
+        return format_moment(str(value))
     if key == "decision" and kind in DECISIONS:
         return _label(value, DECISIONS[kind])
     if key == "status":

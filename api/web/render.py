@@ -26,6 +26,14 @@ def _dates(text: str) -> str:
     return ISO_DAY.sub(lambda found: format_day(found.group(1)), text)
 
 
+ENTRY_REF = re.compile(r"\bv([0-9]+)\b")
+
+
+def _entries(text: str) -> str:
+    """The report's entry references ('v12') as a page says them ('entry 12')."""
+    return ENTRY_REF.sub(r"entry \1", text)
+
+
 def _label(code: str | None, vocabulary: str) -> str:
     return "—" if code is None else VOCABULARIES[vocabulary].label(str(code))
 
@@ -40,7 +48,12 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
-        day=format_day, moment=format_moment, money=format_money, label=_label, dates=_dates
+        day=format_day,
+        moment=format_moment,
+        money=format_money,
+        label=_label,
+        dates=_dates,
+        entries=_entries,
     )
     return env
 

@@ -274,6 +274,7 @@ def test_a_parent_sees_their_child_and_adds_a_view_and_a_dispute(browser: Any, s
     page.get_by_role("button", name="Add my comment").click()
     page.wait_for_url("**/chronology?saved=dispute*")
     assert page.get_by_text("Not how we see it ZZDISPUTE").first.is_visible()
+    shot(page, "parent-chronology")
     page.context.close()
 
 
