@@ -11,12 +11,14 @@ from api import errors
 from api.bootstrap import open_services
 from api.routes import checkpoints, children, dashboard, exports, la, records, verify, views
 from api.settings import Settings
+from api.web import site
 
 DESCRIPTION = """\
 sendtrail keeps a child's special educational needs history as immutable, tamper-evident
 events. Every write takes the record's `expected_version` (a stale one gives 409 and stores
 nothing); every read takes `as_of` (world date) and `known_at` (record time). Sign in with a
-bearer token from `sendtrail users add`. Errors are `application/problem+json` and never
+bearer token from `sendtrail users add` (the same token signs in to the web pages at
+`/`). Errors are `application/problem+json` and never
 echo what was sent.
 """
 
@@ -37,4 +39,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     for module in (children, records, views, dashboard, exports, verify, checkpoints, la):
         app.include_router(module.router, prefix="/v1")
+    site.install(app)
     return app

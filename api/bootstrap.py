@@ -217,15 +217,18 @@ def open_services(settings: Settings) -> Services:
     """Everything the HTTP API needs, wired once at start-up."""
     from api.deps import Services
     from api.users import UserStore
+    from api.web.session_store import WebSessions
 
     records = open_records(settings)
     ledger = open_ledger(records, settings)
     exporter = open_exporter(records, settings)
+    users = UserStore(cast(LedgerBackend, records.recorder))
     return Services(
         settings=settings,
         records=records,
         ledger=ledger,
         views=exporter.views,
         exporter=exporter,
-        users=UserStore(cast(LedgerBackend, records.recorder)),
+        users=users,
+        sessions=WebSessions(cast(LedgerBackend, records.recorder), users),
     )

@@ -68,7 +68,7 @@ def revoke_user(user_id: Annotated[str, typer.Argument(help="The user id (u-…)
     console.print(f"revoked {user_id}")
 
 
-def _demo(settings: Settings, children: int) -> None:
+def _demo(settings: Settings, children: int, base: str) -> None:
     records = open_records(settings)
     try:
         if not any(True for _ in records.child_ids()):
@@ -91,9 +91,8 @@ def _demo(settings: Settings, children: int) -> None:
                 days=30,
             )
             typer.echo(f"  {role:<13} {token}")  # one line each, so a token copies whole
-        typer.echo(
-            "Try: curl -H 'Authorization: Bearer <senco token>' http://127.0.0.1:8000/v1/children"
-        )
+        typer.echo(f"Sign in to the web pages at {base}/ with one of these tokens.")
+        typer.echo(f"Try: curl -H 'Authorization: Bearer <senco token>' {base}/v1/children")
     finally:
         records.close()
 
@@ -104,10 +103,13 @@ def serve(
     demo: Annotated[bool, typer.Option(help="Load the demo cohort and print demo tokens.")] = False,
     children: Annotated[int, typer.Option(help="Demo cohort size.")] = 25,
 ) -> None:
-    """Run the HTTP API (OpenAPI at /docs)."""
+    """Run the web pages (sign in at /) and the HTTP API (OpenAPI at /docs)."""
     settings = Settings()
     ensure_keys(settings)
+    base = f"http://{host}:{port}"
     if demo:
-        _demo(settings, children)
-    console.print(f"sendtrail on http://{host}:{port}/docs  (data: {settings.data_dir})")
+        _demo(settings, children, base)
+    console.print(
+        f"sendtrail on {base}/ (sign in) and {base}/docs (API)  (data: {settings.data_dir})"
+    )
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")

@@ -13,6 +13,7 @@ from api.bootstrap import Exporter
 from api.schemas import RecordTime, WorldDay
 from api.settings import Settings
 from api.users import User, UserStore
+from api.web.session_store import WebSessions
 from domain.application import ChildRecords
 from domain.child import ChildRecord
 from domain.envelope import RecordedBy
@@ -33,6 +34,7 @@ class Services:
     views: ChildViews
     exporter: Exporter
     users: UserStore
+    sessions: WebSessions
 
 
 def services(request: Request) -> Services:

@@ -1,6 +1,7 @@
 """The one table that turns errors into HTTP problems (RFC 9457 problem+json).
 
 Bodies name the field and the rule, never the value sent, and never a stack trace.
+Requests for pages (outside /v1 and the docs) get the same statuses as plain HTML pages.
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.exceptions import HTTPException
 
 from api.schemas import Problem
+from api.web.error_pages import error_page, is_page
 from domain import errors as de
 from projections.la_profile import ProfileError, UnknownProfile
 
@@ -94,14 +96,22 @@ def install(app: FastAPI) -> None:
     """Register the handlers on an app."""
 
     @app.exception_handler(de.DomainError)
-    async def domain_error(_: Request, error: de.DomainError) -> JSONResponse:
+    async def domain_error(request: Request, error: de.DomainError) -> JSONResponse | HTMLResponse:
+        if is_page(request):
+            return error_page(request, status_of(error))
         extra: dict[str, Any] = {"field": error.field} if error.field else {}
         if isinstance(error, de.VersionConflict):
             extra["current_version"] = error.actual
         return problem(status_of(error), error.message, code=error.code, extra=extra)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid(_: Request, error: RequestValidationError) -> JSONResponse:
+    async def invalid(
+        request: Request, error: RequestValidationError
+    ) -> JSONResponse | HTMLResponse:
+        if is_page(request):
+            # Pages validate their own fields; what reaches here is a malformed id in the
+            # address, which to a reader is simply a page that does not exist.
+            return error_page(request, 404)
         # Name each field and rule; drop pydantic's echo of the input (it may be personal).
         fields = [
             {
@@ -137,10 +147,16 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(HTTPException)
-    async def http_error(_: Request, error: HTTPException) -> JSONResponse:
+    async def http_error(request: Request, error: HTTPException) -> JSONResponse | HTMLResponse:
+        if is_page(request):
+            # A 409's detail is our own sentence (why an export cannot be made now).
+            said = str(error.detail) if error.status_code == 409 else None
+            return error_page(request, error.status_code, explanation=said)
         return problem(error.status_code, str(error.detail))
 
     @app.exception_handler(Exception)
-    async def unexpected(_: Request, error: Exception) -> JSONResponse:
+    async def unexpected(request: Request, error: Exception) -> JSONResponse | HTMLResponse:
         LOG.error("unhandled %s", type(error).__name__)  # the type only: never the message
+        if is_page(request):
+            return error_page(request, 500)
         return problem(500, "Something went wrong on our side; please try again.")

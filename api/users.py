@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from ledger.log import LedgerBackend
+from ledger.sql import Row
 
 API_ROLES = ("admin", "senco", "practitioner", "parent", "inspector")
 
@@ -36,6 +37,23 @@ class User:
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _live(row: Row | None, now: datetime | None) -> User | None:
+    """The user of a table row, unless there is none, or it is revoked or expired."""
+    if row is None or row["revoked_at"] is not None:
+        return None
+    if datetime.fromisoformat(str(row["expires_at"])) <= (now or datetime.now(tz=UTC)):
+        return None
+    return User(
+        str(row["user_id"]),
+        str(row["name"]),
+        str(row["role"]),
+        str(row["setting_id"]),
+        row["child_id"],
+        str(row["expires_at"]),
+        False,
+    )
 
 
 class UserStore:
@@ -101,19 +119,14 @@ class UserStore:
                 self.tables.q("SELECT * FROM {p}api_users WHERE token_sha256 = ?"), [_digest(token)]
             )
             row = cursor.fetchone()
-        if row is None or row["revoked_at"] is not None:
-            return None
-        if datetime.fromisoformat(str(row["expires_at"])) <= (now or datetime.now(tz=UTC)):
-            return None
-        return User(
-            str(row["user_id"]),
-            str(row["name"]),
-            str(row["role"]),
-            str(row["setting_id"]),
-            row["child_id"],
-            str(row["expires_at"]),
-            False,
-        )
+        return _live(row, now)
+
+    def live(self, user_id: str, *, now: datetime | None = None) -> User | None:
+        """The user with this id if still live (not expired, not revoked), else None."""
+        with self.backend.ledger_cursor() as cursor:
+            cursor.execute(self.tables.q("SELECT * FROM {p}api_users WHERE user_id = ?"), [user_id])
+            row = cursor.fetchone()
+        return _live(row, now)
 
     def revoke(self, user_id: str) -> bool:
         """Revoke a user's token; False if there is no such user."""

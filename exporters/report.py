@@ -516,6 +516,10 @@ SENTENCES: dict[str, tuple[str, tuple[str, ...]]] = {
     "EntryDisputed": ("v{target_version} disputed", ("{person_id}: “{comment}”",)),
 }
 ABOUT = {"sen_provision_starting": "SEN provision is starting"}
+EXPORT_PURPOSES = {
+    "ehc_request": "EHC needs assessment request",
+    "subject_access": "subject access request",
+}
 PEOPLE_FIELDS = frozenset({"person_id", "given_by", "refused_by", "withdrawn_by"})
 
 
@@ -533,6 +537,10 @@ def _shown(kind: str, key: str, value: Any, record: _Record) -> str:
         return record.consent(str(value))
     if key == "cost":
         return format_money(str(value))
+    if key == "purpose" and kind == "EvidenceBundleExported":
+        return EXPORT_PURPOSES.get(str(value), str(value))
+    if key == "known_at":
+        return format_moment(str(value))
     if key == "decision" and kind in DECISIONS:
         return _label(value, DECISIONS[kind])
     if key == "status":
@@ -599,6 +607,14 @@ def describe(entry: dict[str, Any], record: _Record) -> tuple[str, str]:
 def _stop(part: str) -> str:
     """End a part of a sentence with a full stop, unless it already ends a sentence."""
     return part if part.endswith(("!", "?", "”")) else part + "."
+
+
+def readable_chronology(views: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every chronology entry as a person reads it (the report's appendix rows): the
+    entry, a title, one sentence, who recorded it, and the flags beside it. Needs the
+    chronology, plan and provision-map views (for names of people and provisions)."""
+    record = _Record(views)
+    return [_chronology_row(e, record) for e in record.entries]
 
 
 def _chronology_row(e: dict[str, Any], record: _Record) -> dict[str, Any]:

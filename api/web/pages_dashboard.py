@@ -1,0 +1,44 @@
+"""The cohort dashboard of the user's own setting, with the children's names."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from api.deps import ServicesDep
+from api.routes.dashboard import dashboard as cohort_dashboard
+from api.web.render import page
+from api.web.session import VisitorDep
+from domain.errors import ChildNotFound
+
+router = APIRouter(include_in_schema=False)
+LISTS = (
+    "overdue_reviews",
+    "high_concern_without_plan",
+    "plans_without_parent_notification",
+    "ehc_deadlines_due",
+)
+
+
+@router.get("/dashboard")
+def dashboard(request: Request, svc: ServicesDep, who: VisitorDep) -> Response:
+    """Overdue reviews, EHC deadlines, high concern without a plan (SENCO, admin,
+    inspector: the same roles as GET /v1/dashboard)."""
+    board = cohort_dashboard(svc, who.user, today=None, days=30)
+    names: dict[str, str] = {}
+    for key in LISTS:
+        for row in board[key]:
+            names.setdefault(row["child_id"], _name(svc, row["child_id"]))
+    return page(
+        request, "dashboard.html", {"title": "Cohort dashboard", "board": board, "names": names}
+    )
+
+
+def _name(svc: ServicesDep, child_id: str) -> str:
+    try:
+        child = svc.records.get_child(UUID(child_id), read_only=True)
+    except ChildNotFound:  # erased since the read model was caught up
+        return "(record erased)"
+    return f"{child.given_name} {child.family_name}"

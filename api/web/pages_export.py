@@ -1,0 +1,35 @@
+"""Export an evidence bundle from the child's page (SENCO and admin, as the API)."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from api.deps import ServicesDep, require, visible_child
+from api.routes.exports import ExportRequest
+from api.routes.exports import export as api_export
+from api.web.forms import FormState, filled, typed, validate
+from api.web.pages_child import EXPORTERS, overview_page
+from api.web.session import CheckedForm, VisitorDep
+
+router = APIRouter(include_in_schema=False)
+LABELS = {"as_of": "The record as of", "reason": "Reason for the request", "pdf": "PDF report"}
+
+
+@router.post("/children/{child_id}/export")
+def export(
+    child_id: UUID, request: Request, svc: ServicesDep, who: VisitorDep, posted: CheckedForm
+) -> Response:
+    """The signed bundle as a download; recorded on the child as the API records it."""
+    visible_child(svc, who.user, child_id)
+    require(who.user, *EXPORTERS)
+    state = FormState(values=typed(posted))
+    data = filled(state.values, "as_of", "reason")
+    # The page offers the PDF as an option, off by default: long records render slowly.
+    data["pdf"] = state.values.get("pdf") == "1"
+    body = validate(ExportRequest, data, state, LABELS)
+    if body is None:
+        return overview_page(request, svc, who, child_id, export=state, status=422)
+    return api_export(child_id, body, svc, who.user)

@@ -1,0 +1,193 @@
+"""The quick forms' pages: GET shows the form, POST validates and records, or shows the
+form again with everything typed and each problem beside its field (nothing stored)."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+
+from api.deps import Services, ServicesDep, require, visible_child
+from api.web.forms import FormState, refused, typed, validate
+from api.web.reads import Times, read, summary_read
+from api.web.record_forms import FORMS, RecordForm, outcomes
+from api.web.render import page
+from api.web.session import CheckedForm, Visitor, VisitorDep
+from domain.child import ChildRecord
+from domain.errors import ChildNotFound, DomainError
+from domain.vocabulary import AREAS, IMPACT, PROGRESS, REVIEW_DECISIONS
+from exporters.report import readable_chronology
+
+router = APIRouter(include_in_schema=False)
+OBSERVER = {"practitioner": "Key person", "senco": "SENCO", "admin": "Setting administrator"}
+
+
+def _spec(slug: str) -> RecordForm:
+    spec = FORMS.get(slug)
+    if spec is None:
+        raise HTTPException(404)
+    return spec
+
+
+def _people(plan: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(p["person_id"], f"{p['name']} ({p['relationship']})") for p in plan["people"]]
+
+
+def _choices(
+    spec: RecordForm, svc: Services, views: dict[str, dict[str, Any]], target: str
+) -> dict[str, Any]:
+    """What the form offers to choose from, and labels for rows that depend on the record."""
+    found: dict[str, Any] = {"row_labels": {}}
+    if spec.slug == "observation":
+        found["areas"] = list(AREAS.terms.items())
+    elif spec.slug == "discussion":
+        found["outcomes"] = outcomes(svc.settings.extra_discussion_outcomes)
+    elif spec.slug == "session":
+        found["provisions"] = [
+            (r["provision_id"], r["description"])
+            for r in views["provision-map"]["provisions"]
+            if r["end_date"] is None
+        ]
+    elif spec.slug == "review":
+        found |= _review_choices(views)
+    elif spec.slug in ("parent-view", "dispute"):
+        found["people"] = _people(views["plan"])
+    if spec.slug == "dispute":
+        rows = {str(r["entry"]["version"]): r for r in readable_chronology(views)}
+        found["target"] = rows.get(target)
+    return found
+
+
+def _review_choices(views: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    plan = views["plan"]["plan"]
+    names = {r["provision_id"]: r["description"] for r in views["provision-map"]["provisions"]}
+    provisions = [(p, names.get(p, p)) for p in (plan["provision_ids"] if plan else [])]
+    labels: dict[str, str] = {}
+    for i, o in enumerate(plan["outcomes"] if plan else []):
+        labels[f"outcome_progress.{i}.progress"] = f"Progress towards: {o['description']}"
+        labels[f"outcome_progress.{i}.note"] = f"Note on: {o['description']}"
+    for i, (_, name) in enumerate(provisions):
+        labels[f"provision_impact.{i}.impact"] = f"Impact of: {name}"
+        labels[f"provision_impact.{i}.note"] = f"Note on: {name}"
+    return {
+        "plan": plan,
+        "review_provisions": provisions,
+        "progress": list(PROGRESS.terms.items()),
+        "impact": list(IMPACT.terms.items()),
+        "decisions": list(REVIEW_DECISIONS.terms.items()),
+        "row_labels": labels,
+    }
+
+
+def _defaults(
+    spec: RecordForm, who: Visitor, child: ChildRecord, choices: dict[str, Any], today: str
+) -> dict[str, str]:
+    values = {"expected_version": str(child.version), "occurred_at": today}
+    if spec.slug == "observation":
+        values["observer"] = OBSERVER.get(who.role, "")
+    elif spec.slug == "discussion":
+        values["participants"] = "Key person\nSENCO"
+    elif spec.slug == "session":
+        values["session_date"] = today
+        if len(choices["provisions"]) == 1:
+            values["provision_id"] = choices["provisions"][0][0]
+    elif spec.slug == "review" and choices["plan"]:
+        values["plan_id"] = choices["plan"]["plan_id"]
+    if len(choices.get("people", [])) == 1:
+        values["person_id"] = choices["people"][0][0]
+    return values
+
+
+def _form_page(
+    request: Request,
+    svc: Services,
+    who: Visitor,
+    child_id: UUID,
+    spec: RecordForm,
+    state: FormState | None,
+    *,
+    status: int = 200,
+) -> Response:
+    """Read what the form needs (logged as reads), then show it."""
+    target = state.value("target_version") if state else request.query_params.get("entry", "")
+    if spec.views:
+        child, views = read(svc, who.user, child_id, spec.views, Times())
+    else:
+        child, views = summary_read(svc, who.user, child_id), {}
+    require(who.user, *spec.roles)
+    choices = _choices(spec, svc, views, target)
+    today = svc.records.clock().date().isoformat()
+    if state is None:
+        state = FormState(values=_defaults(spec, who, child, choices, today))
+        if spec.slug == "dispute":
+            state.values["target_version"] = target
+    return page(
+        request,
+        spec.template,
+        {
+            "title": spec.title,
+            "spec": spec,
+            "L": spec.labels,
+            "child": child,
+            "child_id": str(child_id),
+            "child_name": f"{child.given_name} {child.family_name}",
+            "s": state,
+            **choices,
+        },
+        status=status,
+    )
+
+
+@router.get("/children/{child_id}/record/{slug}")
+def form(
+    child_id: UUID, slug: str, request: Request, svc: ServicesDep, who: VisitorDep
+) -> Response:
+    """An empty form (dated today), for a child you may see and a kind your role records."""
+    return _form_page(request, svc, who, child_id, _spec(slug), None)
+
+
+@router.post("/children/{child_id}/record/{slug}")
+def record(
+    child_id: UUID,
+    slug: str,
+    request: Request,
+    svc: ServicesDep,
+    who: VisitorDep,
+    posted: CheckedForm,
+) -> Response:
+    """Validate with the API's model, record through the API's route, then redirect."""
+    spec = _spec(slug)
+    visible_child(svc, who.user, child_id)  # 404 before 403, exactly as the API
+    require(who.user, *spec.roles)
+    state = FormState(values=typed(posted))
+    data, where = spec.shape(state.values, svc.records.clock().date().isoformat())
+    labels = {**spec.labels, **_row_labels(spec, svc, child_id)}
+    body = validate(spec.model, data, state, labels, where)
+    if body is not None:
+        try:
+            created = spec.route(child_id, body, svc, who.user, None)
+        except ChildNotFound:
+            raise
+        except DomainError as error:
+            refused(error, state, labels, where)
+    if state.failed or body is None:
+        if state.conflict is not None:
+            # Saving again means: "I have seen that the record moved on".
+            state.values["expected_version"] = str(state.conflict)
+        status = 409 if state.conflict is not None else 422
+        return _form_page(request, svc, who, child_id, spec, state, status=status)
+    back = f"/{spec.back_to}" if spec.back_to else ""
+    return RedirectResponse(
+        f"/children/{child_id}{back}?saved={spec.slug}&v={created.version}", status_code=303
+    )
+
+
+def _row_labels(spec: RecordForm, svc: Services, child_id: UUID) -> dict[str, str]:
+    """A review's per-outcome and per-provision fields are named after the plan's rows."""
+    if spec.slug != "review":
+        return {}
+    views = {n: svc.views.view(n, child_id) for n in ("plan", "provision-map")}
+    labels: dict[str, str] = _review_choices(views)["row_labels"]
+    return labels

@@ -1,0 +1,217 @@
+"""The quick forms, one per kind of entry: which API model and route each uses, who may
+use it, its labels, and how its fields become the model's input (the API's models and
+route functions are reused as they are, so the rules are the API's, word for word)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from api import schemas as s
+from api.deps import STAFF
+from api.routes import records as api
+from api.web.forms import filled, lines, whole_numbers
+from domain.vocabulary import DISCUSSION_OUTCOMES
+
+# Parents write only in their own words (as in the API).
+PARENT_OR_STAFF = (*STAFF, "parent")
+Shape = Callable[[Mapping[str, str], str], tuple[dict[str, Any], dict[str, str]]]
+
+
+@dataclass(frozen=True)
+class RecordForm:
+    """One page form: how it looks and which API model and route it goes through."""
+
+    slug: str
+    title: str
+    template: str
+    model: type[s.Entry]
+    route: Callable[..., s.RecordCreated]
+    roles: tuple[str, ...]
+    labels: Mapping[str, str]
+    shape: Shape
+    views: tuple[str, ...] = ()  # what the form reads to offer its choices
+    back_to: str = "chronology"  # where a saved entry is shown
+
+
+def _observation(v: Mapping[str, str], _today: str) -> tuple[dict[str, Any], dict[str, str]]:
+    data = filled(v, "expected_version", "occurred_at", "area", "notes", "observer")
+    return whole_numbers(data, "expected_version"), {}
+
+
+def _discussion(v: Mapping[str, str], _today: str) -> tuple[dict[str, Any], dict[str, str]]:
+    data = filled(
+        v,
+        "expected_version",
+        "occurred_at",
+        "outcome",
+        "hypothesis",
+        "evidence_needed",
+        "key_person_view",
+        "senco_view",
+    )
+    data["participants"] = lines(v.get("participants", ""))
+    data["actions"] = lines(v.get("actions", ""))
+    return whole_numbers(data, "expected_version"), {}
+
+
+def _session(v: Mapping[str, str], _today: str) -> tuple[dict[str, Any], dict[str, str]]:
+    delivered = v.get("delivered")
+    # Only the fields of the choice made count: a reason typed before choosing
+    # "delivered" (or minutes before "missed") is not part of what was submitted.
+    kept = ("minutes", "notes") if delivered == "yes" else ("reason",) if delivered else ()
+    data = filled(v, "expected_version", "provision_id", *kept)
+    if v.get("session_date", "").strip():
+        data["session_date"] = data["occurred_at"] = v["session_date"].strip()
+    if delivered in ("yes", "no"):
+        data["delivered"] = delivered == "yes"
+    return whole_numbers(data, "expected_version", "minutes"), {"occurred_at": "session_date"}
+
+
+def _rows(
+    v: Mapping[str, str], group: str, key: str, choice: str
+) -> tuple[list[dict[str, str]], dict[str, str]]:
+    """The filled rows of a table of choices (one per outcome or provision); `where` maps
+    a kept row's position back to its row on the form."""
+    rows: list[dict[str, str]] = []
+    where: dict[str, str] = {}
+    for i in range(50):
+        if f"{group}.{i}.{key}" not in v:
+            break
+        if not v.get(f"{group}.{i}.{choice}", "").strip():
+            continue  # left as "not assessed"
+        for part in (key, choice, "note"):
+            where[f"{group}.{len(rows)}.{part}"] = f"{group}.{i}.{part}"
+        rows.append({part: v.get(f"{group}.{i}.{part}", "") for part in (key, choice, "note")})
+    return rows, where
+
+
+def _review(v: Mapping[str, str], _today: str) -> tuple[dict[str, Any], dict[str, str]]:
+    data = filled(
+        v,
+        "expected_version",
+        "occurred_at",
+        "plan_id",
+        "reflection",
+        "decision",
+        "next_review_date",
+    )
+    data["attendees"] = lines(v.get("attendees", ""))
+    data["outcome_progress"], where = _rows(v, "outcome_progress", "outcome_id", "progress")
+    data["provision_impact"], more = _rows(v, "provision_impact", "provision_id", "impact")
+    return whole_numbers(data, "expected_version"), {**where, **more}
+
+
+def _parent_view(v: Mapping[str, str], _today: str) -> tuple[dict[str, Any], dict[str, str]]:
+    data = filled(v, "expected_version", "occurred_at", "person_id", "view")
+    return whole_numbers(data, "expected_version"), {}
+
+
+def _dispute(v: Mapping[str, str], today: str) -> tuple[dict[str, Any], dict[str, str]]:
+    # A dispute happens when the parent writes it: the date is today's, not typed.
+    data = filled(v, "expected_version", "target_version", "person_id", "comment")
+    data["occurred_at"] = today
+    return whole_numbers(data, "expected_version", "target_version"), {}
+
+
+WHEN = {"occurred_at": "Date it happened"}
+FORMS: dict[str, RecordForm] = {
+    f.slug: f
+    for f in (
+        RecordForm(
+            "observation",
+            "Record an observation",
+            "form_observation.html",
+            s.ObservationIn,
+            api.observation,
+            STAFF,
+            {**WHEN, "area": "Area of learning", "notes": "What you saw", "observer": "Observer"},
+            _observation,
+        ),
+        RecordForm(
+            "discussion",
+            "Record a discussion outcome",
+            "form_discussion.html",
+            s.DiscussionIn,
+            api.discussion,
+            STAFF,
+            {
+                **WHEN,
+                "participants": "Who took part",
+                "outcome": "Outcome",
+                "hypothesis": "Hypothesis",
+                "evidence_needed": "Evidence still needed",
+                "actions": "Actions",
+                "key_person_view": "Key person's view",
+                "senco_view": "SENCO's view",
+                "different_views": "the outcome Different views",
+            },
+            _discussion,
+        ),
+        RecordForm(
+            "session",
+            "Record a session delivered or missed",
+            "form_session.html",
+            s.SessionIn,
+            api.session,
+            STAFF,
+            {
+                "session_date": "Date of the session",
+                "provision_id": "Provision",
+                "delivered": "Delivered or missed",
+                "minutes": "Minutes",
+                "notes": "Notes",
+                "reason": "Reason it was missed",
+            },
+            _session,
+            views=("provision-map",),
+        ),
+        RecordForm(
+            "review",
+            "Record a review",
+            "form_review.html",
+            s.ReviewIn,
+            api.review,
+            STAFF,
+            {
+                "occurred_at": "Date of the review",
+                "plan_id": "Plan",
+                "reflection": "Reflection",
+                "decision": "Decision",
+                "next_review_date": "Next review date",
+                "attendees": "Who attended",
+            },
+            _review,
+            views=("plan", "provision-map"),
+            back_to="",
+        ),
+        RecordForm(
+            "parent-view",
+            "Add a parent's view",
+            "form_parent_view.html",
+            s.ParentViewIn,
+            api.parent_view,
+            PARENT_OR_STAFF,
+            {**WHEN, "person_id": "Whose view this is", "view": "The view, in their own words"},
+            _parent_view,
+            views=("plan",),
+        ),
+        RecordForm(
+            "dispute",
+            "Disagree with an entry",
+            "form_dispute.html",
+            s.DisputeIn,
+            api.dispute,
+            PARENT_OR_STAFF,
+            {"target_version": "Entry", "person_id": "Who disagrees", "comment": "Your comment"},
+            _dispute,
+            views=("chronology", "plan", "provision-map"),
+        ),
+    )
+}
+
+
+def outcomes(extra: Mapping[str, str]) -> list[tuple[str, str]]:
+    """The four discussion outcomes, and any the setting added."""
+    return list(DISCUSSION_OUTCOMES.extended(extra).terms.items())

@@ -1,0 +1,307 @@
+"""The pages in a real browser: Debian's headless Chromium driven by Playwright, against
+uvicorn on 127.0.0.1 with a fresh store. Screenshots of the main pages are saved under
+build/screenshots/ for people to look at.
+
+Never downloads a browser: without /usr/bin/chromium these tests skip, saying why, unless
+SENDTRAIL_REQUIRE_BROWSER=1 (CI sets it), when they fail instead."""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import threading
+import time
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from api.app import create_app
+from api.bootstrap import open_records
+from tests.web.world import World, build_world
+
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+REQUIRED = os.environ.get("SENDTRAIL_REQUIRE_BROWSER") == "1"
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not CHROMIUM.exists() and not REQUIRED,
+        reason="no /usr/bin/chromium (apt-get install chromium; CI requires it)",
+    ),
+]
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+@dataclass
+class Site:
+    base: str
+    world: World
+
+    def version(self, child: Any) -> int:
+        records = open_records(self.world.settings)
+        try:
+            return int(records.get_child(child).version)
+        finally:
+            records.close()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    world = build_world(tmp_path_factory.mktemp("browser") / "data")
+    port = free_port()
+    config = uvicorn.Config(
+        create_app(world.settings), host="127.0.0.1", port=port, log_level="warning"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    yield Site(f"http://127.0.0.1:{port}", world)
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.fail("SENDTRAIL_REQUIRE_BROWSER=1 but /usr/bin/chromium is not installed")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield launched
+        launched.close()
+
+
+def open_as(browser: Any, site: Site, role: str, **options: Any) -> Any:
+    """A fresh browser context (its own cookies), signed in through the sign-in page."""
+    context = browser.new_context(base_url=site.base, locale="en-GB", **options)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto("/")
+    page.get_by_label("Your sign-in token").fill(site.world.tokens[role])
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    return page
+
+
+def shot(page: Any, name: str) -> None:
+    """Save a screenshot, once every visible field on the page has a label."""
+    unlabelled = page.evaluate(
+        """() => [...document.querySelectorAll("input, select, textarea")]
+            .filter(el => el.type !== "hidden" && el.labels.length === 0)
+            .map(el => el.name)"""
+    )
+    assert unlabelled == [], f"fields without a label on {name}: {unlabelled}"
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def today() -> str:
+    return datetime.now(tz=UTC).date().isoformat()
+
+
+def test_sign_in_refuses_a_wrong_token_then_lets_the_right_one_in(browser: Any, site: Site) -> None:
+    context = browser.new_context(base_url=site.base, locale="en-GB")
+    page = context.new_page()
+    page.goto("/children")  # signed out: sent to sign in first
+    assert "/sign-in" in page.url
+    page.get_by_label("Your sign-in token").fill("st_not-a-real-token")
+    page.get_by_role("button", name="Sign in").click()
+    assert page.get_by_role("alert").filter(has_text="not recognised").is_visible()
+    shot(page, "sign-in-refused")
+    page.get_by_label("Your sign-in token").fill(site.world.tokens["senco"])
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/children")  # back where the visitor was going
+    page.get_by_role("link", name="Dashboard").click()
+    assert page.get_by_role("heading", name="Cohort dashboard").is_visible()
+    shot(page, "dashboard")
+    context.close()
+
+
+def record_observation(page: Any, site: Site, *, on: str, notes: str) -> None:
+    page.goto(f"/children/{site.world.own}")
+    page.get_by_role("link", name="Record an observation").click()
+    page.get_by_label("Date it happened").fill(on)
+    page.get_by_label("Area of learning").select_option("communication_language")
+    page.get_by_label("What you saw").fill(notes)
+    page.get_by_role("button", name="Save observation").click()
+    page.wait_for_url("**/chronology?saved=observation*")
+
+
+def show_as_of(page: Any, day: str, *, known_then: bool) -> None:
+    page.get_by_label("Show the record as it stood on").fill(day)
+    box = page.get_by_label("As known then")
+    if known_then:
+        box.check()
+    else:
+        box.uncheck()
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_load_state()
+
+
+def test_an_observation_shows_on_the_chronology_and_not_before_its_date(
+    browser: Any, site: Site
+) -> None:
+    page = open_as(browser, site, "practitioner")
+    record_observation(page, site, on=today(), notes="Named three animals ZZTODAY")
+    assert page.get_by_role("status").filter(has_text="Observation saved").is_visible()
+    assert page.get_by_text("Named three animals ZZTODAY").is_visible()
+    shot(page, "chronology")
+    yesterday = (datetime.now(tz=UTC).date() - timedelta(days=1)).isoformat()
+    show_as_of(page, yesterday, known_then=False)
+    assert "as it stood on" in page.locator(".view-times").inner_text()
+    assert page.get_by_text("Named three animals ZZTODAY").count() == 0
+    # A late entry: it happened on a past day, but was written down only today.
+    record_observation(page, site, on="2026-11-20", notes="Late entry ZZLATE")
+    show_as_of(page, "2026-11-20", known_then=False)
+    assert page.get_by_text("Late entry ZZLATE").is_visible()
+    show_as_of(page, "2026-11-20", known_then=True)
+    assert "as it was known at the end of that day" in page.locator(".view-times").inner_text()
+    assert page.get_by_text("Late entry ZZLATE").count() == 0
+    page.context.close()
+
+
+def test_a_form_error_keeps_what_was_typed_and_stores_nothing(browser: Any, site: Site) -> None:
+    page = open_as(browser, site, "practitioner")
+    before = site.version(site.world.own)
+    page.goto(f"/children/{site.world.own}/record/session")
+    page.get_by_label("Date of the session").fill(today())
+    page.get_by_label("Delivered", exact=True).check()
+    page.get_by_label("Notes").fill("Good turn-taking ZZKEPT")
+    page.get_by_role("button", name="Save session").click()
+    summary = page.locator(".error-summary")
+    assert summary.is_visible()
+    assert "Minutes is required for a delivered session" in summary.inner_text()
+    assert page.get_by_label("Notes").input_value() == "Good turn-taking ZZKEPT"
+    assert page.get_by_label("Delivered", exact=True).is_checked()
+    shot(page, "form-with-errors")
+    summary.get_by_role("link", name="Minutes is required for a delivered session").click()
+    assert page.evaluate("document.activeElement.name") == "minutes"
+    assert site.version(site.world.own) == before
+    page.context.close()
+
+
+def test_export_a_bundle_and_check_it_then_a_tampered_copy(
+    browser: Any, site: Site, tmp_path: Path
+) -> None:
+    senco = open_as(browser, site, "senco", accept_downloads=True)
+    senco.goto(f"/children/{site.world.own}")
+    shot(senco, "child-page")
+    assert not senco.get_by_label("Include the PDF report").is_checked()
+    with senco.expect_download() as download:
+        senco.get_by_role("button", name="Export evidence bundle").click()
+    bundle = tmp_path / "bundle.zip"
+    download.value.save_as(bundle)
+    senco.goto(f"/children/{site.world.own}/provision-map")
+    assert senco.locator("svg.chart").is_visible()
+    assert senco.get_by_role("table", name="Cost per term").is_visible()
+    shot(senco, "provision-map")
+    senco.context.close()
+
+    inspector = open_as(browser, site, "inspector")
+    assert "/verify" in inspector.url
+    inspector.get_by_label("Bundle file").set_input_files(str(bundle))
+    inspector.get_by_role("button", name="Check the bundle").click()
+    verdict = inspector.get_by_role("status").filter(has_text="Verified")
+    assert "Verified: this bundle is genuine" in verdict.inner_text()
+    assert str(site.world.own) in verdict.inner_text()
+    shot(inspector, "inspector-verified")
+
+    tampered = tmp_path / "tampered.zip"
+    tampered.write_bytes(tamper(bundle.read_bytes(), "data/chronology.json"))
+    inspector.get_by_label("Bundle file").set_input_files(str(tampered))
+    inspector.get_by_role("button", name="Check the bundle").click()
+    failed = inspector.get_by_role("alert").inner_text()
+    assert "Not verified" in failed
+    assert "file changed" in failed
+    assert "data/chronology.json" in failed
+    shot(inspector, "inspector-failed")
+    inspector.context.close()
+
+
+def tamper(bundle: bytes, name: str) -> bytes:
+    """The same zip with one byte changed inside one of its files."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(bundle)) as source, zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == name:
+                data = data[:10] + bytes([data[10] ^ 0x01]) + data[11:]
+            target.writestr(item, data)
+    return out.getvalue()
+
+
+def test_a_parent_sees_their_child_and_adds_a_view_and_a_dispute(browser: Any, site: Site) -> None:
+    page = open_as(browser, site, "parent")
+    assert page.url.endswith(f"/children/{site.world.own}")
+    shot(page, "parent-view")
+    page.goto(f"/children/{site.world.sibling}")
+    assert page.get_by_role("heading", name="Page not found").is_visible()
+    page.goto(f"/children/{site.world.own}")
+    page.get_by_role("link", name="Add your view").click()
+    page.get_by_label("The view, in their own words").fill("He loves the garden ZZVIEW")
+    page.get_by_role("button", name="Add this view").click()
+    page.wait_for_url("**/chronology?saved=parent-view*")
+    assert page.get_by_text("He loves the garden ZZVIEW").first.is_visible()
+    page.get_by_role("link", name="Disagree with this entry").last.click()
+    page.get_by_label("Your comment").fill("Not how we see it ZZDISPUTE")
+    page.get_by_role("button", name="Add my comment").click()
+    page.wait_for_url("**/chronology?saved=dispute*")
+    assert page.get_by_text("Not how we see it ZZDISPUTE").first.is_visible()
+    shot(page, "parent-chronology")
+    page.context.close()
+
+
+def test_a_core_form_works_without_javascript(browser: Any, site: Site) -> None:
+    page = open_as(browser, site, "practitioner", java_script_enabled=False)
+    before = site.version(site.world.own)
+    page.goto(f"/children/{site.world.own}/record/session")
+    # Without the script every field shows; the choice made decides which count.
+    assert page.get_by_label("Reason it was missed").is_visible()
+    page.get_by_label("Date of the session").fill(today())
+    page.get_by_label("Missed", exact=True).check()
+    page.get_by_label("Reason it was missed").fill("Staff absence")
+    page.get_by_role("button", name="Save session").click()
+    page.wait_for_url("**/chronology?saved=session*")
+    assert site.version(site.world.own) == before + 1
+    page.context.close()
+
+
+def test_the_child_page_fits_a_phone_and_keyboard_users_can_skip_to_it(
+    browser: Any, site: Site
+) -> None:
+    page = open_as(browser, site, "senco", viewport={"width": 390, "height": 844})
+    page.goto(f"/children/{site.world.own}")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, "child-page-390px")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to main content"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    page.context.close()
