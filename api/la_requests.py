@@ -14,7 +14,7 @@ from api.bootstrap import LaRequest
 from api.settings import Settings
 from exporters.bundle import epoch_of
 from exporters.la_document import TRIBUNAL_PAGES, RequestDocument, request_document
-from projections.la_profile import LoadedProfile, find_profile
+from projections.la_profile import LoadedProfile, find_profile, scan_profiles
 from projections.la_readiness import la_readiness
 from projections.la_request import fill_request
 from projections.views import ChildViews
@@ -23,6 +23,12 @@ from projections.views import ChildViews
 def profile(settings: Settings, profile_id: str) -> LoadedProfile:
     """The named profile (UnknownProfile, or the ProfileError of its broken file)."""
     return find_profile(settings.la_profile_dirs, profile_id)
+
+
+def choices(settings: Settings) -> list[tuple[str, str]]:
+    """(id, name) of every LA profile in use, read afresh (a dropped-in file shows at once)."""
+    scanned = scan_profiles(settings.la_profile_dirs)
+    return [(p.profile.id, p.profile.name) for p in scanned.profiles.values()]
 
 
 def page_budget(loaded: LoadedProfile, pages: int | None, tribunal: bool) -> int | None:

@@ -9,6 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from api import la_requests
 from api.deps import STAFF, Services, ServicesDep
 from api.routes.children import list_children
 from api.web.forms import FormState
@@ -111,6 +112,7 @@ def overview_page(
             "readiness": views["readiness"],
             "ehc": views["ehc-timeline"],
             "export": export or export_defaults(svc),
+            "la_choices": la_requests.choices(svc.settings),
         },
         status=status,
     )

@@ -15,7 +15,12 @@ from api.web.pages_child import EXPORTERS, overview_page
 from api.web.session import CheckedForm, VisitorDep
 
 router = APIRouter(include_in_schema=False)
-LABELS = {"as_of": "The record as of", "reason": "Reason for the request", "pdf": "PDF report"}
+LABELS = {
+    "as_of": "The record as of",
+    "reason": "Reason for the request",
+    "pdf": "PDF report",
+    "la": "Local authority's request",
+}
 
 
 @router.post("/children/{child_id}/export")
@@ -26,7 +31,7 @@ def export(
     visible_child(svc, who.user, child_id)
     require(who.user, *EXPORTERS)
     state = FormState(values=typed(posted))
-    data = filled(state.values, "as_of", "reason")
+    data = filled(state.values, "as_of", "reason", "la")
     # The page offers the PDF as an option, off by default: long records render slowly.
     data["pdf"] = state.values.get("pdf") == "1"
     body = validate(ExportRequest, data, state, LABELS)

@@ -15,6 +15,7 @@ from api.web import (
     pages_export,
     pages_forms,
     pages_inspector,
+    pages_la,
     pages_signin,
 )
 from api.web.error_pages import csrf_refused
@@ -33,6 +34,7 @@ def install(app: FastAPI) -> None:
         pages_forms,
         pages_export,
         pages_inspector,
+        pages_la,
     ):
         app.include_router(module.router)
 

@@ -305,3 +305,22 @@ def test_the_child_page_fits_a_phone_and_keyboard_users_can_skip_to_it(
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
     page.context.close()
+
+
+def test_a_senco_checks_an_las_expectations_and_downloads_its_request(
+    browser: Any, site: Site
+) -> None:
+    page = open_as(browser, site, "senco")
+    page.goto(f"/children/{site.world.own}")
+    page.get_by_role("link", name="LA request").click()
+    page.get_by_label("Local authority profile").select_option("example-borough-notional")
+    page.get_by_role("button", name="Show").last.click()
+    page.wait_for_load_state()
+    assert page.get_by_text("Not required by law: no spending threshold").count() == 1
+    shot(page, "la-request")
+    page.get_by_label("Web page (HTML)").check()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the request").click()
+    document = Path(download.value.path()).read_text()
+    assert "Costed provision map and the notional SEN budget" in document
+    page.context.close()

@@ -1,0 +1,104 @@
+"""A child's page for one local authority: how the record stands against that LA's profile
+(readiness, with the entries behind each expectation and what the law says of it), and, for
+SENCOs and admins, the LA's request form pre-filled from the record as a download."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from api import la_requests
+from api.deps import Services, ServicesDep, require
+from api.routes.la import RequestIn
+from api.routes.la import request as api_request
+from api.web.forms import FormState, filled, typed, validate, whole_numbers
+from api.web.pages_child import EXPORTERS, child_context
+from api.web.reads import Times, read, times
+from api.web.render import page
+from api.web.session import CheckedForm, Visitor, VisitorDep
+from projections.la_readiness import la_readiness
+
+router = APIRouter(include_in_schema=False)
+LABELS = {"pages": "Page limit", "format": "Format", "tribunal": "Tribunal limits"}
+FORMATS = [("pdf", "PDF, to print and sign"), ("html", "Web page (HTML)")]
+
+
+def _chosen(request: Request, choices: list[tuple[str, str]]) -> str | None:
+    wanted = request.query_params.get("la", "")
+    ids = [code for code, _ in choices]
+    return wanted if wanted in ids else ("generic-cop" if "generic-cop" in ids else None)
+
+
+def la_page(
+    request: Request,
+    svc: Services,
+    who: Visitor,
+    child_id: UUID,
+    *,
+    form: FormState | None = None,
+    la: str | None = None,
+    status: int = 200,
+) -> Response:
+    when: Times = times(request)
+    choices = la_requests.choices(svc.settings)
+    chosen = la or _chosen(request, choices)
+    child, _ = read(svc, who.user, child_id, (), when)
+    result: dict[str, Any] | None = None
+    if chosen is not None:
+        loaded = la_requests.profile(svc.settings, chosen)
+        entries = svc.views.admitted(child_id, as_of=when.as_of, known_at=when.known_at)
+        today = when.as_of or svc.records.clock().date()
+        result = la_readiness(entries, loaded, today=today)
+        svc.records.note_access(
+            child_id,
+            user=who.user.user_id,
+            role=who.user.role,
+            setting=who.user.setting_id,
+            view="la-readiness",
+            as_of=when.as_of.isoformat() if when.as_of else None,
+            known_at=when.known_at.isoformat() if when.known_at else None,
+        )
+    return page(
+        request,
+        "la_request.html",
+        {
+            **child_context(request, who, child, when, "LA request"),
+            "choices": choices,
+            "chosen": chosen,
+            "result": result,
+            "form": form or FormState(values={"format": "pdf"}),
+            "formats": FORMATS,
+        },
+        status=status,
+    )
+
+
+@router.get("/children/{child_id}/la-request")
+def la_request(child_id: UUID, request: Request, svc: ServicesDep, who: VisitorDep) -> Response:
+    """Readiness against the chosen LA's profile (staff and inspectors, as the API)."""
+    if who.role == "parent":
+        require(who.user, "admin", "senco", "practitioner", "inspector")
+    return la_page(request, svc, who, child_id)
+
+
+@router.post("/children/{child_id}/la-request")
+def download(
+    child_id: UUID, request: Request, svc: ServicesDep, who: VisitorDep, posted: CheckedForm
+) -> Response:
+    """The LA's request pre-filled from the record, to download (SENCO and admin)."""
+    read(svc, who.user, child_id, (), Times(), logged=())
+    require(who.user, *EXPORTERS)
+    state = FormState(values=typed(posted))
+    la = state.value("la")
+    data = whole_numbers(filled(state.values, "as_of", "pages", "format"), "pages")
+    data["tribunal"] = state.value("tribunal") == "1"
+    body = validate(RequestIn, data, state, LABELS)
+    choices = [code for code, _ in la_requests.choices(svc.settings)]
+    if la not in choices:
+        state.add(None, "Choose a local authority from the list")
+    if body is None or la not in choices:
+        return la_page(request, svc, who, child_id, form=state, la=None, status=422)
+    return api_request(child_id, la, body, svc, who.user)

@@ -1,0 +1,116 @@
+"""The LA request page: readiness against a chosen profile for staff and inspectors, the
+pre-filled request as a download for SENCOs and admins, and an export that carries it."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Callable, Iterator
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from tests.web.world import World, build_world, csrf_of, sign_in
+
+Client = Callable[[str], TestClient]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> World:
+    return build_world(tmp_path_factory.mktemp("web-la") / "data")
+
+
+@pytest.fixture(scope="module")
+def app(world: World) -> Iterator[FastAPI]:
+    app = create_app(world.settings)
+    with TestClient(app):
+        yield app
+
+
+@pytest.fixture
+def as_(app: FastAPI, world: World) -> Client:
+    def make(role: str) -> TestClient:
+        client = TestClient(app, follow_redirects=False)
+        sign_in(client, world.tokens[role])
+        return client
+
+    return make
+
+
+def test_staff_and_inspectors_see_readiness_against_the_chosen_profile(
+    as_: Client, world: World
+) -> None:
+    for role in ("senco", "practitioner", "inspector"):
+        page = as_(role).get(f"/children/{world.own}/la-request?la=example-shire-apdr")
+        assert page.status_code == 200, role
+        assert "Example Shire: graduated-approach evidence (APDR cycles)" in page.text
+        assert "educational psychologist" in page.text
+        assert "Not required by law" in page.text
+        assert ("Download the request" in page.text) is (role == "senco")
+    default = as_("senco").get(f"/children/{world.own}/la-request")
+    assert "Generic request (SEND Code of Practice)" in default.text
+
+
+def test_parents_and_outsiders_do_not_get_the_page(as_: Client, world: World) -> None:
+    assert as_("parent").get(f"/children/{world.own}/la-request").status_code == 403
+    assert "LA request" not in as_("parent").get(f"/children/{world.own}").text
+    hidden = as_("outsider").get(f"/children/{world.own}/la-request")
+    assert hidden.status_code == 404
+
+
+def test_a_senco_downloads_the_request_and_a_bad_page_limit_is_named(
+    as_: Client, world: World
+) -> None:
+    senco = as_("senco")
+    page = senco.get(f"/children/{world.own}/la-request?la=example-city-nospend")
+    csrf = csrf_of(page.text)
+
+    html = senco.post(
+        f"/children/{world.own}/la-request",
+        data={"csrf": csrf, "la": "example-city-nospend", "format": "html"},
+    )
+    bad = senco.post(
+        f"/children/{world.own}/la-request",
+        data={"csrf": csrf, "la": "example-city-nospend", "format": "pdf", "pages": "0"},
+    )
+    unknown = senco.post(
+        f"/children/{world.own}/la-request",
+        data={"csrf": csrf, "la": "zzmarker", "format": "pdf"},
+    )
+
+    assert html.status_code == 200
+    assert html.headers["content-type"].startswith("text/html")
+    assert "Tracking log" in html.text
+    assert bad.status_code == 422
+    assert "Page limit must be 1 or more" in bad.text
+    assert unknown.status_code == 422
+    assert "Choose a local authority from the list" in unknown.text
+    assert "zzmarker" not in unknown.text
+
+
+def test_a_practitioner_cannot_download_the_request(as_: Client, world: World) -> None:
+    client = as_("practitioner")
+    csrf = csrf_of(client.get(f"/children/{world.own}/la-request").text)
+    refused = client.post(
+        f"/children/{world.own}/la-request",
+        data={"csrf": csrf, "la": "generic-cop", "format": "html"},
+    )
+    assert refused.status_code == 403
+
+
+def test_an_export_from_the_page_can_carry_an_las_request(as_: Client, world: World) -> None:
+    senco = as_("senco")
+    page = senco.get(f"/children/{world.own}")
+    assert 'name="la"' in page.text  # the export form offers the LA's request
+
+    bundle = senco.post(
+        f"/children/{world.own}/export",
+        data={"csrf": csrf_of(page.text), "as_of": "2026-11-24", "la": "example-shire-apdr"},
+    )
+
+    assert bundle.status_code == 200
+    summary = json.loads(zipfile.ZipFile(io.BytesIO(bundle.content)).read("data/bundle.json"))
+    assert summary["la_request"]["profile"] == "example-shire-apdr"
