@@ -114,3 +114,11 @@ def test_an_export_from_the_page_can_carry_an_las_request(as_: Client, world: Wo
     assert bundle.status_code == 200
     summary = json.loads(zipfile.ZipFile(io.BytesIO(bundle.content)).read("data/bundle.json"))
     assert summary["la_request"]["profile"] == "example-shire-apdr"
+    inspector = as_("inspector")
+    checked = inspector.post(
+        "/verify",
+        data={"csrf": csrf_of(inspector.get("/verify").text)},
+        files={"bundle": ("bundle.zip", bundle.content, "application/zip")},
+    )
+    assert "Verified: this bundle is genuine" in checked.text
+    assert "Pre-filled for the profile <code>example-shire-apdr</code>" in checked.text
