@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -87,6 +88,27 @@ def visible_child(svc: Services, user: User, child_id: UUID) -> ChildRecord:
     if not allowed:
         raise ChildNotFound("no such child", field="child_id")
     return child
+
+
+def log_read(
+    svc: Services,
+    user: User,
+    child_id: UUID,
+    view: str,
+    *,
+    as_of: date | None = None,
+    known_at: datetime | None = None,
+) -> None:
+    """Append this read of the child's record to its access log (itself in the ledger)."""
+    svc.records.note_access(
+        child_id,
+        user=user.user_id,
+        role=user.role,
+        setting=user.setting_id,
+        view=view,
+        as_of=as_of.isoformat() if as_of else None,
+        known_at=known_at.isoformat() if known_at else None,
+    )
 
 
 def recorder(user: User, child: ChildRecord) -> RecordedBy:

@@ -1,5 +1,6 @@
-"""The Jinja environment every human-readable output is rendered with: our templates,
-autoescaped (record text is user input), strict about undefined names."""
+"""The Jinja environment every human-readable output is rendered with (reports, LA
+requests, web pages): autoescaped, since record text is user input, and strict about
+undefined names."""
 
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 TEMPLATES = Path(__file__).parent / "templates"
 
 
-def environment(**filters: Callable[..., Any]) -> Environment:
-    """A fresh environment with these template filters."""
+def environment(folder: Path = TEMPLATES, **filters: Callable[..., Any]) -> Environment:
+    """A fresh environment on the templates in `folder`, with these filters."""
     env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
+        loader=FileSystemLoader(folder),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,

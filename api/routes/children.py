@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import STAFF, ServicesDep, UserDep, require, visible_child
+from api.deps import STAFF, ServicesDep, UserDep, log_read, require, visible_child
 from api.errors import documented
 from api.schemas import OccurredAt, WorldDay
 from domain.envelope import EnvelopeDraft, RecordedBy
@@ -139,7 +139,5 @@ def get_child(child_id: UUID, svc: ServicesDep, user: UserDep) -> ChildSummary:
     visible_child(svc, user, child_id)
     if user.role not in (*STAFF, "parent", "inspector"):
         require(user, *STAFF)
-    svc.records.note_access(
-        child_id, user=user.user_id, role=user.role, setting=user.setting_id, view="summary"
-    )
+    log_read(svc, user, child_id, "summary")
     return summary(svc, child_id)

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api import la_requests
-from api.deps import ServicesDep, UserDep, require, visible_child
+from api.deps import ServicesDep, UserDep, log_read, require, visible_child
 from api.errors import documented
 from api.schemas import RecordTime, WorldDay
 from projections.la_profile import scan_profiles
@@ -124,9 +124,7 @@ def request(
         tribunal=body.tribunal,
         pdf=body.format == "pdf",
     )
-    svc.records.note_access(
-        child_id, user=user.user_id, role=user.role, setting=user.setting_id, view="la-request"
-    )
+    log_read(svc, user, child_id, "la-request", as_of=body.as_of, known_at=body.known_at)
     name = f"request-{la}-{child_id}.{body.format}"
     return Response(
         document.content(body.format),

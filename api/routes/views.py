@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 
 from api import la_requests
-from api.deps import AsOf, KnownAt, ServicesDep, UserDep, visible_child
+from api.deps import AsOf, KnownAt, ServicesDep, UserDep, log_read, visible_child
 from api.errors import documented
 from api.routes.la import LA_PATTERN
 
@@ -22,15 +22,7 @@ def _read(
     svc: Any, user: Any, child_id: UUID, name: str, as_of: Any, known_at: Any
 ) -> dict[str, Any]:
     visible_child(svc, user, child_id)
-    svc.records.note_access(
-        child_id,
-        user=user.user_id,
-        role=user.role,
-        setting=user.setting_id,
-        view=name,
-        as_of=as_of.isoformat() if as_of else None,
-        known_at=known_at.isoformat() if known_at else None,
-    )
+    log_read(svc, user, child_id, name, as_of=as_of, known_at=known_at)
     result: dict[str, Any] = svc.views.view(name, child_id, as_of=as_of, known_at=known_at)
     return result
 
@@ -77,9 +69,7 @@ def events(
 ) -> dict[str, Any]:
     """The admitted events themselves, in version order."""
     visible_child(svc, user, child_id)
-    svc.records.note_access(
-        child_id, user=user.user_id, role=user.role, setting=user.setting_id, view="events"
-    )
+    log_read(svc, user, child_id, "events")
     found = svc.views.events(child_id, as_of=as_of, known_at=known_at)
     return {"child_id": str(child_id), "events": found, "count": len(found)}
 
@@ -109,15 +99,7 @@ def readiness(
         return _read(svc, user, child_id, "readiness", as_of, known_at)
     visible_child(svc, user, child_id)
     loaded = la_requests.profile(svc.settings, la)
-    svc.records.note_access(
-        child_id,
-        user=user.user_id,
-        role=user.role,
-        setting=user.setting_id,
-        view="la-readiness",
-        as_of=as_of.isoformat() if as_of else None,
-        known_at=known_at.isoformat() if known_at else None,
-    )
+    log_read(svc, user, child_id, "la-readiness", as_of=as_of, known_at=known_at)
     return la_requests.readiness(svc.views, child_id, loaded, as_of=as_of, known_at=known_at)
 
 

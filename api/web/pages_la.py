@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from api import la_requests
-from api.deps import Services, ServicesDep, require
+from api.deps import Services, ServicesDep, log_read, require
 from api.routes.la import RequestIn
 from api.routes.la import request as api_request
 from api.web.forms import FormState, filled, typed, validate, whole_numbers
@@ -52,15 +52,7 @@ def la_page(
         entries = svc.views.admitted(child_id, as_of=when.as_of, known_at=when.known_at)
         today = when.as_of or svc.records.clock().date()
         result = la_readiness(entries, loaded, today=today)
-        svc.records.note_access(
-            child_id,
-            user=who.user.user_id,
-            role=who.user.role,
-            setting=who.user.setting_id,
-            view="la-readiness",
-            as_of=when.as_of.isoformat() if when.as_of else None,
-            known_at=when.known_at.isoformat() if when.known_at else None,
-        )
+        log_read(svc, who.user, child_id, "la-readiness", as_of=when.as_of, known_at=when.known_at)
     return page(
         request,
         "la_request.html",

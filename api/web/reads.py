@@ -10,7 +10,7 @@ from uuid import UUID
 
 from fastapi import Request
 
-from api.deps import Services, visible_child
+from api.deps import Services, log_read, visible_child
 from api.schemas import EARLIEST_DAY, LATEST_DAY
 from api.users import User
 from domain.child import ChildRecord
@@ -64,15 +64,7 @@ def read(
     people and provisions in another is part of that one's read)."""
     child = visible_child(svc, user, child_id)
     for name in names if logged is None else logged:
-        svc.records.note_access(
-            child_id,
-            user=user.user_id,
-            role=user.role,
-            setting=user.setting_id,
-            view=name,
-            as_of=when.as_of.isoformat() if when.as_of else None,
-            known_at=when.known_at.isoformat() if when.known_at else None,
-        )
+        log_read(svc, user, child_id, name, as_of=when.as_of, known_at=when.known_at)
     found = {
         name: svc.views.view(name, child_id, as_of=when.as_of, known_at=when.known_at)
         for name in names
@@ -83,7 +75,5 @@ def read(
 def summary_read(svc: Services, user: User, child_id: UUID) -> ChildRecord:
     """The child for a form's heading (logged as the API's one-child summary)."""
     child = visible_child(svc, user, child_id)
-    svc.records.note_access(
-        child_id, user=user.user_id, role=user.role, setting=user.setting_id, view="summary"
-    )
+    log_read(svc, user, child_id, "summary")
     return child

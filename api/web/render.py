@@ -9,8 +9,9 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment
 
+from exporters import templating
 from exporters.report import VOCABULARIES, format_moment
 from projections.wording import format_day, format_money
 
@@ -41,14 +42,8 @@ def _label(code: str | None, vocabulary: str) -> str:
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters.update(
+    return templating.environment(
+        TEMPLATES,
         day=format_day,
         moment=format_moment,
         money=format_money,
@@ -56,7 +51,6 @@ def environment() -> Environment:
         dates=_dates,
         entries=_entries,
     )
-    return env
 
 
 def page(

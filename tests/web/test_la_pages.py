@@ -6,38 +6,9 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from collections.abc import Callable, Iterator
 
-import pytest
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
-
-from api.app import create_app
-from tests.web.world import World, build_world, csrf_of, sign_in
-
-Client = Callable[[str], TestClient]
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> World:
-    return build_world(tmp_path_factory.mktemp("web-la") / "data")
-
-
-@pytest.fixture(scope="module")
-def app(world: World) -> Iterator[FastAPI]:
-    app = create_app(world.settings)
-    with TestClient(app):
-        yield app
-
-
-@pytest.fixture
-def as_(app: FastAPI, world: World) -> Client:
-    def make(role: str) -> TestClient:
-        client = TestClient(app, follow_redirects=False)
-        sign_in(client, world.tokens[role])
-        return client
-
-    return make
+from tests.web.conftest import Client
+from tests.web.world import World, csrf_of
 
 
 def test_staff_and_inspectors_see_readiness_against_the_chosen_profile(

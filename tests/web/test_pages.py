@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterator
 from typing import cast
 from uuid import UUID, uuid4
 
@@ -16,33 +15,8 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.deps import Services
-from tests.web.world import VERSION, World, build_world, csrf_of, sign_in
-
-Client = Callable[[str], TestClient]
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> World:
-    return build_world(tmp_path_factory.mktemp("web") / "data")
-
-
-@pytest.fixture(scope="module")
-def app(world: World) -> Iterator[FastAPI]:
-    app = create_app(world.settings)
-    with TestClient(app):  # runs the lifespan: the services stay open for the module
-        yield app
-
-
-@pytest.fixture
-def as_(app: FastAPI, world: World) -> Client:
-    """A fresh, signed-in browser-like client for a role."""
-
-    def make(role: str) -> TestClient:
-        client = TestClient(app, follow_redirects=False)
-        sign_in(client, world.tokens[role])
-        return client
-
-    return make
+from tests.web.conftest import Client
+from tests.web.world import VERSION, World, csrf_of, sign_in
 
 
 def services(app: FastAPI) -> Services:
