@@ -20,9 +20,11 @@ from domain.child import ChildRecord
 from domain.envelope import RecordedBy
 from domain.errors import ChildNotFound
 from ledger.log import Ledger
+from projections.timeline import restricted
 from projections.views import ChildViews
 
 STAFF = ("admin", "senco", "practitioner")
+SEES_RESTRICTED = ("admin", "senco")  # entries flagged "restricted: SENCO and admin only"
 
 
 @dataclass
@@ -88,6 +90,13 @@ def visible_child(svc: Services, user: User, child_id: UUID) -> ChildRecord:
     if not allowed:
         raise ChildNotFound("no such child", field="child_id")
     return child
+
+
+def withheld_from(svc: Services, user: User, child_id: UUID) -> frozenset[int]:
+    """The versions this user may not read: restricted entries (SENCO and admin only)."""
+    if user.role in SEES_RESTRICTED:
+        return frozenset()
+    return frozenset(restricted(svc.views.timeline.entries(child_id)))
 
 
 def log_read(

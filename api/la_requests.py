@@ -6,6 +6,7 @@ setting's folder is used at once, without a restart.
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -56,9 +57,10 @@ def readiness(
     *,
     as_of: date | None = None,
     known_at: datetime | None = None,
+    withhold: AbstractSet[int] = frozenset(),
 ) -> dict[str, Any]:
-    """The profile's expectations for the child at (as_of, known_at)."""
-    entries = views.admitted(child_id, as_of=as_of, known_at=known_at)
+    """The profile's expectations for the child at (as_of, known_at), less `withhold`."""
+    entries = views.admitted(child_id, as_of=as_of, known_at=known_at, withhold=withhold)
     return {
         "child_id": str(child_id),
         "known_at": known_at.isoformat() if known_at else None,

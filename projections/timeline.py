@@ -110,15 +110,25 @@ def admit(
     return admitted
 
 
-def third_party(entries: Sequence[Entry]) -> set[int]:
-    """Versions withheld from a subject access request: entries flagged as holding
-    third-party information, and the entries about them (corrections, marks, disputes)."""
+def flagged(entries: Sequence[Entry], sensitivity: str) -> set[int]:
+    """Versions of the entries flagged with `sensitivity`, and of the entries about them
+    (corrections, marks, disputes), which say as much."""
     withheld: set[int] = set()
     for entry in entries:
         target = target_of(entry)
-        if entry.event.sensitivity == "third_party" or (target is not None and target in withheld):
+        if entry.event.sensitivity == sensitivity or (target is not None and target in withheld):
             withheld.add(entry.version)
     return withheld
+
+
+def third_party(entries: Sequence[Entry]) -> set[int]:
+    """Versions withheld from a subject access request: third-party information."""
+    return flagged(entries, "third_party")
+
+
+def restricted(entries: Sequence[Entry]) -> set[int]:
+    """Versions only a SENCO or an admin may read."""
+    return flagged(entries, "restricted")
 
 
 @dataclass

@@ -76,9 +76,14 @@ class ChildViews:
         }
 
     def events(
-        self, child_id: UUID, *, as_of: date | None = None, known_at: datetime | None = None
+        self,
+        child_id: UUID,
+        *,
+        as_of: date | None = None,
+        known_at: datetime | None = None,
+        withhold: AbstractSet[int] = frozenset(),
     ) -> list[dict[str, Any]]:
-        """The admitted events themselves, JSON-ready, in version order."""
+        """The admitted events themselves (less `withhold`), JSON-ready, in version order."""
         return [
             {
                 "version": e.version,
@@ -93,5 +98,5 @@ class ChildViews:
                     }
                 ),
             }
-            for e in self.admitted(child_id, as_of=as_of, known_at=known_at)
+            for e in self.admitted(child_id, as_of=as_of, known_at=known_at, withhold=withhold)
         ]

@@ -9,7 +9,15 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 
 from api import la_requests
-from api.deps import AsOf, KnownAt, ServicesDep, UserDep, log_read, visible_child
+from api.deps import (
+    AsOf,
+    KnownAt,
+    ServicesDep,
+    UserDep,
+    log_read,
+    visible_child,
+    withheld_from,
+)
 from api.errors import documented
 from api.routes.la import LA_PATTERN
 
@@ -23,7 +31,9 @@ def _read(
 ) -> dict[str, Any]:
     visible_child(svc, user, child_id)
     log_read(svc, user, child_id, name, as_of=as_of, known_at=known_at)
-    result: dict[str, Any] = svc.views.view(name, child_id, as_of=as_of, known_at=known_at)
+    result: dict[str, Any] = svc.views.view(
+        name, child_id, as_of=as_of, known_at=known_at, withhold=withheld_from(svc, user, child_id)
+    )
     return result
 
 
@@ -70,7 +80,9 @@ def events(
     """The admitted events themselves, in version order."""
     visible_child(svc, user, child_id)
     log_read(svc, user, child_id, "events")
-    found = svc.views.events(child_id, as_of=as_of, known_at=known_at)
+    found = svc.views.events(
+        child_id, as_of=as_of, known_at=known_at, withhold=withheld_from(svc, user, child_id)
+    )
     return {"child_id": str(child_id), "events": found, "count": len(found)}
 
 
@@ -100,7 +112,14 @@ def readiness(
     visible_child(svc, user, child_id)
     loaded = la_requests.profile(svc.settings, la)
     log_read(svc, user, child_id, "la-readiness", as_of=as_of, known_at=known_at)
-    return la_requests.readiness(svc.views, child_id, loaded, as_of=as_of, known_at=known_at)
+    return la_requests.readiness(
+        svc.views,
+        child_id,
+        loaded,
+        as_of=as_of,
+        known_at=known_at,
+        withhold=withheld_from(svc, user, child_id),
+    )
 
 
 @router.get("/children/{child_id}/ehc-timeline", summary="EHC statutory timeline")

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from api import la_requests
-from api.deps import Services, ServicesDep, log_read, require
+from api.deps import Services, ServicesDep, log_read, require, withheld_from
 from api.routes.la import RequestIn
 from api.routes.la import request as api_request
 from api.web.forms import FormState, filled, typed, validate, whole_numbers
@@ -19,7 +19,6 @@ from api.web.pages_child import EXPORTERS, child_context
 from api.web.reads import Times, read, times
 from api.web.render import page
 from api.web.session import CheckedForm, Visitor, VisitorDep
-from projections.la_readiness import la_readiness
 
 router = APIRouter(include_in_schema=False)
 LABELS = {"pages": "Page limit", "format": "Format", "tribunal": "Tribunal limits"}
@@ -49,9 +48,14 @@ def la_page(
     result: dict[str, Any] | None = None
     if chosen is not None:
         loaded = la_requests.profile(svc.settings, chosen)
-        entries = svc.views.admitted(child_id, as_of=when.as_of, known_at=when.known_at)
-        today = when.as_of or svc.records.clock().date()
-        result = la_readiness(entries, loaded, today=today)
+        result = la_requests.readiness(
+            svc.views,
+            child_id,
+            loaded,
+            as_of=when.as_of,
+            known_at=when.known_at,
+            withhold=withheld_from(svc, who.user, child_id),
+        )
         log_read(svc, who.user, child_id, "la-readiness", as_of=when.as_of, known_at=when.known_at)
     return page(
         request,

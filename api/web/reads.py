@@ -10,7 +10,7 @@ from uuid import UUID
 
 from fastapi import Request
 
-from api.deps import Services, log_read, visible_child
+from api.deps import Services, log_read, visible_child, withheld_from
 from api.schemas import EARLIEST_DAY, LATEST_DAY
 from api.users import User
 from domain.child import ChildRecord
@@ -65,8 +65,11 @@ def read(
     child = visible_child(svc, user, child_id)
     for name in names if logged is None else logged:
         log_read(svc, user, child_id, name, as_of=when.as_of, known_at=when.known_at)
+    hidden = withheld_from(svc, user, child_id)
     found = {
-        name: svc.views.view(name, child_id, as_of=when.as_of, known_at=when.known_at)
+        name: svc.views.view(
+            name, child_id, as_of=when.as_of, known_at=when.known_at, withhold=hidden
+        )
         for name in names
     }
     return child, found
