@@ -5,11 +5,9 @@ test on loopback (every acknowledged write is stored, nothing lost, no 5xx, audi
 from __future__ import annotations
 
 import random
-import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -18,7 +16,6 @@ from typing import Any, cast
 
 import httpx
 import pytest
-import uvicorn
 
 from api.app import create_app
 from api.bootstrap import open_records
@@ -26,6 +23,7 @@ from api.cli_serve import ensure_keys
 from api.settings import Settings
 from api.users import UserStore
 from ledger.log import LedgerBackend
+from tests.serving import served
 
 SETTING = "e2e-setting"
 
@@ -42,12 +40,6 @@ class Server:
         )
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     settings = Settings(data_dir=tmp_path_factory.mktemp("e2e") / "data")
@@ -57,20 +49,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "E2E SENCO", role="senco", setting_id=SETTING
     )
     records.close()
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_level="warning", workers=1
-    )
-    instance = uvicorn.Server(config)
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not instance.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield Server(f"http://127.0.0.1:{port}", settings, token)
-    instance.should_exit = True
-    thread.join(timeout=10)
+    with served(create_app(settings)) as base:
+        yield Server(base, settings, token)
 
 
 def post(client: httpx.Client, child: str, path: str, version: int, **body: Any) -> int:

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import io
 import os
-import socket
-import threading
-import time
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from api.app import create_app
 from api.bootstrap import open_records
+from tests.serving import served
 from tests.web.world import World, build_world
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -63,29 +60,11 @@ class Site:
             records.close()
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     world = build_world(tmp_path_factory.mktemp("browser") / "data")
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(world.settings), host="127.0.0.1", port=port, log_level="warning"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield Site(f"http://127.0.0.1:{port}", world)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(create_app(world.settings)) as base:
+        yield Site(base, world)
 
 
 @pytest.fixture(scope="module")
