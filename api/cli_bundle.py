@@ -51,7 +51,7 @@ def export(
 ) -> None:
     """Write a signed evidence bundle for one child and record that it was exported."""
     from api.cli import resolve_child  # the one place ids are resolved
-    from api.cli_la import la_profile
+    from api.cli_la import la_profile, require_zone
 
     settings = Settings()
     request = la_requests.la_request(la_profile(settings, la), pages, tribunal) if la else None
@@ -59,9 +59,7 @@ def export(
     try:
         exporter = open_exporter(records, settings, pdf=pdf)
         child_id = resolve_child(list(records.child_ids(include_erased=True)), child)
-        if known_at is not None and known_at.tzinfo is None:
-            console.print("[red]Refused:[/red] --known-at needs a time zone, e.g. +00:00")
-            raise typer.Exit(EXIT_REFUSED)
+        require_zone(known_at)
         bundle = exporter.export(
             child_id,
             as_of=as_of.date() if as_of else None,

@@ -59,7 +59,8 @@ def la_profile(settings: Settings, profile_id: str) -> LoadedProfile:
         raise typer.Exit(EXIT_REFUSED) from None
 
 
-def _zone(known_at: datetime | None) -> None:
+def require_zone(known_at: datetime | None) -> None:
+    """Exit 2 unless --known-at, if given, names its time zone."""
     if known_at is not None and known_at.tzinfo is None:
         console.print("[red]Refused:[/red] --known-at needs a time zone, e.g. +00:00")
         raise typer.Exit(EXIT_REFUSED)
@@ -87,7 +88,7 @@ def readiness(
 ) -> None:
     """Each of the LA's expectations: met, missing or stale, with the entries behind it.
     Hints only: none is a legal precondition, and none blocks an export."""
-    _zone(known_at)
+    require_zone(known_at)
     settings = Settings()
     loaded = la_profile(settings, la)
     with _child(settings, child) as (records, child_id, views):
@@ -146,7 +147,7 @@ def request(
 ) -> None:
     """The LA's request form pre-filled from the record, in the LA's section order: every
     statement names its entries, gaps say what is needed."""
-    _zone(known_at)
+    require_zone(known_at)
     suffix = output.suffix.lower()
     if suffix not in FORMATS:
         console.print(f"[red]Refused:[/red] --output must end in {', '.join(FORMATS)}")

@@ -14,9 +14,10 @@ from typing import Any
 
 from domain import events as ev
 from projections import la_profile as lp
+from projections.la_statement import Record
 from projections.provision_map import setting_spend
 from projections.readiness import attendance_coverage
-from projections.timeline import Entry, effective
+from projections.timeline import Entry
 from projections.wording import format_day, format_money, months_before
 
 NOT_A_PRECONDITION = (
@@ -53,21 +54,6 @@ NAMED_PROFESSIONAL = (
 )
 
 
-class _Record:
-    """The effective entries of a child, by kind."""
-
-    def __init__(self, entries: Sequence[Entry], today: date) -> None:
-        self.today = today
-        self.live = effective(entries)
-        self.by_kind: dict[type, list[Entry]] = {}
-        for entry in self.live:
-            self.by_kind.setdefault(type(entry.event), []).append(entry)
-
-    def of(self, *kinds: type) -> list[Entry]:
-        found = [e for kind in kinds for e in self.by_kind.get(kind, [])]
-        return sorted(found, key=lambda e: (e.occurred_at, e.version))
-
-
 def _evidence(entries: Sequence[Entry], when: Callable[[Entry], date] | None = None) -> list[Any]:
     return [
         {
@@ -101,7 +87,7 @@ def _report_day(entry: Entry) -> date:
     return event.report_date if isinstance(event, ev.ReportReceived) else entry.occurred_on
 
 
-def _sen_support(_x: lp.SenSupport, r: _Record) -> dict[str, Any]:
+def _sen_support(_x: lp.SenSupport, r: Record) -> dict[str, Any]:
     changes = r.of(ev.SenStatusChanged)
     last = changes[-1].event if changes else None
     status = last.status if isinstance(last, ev.SenStatusChanged) else "N"
@@ -109,14 +95,14 @@ def _sen_support(_x: lp.SenSupport, r: _Record) -> dict[str, Any]:
     return _result("met" if met else "missing", f"current SEN status {status}", changes)
 
 
-def _parent_notified(_x: lp.ParentNotified, r: _Record) -> dict[str, Any]:
+def _parent_notified(_x: lp.ParentNotified, r: Record) -> dict[str, Any]:
     told = r.of(ev.ParentNotified)
     if not told:
         return _result("missing", "no formal notification recorded", [])
     return _result("met", f"told on {format_day(told[0].occurred_on)}", told)
 
 
-def _reviewed_cycles(x: lp.ReviewedCycles, r: _Record) -> dict[str, Any]:
+def _reviewed_cycles(x: lp.ReviewedCycles, r: Record) -> dict[str, Any]:
     reviews = r.of(ev.ReviewHeld)
     if len(reviews) < x.min:
         return _result("missing", f"{len(reviews)} review(s) held; {x.min} expected", reviews)
@@ -127,7 +113,7 @@ def _reviewed_cycles(x: lp.ReviewedCycles, r: _Record) -> dict[str, Any]:
     return _result("met", detail, reviews)
 
 
-def _support_duration(x: lp.SupportDuration, r: _Record) -> dict[str, Any]:
+def _support_duration(x: lp.SupportDuration, r: Record) -> dict[str, Any]:
     changes = r.of(ev.SenStatusChanged)
     since: Entry | None = None
     for entry in changes:  # the start of the current run of SEN support
@@ -142,7 +128,7 @@ def _support_duration(x: lp.SupportDuration, r: _Record) -> dict[str, Any]:
     return _result("met" if met else "missing", detail, [since])
 
 
-def _progress_data(x: lp.ProgressData, r: _Record) -> dict[str, Any]:
+def _progress_data(x: lp.ProgressData, r: Record) -> dict[str, Any]:
     tracking = r.of(ev.TrackingAssessed)
     days = {e.occurred_on for e in tracking}
     if len(days) < x.min_assessments:
@@ -163,14 +149,14 @@ def _progress_data(x: lp.ProgressData, r: _Record) -> dict[str, Any]:
     return _result("met", f"{len(days)} assessment date(s)", tracking)
 
 
-def _provision_map(_x: lp.ProvisionMap, r: _Record) -> dict[str, Any]:
+def _provision_map(_x: lp.ProvisionMap, r: Record) -> dict[str, Any]:
     started = r.of(ev.ProvisionStarted)
     if not started:
         return _result("missing", "no provision recorded", [])
     return _result("met", f"{len(started)} costed provision(s)", started)
 
 
-def _notional_budget(x: lp.NotionalBudget, r: _Record) -> dict[str, Any]:
+def _notional_budget(x: lp.NotionalBudget, r: Record) -> dict[str, Any]:
     start = months_before(r.today, x.period_months)
     spent, entries = setting_spend(r.live, start=start, end=r.today)
     share = spent / x.amount * 100
@@ -191,7 +177,7 @@ def _matches(x: lp.ProfessionalAdvice, entry: Entry) -> bool:
     return not x.roles or any(role.lower() in where for role in x.roles)
 
 
-def _professional_advice(x: lp.ProfessionalAdvice, r: _Record) -> dict[str, Any]:
+def _professional_advice(x: lp.ProfessionalAdvice, r: Record) -> dict[str, Any]:
     reports = [e for e in r.of(ev.ReportReceived) if _matches(x, e)]
     who = " or ".join(x.roles) if x.roles else "outside professional"
     found = _recent(reports, x.max_age_months, r.today, f"report ({who})", _report_day)
@@ -225,17 +211,17 @@ def _professional_advice(x: lp.ProfessionalAdvice, r: _Record) -> dict[str, Any]
     return found
 
 
-def _parent_view(x: lp.ParentView, r: _Record) -> dict[str, Any]:
+def _parent_view(x: lp.ParentView, r: Record) -> dict[str, Any]:
     views = r.of(ev.ParentViewRecorded)
     return _recent(views, x.max_age_months, r.today, "parent's view", lambda e: e.occurred_on)
 
 
-def _child_view(x: lp.ChildView, r: _Record) -> dict[str, Any]:
+def _child_view(x: lp.ChildView, r: Record) -> dict[str, Any]:
     views = r.of(ev.ChildViewRecorded)
     return _recent(views, x.max_age_months, r.today, "child's view", lambda e: e.occurred_on)
 
 
-def _consent(x: lp.Consent, r: _Record) -> dict[str, Any]:
+def _consent(x: lp.Consent, r: Record) -> dict[str, Any]:
     state: dict[str, tuple[str, Entry]] = {}
     for entry in r.of(ev.ConsentGiven, ev.ConsentRefused, ev.ConsentWithdrawn):
         e = entry.event
@@ -252,7 +238,7 @@ def _consent(x: lp.Consent, r: _Record) -> dict[str, Any]:
     return _result("missing", f"no consent in force ({detail}){sign}", entries)
 
 
-def _attendance(x: lp.Attendance, r: _Record) -> dict[str, Any]:
+def _attendance(x: lp.Attendance, r: Record) -> dict[str, Any]:
     records = r.of(ev.AttendanceRecorded)
     registered = next((e.occurred_on for e in r.of(ev.ChildRegistered)), None)
     start = max(months_before(r.today, x.months), registered or r.today)
@@ -263,14 +249,14 @@ def _attendance(x: lp.Attendance, r: _Record) -> dict[str, Any]:
     return _result("met" if covered / days >= x.min_share else "stale", detail, records)
 
 
-def _agencies(x: lp.AgenciesInvolved, r: _Record) -> dict[str, Any]:
+def _agencies(x: lp.AgenciesInvolved, r: Record) -> dict[str, Any]:
     found = r.of(ev.ReferralMade, ev.ProfessionalContact, ev.ReportReceived)
     services = sorted({str(getattr(e.event, "service", "")) for e in found} - {""})
     detail = f"{len(services)} service(s): {', '.join(services)}" if services else "none recorded"
     return _result("met" if len(services) >= x.min else "missing", detail, found)
 
 
-EVALUATORS: dict[str, Callable[[Any, _Record], dict[str, Any]]] = {
+EVALUATORS: dict[str, Callable[[Any, Record], dict[str, Any]]] = {
     "sen_support": _sen_support,
     "parent_notified": _parent_notified,
     "reviewed_cycles": _reviewed_cycles,
@@ -299,7 +285,7 @@ def la_readiness(
 ) -> dict[str, Any]:
     """Every expectation of the profile, as of `today`, with the evidence behind it."""
     profile = loaded.profile
-    record = _Record(entries, today)
+    record = Record(entries, today, profile)
     results = [
         {
             "id": x.id,
