@@ -22,6 +22,7 @@ from ledger.keys import EXPORTER_KEY, LOG_KEY, key_paths, load_private, load_pub
 from ledger.keystore import KeyStore
 from ledger.log import Ledger, LedgerBackend
 from ledger.mapper import CommittingMapper
+from ledger.pairing import open_paired_key_store
 from projections.la_profile import LoadedProfile
 from projections.views import ChildViews
 
@@ -78,6 +79,8 @@ def persistence_env(settings: Settings) -> dict[str, str]:
         "POSTGRES_POOL_SIZE": "5",
         "POSTGRES_MAX_OVERFLOW": "10",
         "POSTGRES_LOCK_TIMEOUT": "10",
+        # How long a request waits for a connection before it is told "unavailable" (503).
+        "POSTGRES_CONNECT_TIMEOUT": str(settings.database_connect_timeout),
     }
     schema = parse_qs(url.query).get("schema")
     if schema:
@@ -86,14 +89,31 @@ def persistence_env(settings: Settings) -> dict[str, str]:
 
 
 def open_records(settings: Settings, *, clock: Clock = utc_now) -> ChildRecords:
-    """The application service on the configured store."""
-    return ChildRecords(
+    """The application service on the configured store, with the key store that belongs
+    to it (KeyStoreRefused, naming the file, when it is missing, empty or another's)."""
+    records = ChildRecords(
         persistence_env(settings),
         clock=clock,
         skew=timedelta(seconds=settings.clock_skew_seconds),
         snapshot_interval=settings.snapshot_interval,
         extra_outcomes=settings.extra_discussion_outcomes,
     )
+    try:
+        attach_key_store(records, settings)
+    except BaseException:
+        records.close()
+        raise
+    return records
+
+
+def attach_key_store(records: ChildRecords, settings: Settings) -> None:
+    """Give the application's cipher the key store paired with its event store."""
+    mapper = records.mapper
+    if isinstance(mapper, CommittingMapper) and mapper.keys is not None:
+        backend = cast(LedgerBackend, records.recorder)
+        mapper.keys.attach(
+            open_paired_key_store(backend, settings.key_store_path, settings.kek_path)
+        )
 
 
 def open_ledger(records: ChildRecords, settings: Settings) -> Ledger:
