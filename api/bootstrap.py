@@ -236,10 +236,13 @@ def open_exporter(records: ChildRecords, settings: Settings, *, pdf: bool = True
 def open_services(settings: Settings) -> Services:
     """Everything the HTTP API needs, wired once at start-up."""
     from api.deps import Services
+    from api.pending_erasures import finish_pending_erasures
     from api.users import UserStore
     from api.web.session_store import WebSessions
 
     records = open_records(settings)
+    # An erasure interrupted before its keys were destroyed is finished before serving.
+    finish_pending_erasures(records, cast(LedgerBackend, records.recorder), open_key_store(records))
     ledger = open_ledger(records, settings)
     exporter = open_exporter(records, settings)
     users = UserStore(cast(LedgerBackend, records.recorder))

@@ -1,8 +1,10 @@
 """The `sendtrail` command line. The only place that turns errors into exit codes.
 
 Exit codes: 0 success; 1 a check failed (audit, verify); 2 bad usage or refused input;
-3 not found; 4 the key store refused (wrong or missing KEK file, missing data key,
-ciphertext that fails authentication).
+3 not found; 4 the key store refused (wrong or missing KEK file; key store missing, empty,
+damaged or another installation's; missing data key; ciphertext that fails
+authentication); 5 the store could not be read or written (disk full, database
+unreachable, read-only, damaged file). `api.cli_faults` tells 4 and 5 for every command.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from rich.progress import Progress
 from rich.table import Table
 
 from api import (
+    cli_audit,
     cli_bundle,
+    cli_faults,
     cli_la,
     cli_ledger,
     cli_privacy,
@@ -44,7 +48,7 @@ app.add_typer(cli_ledger.keys_app, name="keys")
 app.command("erase")(cli_privacy.erase)
 app.add_typer(cli_retention.retention_app, name="retention")
 app.command("checkpoint")(cli_ledger.checkpoint)
-app.command("audit")(cli_ledger.audit_command)
+app.command("audit")(cli_audit.audit_command)
 app.command("export")(cli_bundle.export)
 app.command("sar")(cli_bundle.sar)
 app.command("verify")(cli_bundle.verify)
@@ -150,6 +154,9 @@ def show(child: Annotated[str, typer.Argument(help="Child id (or a unique prefix
         )
     console.print(table)
     records.close()
+
+
+cli_faults.install(app)  # storage and key faults: one line and exit 4 or 5, every command
 
 
 def main() -> None:
