@@ -2,9 +2,10 @@
 
 Exit codes (the README's table): 4 the key store refused (KEK file missing, wrong or
 readable by others; key store missing, empty, damaged or another installation's; a data
-key missing; a ciphertext that fails authentication); 5 the store could not be read or
-written (disk full, database unreachable, read-only, damaged file). Installed once on the
-whole typer app, so `sendtrail` and tests through typer's CliRunner see the same.
+key missing; a ciphertext that fails authentication); 5 the store — event store or key
+store — could not be read or written (disk full, database unreachable, read-only, I/O).
+Installed once on the whole typer app, so `sendtrail` and tests through typer's CliRunner
+see the same.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from rich.markup import escape
 
 from api.keyless import store_name
 from api.settings import Settings
-from ledger.faults import classify
+from ledger.faults import DAMAGED, classify, in_folder
 from ledger.key_errors import KeyStoreRefused, KeyStoreUnavailable, PrivacyError
 from ledger.keyless import StoreUnavailable
 
@@ -36,7 +37,9 @@ STORE_ERRORS = (PersistenceError, sqlite3.Error, psycopg.Error)
 def explain(error: BaseException) -> tuple[int, str] | None:
     """(exit code, one line) for a storage or key fault; None for anything else."""
     if isinstance(error, KeyStoreUnavailable):
-        return EXIT_KEYS, f"Cannot use the key store: {error}"
+        if error.cause == DAMAGED:
+            return EXIT_KEYS, f"Cannot use the key store: key store damaged: {error.file}"
+        return EXIT_STORAGE, f"Cannot use the store: {error.cause} (key store {error.file})"
     if isinstance(error, KeyStoreRefused):
         return EXIT_KEYS, f"Key store refused: {error}"
     if isinstance(error, PrivacyError):
@@ -48,7 +51,10 @@ def explain(error: BaseException) -> tuple[int, str] | None:
     fault = classify(error)
     if fault is None:
         return None
-    return EXIT_STORAGE, f"Cannot use the store: {fault.cause} ({store_name(Settings())})"
+    settings = Settings()
+    if settings.database_url is None:
+        fault = in_folder(fault, settings.sqlite_path.parent)
+    return EXIT_STORAGE, f"Cannot use the store: {fault.cause} ({store_name(settings)})"
 
 
 def told(command: F) -> F:

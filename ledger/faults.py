@@ -11,9 +11,11 @@ SQLSTATEs and errno — never from the message alone, which may quote data.
 from __future__ import annotations
 
 import errno
+import os
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import psycopg
 import psycopg_pool
@@ -107,3 +109,11 @@ def classify(error: BaseException) -> StoreFault | None:
         if fault is not None:
             return fault
     return None
+
+
+def in_folder(fault: StoreFault, folder: Path) -> StoreFault:
+    """`fault` as seen from the folder of the file: SQLite says "cannot open" when it may
+    not create its journal beside a database in a folder that is read-only."""
+    if fault.cause == CANNOT_OPEN and folder.is_dir() and not os.access(folder, os.W_OK):
+        return StoreFault(READ_ONLY, fault.retry_after)
+    return fault

@@ -23,7 +23,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
-from ledger.faults import CANNOT_OPEN, DAMAGED, READ_ONLY, StoreFault, classify
+from ledger.faults import CANNOT_OPEN, DAMAGED, READ_ONLY, StoreFault, classify, in_folder
 from ledger.sql import Cursor, Tables
 
 
@@ -121,7 +121,7 @@ class KeylessSQLite(_Snapshot):
             self._db = _connect(path, read_only=read_only)
             self._db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
         except sqlite3.Error as error:
-            fault = classify(error) or StoreFault(DAMAGED, 300)
+            fault = in_folder(classify(error) or StoreFault(DAMAGED, 300), path.parent)
             raise StoreUnavailable(fault.cause, where=str(path)) from error
         self._db.row_factory = sqlite3.Row
 

@@ -149,9 +149,9 @@ class KeyStore:
         except (sqlite3.Error, OSError) as error:
             fault = classify(error)
             cause = fault.cause if fault else DAMAGED
-            said = f"key store {cause}" if cause == DAMAGED else f"{cause} (key store)"
+            said = "key store damaged: " if cause == DAMAGED else f"{cause}: key store "
             raise KeyStoreUnavailable(
-                f"{said}: {self.path}", file=str(self.path), cause=cause
+                f"{said}{self.path}", file=str(self.path), cause=cause
             ) from error
 
     @contextmanager

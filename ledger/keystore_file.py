@@ -39,9 +39,9 @@ class KeyStoreFile:
         except (sqlite3.Error, OSError) as error:
             fault = classify(error)
             cause = fault.cause if fault else DAMAGED
-            said = f"key store {cause}" if cause == DAMAGED else f"{cause} (key store)"
+            said = "key store damaged: " if cause == DAMAGED else f"{cause}: key store "
             raise KeyStoreUnavailable(
-                f"{said}: {self.path}", file=str(self.path), cause=cause
+                f"{said}{self.path}", file=str(self.path), cause=cause
             ) from error
 
     def _rows(self, sql: str, table: str) -> list[tuple[object, ...]]:
