@@ -20,6 +20,7 @@ from rich.table import Table
 
 from api import (
     cli_audit,
+    cli_backup,
     cli_bundle,
     cli_faults,
     cli_la,
@@ -49,6 +50,8 @@ app.command("erase")(cli_privacy.erase)
 app.add_typer(cli_retention.retention_app, name="retention")
 app.command("checkpoint")(cli_ledger.checkpoint)
 app.command("audit")(cli_audit.audit_command)
+app.command("backup")(cli_backup.backup)
+app.command("restore")(cli_backup.restore_command)
 app.command("export")(cli_bundle.export)
 app.command("sar")(cli_bundle.sar)
 app.command("verify")(cli_bundle.verify)
