@@ -181,11 +181,14 @@ class Exporter:
         tsa_url: str | None = None,
         subject_access: bool = False,
         la: LaRequest | None = None,
+        deliver: Callable[[Bundle], None] | None = None,
     ) -> Bundle:
-        """Build the bundle (timestamped by the TSA at `tsa_url`, if given), then record on
-        the child that it was exported; nothing is recorded if the bundle cannot be made.
-        With `subject_access`, a bundle for a parent: third-party entries withheld. With
-        `la`, the LA's pre-filled request is added and signed with the rest."""
+        """Build the bundle (timestamped by the TSA at `tsa_url`, if given), hand it to
+        `deliver` (which writes it, whole, where it goes), then record on the child that it
+        was exported: nothing is recorded if the bundle cannot be made or delivered, so a
+        recorded export always has its file. With `subject_access`, a bundle for a parent:
+        third-party entries withheld. With `la`, the LA's pre-filled request is added and
+        signed with the rest."""
         if self.records.get_child(child_id, read_only=True).restricted:
             # ICO: while processing is restricted the record is kept, not passed on.
             raise ExportError(
@@ -215,6 +218,8 @@ class Exporter:
                 else None
             ),
         )
+        if deliver is not None:
+            deliver(bundle)
         child = self.records.get_child(child_id)
         who = by or RecordedBy("cli", "senco", child.setting_id)
         self.records.note_export(
