@@ -31,6 +31,7 @@ from api import (
     cli_serve,
 )
 from api.bootstrap import open_records, set_record_clock
+from api.crash_points import crash_at
 from api.demo import build_demo_cohort
 from api.settings import Settings
 from domain.errors import ChildErased, ChildNotFound, DomainError
@@ -85,7 +86,8 @@ def demo(
     children: Annotated[int, typer.Option(min=1, max=5000, help="How many children.")] = 25,
     seed: Annotated[int, typer.Option(help="Random seed: same seed, same histories.")] = 7,
 ) -> None:
-    """Write a clearly fictional demo cohort into the configured store."""
+    """Write a clearly fictional demo cohort into the configured store (an interrupted run
+    is resumed by running it again with the same arguments)."""
     settings = _settings()
     records = open_records(settings)
     with Progress(console=console, transient=True) as progress:
@@ -96,6 +98,7 @@ def demo(
             seed=seed,
             progress=lambda n: progress.advance(task, n),
             record_clock=lambda clock: set_record_clock(records, clock),
+            step=crash_at(settings.test_crash_at),
         )
     table = Table(title=f"Demo cohort: {len(ids)} fictional children")
     for column in ("child id", "setting", "events", "SEN status", "EHC stage"):

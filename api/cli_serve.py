@@ -11,7 +11,7 @@ from rich.console import Console
 from api.app import create_app
 from api.bootstrap import open_records, open_services, set_record_clock
 from api.cli_faults import EXIT_STORAGE
-from api.demo import build_demo_cohort
+from api.demo import build_demo_cohort, resumable
 from api.settings import Settings
 from api.users import UserError, UserStore
 from ledger.keys import EXPORTER_KEY, LOG_KEY, create_key_pair, key_paths
@@ -73,7 +73,7 @@ def revoke_user(user_id: Annotated[str, typer.Argument(help="The user id (u-…)
 def _demo(settings: Settings, children: int, base: str) -> None:
     records = open_records(settings)
     try:
-        if not any(True for _ in records.child_ids()):
+        if resumable(records, seed=7):  # empty, or a demo cohort an interruption left half-written
             build_demo_cohort(
                 records,
                 children=children,
