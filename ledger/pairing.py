@@ -131,17 +131,20 @@ def open_paired_key_store(backend: LedgerBackend, path: Path, kek_file: Path) ->
     """The key store that belongs to this event store, bound to it; KeyStoreRefused
     (naming the file) if it is missing, empty, replaced or another's while encrypted
     events need it. Nothing is created or written before that check passed."""
-    if path.exists() and path.stat().st_size > 0:
+    existed = path.exists() and path.stat().st_size > 0
+    if existed:
         view = KeyStoreFile(path)
         try:
             why = refusal(backend, view, path)
+            existed = not view.is_empty()
         finally:
             view.close()
     else:
         why = refusal(backend, None, path)
     if why:
         raise KeyStoreRefused(why, file=str(path))
-    keys = KeyStore(path, kek_file)
+    # A key store that held keys a moment ago is never made afresh should it vanish meanwhile.
+    keys = KeyStore(path, kek_file, create=not existed)
     try:
         bind(backend, keys, lambda: uuid.uuid4().hex)
     except BaseException:
