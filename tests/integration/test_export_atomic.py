@@ -13,6 +13,7 @@ import pytest
 
 from api.bootstrap import open_records
 from api.settings import Settings
+from domain import events as ev
 from exporters.verify import verify_bundle
 from tests.factories import register
 from tests.processes import KILLED, one_line, sendtrail
@@ -24,9 +25,9 @@ def recorded_exports(settings: Settings, child: UUID) -> list[str]:
     records = open_records(settings)
     try:
         return [
-            e.bundle_sha256  # type: ignore[attr-defined]
+            e.bundle_sha256
             for e in records.history(child)
-            if type(e).__name__ == "EvidenceBundleExported"
+            if isinstance(e, ev.EvidenceBundleExported)
         ]
     finally:
         records.close()
