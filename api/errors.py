@@ -88,6 +88,18 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
+def named_rule(error: Any) -> dict[str, str]:
+    """The field and the rule a validation error names, without pydantic's echo of the input
+    (it may be personal). An unknown key is itself input: the object holding it is named."""
+    where = [str(p) for p in error.get("loc", ()) if p != "body"]
+    if error.get("type") == "extra_forbidden":
+        return {
+            "field": ".".join(where[:-1]) or "body",
+            "rule": "holds a field the schema does not define (see the API documentation)",
+        }
+    return {"field": ".".join(where), "rule": error.get("msg", "invalid")}
+
+
 def status_of(error: de.DomainError) -> int:
     return next(code for kind, code in STATUS if isinstance(error, kind))
 
@@ -112,14 +124,7 @@ def install(app: FastAPI) -> None:
             # Pages validate their own fields; what reaches here is a malformed id in the
             # address, which to a reader is simply a page that does not exist.
             return error_page(request, 404)
-        # Name each field and rule; drop pydantic's echo of the input (it may be personal).
-        fields = [
-            {
-                "field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
-                "rule": e.get("msg", "invalid"),
-            }
-            for e in error.errors()
-        ]
+        fields = [named_rule(e) for e in error.errors()]
         first = fields[0] if fields else {"field": "", "rule": "invalid"}
         return problem(
             422,
