@@ -7,7 +7,9 @@ Requests for pages (outside /v1 and the docs) get the same statuses as plain HTM
 from __future__ import annotations
 
 import logging
+from contextlib import suppress
 from typing import Any
+from uuid import uuid4
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -161,7 +163,43 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse | HTMLResponse:
-        LOG.error("unhandled %s", type(error).__name__)  # the type only: never the message
+        request_id = uuid4().hex[:12]
+        # The type and a request id only: an exception's message can carry what was sent
+        # or stored (a database error quotes the row).
+        LOG.error("unhandled %s (request %s)", type(error).__name__, request_id)
+        with suppress(AttributeError):
+            error.sendtrail_logged = True  # type: ignore[attr-defined]
         if is_page(request):
             return error_page(request, 500)
-        return problem(500, "Something went wrong on our side; please try again.")
+        return problem(
+            500,
+            "Something went wrong on our side; please try again.",
+            extra={"request_id": request_id},
+        )
+
+    quiet_server_errors()
+
+
+class OneLineErrors(logging.Filter):
+    """Keeps tracebacks, and the messages inside them, out of the server's log. Starlette
+    re-raises an unhandled error after our handler has answered, for the server to log with
+    its traceback: that record is dropped (the handler logged one line already); any other
+    error record keeps one line naming the error's type."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.exc_info:
+            return True
+        error = record.exc_info[1]
+        if getattr(error, "sendtrail_logged", False):
+            return False
+        record.msg, record.args = "%s: %s", (record.getMessage(), type(error).__name__)
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
+        return True
+
+
+def quiet_server_errors() -> None:
+    """Install `OneLineErrors` on the loggers the ASGI server logs errors to (once)."""
+    for name in ("uvicorn.error", "sendtrail.api"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, OneLineErrors) for f in logger.filters):
+            logger.addFilter(OneLineErrors())
