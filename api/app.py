@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import errors
+from api import docs_page, errors
+from api.body_limit import BodyLimit, UploadRoute
 from api.bootstrap import open_services
 from api.routes import checkpoints, children, dashboard, exports, la, records, verify, views
+from api.security_headers import SecurityHeaders
 from api.settings import Settings
 from api.web import site
 
@@ -35,9 +38,32 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             app.state.services.records.close()
 
-    app = FastAPI(title="sendtrail", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="sendtrail",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,  # served by docs_page from a pinned package, not a CDN
+        redoc_url=None,
+    )
     errors.install(app)
     for module in (children, records, views, dashboard, exports, verify, checkpoints, la):
         app.include_router(module.router, prefix="/v1")
     site.install(app)
+    docs_page.install(app)
+    app.add_middleware(BodyLimit, default=config.max_body_bytes, uploads=upload_routes(config))
+    app.add_middleware(SecurityHeaders)
     return app
+
+
+# Multipart framing (boundaries, the CSRF field) around an uploaded file.
+FORM_OVERHEAD = 64 * 1024
+
+
+def upload_routes(config: Settings) -> list[UploadRoute]:
+    """The only routes whose bodies may be larger than `max_body_bytes`."""
+    bundle = config.max_bundle_upload_bytes
+    return [
+        UploadRoute("POST", re.compile(r"/v1/verify"), bundle, "bundles"),
+        UploadRoute("POST", re.compile(r"/verify"), bundle + FORM_OVERHEAD, "bundles"),
+    ]

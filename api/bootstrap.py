@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -50,9 +51,26 @@ def key_env(settings: Settings) -> dict[str, str]:
     }
 
 
+def private_data_dir(settings: Settings) -> None:
+    """The data folder readable only by the service (0700), and the SQLite store's files
+    0600: they hold parents' names (users) and every child's event types. SQLite gives its
+    WAL and shared-memory files the database file's mode, so making that file first, 0600,
+    covers them; an older installation's looser files are tightened."""
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    settings.data_dir.chmod(0o700)
+    if settings.database_url is not None:
+        return
+    database = settings.sqlite_path
+    if not database.exists():
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT, 0o600))
+    for path in (database, *(database.with_name(database.name + e) for e in ("-wal", "-shm"))):
+        if path.exists():
+            path.chmod(0o600)
+
+
 def persistence_env(settings: Settings) -> dict[str, str]:
     """eventsourcing environment settings for the configured store."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_data_dir(settings)
     if settings.database_url is None:
         return {
             **LEDGER_TOPICS,

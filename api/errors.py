@@ -7,7 +7,9 @@ Requests for pages (outside /v1 and the docs) get the same statuses as plain HTM
 from __future__ import annotations
 
 import logging
+from contextlib import suppress
 from typing import Any
+from uuid import uuid4
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -90,6 +92,18 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
+def named_rule(error: Any) -> dict[str, str]:
+    """The field and the rule a validation error names, without pydantic's echo of the input
+    (it may be personal). An unknown key is itself input: the object holding it is named."""
+    where = [str(p) for p in error.get("loc", ()) if p != "body"]
+    if error.get("type") == "extra_forbidden":
+        return {
+            "field": ".".join(where[:-1]) or "body",
+            "rule": "holds a field the schema does not define (see the API documentation)",
+        }
+    return {"field": ".".join(where), "rule": error.get("msg", "invalid")}
+
+
 def status_of(error: de.DomainError) -> int:
     return next(code for kind, code in STATUS if isinstance(error, kind))
 
@@ -114,14 +128,7 @@ def install(app: FastAPI) -> None:
             # Pages validate their own fields; what reaches here is a malformed id in the
             # address, which to a reader is simply a page that does not exist.
             return error_page(request, 404)
-        # Name each field and rule; drop pydantic's echo of the input (it may be personal).
-        fields = [
-            {
-                "field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
-                "rule": e.get("msg", "invalid"),
-            }
-            for e in error.errors()
-        ]
+        fields = [named_rule(e) for e in error.errors()]
         first = fields[0] if fields else {"field": "", "rule": "invalid"}
         return problem(
             422,
@@ -175,7 +182,43 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse | HTMLResponse:
-        LOG.error("unhandled %s", type(error).__name__)  # the type only: never the message
+        request_id = uuid4().hex[:12]
+        # The type and a request id only: an exception's message can carry what was sent
+        # or stored (a database error quotes the row).
+        LOG.error("unhandled %s (request %s)", type(error).__name__, request_id)
+        with suppress(AttributeError):
+            error.sendtrail_logged = True  # type: ignore[attr-defined]
         if is_page(request):
             return error_page(request, 500)
-        return problem(500, "Something went wrong on our side; please try again.")
+        return problem(
+            500,
+            "Something went wrong on our side; please try again.",
+            extra={"request_id": request_id},
+        )
+
+    quiet_server_errors()
+
+
+class OneLineErrors(logging.Filter):
+    """Keeps tracebacks, and the messages inside them, out of the server's log. Starlette
+    re-raises an unhandled error after our handler has answered, for the server to log with
+    its traceback: that record is dropped (the handler logged one line already); any other
+    error record keeps one line naming the error's type."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.exc_info:
+            return True
+        error = record.exc_info[1]
+        if getattr(error, "sendtrail_logged", False):
+            return False
+        record.msg, record.args = "%s: %s", (record.getMessage(), type(error).__name__)
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
+        return True
+
+
+def quiet_server_errors() -> None:
+    """Install `OneLineErrors` on the loggers the ASGI server logs errors to (once)."""
+    for name in ("uvicorn.error", "sendtrail.api"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, OneLineErrors) for f in logger.filters):
+            logger.addFilter(OneLineErrors())

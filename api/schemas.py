@@ -888,3 +888,7 @@ class Problem(BaseModel):
     errors: list[dict[str, str]] | None = Field(
         default=None, description="On invalid input: every field broken and its rule."
     )
+    request_id: str | None = Field(
+        default=None,
+        description="On an error of ours (500): the id the server's log line carries.",
+    )

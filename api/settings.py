@@ -74,6 +74,18 @@ class Settings(BaseSettings):
         "the built-in ones on every use; default data_dir/la-profiles.",
     )
 
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="The largest request body (JSON writes, forms) in bytes; larger is 413, "
+        "refused before any of it is read.",
+    )
+    max_bundle_upload_bytes: int = Field(
+        default=50 * 1024 * 1024,
+        ge=1024,
+        description="The largest evidence bundle that may be uploaded to be checked, in bytes.",
+    )
+
     log_origin: str = Field(
         default="sendtrail.local/log",
         description="Name of this installation's log in checkpoints (a schema-less URL).",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -12,10 +13,31 @@ from domain.vocabulary import Vocabulary
 SHORT = 200
 LONG = 10_000
 
+# Control, format, surrogate and private-use characters can hide or reorder what a reader
+# sees (a bidi override makes "2024" read "4202"; NUL truncates in other tools). Newline and
+# tab are text; the zero-width joiners are needed to write Persian, Urdu, the Indic scripts
+# and emoji, and reorder nothing.
+ALLOWED_SPECIALS = frozenset("\n\t\u200c\u200d")
+REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co"})
+
+
+def plain(value: str, field: str) -> str:
+    """`value` with line endings made `\\n`, refused if it holds a character that could spoof."""
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    for char in value:
+        if char not in ALLOWED_SPECIALS and unicodedata.category(char) in REFUSED_CATEGORIES:
+            raise InvalidValue(
+                f"{field} must not contain control or formatting characters "
+                "(only newline and tab are allowed)",
+                field=field,
+            )
+    return value
+
 
 def text(value: str, field: str, *, limit: int = LONG, required: bool = True) -> str:
-    """Stripped text, refused if empty (when required) or longer than `limit`."""
-    stripped = value.strip()
+    """Stripped text, refused if empty (when required), longer than `limit`, or holding a
+    control or formatting character."""
+    stripped = plain(value, field).strip()
     if required and not stripped:
         raise InvalidValue(f"{field} must not be empty", field=field)
     if len(stripped) > limit:

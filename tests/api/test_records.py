@@ -692,8 +692,13 @@ def _future_minute() -> str:
 
 # (case, path, body changes, field named, the offending text that must not come back)
 INVALID: list[tuple[str, str, dict[str, Any], str, str]] = [
-    ("unknown field", "observations", {"zz_unknown": MARKER}, "zz_unknown", MARKER),
+    ("unknown field", "observations", {"zz_unknown": MARKER}, "body", "zz_unknown"),
+    ("unknown field named like personal data", "observations", {MARKER: 1}, "body", MARKER),
     ("over-long text", "observations", {"notes": MARKER * 600}, "notes", MARKER),
+    ("NUL in text", "observations", {"notes": f"{MARKER}\x00tail"}, "notes", MARKER),
+    ("bidi override", "observations", {"observer": f"\u202e{MARKER}"}, "observer", MARKER),
+    ("bidi isolate", "observations", {"notes": f"{MARKER}\u2067x\u2069"}, "notes", MARKER),
+    ("C1 control", "observations", {"notes": f"{MARKER}\x85"}, "notes", MARKER),
     ("over-long short text", "observations", {"observer": MARKER * 11}, "observer", MARKER),
     ("bad enum", "observations", {"area": MARKER}, "area", MARKER),
     ("bad basis", "observations", {"basis": MARKER}, "basis", MARKER),
@@ -747,8 +752,8 @@ INVALID: list[tuple[str, str, dict[str, Any], str, str]] = [
             **BY_NAME["reviews"].body,
             "outcome_progress": [{"outcome_id": "o1", "progress": "met", "zz": MARKER}],
         },
-        "outcome_progress.0.zz",
-        MARKER,
+        "outcome_progress.0",
+        "zz",
     ),
     (
         "delivered session without minutes",

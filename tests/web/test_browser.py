@@ -303,3 +303,24 @@ def test_a_senco_checks_an_las_expectations_and_downloads_its_request(
     document = Path(download.value.path()).read_text()
     assert "Costed provision map and the notional SEN budget" in document
     page.context.close()
+
+
+def test_the_api_docs_render_offline_and_pages_break_no_policy(browser: Any, site: Site) -> None:
+    """The docs page draws the API from files on this server alone (the test browser has no
+    network beyond 127.0.0.1), and no page or the docs trips its Content-Security-Policy."""
+    page = open_as(browser, site, "senco")
+    violations: list[str] = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security" in m.text else 0)
+    for path in (
+        "/dashboard",
+        f"/children/{site.world.own}",
+        f"/children/{site.world.own}/chronology",
+    ):
+        page.goto(path)
+        page.wait_for_load_state()
+    page.goto("/docs")
+    page.locator(".swagger-ui .info .title").wait_for()
+    assert "sendtrail" in page.locator(".swagger-ui .info .title").inner_text()
+    page.locator(".opblock").first.wait_for()
+    shot(page, "api-docs")
+    assert violations == []
