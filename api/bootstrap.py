@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, cast
 from urllib.parse import parse_qs, unquote, urlparse
 from uuid import UUID
@@ -57,7 +59,7 @@ def private_data_dir(settings: Settings) -> None:
     WAL and shared-memory files the database file's mode, so making that file first, 0600,
     covers them; an older installation's looser files are tightened."""
     settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    settings.data_dir.chmod(0o700)
+    _tighten(settings.data_dir, 0o700)
     if settings.database_url is not None:
         return
     database = settings.sqlite_path
@@ -65,7 +67,14 @@ def private_data_dir(settings: Settings) -> None:
         os.close(os.open(database, os.O_WRONLY | os.O_CREAT, 0o600))
     for path in (database, *(database.with_name(database.name + e) for e in ("-wal", "-shm"))):
         if path.exists():
-            path.chmod(0o600)
+            _tighten(path, 0o600)
+
+
+def _tighten(path: Path, mode: int) -> None:
+    # Only when looser: a read-only mount refuses even a chmod that changes nothing, and
+    # must be told as "read-only" by the store's own open, not as a chmod's traceback.
+    if stat.S_IMODE(path.stat().st_mode) != mode:
+        path.chmod(mode)
 
 
 def persistence_env(settings: Settings) -> dict[str, str]:
