@@ -101,12 +101,12 @@ class TestAReplacedKeyStoreIsRefused:
     def test_an_older_copy_of_the_same_key_store(self, settings: Settings) -> None:
         _store_with_children(settings, count=1)
         copy = settings.key_store_path.read_bytes()
-        newer = _store_with_children_more(settings)
+        newer = _one_more_child(settings)
         settings.key_store_path.write_bytes(copy)
         _refused(settings, f"lacks the key of the newest encrypted record \\({newer[:8]}\\)")
 
 
-def _store_with_children_more(settings: Settings) -> str:
+def _one_more_child(settings: Settings) -> str:
     records = open_records(settings)
     try:
         return str(register(records).child_id)
