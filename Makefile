@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.bundle --pdf
 	$(BIN)/python -m bench.privacy
 	$(BIN)/python -m bench.la
+	$(BIN)/python -m bench.backup
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache sendtrail-data

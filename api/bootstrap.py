@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, cast
 from urllib.parse import parse_qs, unquote, urlparse
 from uuid import UUID
@@ -23,6 +25,7 @@ from ledger.keys import EXPORTER_KEY, LOG_KEY, key_paths, load_private, load_pub
 from ledger.keystore import KeyStore
 from ledger.log import Ledger, LedgerBackend
 from ledger.mapper import CommittingMapper
+from ledger.pairing import open_paired_key_store
 from projections.la_profile import LoadedProfile
 from projections.views import ChildViews
 
@@ -56,7 +59,7 @@ def private_data_dir(settings: Settings) -> None:
     WAL and shared-memory files the database file's mode, so making that file first, 0600,
     covers them; an older installation's looser files are tightened."""
     settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    settings.data_dir.chmod(0o700)
+    _tighten(settings.data_dir, 0o700)
     if settings.database_url is not None:
         return
     database = settings.sqlite_path
@@ -64,7 +67,14 @@ def private_data_dir(settings: Settings) -> None:
         os.close(os.open(database, os.O_WRONLY | os.O_CREAT, 0o600))
     for path in (database, *(database.with_name(database.name + e) for e in ("-wal", "-shm"))):
         if path.exists():
-            path.chmod(0o600)
+            _tighten(path, 0o600)
+
+
+def _tighten(path: Path, mode: int) -> None:
+    # Only when looser: a read-only mount refuses even a chmod that changes nothing, and
+    # must be told as "read-only" by the store's own open, not as a chmod's traceback.
+    if stat.S_IMODE(path.stat().st_mode) != mode:
+        path.chmod(mode)
 
 
 def persistence_env(settings: Settings) -> dict[str, str]:
@@ -96,6 +106,8 @@ def persistence_env(settings: Settings) -> dict[str, str]:
         "POSTGRES_POOL_SIZE": "5",
         "POSTGRES_MAX_OVERFLOW": "10",
         "POSTGRES_LOCK_TIMEOUT": "10",
+        # How long a request waits for a connection before it is told "unavailable" (503).
+        "POSTGRES_CONNECT_TIMEOUT": str(settings.database_connect_timeout),
     }
     schema = parse_qs(url.query).get("schema")
     if schema:
@@ -104,14 +116,31 @@ def persistence_env(settings: Settings) -> dict[str, str]:
 
 
 def open_records(settings: Settings, *, clock: Clock = utc_now) -> ChildRecords:
-    """The application service on the configured store."""
-    return ChildRecords(
+    """The application service on the configured store, with the key store that belongs
+    to it (KeyStoreRefused, naming the file, when it is missing, empty or another's)."""
+    records = ChildRecords(
         persistence_env(settings),
         clock=clock,
         skew=timedelta(seconds=settings.clock_skew_seconds),
         snapshot_interval=settings.snapshot_interval,
         extra_outcomes=settings.extra_discussion_outcomes,
     )
+    try:
+        attach_key_store(records, settings)
+    except BaseException:
+        records.close()
+        raise
+    return records
+
+
+def attach_key_store(records: ChildRecords, settings: Settings) -> None:
+    """Give the application's cipher the key store paired with its event store."""
+    mapper = records.mapper
+    if isinstance(mapper, CommittingMapper) and mapper.keys is not None:
+        backend = cast(LedgerBackend, records.recorder)
+        mapper.keys.attach(
+            open_paired_key_store(backend, settings.key_store_path, settings.kek_path)
+        )
 
 
 def open_ledger(records: ChildRecords, settings: Settings) -> Ledger:
@@ -179,11 +208,14 @@ class Exporter:
         tsa_url: str | None = None,
         subject_access: bool = False,
         la: LaRequest | None = None,
+        deliver: Callable[[Bundle], None] | None = None,
     ) -> Bundle:
-        """Build the bundle (timestamped by the TSA at `tsa_url`, if given), then record on
-        the child that it was exported; nothing is recorded if the bundle cannot be made.
-        With `subject_access`, a bundle for a parent: third-party entries withheld. With
-        `la`, the LA's pre-filled request is added and signed with the rest."""
+        """Build the bundle (timestamped by the TSA at `tsa_url`, if given), hand it to
+        `deliver` (which writes it, whole, where it goes), then record on the child that it
+        was exported: nothing is recorded if the bundle cannot be made or delivered, so a
+        recorded export always has its file. With `subject_access`, a bundle for a parent:
+        third-party entries withheld. With `la`, the LA's pre-filled request is added and
+        signed with the rest."""
         if self.records.get_child(child_id, read_only=True).restricted:
             # ICO: while processing is restricted the record is kept, not passed on.
             raise ExportError(
@@ -213,6 +245,8 @@ class Exporter:
                 else None
             ),
         )
+        if deliver is not None:
+            deliver(bundle)
         child = self.records.get_child(child_id)
         who = by or RecordedBy("cli", "senco", child.setting_id)
         self.records.note_export(
@@ -234,10 +268,13 @@ def open_exporter(records: ChildRecords, settings: Settings, *, pdf: bool = True
 def open_services(settings: Settings) -> Services:
     """Everything the HTTP API needs, wired once at start-up."""
     from api.deps import Services
+    from api.pending_erasures import finish_pending_erasures
     from api.users import UserStore
     from api.web.session_store import WebSessions
 
     records = open_records(settings)
+    # An erasure interrupted before its keys were destroyed is finished before serving.
+    finish_pending_erasures(records, cast(LedgerBackend, records.recorder), open_key_store(records))
     ledger = open_ledger(records, settings)
     exporter = open_exporter(records, settings)
     users = UserStore(cast(LedgerBackend, records.recorder))

@@ -1,8 +1,10 @@
 """The `sendtrail` command line. The only place that turns errors into exit codes.
 
 Exit codes: 0 success; 1 a check failed (audit, verify); 2 bad usage or refused input;
-3 not found; 4 the key store refused (wrong or missing KEK file, missing data key,
-ciphertext that fails authentication).
+3 not found; 4 the key store refused (wrong or missing KEK file; key store missing, empty,
+damaged or another installation's; missing data key; ciphertext that fails
+authentication); 5 the store could not be read or written (disk full, database
+unreachable, read-only, damaged file). `api.cli_faults` tells 4 and 5 for every command.
 """
 
 from __future__ import annotations
@@ -17,7 +19,10 @@ from rich.progress import Progress
 from rich.table import Table
 
 from api import (
+    cli_audit,
+    cli_backup,
     cli_bundle,
+    cli_faults,
     cli_la,
     cli_ledger,
     cli_privacy,
@@ -26,6 +31,7 @@ from api import (
     cli_serve,
 )
 from api.bootstrap import open_records, set_record_clock
+from api.crash_points import crash_at
 from api.demo import build_demo_cohort
 from api.settings import Settings
 from domain.errors import ChildErased, ChildNotFound, DomainError
@@ -44,7 +50,9 @@ app.add_typer(cli_ledger.keys_app, name="keys")
 app.command("erase")(cli_privacy.erase)
 app.add_typer(cli_retention.retention_app, name="retention")
 app.command("checkpoint")(cli_ledger.checkpoint)
-app.command("audit")(cli_ledger.audit_command)
+app.command("audit")(cli_audit.audit_command)
+app.command("backup")(cli_backup.backup)
+app.command("restore")(cli_backup.restore_command)
 app.command("export")(cli_bundle.export)
 app.command("sar")(cli_bundle.sar)
 app.command("verify")(cli_bundle.verify)
@@ -78,7 +86,8 @@ def demo(
     children: Annotated[int, typer.Option(min=1, max=5000, help="How many children.")] = 25,
     seed: Annotated[int, typer.Option(help="Random seed: same seed, same histories.")] = 7,
 ) -> None:
-    """Write a clearly fictional demo cohort into the configured store."""
+    """Write a clearly fictional demo cohort into the configured store (an interrupted run
+    is resumed by running it again with the same arguments)."""
     settings = _settings()
     records = open_records(settings)
     with Progress(console=console, transient=True) as progress:
@@ -89,6 +98,7 @@ def demo(
             seed=seed,
             progress=lambda n: progress.advance(task, n),
             record_clock=lambda clock: set_record_clock(records, clock),
+            step=crash_at(settings.test_crash_at),
         )
     table = Table(title=f"Demo cohort: {len(ids)} fictional children")
     for column in ("child id", "setting", "events", "SEN status", "EHC stage"):
@@ -150,6 +160,9 @@ def show(child: Annotated[str, typer.Argument(help="Child id (or a unique prefix
         )
     console.print(table)
     records.close()
+
+
+cli_faults.install(app)  # storage and key faults: one line and exit 4 or 5, every command
 
 
 def main() -> None:

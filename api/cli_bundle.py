@@ -11,8 +11,10 @@ from rich.console import Console
 
 from api import la_requests
 from api.bootstrap import open_exporter, open_records
+from api.crash_points import Step, crash_at
 from api.settings import Settings
-from exporters.bundle import ExportError
+from exporters.bundle import Bundle, ExportError
+from exporters.durable_file import durable_writer
 from exporters.verify import VerificationError, verify_bundle
 from ledger.keys import KeyFileError, load_public
 
@@ -55,6 +57,7 @@ def export(
 
     settings = Settings()
     request = la_requests.la_request(la_profile(settings, la), pages, tribunal) if la else None
+    deliver = _Writer(output, crash_at(settings.test_crash_at))
     records = open_records(settings)
     try:
         exporter = open_exporter(records, settings, pdf=pdf)
@@ -67,13 +70,16 @@ def export(
             reason=reason,
             tsa_url=tsa,
             la=request,
+            deliver=deliver,
         )
     except (ExportError, KeyFileError) as error:
         console.print(f"[red]Cannot export:[/red] {error}")
         raise typer.Exit(EXIT_REFUSED) from None
+    except BaseException:
+        _unrecorded(output, deliver)
+        raise
     finally:
         records.close()
-    output.write_bytes(bundle.content)
     console.print(
         f"Wrote {output} ({len(bundle.content):,} bytes, sha256 {bundle.sha256}): "
         f"{bundle.admitted} of {bundle.listed} entries admitted as of {bundle.as_of} "
@@ -90,6 +96,31 @@ def export(
         )
 
 
+class _Writer:
+    """Writes a bundle to `output` whole (temporary file beside it, fsync, rename) before
+    the export is recorded; remembers whether it did."""
+
+    def __init__(self, output: Path, step: Step) -> None:
+        self.output = output
+        self.step = step
+        self.wrote = False
+
+    def __call__(self, bundle: Bundle) -> None:
+        with durable_writer(self.output) as out:
+            out.write(bundle.content)
+            self.step("bundle-temp-written")  # all bytes in the temporary file, not renamed
+        self.wrote = True
+        self.step("bundle-written")
+
+
+def _unrecorded(output: Path, deliver: _Writer) -> None:
+    """The export could not be recorded after its file was written: remove the file, so
+    no bundle leaves that the record does not show."""
+    if deliver.wrote:
+        output.unlink(missing_ok=True)
+        console.print(f"[red]The export was not recorded: {output} was removed.[/red]")
+
+
 def sar(
     child: Annotated[str, typer.Argument(help="Child id (or a unique prefix).")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the zip.")],
@@ -100,19 +131,27 @@ def sar(
     from api.cli import resolve_child
 
     settings = Settings()
+    deliver = _Writer(output, crash_at(settings.test_crash_at))
     records = open_records(settings)
     try:
         exporter = open_exporter(records, settings, pdf=pdf)
         child_id = resolve_child(list(records.child_ids(include_erased=True)), child)
         bundle = exporter.export(
-            child_id, as_of=None, known_at=None, reason=None, subject_access=True
+            child_id,
+            as_of=None,
+            known_at=None,
+            reason=None,
+            subject_access=True,
+            deliver=deliver,
         )
     except (ExportError, KeyFileError) as error:
         console.print(f"[red]Cannot export:[/red] {error}")
         raise typer.Exit(EXIT_REFUSED) from None
+    except BaseException:
+        _unrecorded(output, deliver)
+        raise
     finally:
         records.close()
-    output.write_bytes(bundle.content)
     console.print(
         f"Wrote {output} ({len(bundle.content):,} bytes, sha256 {bundle.sha256}): "
         f"{bundle.admitted} of {bundle.listed} entries given, the rest withheld as "

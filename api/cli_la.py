@@ -19,6 +19,7 @@ from api import la_requests
 from api.bootstrap import open_ledger, open_records
 from api.settings import Settings
 from domain.application import ChildRecords
+from exporters.durable_file import write_durably
 from exporters.la_document import ranges
 from projections.la_profile import (
     LoadedProfile,
@@ -168,7 +169,7 @@ def request(
             )
         records.note_access(child_id, user="cli", role="senco", setting="cli", view="la-request")
     body = document.content(suffix.lstrip("."))
-    output.write_bytes(body)
+    write_durably(output, body)  # whole or not at all
     filled = document.request
     shown = f", {document.pages} pages" if document.pages else ""
     console.print(

@@ -1,17 +1,14 @@
-"""`sendtrail keys init`, `sendtrail checkpoint`, `sendtrail audit`."""
+"""`sendtrail keys init` and `sendtrail checkpoint` (`audit` is in `api.cli_audit`)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import Progress
 
 from api.bootstrap import open_ledger, open_records
 from api.settings import Settings
-from ledger.audit import AuditError, audit
 from ledger.keys import (
     EXPORTER_KEY,
     LOG_KEY,
@@ -19,7 +16,6 @@ from ledger.keys import (
     create_key_pair,
     key_paths,
     load_private,
-    load_public,
 )
 
 EXIT_FAILED = 1
@@ -69,45 +65,3 @@ def checkpoint(
     finally:
         records.close()
     typer.echo(note, nl=False)
-
-
-def audit_command(
-    since_checkpoint: Annotated[
-        Path | None, typer.Option(help="A checkpoint note kept elsewhere, to check against.")
-    ] = None,
-) -> None:
-    """Re-derive every leaf, chain and root; exit 1 naming the first bad leaf."""
-    settings = Settings()
-    try:
-        log_key = load_public(key_paths(settings.keys_dir, LOG_KEY).public)
-        extra = [since_checkpoint.read_text()] if since_checkpoint else []
-    except (KeyFileError, OSError) as error:
-        console.print(f"[red]AUDIT FAILED[/red] cannot read key or checkpoint: {error}")
-        raise typer.Exit(EXIT_FAILED) from None
-    records = open_records(settings)
-    ledger = open_ledger(records, settings)
-    try:
-        with Progress(console=console, transient=True) as bar:
-            task = bar.add_task("Auditing", total=ledger.size())
-            report = audit(
-                ledger,
-                log_key=log_key,
-                key_name=settings.log_origin,
-                extra_checkpoints=extra,
-                progress=lambda n: bar.advance(task, n),
-            )
-    except AuditError as error:
-        console.print(f"[red]AUDIT FAILED[/red] {error.where}: {error.reason}")
-        raise typer.Exit(EXIT_FAILED) from None
-    finally:
-        records.close()
-    signed = (
-        f"latest signed checkpoint at {report.latest_checkpoint_size} leaves"
-        if report.latest_checkpoint_size is not None
-        else "no signed checkpoint yet"
-    )
-    console.print(
-        f"AUDIT OK: {report.leaves} leaves, {report.children} children, "
-        f"{report.checkpoints} checkpoints verified, {signed}; "
-        f"root {report.root.hex()}"
-    )

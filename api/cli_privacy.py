@@ -9,8 +9,11 @@ import typer
 from rich.console import Console
 
 from api.bootstrap import open_key_store, open_records
+from api.crash_points import Step, crash_at
 from api.erasure import ErasureRefused, erase_child
+from api.pending_erasures import finish_pending_erasures, pending_erasures
 from api.settings import Settings
+from domain.application import ChildRecords
 from domain.envelope import EnvelopeDraft, RecordedBy
 from domain.errors import ChildNotFound, DomainError
 from ledger.key_errors import PrivacyError
@@ -38,8 +41,10 @@ def erase(
         console.print("[red]Refused:[/red] give the child's full id to erase it")
         raise typer.Exit(EXIT_REFUSED) from None
     settings = Settings()
+    step = crash_at(settings.test_crash_at)
     records = open_records(settings)
     try:
+        finish_interrupted(records, step)
         if not records.is_erased(child_id):
             records.get_child(child_id)  # ChildNotFound before asking anything
         if not yes:
@@ -56,6 +61,7 @@ def erase(
                 records.clock(), RecordedBy("cli", "admin", setting)
             ),
             reason=reason,
+            step=step,
         )
     except ChildNotFound:
         console.print("[red]No child with that id.[/red]")
@@ -78,6 +84,13 @@ def erase(
         f"read models purged ({done.users_removed} parent user(s) removed). The audit log "
         "still verifies, and bundles exported earlier still verify offline."
     )
+
+
+def finish_interrupted(records: ChildRecords, step: Step) -> None:
+    """Finish every erasure that was recorded but not finished (say which)."""
+    backend = cast(LedgerBackend, records.recorder)
+    for child in finish_pending_erasures(records, backend, open_key_store(records), step=step):
+        console.print(f"Finished the interrupted erasure of child {child}: its keys are destroyed.")
 
 
 def rotate_kek() -> None:
@@ -104,7 +117,9 @@ def keys_status() -> None:
     settings = Settings()
     records = open_records(settings)
     try:
-        status = open_key_store(records).status()
+        keys = open_key_store(records)
+        status = keys.status()
+        pending = pending_erasures(cast(LedgerBackend, records.recorder), keys)
     except PrivacyError as error:
         console.print(f"[red]Refused:[/red] {error}")
         raise typer.Exit(EXIT_REFUSED) from None
@@ -114,5 +129,11 @@ def keys_status() -> None:
         f"key store {settings.key_store_path}: KEK version {status.active_kek} active "
         f"(KEK file {settings.kek_path} holds versions "
         f"{', '.join(map(str, status.kek_versions_in_file))}); "
-        f"{status.data_keys} data key(s); {status.erased} erased"
+        f"{status.data_keys} data key(s); {status.erased} erased; "
+        f"{len(pending)} erasure(s) pending"
     )
+    for child in pending:
+        console.print(
+            f"[yellow]pending[/yellow] {child}: recorded as erased but its keys still exist "
+            "(any erasure command, or restarting serve, finishes it)"
+        )

@@ -11,6 +11,8 @@ from rich.console import Console
 from rich.table import Table
 
 from api.bootstrap import open_records
+from api.cli_privacy import finish_interrupted
+from api.crash_points import crash_at
 from api.erasure import ErasureRefused, dispose_child
 from api.settings import Settings
 from domain.envelope import EnvelopeDraft, RecordedBy
@@ -63,9 +65,11 @@ def dispose(
     """Dispose of every record whose retention period is over (legal holds excepted):
     RetentionDisposed, then its keys are destroyed as in `sendtrail erase`."""
     settings = Settings()
+    step = crash_at(settings.test_crash_at)
     records = open_records(settings)
     disposed = 0
     try:
+        finish_interrupted(records, step)
         due = [
             r
             for r in retention_report(records, settings.retention, today=records.clock().date())
@@ -89,6 +93,7 @@ def dispose(
                         records.clock(), RecordedBy("cli", "admin", setting)
                     ),
                     policy=settings.retention,
+                    step=step,
                 )
                 disposed += 1
             except (DomainError, ErasureRefused) as error:

@@ -9,8 +9,9 @@ import uvicorn
 from rich.console import Console
 
 from api.app import create_app
-from api.bootstrap import open_records, set_record_clock
-from api.demo import build_demo_cohort
+from api.bootstrap import open_records, open_services, set_record_clock
+from api.cli_faults import EXIT_STORAGE
+from api.demo import build_demo_cohort, resumable
 from api.settings import Settings
 from api.users import UserError, UserStore
 from ledger.keys import EXPORTER_KEY, LOG_KEY, create_key_pair, key_paths
@@ -19,6 +20,7 @@ from ledger.log import LedgerBackend
 users_app = typer.Typer(help="API users and their bearer tokens.", no_args_is_help=True)
 console = Console()
 EXIT_REFUSED = 2
+UVICORN_STARTUP_FAILED = 3
 
 
 def ensure_keys(settings: Settings) -> None:
@@ -71,7 +73,7 @@ def revoke_user(user_id: Annotated[str, typer.Argument(help="The user id (u-…)
 def _demo(settings: Settings, children: int, base: str) -> None:
     records = open_records(settings)
     try:
-        if not any(True for _ in records.child_ids()):
+        if resumable(records, seed=7):  # empty, or a demo cohort an interruption left half-written
             build_demo_cohort(
                 records,
                 children=children,
@@ -106,10 +108,19 @@ def serve(
     """Run the web pages (sign in at /) and the HTTP API (OpenAPI at /docs)."""
     settings = Settings()
     ensure_keys(settings)
+    # Open the store and its key store once before serving, so that a refusal is told in
+    # one line with its own exit code (4, 5) rather than as uvicorn's startup failure.
+    open_services(settings).records.close()
     base = f"http://{host}:{port}"
     if demo:
         _demo(settings, children, base)
     console.print(
         f"sendtrail on {base}/ (sign in) and {base}/docs (API)  (data: {settings.data_dir})"
     )
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    try:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    except SystemExit as stopped:
+        if stopped.code == UVICORN_STARTUP_FAILED:  # the store went away since the check
+            console.print("[red]Cannot start: the store could not be opened (see above).[/red]")
+            raise typer.Exit(EXIT_STORAGE) from None
+        raise

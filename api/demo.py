@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from uuid import UUID
 
+from api.crash_points import Step, no_crash
 from domain.application import ChildRecords
 from domain.envelope import EnvelopeDraft, RecordedBy
+from domain.errors import ChildErased, ChildNotFound
 
 GIVEN = [
     "Ada",
@@ -134,12 +136,15 @@ def build_demo_cohort(
     today: date | None = None,
     progress: Callable[[int], None] | None = None,
     record_clock: Callable[[Callable[[], datetime]], None] | None = None,
+    step: Step = no_crash,
 ) -> list[UUID]:
     """Write `children` fictional records; returns their ids. Deterministic for a seed.
 
     The histories are written in world-time order across the cohort. If `record_clock` is
     given, it is called with a clock that makes each entry look recorded a few days (now
     and then weeks) after it happened, so "as known at" views of the demo are meaningful.
+    A run that was interrupted is resumed by running it again with the same arguments:
+    what is already stored (a child's first versions) is skipped, the rest written.
     """
     today = today or datetime.now(tz=UTC).date()
     registrations: list[Registration] = []
@@ -151,32 +156,56 @@ def build_demo_cohort(
         steps += [(p.on, p.child_order, p.seq, p) for p in writer.planned]
     steps.sort(key=lambda step: step[:3])
     now = datetime.now(tz=UTC)
-    versions: dict[UUID, int] = {}
-    for on, _, _, step in steps:
-        lag = step.lag_days if isinstance(step, Planned) else 0
+    versions = {r.child_id: _stored_version(app, r.child_id) for r in registrations}
+    registered = 0
+    for on, _, seq, item in steps:
+        child_id = item.child_id
+        if seq <= versions[child_id]:  # stored by an earlier, interrupted run
+            if progress and isinstance(item, Registration):
+                progress(1)
+            continue
+        lag = item.lag_days if isinstance(item, Planned) else 0
         stamp = min(datetime.combine(on, time(16, 30), tzinfo=UTC) + timedelta(days=lag), now)
         if record_clock:
             record_clock(_fixed(stamp))
-        if isinstance(step, Planned):
-            by = RecordedBy(f"demo-{step.role}-{step.setting[-3:]}", step.role, step.setting)
-            draft = EnvelopeDraft(step.on, by, basis=step.basis)
-            versions[step.child_id] = getattr(app, step.command)(
-                step.child_id, draft, expected_version=versions[step.child_id], **step.payload
+        if isinstance(item, Planned):
+            by = RecordedBy(f"demo-{item.role}-{item.setting[-3:]}", item.role, item.setting)
+            draft = EnvelopeDraft(item.on, by, basis=item.basis)
+            versions[item.child_id] = getattr(app, item.command)(
+                item.child_id, draft, expected_version=versions[item.child_id], **item.payload
             )
             continue
-        senco = RecordedBy(f"demo-senco-{step.setting_id[-3:]}", "senco", step.setting_id)
+        senco = RecordedBy(f"demo-senco-{item.setting_id[-3:]}", "senco", item.setting_id)
         app.register_child(
             EnvelopeDraft(on, senco),
-            child_id=step.child_id,
-            given_name=step.given_name,
-            family_name=step.family_name,
-            date_of_birth=step.date_of_birth,
-            setting_id=step.setting_id,
+            child_id=item.child_id,
+            given_name=item.given_name,
+            family_name=item.family_name,
+            date_of_birth=item.date_of_birth,
+            setting_id=item.setting_id,
         )
-        versions[step.child_id] = 1
+        versions[item.child_id] = 1
+        registered += 1
+        step(f"demo-registered-{registered}")
         if progress:
             progress(1)
     return [r.child_id for r in registrations]
+
+
+def _stored_version(app: ChildRecords, child_id: UUID) -> int:
+    """How far a demo child's record is already written (0: not at all)."""
+    try:
+        return app.get_child(child_id, read_only=True).version
+    except ChildErased:
+        return 1 << 30  # erased since: nothing more to write
+    except ChildNotFound:
+        return 0
+
+
+def resumable(app: ChildRecords, *, seed: int) -> bool:
+    """Whether the demo may be written here: an empty store, or one it began before."""
+    first = _plan_child(seed, 0, ARCHETYPES[0], datetime.now(tz=UTC).date())[0].child_id
+    return not any(True for _ in app.child_ids()) or _stored_version(app, first) > 0
 
 
 def _fixed(stamp: datetime) -> Callable[[], datetime]:

@@ -1,12 +1,15 @@
 """Erasing a child: record it, destroy the data keys, purge what read models still hold.
 
-The order makes every interruption safe to finish by running the same command again:
+The order makes every interruption finish by itself:
 1. `RecordErased` (or, at the end of retention, `RetentionDisposed`) is appended (refused
-   under a legal hold; skipped if already there);
-2. the data keys of everything stored about the child (record, access log) are destroyed,
+   under a legal hold; skipped if already there) — from here the erasure is *pending*;
+2. the cohort rows, the parent users linked to the child and this process's caches go;
+3. the data keys of everything stored about the child (record, access log) are destroyed,
    with tombstones, in one key-store transaction — from here on nothing can be read;
-3. the cohort rows, the parent users linked to the child and this process's caches go,
-   and on SQLite the WAL is checkpointed and truncated so deleted rows linger in no file.
+4. on SQLite the WAL is checkpointed and truncated so deleted rows linger in no file.
+Because the keys go last, "the record ends with its erasure and a key of it still exists"
+is exactly "not finished" (`api.pending_erasures`): `serve` and every erasure command
+finish such records first, and `keys status` and `audit` report them.
 The events, audit leaves, chain and Merkle tree stay: `sendtrail audit` still passes, and
 bundles exported earlier still verify (they carry their own plaintext).
 """
@@ -18,6 +21,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from api.bootstrap import open_key_store
+from api.crash_points import Step, no_crash
 from api.users import UserStore
 from domain.application import ChildRecords
 from domain.envelope import EnvelopeDraft
@@ -49,6 +53,7 @@ def erase_child(
     draft: Callable[[str], EnvelopeDraft],
     reason: str,
     forget: Callable[[UUID], None] | None = None,
+    step: Step = no_crash,
 ) -> Erasure:
     """Erase one child (see the module docstring). `draft(setting_id)` makes the envelope
     of the RecordErased event; `forget` drops the child from other in-memory caches."""
@@ -58,6 +63,7 @@ def erase_child(
         child_id,
         record=lambda setting: records.erase(child_id, draft(setting), reason=reason),
         forget=forget,
+        step=step,
     )
 
 
@@ -69,6 +75,7 @@ def dispose_child(
     draft: Callable[[str], EnvelopeDraft],
     policy: RetentionPolicy,
     forget: Callable[[UUID], None] | None = None,
+    step: Step = no_crash,
 ) -> Erasure:
     """Dispose of one child's record at the end of its retention period: RetentionDisposed
     (refused under a legal hold or before the date), then as an erasure."""
@@ -78,6 +85,7 @@ def dispose_child(
         child_id,
         record=lambda setting: records.dispose(child_id, draft(setting), policy=policy),
         forget=forget,
+        step=step,
     )
 
 
@@ -88,9 +96,10 @@ def shred_child(
     *,
     record: Callable[[str], int],
     forget: Callable[[UUID], None] | None = None,
+    step: Step = no_crash,
 ) -> Erasure:
     """`record(setting_id)` appends the record's last event (unless one is there from an
-    interrupted run); then the keys, caches, read-model rows and parent users go."""
+    interrupted run); then the rest is finished as `finish_erasure` does."""
     version = None
     if not records.is_erased(child_id):
         child = records.get_child(child_id)  # ChildNotFound for an unknown id
@@ -100,14 +109,33 @@ def shred_child(
                 "destroying keys would not make it unreadable"
             )
         version = record(child.setting_id)
+        step("erasure-recorded")
+    destroyed, removed = finish_erasure(records, backend, child_id, forget=forget, step=step)
+    return Erasure(child_id, version, destroyed, removed)
+
+
+def finish_erasure(
+    records: ChildRecords,
+    backend: LedgerBackend,
+    child_id: UUID,
+    *,
+    forget: Callable[[UUID], None] | None = None,
+    step: Step = no_crash,
+) -> tuple[int, int]:
+    """Everything after the erasure event, in an order that a rerun can finish: read
+    models and parent users, then the keys, then the files. Returns (keys destroyed,
+    parent users removed); idempotent."""
+    CohortProjection(records, backend).forget(child_id)
+    removed = UserStore(backend).remove_for_child(str(child_id))
+    step("read-models-purged")
     destroyed = open_key_store(records).destroy(records.stored_ids(child_id))
+    # After the keys: a read racing with us may have cached the record again meanwhile.
     records.forget(child_id)
     if forget is not None:
         forget(child_id)
-    CohortProjection(records, backend).forget(child_id)
-    removed = UserStore(backend).remove_for_child(str(child_id))
+    step("keys-destroyed")
     backend.scrub()
-    return Erasure(child_id, version, destroyed, removed)
+    return destroyed, removed
 
 
 def _written_in_clear(records: ChildRecords, child_id: UUID) -> bool:

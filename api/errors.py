@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.exceptions import HTTPException
 
 from api.schemas import Problem
+from api.unavailable import FAULTS, unavailable
 from api.web.error_pages import error_page, is_page
 from domain import errors as de
 from projections.la_profile import ProfileError, UnknownProfile
@@ -46,6 +47,7 @@ TITLES = {
     413: "Too large",
     422: "Invalid input",
     500: "Internal error",
+    503: "Unavailable",
 }
 
 
@@ -160,6 +162,23 @@ def install(app: FastAPI) -> None:
             said = str(error.detail) if error.status_code == 409 else None
             return error_page(request, error.status_code, explanation=said)
         return problem(error.status_code, str(error.detail))
+
+    async def storage_fault(request: Request, error: Exception) -> JSONResponse | HTMLResponse:
+        said = unavailable(error)
+        if said is None:  # a library error that is not about storage: a bug of ours
+            return await unexpected(request, error)
+        LOG.warning("unavailable: %s (%s)", said.code, type(error).__name__)
+        retry = {"Retry-After": str(said.retry_after)}
+        if is_page(request):
+            response = error_page(request, 503, explanation=said.detail)
+            response.headers.update(retry)
+            return response
+        answer = problem(503, f"storage unavailable: {said.detail}", code=said.code)
+        answer.headers.update(retry)
+        return answer
+
+    for kind in FAULTS:
+        app.add_exception_handler(kind, storage_fault)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse | HTMLResponse:

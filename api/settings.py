@@ -29,6 +29,13 @@ class Settings(BaseSettings):
         description="postgresql://user:password@host:port/dbname[?schema=NAME]; "
         "unset means the embedded SQLite file in data_dir.",
     )
+    database_connect_timeout: int = Field(
+        default=5,
+        ge=1,
+        le=300,
+        description="Seconds to wait for a PostgreSQL connection before answering "
+        "'database unreachable' (HTTP 503, CLI exit 5) instead of hanging.",
+    )
     snapshot_interval: int = Field(default=200, ge=2, description="Snapshot every N events.")
     clock_skew_seconds: int = Field(
         default=300, ge=0, le=3600, description="How far occurred_at may lie in the future."
@@ -82,6 +89,12 @@ class Settings(BaseSettings):
     log_origin: str = Field(
         default="sendtrail.local/log",
         description="Name of this installation's log in checkpoints (a schema-less URL).",
+    )
+
+    test_crash_at: str | None = Field(
+        default=None,
+        description="Tests only: the named step of a long command at which the process "
+        "kills itself (SIGKILL), to prove that a rerun finishes what was interrupted.",
     )
 
     @property

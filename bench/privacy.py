@@ -24,7 +24,7 @@ from uuid import UUID, uuid4
 
 from eventsourcing.application import project_aggregate
 
-from api.bootstrap import persistence_env
+from api.bootstrap import attach_key_store, persistence_env
 from api.erasure import erase_child
 from api.settings import Settings
 from bench.stores import fresh_settings, kinds
@@ -56,7 +56,9 @@ def open_app(settings: Settings, *, sealed: bool, cache: bool = True) -> ChildRe
     if not cache:
         env.pop("AGGREGATE_CACHE_MAXSIZE")
         env.pop("AGGREGATE_CACHE_FASTFORWARD")
-    return ChildRecords(env, snapshot_interval=settings.snapshot_interval)
+    records = ChildRecords(env, snapshot_interval=settings.snapshot_interval)
+    attach_key_store(records, settings)
+    return records
 
 
 def register(records: ChildRecords) -> UUID:

@@ -5,6 +5,10 @@ environment (`CIPHER_TOPIC=ledger.cipher:ChildKeyCipher`) and gives it to the ma
 the key store's location travels as two settings (KEY_STORE_PATH, KEK_FILE) and the
 domain never learns that keys exist. The stock `Cipher` interface has no originator, so
 `encrypt`/`decrypt` refuse: only `ledger.mapper.CommittingMapper` knows how to use this.
+
+The key store is attached after the application is built, not opened here: whether it may
+be created, and whether it belongs to these events, depends on the event store, which
+eventsourcing builds after the mapper (see `ledger.pairing` and `api.bootstrap`).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from eventsourcing.persistence import Cipher
 from eventsourcing.utils import Environment
 
 from ledger.framing import NONCE_SIZE, associated_data
-from ledger.key_errors import KekError, PayloadRejected
+from ledger.key_errors import KekError, KeyStoreRefused, PayloadRejected
 from ledger.keystore import KeyStore
 
 KEY_STORE_PATH = "KEY_STORE_PATH"
@@ -32,7 +36,21 @@ class ChildKeyCipher(Cipher):
         path, kek = environment.get(KEY_STORE_PATH), environment.get(KEK_FILE)
         if not path or not kek:
             raise KekError(f"{KEY_STORE_PATH} and {KEK_FILE} must both be set")
-        self.keys = KeyStore(Path(path), Path(kek))
+        self.key_store_path, self.kek_file = Path(path), Path(kek)
+        self._keys: KeyStore | None = None
+
+    def attach(self, keys: KeyStore) -> None:
+        """Use this key store (checked to belong to the event store by the caller)."""
+        self._keys = keys
+
+    @property
+    def keys(self) -> KeyStore:
+        if self._keys is None:
+            raise KeyStoreRefused(
+                f"key store {self.key_store_path} was not opened for this event store",
+                file=str(self.key_store_path),
+            )
+        return self._keys
 
     def encrypt(self, plaintext: bytes) -> bytes:
         raise TypeError("per-child keys need the originator: use ledger.mapper:CommittingMapper")
@@ -73,4 +91,5 @@ class ChildKeyCipher(Cipher):
             ) from None
 
     def close(self) -> None:
-        self.keys.close()
+        if self._keys is not None:
+            self._keys.close()

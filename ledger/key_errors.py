@@ -29,3 +29,25 @@ class DataKeyErased(PrivacyError):
 class PayloadRejected(PrivacyError):
     """AES-GCM authentication failed: the ciphertext was changed, moved to another
     originator, version or topic, or the key is not the one it was sealed with."""
+
+
+class KeyStoreFault(PrivacyError):
+    """The key store file cannot be used; `file` names it (the path as configured)."""
+
+    def __init__(self, message: str, *, file: str) -> None:
+        super().__init__(message)
+        self.file = file
+
+
+class KeyStoreRefused(KeyStoreFault):
+    """The key store is missing, empty, replaced, or belongs to another event store, while
+    encrypted events need it: using it would make records unreadable for good."""
+
+
+class KeyStoreUnavailable(KeyStoreFault):
+    """The key store file could not be read or written (damaged, disk full, read-only);
+    `cause` says which, in `ledger.faults` words."""
+
+    def __init__(self, message: str, *, file: str, cause: str) -> None:
+        super().__init__(message, file=file)
+        self.cause = cause

@@ -10,12 +10,22 @@ file and left in no journal or WAL beside it.
 Unwrapped keys are cached per process. An erasure through any key store of the same
 process empties every cache on that file at once; another process's commit (its erasure,
 say) is noticed through `PRAGMA data_version` within REFRESH_SECONDS.
+
+The key store is bound to one event store (`installation`, see `ledger.pairing`). Every
+write transaction first checks that the file it opened is still the one at its path and
+still bound the same way, so a key store deleted, emptied or swapped while a process runs
+never receives a key that would exist only in a file nobody can find again. Every new key
+is wrapped only after the KEK file has been read again and found to hold the active KEK:
+a KEK that exists only in memory wraps nothing. SQLite failures surface as
+`KeyStoreUnavailable` naming the file and the cause (disk full, read-only, damaged).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
+import os
 import secrets
 import sqlite3
 import threading
@@ -30,8 +40,15 @@ from uuid import UUID
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from ledger.faults import DAMAGED, classify
 from ledger.kek import new_kek, read_keks, write_keks
-from ledger.key_errors import DataKeyErased, DataKeyMissing, KekError
+from ledger.key_errors import (
+    DataKeyErased,
+    DataKeyMissing,
+    KekError,
+    KeyStoreRefused,
+    KeyStoreUnavailable,
+)
 
 DATA_KEY_SIZE = 32
 WRAP_NONCE_SIZE = 12
@@ -49,6 +66,8 @@ SCHEMA = [
     "originator_id TEXT PRIMARY KEY, kek_version INTEGER NOT NULL, wrapped BLOB NOT NULL, "
     "created_at TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS erased (originator_id TEXT PRIMARY KEY, erased_at TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS installation ("
+    "id INTEGER PRIMARY KEY CHECK (id = 1), installation_id TEXT NOT NULL, bound_at TEXT NOT NULL)",
 ]
 
 
@@ -66,6 +85,12 @@ def _now() -> str:
     return datetime.now(tz=UTC).isoformat()
 
 
+def _identity(path: Path) -> tuple[int, int]:
+    """Which file is at `path` (device, inode): a replaced or recreated file differs."""
+    found = os.stat(path)
+    return found.st_dev, found.st_ino
+
+
 @dataclass(frozen=True)
 class KeyStoreStatus:
     """What `sendtrail keys status` shows."""
@@ -79,41 +104,87 @@ class KeyStoreStatus:
 class KeyStore:
     """Data keys by originator id, wrapped under the KEK in `kek_file`."""
 
-    def __init__(self, path: Path, kek_file: Path) -> None:
+    def __init__(self, path: Path, kek_file: Path, *, create: bool = True) -> None:
+        """Open the key store at `path`; with `create` false, a missing or empty file is
+        refused (KeyStoreRefused) instead of being made."""
         self.path = path
         self.kek_file = kek_file
         self._lock = threading.RLock()
         self._cache: dict[UUID, AESGCM] = {}
         self._keks: dict[int, bytes] = {}
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.exists():  # owner-only from the start (its journal inherits the mode)
-            path.touch(mode=0o600)
+        self._bound: str | None = None
+        if not create and (not path.exists() or path.stat().st_size == 0):
+            raise KeyStoreRefused(f"key store {path} is missing or empty", file=str(path))
         self._name = str(path.resolve())
         self._generation = _GENERATIONS.get(self._name, 0)
         self._checked = time.monotonic()
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
-        self._db.execute("PRAGMA journal_mode = DELETE")
-        self._db.execute("PRAGMA synchronous = FULL")
-        self._db.execute("PRAGMA secure_delete = ON")
-        try:
-            self._open()
-        except BaseException:
-            self._db.close()
-            raise
-        self._data_version = self._current_data_version()
+        with self._guard():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.exists():  # owner-only from the start (its journal inherits the mode)
+                path.touch(mode=0o600)
+            self._identity = _identity(path)
+            self._db = sqlite3.connect(
+                path, isolation_level=None, check_same_thread=False, timeout=30
+            )
+            try:
+                self._db.execute("PRAGMA journal_mode = DELETE")
+                self._db.execute("PRAGMA synchronous = FULL")
+                self._db.execute("PRAGMA secure_delete = ON")
+                if not create and not self._has_schema():
+                    raise KeyStoreRefused(f"key store {path} is empty", file=str(path))
+                self._open()
+                self._bound = self._installation()
+                self._data_version = self._current_data_version()
+            except BaseException:
+                self._db.close()
+                raise
 
     # --- opening -------------------------------------------------------------------------
 
     @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """SQLite failures as KeyStoreUnavailable, naming the file and the cause."""
+        try:
+            yield
+        except (sqlite3.Error, OSError) as error:
+            fault = classify(error)
+            cause = fault.cause if fault else DAMAGED
+            said = "key store damaged: " if cause == DAMAGED else f"{cause}: key store "
+            raise KeyStoreUnavailable(
+                f"{said}{self.path}", file=str(self.path), cause=cause
+            ) from error
+
+    @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (the file's writer lock held until commit)."""
+        """One write transaction (the file's writer lock held until commit), on the file
+        this key store was opened on and still bound to the same event store."""
         self._db.execute("BEGIN IMMEDIATE")
         try:
+            self._check_still_ours()
             yield self._db
         except BaseException:
-            self._db.execute("ROLLBACK")
+            with contextlib.suppress(sqlite3.Error):  # SQLite may have rolled back already
+                self._db.execute("ROLLBACK")
             raise
         self._db.execute("COMMIT")
+
+    def _check_still_ours(self) -> None:
+        try:
+            same = _identity(self.path) == self._identity
+        except OSError:
+            same = False
+        if not same or (self._bound is not None and self._installation() != self._bound):
+            raise KeyStoreRefused(
+                f"key store {self.path} was removed or replaced while in use: nothing is "
+                "written until the original is back and the service restarted",
+                file=str(self.path),
+            )
+
+    def _has_schema(self) -> bool:
+        row = self._db.execute(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'keystore_state'"
+        ).fetchone()
+        return bool(row[0])
 
     def _open(self) -> None:
         with self._lock, self._write() as db:
@@ -225,18 +296,23 @@ class KeyStore:
             cached = self._cache.get(originator_id)
             if cached is not None:
                 return cached
-            originator = str(originator_id)
-            key = self._stored_key(originator)
-            if key is None:
-                if self._is_erased(originator):
-                    raise DataKeyErased(f"the data key of {originator[:8]} was destroyed (erased)")
-                if not create:
-                    raise DataKeyMissing(f"no data key for {originator[:8]} in this key store")
-                key = self._create_key(originator)
+            with self._guard():
+                key = self._key_for(originator_id, create=create)
             if len(self._cache) >= CACHE_LIMIT:
                 self._cache.clear()
             aead = self._cache[originator_id] = AESGCM(key)
             return aead
+
+    def _key_for(self, originator_id: UUID, *, create: bool) -> bytes:
+        originator = str(originator_id)
+        key = self._stored_key(originator)
+        if key is not None:
+            return key
+        if self._is_erased(originator):
+            raise DataKeyErased(f"the data key of {originator[:8]} was destroyed (erased)")
+        if not create:
+            raise DataKeyMissing(f"no data key for {originator[:8]} in key store {self.path}")
+        return self._create_key(originator)
 
     def _stored_key(self, originator: str) -> bytes | None:
         row = self._db.execute(
@@ -261,6 +337,7 @@ class KeyStore:
                 raise DataKeyErased(f"the data key of {originator[:8]} was destroyed (erased)")
             key = secrets.token_bytes(DATA_KEY_SIZE)
             version = self._active()
+            self._check_kek_file(version)
             db.execute(
                 "INSERT INTO data_keys (originator_id, kek_version, wrapped, created_at) "
                 "VALUES (?, ?, ?, ?)",
@@ -269,9 +346,21 @@ class KeyStore:
         self._data_version = self._current_data_version()
         return key
 
+    def _check_kek_file(self, version: int) -> None:
+        """The KEK file, read again now, still holds the active KEK: a file deleted or
+        replaced while we run must not leave new keys wrapped by a KEK held only here."""
+        keks = read_keks(self.kek_file)  # KekError if the file is gone or unsafe
+        kek = keks.get(version)
+        expected = self._kek(version)
+        if kek is None or not hmac.compare_digest(check_value(kek), check_value(expected)):
+            raise KekError(
+                f"KEK file {self.kek_file} changed while in use (no longer holds the active "
+                f"KEK version {version}): refusing to wrap a new data key"
+            )
+
     def has_key(self, originator_id: UUID) -> bool:
         """Whether a (wrapped) data key is stored for this originator."""
-        with self._lock:
+        with self._lock, self._guard():
             row = self._db.execute(
                 "SELECT 1 FROM data_keys WHERE originator_id = ?", (str(originator_id),)
             ).fetchone()
@@ -279,14 +368,70 @@ class KeyStore:
 
     def is_erased(self, originator_id: UUID) -> bool:
         """Whether this originator's key was destroyed by an erasure."""
-        with self._lock:
+        with self._lock, self._guard():
             return self._is_erased(str(originator_id))
+
+    def with_keys(self, originator_ids: Sequence[UUID]) -> set[UUID]:
+        """Those of `originator_ids` whose data key is still stored."""
+        with self._lock, self._guard():
+            return {o for o in originator_ids if self._has(str(o))}
+
+    def _has(self, originator: str) -> bool:
+        row = self._db.execute(
+            "SELECT 1 FROM data_keys WHERE originator_id = ?", (originator,)
+        ).fetchone()
+        return row is not None
+
+    # --- the event store it belongs to ---------------------------------------------------
+
+    def _installation(self) -> str | None:
+        row = self._db.execute("SELECT installation_id FROM installation WHERE id = 1").fetchone()
+        return None if row is None else str(row[0])
+
+    def installation(self) -> str | None:
+        """The id of the event store this key store belongs to (None: not bound yet)."""
+        with self._lock, self._guard():
+            return self._installation()
+
+    def bind(self, installation: str) -> str:
+        """Record the event store this key store belongs to, unless one is recorded;
+        returns the one recorded (another process may have bound it first)."""
+        with self._lock, self._guard():
+            with self._write() as db:
+                db.execute(
+                    "INSERT INTO installation (id, installation_id, bound_at) VALUES (1, ?, ?) "
+                    "ON CONFLICT (id) DO NOTHING",
+                    (installation, _now()),
+                )
+                bound = self._installation()
+            self._bound = bound
+            return str(bound)
+
+    def knows(self, originator: str) -> bool:
+        """Whether this originator has a data key or a tombstone here."""
+        with self._lock, self._guard():
+            return self._has(originator) or self._is_erased(originator)
+
+    def known_originators(self) -> set[str]:
+        """Every originator with a data key or a tombstone (text form of the UUID)."""
+        with self._lock, self._guard():
+            rows = self._db.execute(
+                "SELECT originator_id FROM data_keys UNION SELECT originator_id FROM erased"
+            ).fetchall()
+            return {str(r[0]) for r in rows}
+
+    def is_empty(self) -> bool:
+        """No data key and no tombstone: a key store that never served any event."""
+        with self._lock, self._guard():
+            keys = self._db.execute("SELECT 1 FROM data_keys LIMIT 1").fetchone()
+            erased = self._db.execute("SELECT 1 FROM erased LIMIT 1").fetchone()
+            return keys is None and erased is None
 
     def destroy(self, originator_ids: Sequence[UUID]) -> int:
         """Delete these originators' wrapped keys and leave tombstones, in one transaction;
         returns how many keys were destroyed. Idempotent."""
         names = [str(o) for o in originator_ids]
-        with self._lock:
+        with self._lock, self._guard():
             with self._write() as db:
                 destroyed = 0
                 for name in names:
@@ -314,7 +459,7 @@ class KeyStore:
         leaves everything under the old KEK, which is still in the file; after it, under
         the new one, which is already in the file.
         """
-        with self._lock:
+        with self._lock, self._guard():
             keks = read_keks(self.kek_file)
             active = self._active()
             used = {
@@ -348,7 +493,7 @@ class KeyStore:
             return version
 
     def status(self) -> KeyStoreStatus:
-        with self._lock:
+        with self._lock, self._guard():
             keys = int(self._db.execute("SELECT COUNT(*) FROM data_keys").fetchone()[0])
             erased = int(self._db.execute("SELECT COUNT(*) FROM erased").fetchone()[0])
             return KeyStoreStatus(self._active(), keys, erased, sorted(read_keks(self.kek_file)))

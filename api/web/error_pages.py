@@ -28,6 +28,11 @@ TEXTS: dict[int, tuple[str, str]] = {
         "The child's record was erased for good: nothing of it can be shown any more.",
     ),
     413: ("The file is too large", "Files are limited to 50 MB."),
+    503: (
+        "The records are unavailable for a moment",
+        "They cannot be read or saved just now. Nothing was saved; please try again in a "
+        "few minutes.",
+    ),
     500: (
         "Sorry, something went wrong",
         "Something went wrong on our side. Nothing you typed was shown or kept in a log; "

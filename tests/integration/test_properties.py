@@ -23,6 +23,16 @@ AREA_CODES = sorted(AREAS)
 Step = Callable[[ChildRecord, Envelope, st.DataObject], None]
 
 
+# Text the domain accepts: no control, format, surrogate or private-use character
+# (domain.rules.plain), except newline, tab and the zero-width joiners.
+TEXT = st.text(
+    alphabet=st.characters(exclude_categories=("Cc", "Cf", "Cs", "Co"))
+    | st.sampled_from("\n\t\u200c\u200d"),
+    min_size=1,
+    max_size=40,
+).filter(str.strip)
+
+
 def _day(data: st.DataObject) -> date:
     return START + timedelta(days=data.draw(st.integers(0, 900)))
 
@@ -31,7 +41,7 @@ def observe(c: ChildRecord, e: Envelope, data: st.DataObject) -> None:
     c.record_observation(
         e,
         area=data.draw(st.sampled_from(AREA_CODES)),
-        notes=data.draw(st.text(min_size=1, max_size=40).filter(str.strip)),
+        notes=data.draw(TEXT),
         observer="KP",
     )
 
@@ -169,9 +179,7 @@ def amend(c: ChildRecord, e: Envelope, data: st.DataObject) -> None:
 
 
 def parent_view(c: ChildRecord, e: Envelope, data: st.DataObject) -> None:
-    c.record_parent_view(
-        e, person_id="parent-1", view=data.draw(st.text(min_size=1, max_size=30).filter(str.strip))
-    )
+    c.record_parent_view(e, person_id="parent-1", view=data.draw(TEXT))
 
 
 STEPS: list[Step] = [

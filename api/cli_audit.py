@@ -1,0 +1,147 @@
+"""`sendtrail audit`: the key-free, read-only check of the whole ledger.
+
+It opens the event store without the application (so without the KEK), read-only and in
+one snapshot, and the key store read-only: it creates and changes nothing (SQLite may leave
+its own empty `-wal`/`-shm` files beside a database that had none). Exit codes: 0 intact;
+1 a check failed (the first bad leaf, chain, checkpoint or record is named); 4 the key
+store refused (missing, empty or another event store's while encrypted events exist);
+5 the store could not be read (the file or database and the reason are named).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import Progress
+
+from api.keyless import open_keyless
+from api.pending_erasures import pending_erasures
+from api.settings import Settings
+from ledger.audit import AuditError, AuditReport, audit
+from ledger.key_errors import KeyStoreRefused
+from ledger.keyless import StoreUnavailable
+from ledger.keys import LOG_KEY, KeyFileError, key_paths, load_public
+from ledger.keystore_file import KeyStoreFile
+from ledger.log import Ledger, LedgerBackend
+from ledger.pairing import event_store_installation, refusal, uncovered_originators
+
+EXIT_FAILED = 1
+EXIT_REFUSED = 2
+EXIT_KEYS = 4
+EXIT_UNREADABLE = 5
+console = Console()
+
+
+def _say(line: str) -> None:
+    console.print(line, soft_wrap=True)
+
+
+def audit_command(
+    since_checkpoint: Annotated[
+        Path | None, typer.Option(help="A checkpoint note kept elsewhere, to check against.")
+    ] = None,
+    key_store: Annotated[
+        bool,
+        typer.Option(
+            "--key-store/--no-key-store",
+            help="Also check the key store belongs to these events and holds a key (or a "
+            "tombstone) for every encrypted record; --no-key-store audits the events alone.",
+        ),
+    ] = True,
+) -> None:
+    """Re-derive every leaf, chain and root without any key, changing nothing; exit 1
+    naming the first bad leaf, 4 if the key store is refused, 5 if the store is unreadable."""
+    settings = Settings()
+    try:
+        extra = [since_checkpoint.read_text()] if since_checkpoint else []
+    except OSError as error:
+        _say(f"[red]Refused:[/red] cannot read {since_checkpoint}: {error.strerror}")
+        raise typer.Exit(EXIT_REFUSED) from None
+    log_public = key_paths(settings.keys_dir, LOG_KEY).public
+    try:
+        log_key = load_public(log_public)
+    except KeyFileError as error:
+        _say(f"[red]AUDIT NOT RUN[/red] could not read {log_public}: {escape(str(error))}")
+        raise typer.Exit(EXIT_UNREADABLE) from None
+    backend = open_keyless(settings)
+    try:
+        with backend.ledger_cursor():  # one snapshot for every check below
+            report = _audit(backend, settings, log_key, extra)
+            keys_said = _key_store(backend, settings.key_store_path) if key_store else ""
+    finally:
+        backend.close()
+    signed = (
+        f"latest signed checkpoint at {report.latest_checkpoint_size} leaves"
+        if report.latest_checkpoint_size is not None
+        else "no signed checkpoint yet"
+    )
+    _say(
+        f"AUDIT OK: {report.leaves} leaves, {report.children} children, "
+        f"{report.checkpoints} checkpoints verified, {signed}; root {report.root.hex()}"
+        f"{keys_said}"
+    )
+
+
+def _audit(
+    backend: LedgerBackend, settings: Settings, log_key: Ed25519PublicKey, extra: list[str]
+) -> AuditReport:
+    ledger = Ledger(backend, origin=settings.log_origin)
+    try:
+        with Progress(console=console, transient=True) as bar:
+            task = bar.add_task("Auditing", total=ledger.size())
+            return audit(
+                ledger,
+                log_key=log_key,
+                key_name=settings.log_origin,
+                extra_checkpoints=extra,
+                progress=lambda n: bar.advance(task, n),
+            )
+    except AuditError as error:
+        fault = getattr(backend, "fault", None)
+        if error.where == "store" and fault is not None:  # the disk, not the data
+            _say(f"[red]AUDIT NOT RUN[/red] could not read the store: {fault.cause}")
+            raise typer.Exit(EXIT_UNREADABLE) from None
+        _say(f"[red]AUDIT FAILED[/red] {error.where}: {error.reason}")
+        raise typer.Exit(EXIT_FAILED) from None
+    except StoreUnavailable as error:
+        _say(f"[red]AUDIT NOT RUN[/red] could not read the store: {error}")
+        raise typer.Exit(EXIT_UNREADABLE) from None
+
+
+def _key_store(backend: LedgerBackend, path: Path) -> str:
+    """The key-store checks (read-only, no KEK); what to add to the OK line."""
+    view = KeyStoreFile(path) if path.exists() and path.stat().st_size > 0 else None
+    try:
+        why = refusal(backend, view, path)
+        if why:
+            raise KeyStoreRefused(why, file=str(path))
+        if view is None:
+            return "; no key store (no encrypted event)"
+        missing = uncovered_originators(backend, view)
+        if missing:
+            _say(
+                f"[red]AUDIT FAILED[/red] record {missing[0][:8]} ({len(missing)} in all): "
+                f"its events are encrypted but {path} holds neither its data key nor a "
+                "tombstone (a key store older than the event store?)"
+            )
+            raise typer.Exit(EXIT_FAILED)
+        for child in (pending := pending_erasures(backend, view)):
+            _say(
+                f"[yellow]PENDING ERASURE[/yellow] child {child}: recorded as erased, but "
+                "its data keys still exist; `sendtrail erase ID --reason R --yes`, "
+                "`retention dispose` or restarting `serve` finishes it"
+            )
+        installation = event_store_installation(backend)
+        bound = f"bound to installation {installation[:8]}" if installation else "not bound yet"
+        return (
+            f"; key store {bound}, every encrypted record covered, "
+            f"{len(pending)} pending erasure(s)"
+        )
+    finally:
+        if view is not None:
+            view.close()

@@ -1,0 +1,94 @@
+"""The real `sendtrail` command in its own process: for kills (SIGKILL at a named step,
+settings.test_crash_at), restarts and concurrent writers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from api.settings import Settings
+from tests.serving import free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+KILLED = -signal.SIGKILL
+
+
+def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """The environment a `sendtrail` process reads these settings from."""
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("SENDTRAIL_")}
+    env = {
+        **inherited,
+        "PYTHONPATH": str(ROOT),
+        "COLUMNS": "300",
+        "SENDTRAIL_DATA": str(settings.data_dir),
+        "SENDTRAIL_KEK_FILE": str(settings.kek_path),
+        "SENDTRAIL_KEY_STORE": str(settings.key_store_path),
+        "SENDTRAIL_DATABASE_CONNECT_TIMEOUT": str(settings.database_connect_timeout),
+        **extra,
+    }
+    if settings.database_url:
+        env["SENDTRAIL_DATABASE_URL"] = settings.database_url
+    return env
+
+
+def sendtrail(
+    settings: Settings, *args: str, crash_at: str | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run `sendtrail ARGS` to the end (or to its kill at `crash_at`)."""
+    extra = {"SENDTRAIL_TEST_CRASH_AT": crash_at} if crash_at else {}
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli", *args],
+        env=cli_env(settings, **extra),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def one_line(result: subprocess.CompletedProcess[str]) -> str:
+    """Everything the command said, on one line."""
+    return " ".join((result.stdout + result.stderr).split())
+
+
+@contextmanager
+def serving(settings: Settings, *args: str) -> Iterator[str]:
+    """`sendtrail serve` in its own process until the block ends; yields its base URL."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "serve", "--port", str(port), *args],
+        env=cli_env(settings),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            said = proc.stdout.read() if proc.poll() is not None and proc.stdout else ""
+            assert proc.poll() is None, f"serve stopped: {said}"
+            assert time.monotonic() < deadline, "serve did not answer within 60 s"
+            try:
+                httpx.get(f"{base}/v1/children", timeout=2)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
