@@ -16,8 +16,8 @@ from ledger.merkle import (
     MerkleLog,
     _fold,
     _inclusion_ranges,
-    _perfect_subtrees,
     leaf_hash,
+    perfect_subtrees,
     root,
 )
 from ledger.sql import Cursor, Row, Tables, fetch_nodes
@@ -121,7 +121,7 @@ class Ledger:
     def inclusion_proofs(self, indices: Sequence[int], size: int) -> dict[int, list[bytes]]:
         """Proofs for many leaves against one tree size, from one batched read."""
         plans = {
-            i: [_perfect_subtrees(lo, hi) for lo, hi in _inclusion_ranges(i, size)] for i in indices
+            i: [perfect_subtrees(lo, hi) for lo, hi in _inclusion_ranges(i, size)] for i in indices
         }
         keys = sorted({key for plan in plans.values() for keys in plan for key in keys})
         with self.backend.ledger_cursor() as cursor:
