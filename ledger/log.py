@@ -14,8 +14,8 @@ from ledger.leaf import AuditLeaf
 from ledger.merkle import (
     MerkleError,
     MerkleLog,
-    _fold,
     _inclusion_ranges,
+    fold,
     leaf_hash,
     perfect_subtrees,
     root,
@@ -128,7 +128,7 @@ class Ledger:
             found = fetch_nodes(cursor, self.tables, keys)
         if len(found) != len(keys):
             raise MerkleError("the stored tree is missing nodes needed for a proof")
-        return {i: [_fold([found[k] for k in keys]) for keys in plan] for i, plan in plans.items()}
+        return {i: [fold([found[k] for k in keys]) for keys in plan] for i, plan in plans.items()}
 
     def consistency_proof(self, old_size: int, new_size: int) -> list[bytes]:
         with self.backend.ledger_cursor() as cursor:

@@ -43,6 +43,7 @@ __all__ = [
     "SubtreeStore",
     "consistency_proof",
     "extend_frontier",
+    "fold",
     "inclusion_proof",
     "leaf_hash",
     "node_hash",
@@ -409,7 +410,7 @@ def extend_frontier(
     return written
 
 
-def _fold(hashes: Sequence[bytes]) -> bytes:
+def fold(hashes: Sequence[bytes]) -> bytes:
     """Right fold ``h0, h1, ..., hk`` into ``node(h0, node(h1, ... hk))``."""
     acc = hashes[-1]
     for h in reversed(hashes[:-1]):
@@ -469,7 +470,7 @@ class MerkleLog:
         pieces = [perfect_subtrees(lo, hi) for lo, hi in ranges]
         # Proof ranges are disjoint, so the keys are distinct: fetch them all at once.
         values = iter(self._fetch([key for keys in pieces for key in keys]))
-        return [_fold([next(values) for _ in keys]) for keys in pieces]
+        return [fold([next(values) for _ in keys]) for keys in pieces]
 
     def append(self, leaf_hash: bytes) -> int:
         """Append a leaf hash and return its 0-based leaf index."""
@@ -486,7 +487,7 @@ class MerkleLog:
         if size is None or size == self._size:
             if not self._frontier:
                 return EMPTY_ROOT
-            return _fold([h for _, h in self._frontier])
+            return fold([h for _, h in self._frontier])
         if not 0 <= size <= self._size:
             raise ValueError(f"size {size} is outside the log (size {self._size})")
         if size == 0:

@@ -7,9 +7,12 @@ written once.
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+from psycopg.rows import tuple_row
 
 
 class Cursor(Protocol):
@@ -152,6 +155,33 @@ def fetch_nodes(
         for row in cursor.fetchall():
             found[(int(row["level"]), int(row["idx"]))] = bytes(row["hash"])
     return found
+
+
+def tuple_rows(cursor: Cursor) -> Cursor:
+    """The same cursor, made to return plain tuples (a third of the cost of mapping rows,
+    for readers that go through every row of the ledger)."""
+    raw: Any = getattr(cursor, "sqlite_cursor", cursor)  # eventsourcing wraps sqlite3's
+    raw.row_factory = None if isinstance(raw, sqlite3.Cursor) else tuple_row
+    return cursor
+
+
+def iter_tuples(
+    cursor: Cursor, tables: Tables, sql: str, *, key: str, page: int = 5000
+) -> Iterator[tuple[Any, ...]]:
+    """Every row of `sql` (its first column must be `key`) in `key` order, as tuples, a
+    page at a time (a cursor made by `tuple_rows`)."""
+    last: Any = None
+    joiner = " AND " if " WHERE " in sql else " WHERE "
+    while True:
+        if last is None:
+            cursor.execute(tables.q(f"{sql} ORDER BY {key} LIMIT {page}"))
+        else:
+            cursor.execute(tables.q(f"{sql}{joiner}{key} > ? ORDER BY {key} LIMIT {page}"), [last])
+        rows = cursor.fetchall()
+        yield from rows
+        if len(rows) < page:
+            return
+        last = rows[-1][0]
 
 
 def iter_rows(
