@@ -187,7 +187,7 @@ class Exporter:
             as_of=as_of or self.records.clock().date(),
             known_at=known_at,
             keys=self.keys,
-            report=report_files(pdf=self.pdf),
+            report=report_files(pdf=self.pdf, pages=self.settings.report_pages),
             request_reason=reason,
             timestamp=timestamp,
             subject_access=subject_access,

@@ -67,6 +67,14 @@ class Settings(BaseSettings):
         "the built-in ones on every use; default data_dir/la-profiles.",
     )
 
+    report_pages: int = Field(
+        default=40,
+        ge=4,
+        le=500,
+        description="Page budget of a bundle's PDF report; the complete chronology is always "
+        "in report.html and events.jsonl.",
+    )
+
     log_origin: str = Field(
         default="sendtrail.local/log",
         description="Name of this installation's log in checkpoints (a schema-less URL).",
