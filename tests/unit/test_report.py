@@ -23,8 +23,8 @@ from api.bootstrap import open_ledger, open_records
 from api.demo import build_demo_cohort
 from api.settings import Settings
 from domain.application import ChildRecords
-from exporters.report import SECTIONS, ReportInput, render_html, render_pdf
-from exporters.report_pdf import render_report_pdf
+from exporters.report import SECTIONS, SENTENCES, ReportInput, render_html, render_pdf
+from exporters.report_pdf import KIND_LABELS, render_report_pdf
 from projections.views import VIEWS, ChildViews
 from tests.factories import PARENT, PRACTITIONER, TODAY, fixed_clock, register, with_parent
 
@@ -300,6 +300,9 @@ class TestThePdfKeepsToItsPageBudget:
         html = store.report(long_child)
         assert all(f"{n}: We see him" in html for n in range(90))
         assert "not shown in this PDF" not in html
+
+    def test_every_kind_the_report_describes_has_a_name_in_the_summary(self) -> None:
+        assert set(KIND_LABELS) == set(SENTENCES)
 
     def test_the_same_input_gives_the_same_pdf(self, store: Store, long_child: UUID) -> None:
         first = render_report_pdf(store.input(long_child), epoch=EPOCH, pages=12)
