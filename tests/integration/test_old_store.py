@@ -14,7 +14,7 @@ from uuid import UUID
 
 import pytest
 import rfc8785
-from eventsourcing.persistence import JSONTranscoder
+from eventsourcing.persistence import JSONTranscoder, StoredEvent
 
 from api.bootstrap import open_ledger, open_records
 from api.settings import Settings
@@ -92,7 +92,7 @@ class TestAStoreWrittenByTheOldEncoder:
         mapper = records.mapper
         assert isinstance(mapper, CommittingMapper)
         stock = stock_transcoder(records)
-        stored = list(records.recorder.select_notifications(1, 10_000))
+        stored: list[StoredEvent] = list(records.recorder.select_notifications(1, 10_000))
         for child in EXPECTED["children"]:
             assert records.snapshots is not None
             stored += records.snapshots.recorder.select_events(UUID(child))
@@ -128,7 +128,7 @@ class TestAStoreWrittenByTheOldEncoder:
         assert audited(old_store, ledger) == EXPECTED["leaves"] + len(children)
         for child in children:
             newest = records.history(child)[-1]
-            assert newest.notes == "Written by the orjson encoder «after» the old ones."  # type: ignore[attr-defined]
+            assert vars(newest)["notes"] == "Written by the orjson encoder «after» the old ones."
         records.close()
 
     def test_new_payloads_are_the_canonical_bytes_with_the_salt_last(
