@@ -9,7 +9,9 @@ or neither is.
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from eventsourcing.persistence import StoredEvent
@@ -20,6 +22,7 @@ from ledger.merkle import MerkleError, extend_frontier, perfect_subtrees
 from ledger.sql import Cursor, Tables, fetch_nodes, insert_rows
 
 Clock = Callable[[], datetime]
+HEADS_REMEMBERED = 50_000  # children whose head a TipCache keeps (then it starts afresh)
 NODE_COLUMNS = (("level", "integer"), ("idx", "bigint"), ("hash", "bytea"))
 HEAD_COLUMNS = (
     ("child_id", "text"),
@@ -33,15 +36,70 @@ def wall_clock() -> datetime:
     return datetime.now(tz=UTC)
 
 
+@dataclass
+class Tip:
+    """The end of the log: its size, the roots of its perfect subtrees (largest first) and
+    the children's head leaf hashes (those known)."""
+
+    size: int
+    frontier: list[tuple[int, bytes]]
+    heads: dict[str, str]
+
+
+class TipCache:
+    """The tip as this process last committed it, so that the next transaction need not
+    read the frontier and the heads back: one query (the last leaf) tells whether anyone
+    else has written since, and if so everything is read as usual. A transaction stages
+    its new tip; the recorder promotes it once the commit has returned."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._tip: Tip | None = None
+        self._staged = threading.local()
+
+    def known(self, size: int, children: Sequence[str]) -> Tip | None:
+        """The cached frontier and these children's cached heads, if the log still has
+        `size` leaves as this process left it."""
+        with self._lock:
+            tip = self._tip
+            if tip is None or tip.size != size:
+                return None
+            heads = {c: tip.heads[c] for c in children if c in tip.heads}
+            return Tip(size, list(tip.frontier), heads)
+
+    def stage(self, base: int, tip: Tip) -> None:
+        self._staged.value = (base, tip)
+
+    def discard(self) -> None:
+        self._staged.value = None
+
+    def committed(self) -> None:
+        """The staged tip is in the store now."""
+        staged = getattr(self._staged, "value", None)
+        self._staged.value = None
+        if staged is None:
+            return
+        base, new = staged
+        with self._lock:
+            tip = self._tip
+            if tip is not None and tip.size == base and len(tip.heads) < HEADS_REMEMBERED:
+                tip.heads.update(new.heads)
+                tip.size, tip.frontier = new.size, new.frontier
+            else:
+                self._tip = Tip(new.size, new.frontier, dict(new.heads))
+
+
 def append_leaves(
     cursor: Cursor,
     tables: Tables,
     stored_events: Sequence[StoredEvent],
     clock: Clock = wall_clock,
+    tips: TipCache | None = None,
 ) -> None:
     """Write one audit leaf per stored event, the Merkle nodes they complete and the
-    children's new heads: three reads and one multi-row INSERT per table, whatever the
-    batch's size. Raises (and so rolls the whole transaction back) on any error."""
+    children's new heads: at most three reads (one, when `tips` knows the log's end) and
+    one multi-row INSERT per table, whatever the batch's size. Raises (and so rolls the
+    whole transaction back) on any error."""
     cursor.execute(
         tables.q(
             "SELECT leaf_index, recorded_at FROM {p}ledger_leaves ORDER BY leaf_index DESC LIMIT 1"
@@ -54,8 +112,13 @@ def append_leaves(
         now = max(now, parse_time(str(last["recorded_at"])))  # the record clock never runs back
     recorded_at = format_time(now)
     names = {e.originator_id: str(e.originator_id) for e in stored_events}
-    heads = _heads(cursor, tables, sorted(set(names.values())))
-    frontier = _frontier(cursor, tables, size)
+    children = sorted(set(names.values()))
+    known = tips.known(size, children) if tips is not None else None
+    if known is None:
+        heads, frontier = _heads(cursor, tables, children), _frontier(cursor, tables, size)
+    else:
+        frontier, heads = known.frontier, known.heads
+        heads |= _heads(cursor, tables, [c for c in children if c not in heads])
     sha256 = hashlib.sha256
     leaves: list[tuple[int, str, int, str, str, str, str, str]] = []
     nodes: list[tuple[int, int, bytes]] = []
@@ -82,6 +145,9 @@ def append_leaves(
         suffix=" ON CONFLICT (child_id) DO UPDATE SET version = excluded.version, "
         "leaf_index = excluded.leaf_index, leaf_hash = excluded.leaf_hash",
     )
+    if tips is not None:
+        new_heads = {child: row[3] for child, row in head_rows.items()}
+        tips.stage(size, Tip(size + len(stored_events), frontier, new_heads))
 
 
 def _heads(cursor: Cursor, tables: Tables, children: list[str]) -> dict[str, str]:

@@ -18,7 +18,7 @@ from psycopg import Cursor as PgCursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed
 
-from ledger.appender import Clock, append_leaves, wall_clock
+from ledger.appender import Clock, TipCache, append_leaves, wall_clock
 from ledger.sql import Cursor, Tables
 
 
@@ -33,15 +33,27 @@ class AuditedPostgresRecorder(PostgresApplicationRecorder):
         super().__init__(datastore, events_table_name=events_table_name)
         self.tables = Tables.postgres(datastore.schema, self.events_table_name)
         self.clock: Clock = wall_clock  # replaced only by demo data and tests
+        self.tips = TipCache()
         self.sql_create_statements.extend(
             Composed([SQL(s)]) for s in self.tables.create_statements()
         )
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        try:
+            ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
+        except BaseException:
+            self.tips.discard()
+            raise
+        self.tips.committed()
+        return ids
 
     def _fetch_ids_after_insert_events(
         self, curs: PgCursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        append_leaves(curs, self.tables, stored_events, self.clock)
+        append_leaves(curs, self.tables, stored_events, self.clock, self.tips)
         return ids
 
     @contextmanager
