@@ -17,6 +17,7 @@ import statistics
 import subprocess
 import sys
 import time
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 from uuid import UUID
@@ -88,17 +89,21 @@ def bench_store(kind: str, events: int, repeat: int, pdf: bool) -> None:
                 f"budget) {with_pdf:5.2f} s, of which the PDF {with_pdf - warm:5.2f} s"
             )
         if kind == "sqlite":
-            peaks = {job: _peak_rss(settings, child_id, job) for job in ("replay", "export")}
+            peaks = {job: _peaks(settings, child_id, job) for job in ("replay", "export")}
+            (rss_replay, heap_replay), (rss_export, heap_export) = peaks["replay"], peaks["export"]
             print(
-                f"{kind:8} peak RSS of a process that opens the store and then: replays the "
-                f"child {peaks['replay']:.0f} MB (baseline); exports it, no PDF, "
-                f"{peaks['export']:.0f} MB ({peaks['export'] / peaks['replay']:.2f}x)"
+                f"{kind:8} a fresh process that opens the store, then replays the child "
+                f"(baseline) or exports it (no PDF): peak RSS {rss_replay:.0f} MB / "
+                f"{rss_export:.0f} MB ({rss_export / rss_replay:.2f}x); peak Python "
+                f"allocations of the job itself {heap_replay:.1f} MB / {heap_export:.1f} MB "
+                f"({heap_export / heap_replay:.1f}x)"
             )
         records.close()
 
 
-def _peak_rss(settings: Settings, child_id: UUID, job: str) -> float:
-    """Peak resident memory (MB) of a fresh process doing `job` on the store."""
+def _peaks(settings: Settings, child_id: UUID, job: str) -> tuple[float, float]:
+    """Peak resident memory of a fresh process doing `job` on the store, and the peak of
+    the job's own Python allocations (MB)."""
     out = subprocess.run(
         [
             sys.executable,
@@ -113,20 +118,26 @@ def _peak_rss(settings: Settings, child_id: UUID, job: str) -> float:
         text=True,
         check=True,
     )
-    return float(out.stdout.strip())
+    rss, heap = out.stdout.split()
+    return float(rss), float(heap)
 
 
 def peak(job: str, data_dir: str, child: str) -> None:
-    """Run in a fresh process: do `job`, print the peak RSS in MB."""
+    """Run in a fresh process: do `job`, print the peak RSS and the job's peak Python
+    allocations, in MB."""
     settings = Settings(data_dir=Path(data_dir))
     records = open_records(settings)
     child_id = UUID(child)
+    exporter = Exporter(records, settings, pdf=False)
+    tracemalloc.start()
     if job == "replay":
         project_aggregate(None, records.events.get(child_id))
     else:
-        export(Exporter(records, settings, pdf=False), child_id, pdf=False)
+        export(exporter, child_id, pdf=False)
+    heap = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
     records.close()
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, heap)
 
 
 def main() -> None:

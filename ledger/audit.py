@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ledger import checkpoint as cp
 from ledger.audit_leaves import LeafRow, PageResult
-from ledger.audit_pool import page_checker
+from ledger.audit_pool import Checker, StoredPage, page_checker
 from ledger.audit_tree import TreeMismatch, verify_levels
 from ledger.leaf import GENESIS, LEAF_COLUMNS
 from ledger.log import Ledger, heads_root
@@ -126,14 +126,14 @@ def _audit(
         ledger.backend.ledger_cursor() as leaves_cur,
         ledger.backend.ledger_cursor() as events_cur,
         ledger.backend.ledger_cursor() as nodes_cur,
-        page_checker(ledger.size(), workers) as submit,
+        page_checker(ledger.size(), _database(ledger), workers) as checker,
     ):
-        reader = _Reader(ledger, leaves_cur, events_cur, nodes_cur)
+        reader = _Reader(ledger, leaves_cur, events_cur, nodes_cur, checker.reads_for_itself)
         pending: deque[tuple[_Page, _Broken | None, Future[PageResult]]] = deque()
         for page in reader.pages():
             broken = walk.structure(page)
             end = len(page.leaves) if broken is None else broken.position
-            pending.append((page, broken, submit(page.leaves[:end], page.states[:end])))
+            pending.append((page, broken, _check(checker, page, end)))
             if broken is not None:
                 break  # the pages after it no longer line up
             if len(pending) > IN_FLIGHT:
@@ -155,12 +155,28 @@ def _audit(
     )
 
 
+def _database(ledger: Ledger) -> str | None:
+    """The SQLite file worker processes may read, if the store is one."""
+    path = getattr(ledger.backend, "database_path", None)
+    return path() if callable(path) else None
+
+
+def _check(checker: Checker, page: _Page, end: int) -> Future[PageResult]:
+    """Hash the page's first `end` leaves: here, or in a worker that reads them itself."""
+    if not checker.reads_for_itself or end == 0:
+        return checker.here(page.leaves[:end], page.states[:end])
+    stored = StoredPage(page.leaves[0][0], end, page.rows[0], page.rows[end - 1])
+    return checker.there(stored)
+
+
 @dataclass
 class _Page:
     """One page of leaves in index order with, position for position, the stored events
-    (id as stored, version, bytes) and the stored level-0 nodes, as plain values."""
+    (row id, id as stored, version, and the bytes unless workers read them) and the
+    stored level-0 nodes, as plain values."""
 
     leaves: list[LeafRow]
+    rows: list[int]
     events: list[tuple[object, int]]
     states: list[bytes]
     nodes: list[tuple[int, bytes]]
@@ -179,8 +195,12 @@ class _Reader:
     """Leaves in index order, events in insertion order, level-0 nodes in index order:
     three cursors read side by side, a page at a time, as plain tuples."""
 
-    def __init__(self, ledger: Ledger, leaves: Cursor, events: Cursor, nodes: Cursor) -> None:
+    def __init__(
+        self, ledger: Ledger, leaves: Cursor, events: Cursor, nodes: Cursor, skip_bytes: bool
+    ) -> None:
         tables = ledger.tables
+        self.skip_bytes = skip_bytes
+        state = "NULL" if skip_bytes else "state"
         columns = ", ".join(name for name, _ in LEAF_COLUMNS)
         self.leaves = iter_tuples(
             tuple_rows(leaves), tables, f"SELECT {columns} FROM {{p}}ledger_leaves",
@@ -188,7 +208,7 @@ class _Reader:
         )  # fmt: skip
         self.events = iter_tuples(
             tuple_rows(events), tables,
-            f"SELECT {tables.events_order}, originator_id, originator_version, state "
+            f"SELECT {tables.events_order}, originator_id, originator_version, {state} "
             f"FROM {tables.events_table}",
             key=tables.events_order, page=PAGE,
         )  # fmt: skip
@@ -202,12 +222,10 @@ class _Reader:
             found = list(islice(self.events, len(leaves)))
             yield _Page(
                 leaves=leaves,
+                rows=[e[0] for e in found],
                 events=[(e[1], e[2]) for e in found],
-                states=[e[3] if type(e[3]) is bytes else bytes(e[3]) for e in found],
-                nodes=[
-                    (n[0], n[1] if type(n[1]) is bytes else bytes(n[1]))
-                    for n in islice(self.nodes, len(leaves))
-                ],
+                states=[] if self.skip_bytes else [_bytes(e[3]) for e in found],
+                nodes=[(n[0], _bytes(n[1])) for n in islice(self.nodes, len(leaves))],
             )
 
     def nothing_left(self) -> None:
@@ -224,6 +242,10 @@ class _Reader:
                 "stored Merkle node beyond the log (leaves removed)",
                 where=f"tree node at level 0, index {node[0]}",
             )
+
+
+def _bytes(value: object) -> bytes:
+    return value if type(value) is bytes else bytes(cast(memoryview, value))
 
 
 def _text(raw: object) -> str:

@@ -68,6 +68,10 @@ class AuditedSQLiteRecorder(SQLiteApplicationRecorder):
                 cursor.execute("PRAGMA secure_delete = ON")
             yield cursor
 
+    def database_path(self) -> str:
+        """The database file (which the audit's worker processes read, read-only)."""
+        return str(self.datastore.pool.db_name)
+
     def scrub(self) -> None:
         """Leave deleted rows in no file: copy the WAL into the database and truncate it
         (old page images of deleted rows otherwise stay in `-wal` until it is reused)."""
