@@ -19,9 +19,10 @@ from eventsourcing.persistence import StoredEvent
 from ledger.framing import commitment_of
 from ledger.leaf import GENESIS, LEAF_COLUMNS, format_time, leaf_bytes, parse_time
 from ledger.merkle import MerkleError, extend_frontier, perfect_subtrees
-from ledger.sql import Cursor, Tables, fetch_nodes, insert_rows
+from ledger.sql import Cursor, Row, Tables, fetch_nodes, insert_rows
 
 Clock = Callable[[], datetime]
+LAST_LEAF = "SELECT leaf_index, recorded_at FROM {p}ledger_leaves ORDER BY leaf_index DESC LIMIT 1"
 HEADS_REMEMBERED = 50_000  # children whose head a TipCache keeps (then it starts afresh)
 NODE_COLUMNS = (("level", "integer"), ("idx", "bigint"), ("hash", "bytea"))
 HEAD_COLUMNS = (
@@ -95,17 +96,17 @@ def append_leaves(
     stored_events: Sequence[StoredEvent],
     clock: Clock = wall_clock,
     tips: TipCache | None = None,
+    read: tuple[Row | None] | None = None,
 ) -> None:
     """Write one audit leaf per stored event, the Merkle nodes they complete and the
     children's new heads: at most three reads (one, when `tips` knows the log's end) and
-    one multi-row INSERT per table, whatever the batch's size. Raises (and so rolls the
-    whole transaction back) on any error."""
-    cursor.execute(
-        tables.q(
-            "SELECT leaf_index, recorded_at FROM {p}ledger_leaves ORDER BY leaf_index DESC LIMIT 1"
-        )
-    )
-    last = cursor.fetchone()
+    one multi-row INSERT per table, whatever the batch's size. `read` holds the row of
+    LAST_LEAF if the caller has read it already. Raises (and so rolls the whole transaction
+    back) on any error."""
+    if read is None:
+        cursor.execute(tables.q(LAST_LEAF))
+        read = (cursor.fetchone(),)
+    last = read[0]
     size = 0 if last is None else int(last["leaf_index"]) + 1
     now = clock()
     if last is not None:
