@@ -70,18 +70,29 @@ def page_checker(
     leaves: int, database: str | None, workers: int | None = None
 ) -> Iterator[Checker]:
     """A Checker: with `workers` processes reading the SQLite file `database` (default:
-    one per core, for a file store with POOL_FROM_LEAVES leaves or more), else none."""
+    one per core, for a file store with POOL_FROM_LEAVES leaves or more on a machine with
+    a core to spare), else none."""
     if database is None or database == ":memory:" or "mode=memory" in database:
         workers = 0
     if workers is None:
-        cores = os.cpu_count() or 1
-        workers = cores if cores > 1 and leaves >= POOL_FROM_LEAVES else 0
+        workers = _spare_cores() if leaves >= POOL_FROM_LEAVES else 0
     if workers <= 0:
         yield Checker(None, None)
         return
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         yield Checker(pool, database)
+
+
+def _spare_cores() -> int:
+    """Workers worth starting: one per core, if a core is idle. On a machine already busy
+    the workers only compete with the auditor for the same cores (measured: slower)."""
+    cores = os.cpu_count() or 1
+    try:
+        busy = os.getloadavg()[0]
+    except OSError:
+        busy = float(cores)
+    return cores if cores > 1 and busy <= cores - 1 else 0
 
 
 _OPEN: dict[str, sqlite3.Connection] = {}
