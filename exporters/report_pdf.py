@@ -9,11 +9,11 @@ they are, and replaces the appendix by a summary of the chronology (how many ent
 each kind, first and latest) and its key entries (status, plans, reviews, provision,
 referrals, reports, EHC steps, consents, and anything corrected, marked or disputed).
 
-Fitting: the first layout shows up to `FIRST_SHOWN` entries of each such kind (fewer for
-a smaller budget), which fits 40 pages for every record we have measured (a 2,000-entry
-record shaped like the demo's takes about 25 pages, laid out in about 2 s). If it does not
-fit, the anchors WeasyPrint reports give the height each list took, the lists are cut in
-proportion to what must go, and the document is laid out a second time. Only if that
+Fitting: the first layout shows up to `FIRST_SHOWN` entries of each such kind (fewer for a
+smaller budget), which fits 40 pages for every record we have measured (a 2,000-entry
+record shaped like the demo's: 24 pages, laid out and written in about 2 s). If it does
+not fit, the anchors WeasyPrint reports give the height each list took, the lists are cut
+in proportion to what must go, and the document is laid out a second time. Only if that
 still overflows (the fixed sections alone too long) is a third layout made with no entries
 listed at all. The PDF is written once, from the last layout.
 """
