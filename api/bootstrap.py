@@ -36,8 +36,10 @@ if TYPE_CHECKING:
 # Recently used records stay in memory and are fast-forwarded from the store on each read,
 # so a write loads only the events it has not seen (other processes' writes included).
 # Payloads are sealed under each child's own data key; the mapper finds the key store
-# through the cipher that eventsourcing's factory builds from these settings.
+# through the cipher that eventsourcing's factory builds from these settings. Events are
+# encoded once, as canonical JSON (orjson), by the ledger's transcoder.
 LEDGER_TOPICS = {
+    "TRANSCODER_TOPIC": "ledger.transcoder:CanonicalTranscoder",
     "MAPPER_TOPIC": "ledger.mapper:CommittingMapper",
     "CIPHER_TOPIC": "ledger.cipher:ChildKeyCipher",
     "AGGREGATE_CACHE_MAXSIZE": "500",
@@ -235,7 +237,7 @@ class Exporter:
             as_of=as_of or self.records.clock().date(),
             known_at=known_at,
             keys=self.keys,
-            report=report_files(pdf=self.pdf),
+            report=report_files(pdf=self.pdf, pages=self.settings.report_pages),
             request_reason=reason,
             timestamp=timestamp,
             subject_access=subject_access,

@@ -85,6 +85,13 @@ class Settings(BaseSettings):
         ge=1024,
         description="The largest evidence bundle that may be uploaded to be checked, in bytes.",
     )
+    report_pages: int = Field(
+        default=40,
+        ge=4,
+        le=500,
+        description="Page budget of a bundle's PDF report; the complete chronology is always "
+        "in report.html and events.jsonl.",
+    )
 
     log_origin: str = Field(
         default="sendtrail.local/log",

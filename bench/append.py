@@ -55,7 +55,13 @@ def bench_store(kind: str, children: int, per_child: int, batch: int) -> None:
         plain = {
             k: v
             for k, v in persistence_env(settings).items()
-            if k not in ("APPLICATION_RECORDER_TOPIC", "MAPPER_TOPIC", "CIPHER_TOPIC")
+            if k
+            not in (
+                "APPLICATION_RECORDER_TOPIC",
+                "MAPPER_TOPIC",
+                "CIPHER_TOPIC",
+                "TRANSCODER_TOPIC",
+            )
         }
         bare = Bare(plain)
         records = open_records(settings)

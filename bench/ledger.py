@@ -18,11 +18,16 @@ import sqlite3
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+
+import psycopg
+from psycopg.sql import SQL, Identifier
 
 from api.bootstrap import open_ledger, open_records
 from api.settings import Settings
-from bench.stores import write_child
+from bench.stores import fresh_settings, kinds, write_child
 from domain.envelope import RecordedBy
 from ledger.audit import audit
 from ledger.keys import LOG_KEY, create_key_pair, key_paths, load_private, load_public
@@ -33,9 +38,8 @@ from ledger.sql import Tables
 BY = RecordedBy("bench-kp", "practitioner", "bench-setting")
 
 
-def bench_audit(events: int) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(data_dir=Path(tmp) / "data")
+def bench_audit(kind: str, events: int) -> None:
+    with fresh_settings(kind) as settings:
         create_key_pair(settings.keys_dir, LOG_KEY)
         records = open_records(settings)
         started = time.perf_counter()
@@ -47,27 +51,51 @@ def bench_audit(events: int) -> None:
         ledger.create_checkpoint(
             load_private(key_paths(settings.keys_dir, LOG_KEY).private), settings.log_origin
         )
-        started = time.perf_counter()
-        with sqlite3.connect(settings.sqlite_path) as conn:
-            rows = sum(1 for _ in conn.execute("SELECT * FROM stored_events")) + sum(
-                1 for _ in conn.execute("SELECT * FROM ledger_leaves")
-            )
-        read_s = time.perf_counter() - started
-        started = time.perf_counter()
-        report = audit(
-            ledger,
-            log_key=load_public(key_paths(settings.keys_dir, LOG_KEY).public),
-            key_name=settings.log_origin,
-        )
-        audit_s = time.perf_counter() - started
-        size_mb = os.path.getsize(settings.sqlite_path) / 1e6
+        read_s = median_s(lambda: _read_rows(settings), 3)
+        read_rate = events / read_s
+        key = load_public(key_paths(settings.keys_dir, LOG_KEY).public)
+        rates = {}
+        for workers in (0, os.cpu_count() or 1):
+            run = partial(audit, ledger, log_key=key, key_name=settings.log_origin, workers=workers)
+            rates[workers] = events / median_s(run, 3)
         print(
-            f"audit   {report.leaves} events: write (batched) {events / write_s:8.0f} ev/s; "
-            f"audit {report.leaves / audit_s:8.0f} ev/s; plain read of events+leaves "
-            f"{rows / 2 / read_s:8.0f} ev/s (audit/read ratio "
-            f"{(report.leaves / audit_s) / (rows / 2 / read_s):4.2f}x); db {size_mb:.1f} MB"
+            f"audit   {kind:8} {events} events (written batched at {events / write_s:6.0f} ev/s): "
+            f"plain read of events+leaves {read_rate:8.0f} ev/s (baseline); audit "
+            + "; ".join(
+                f"{'in one process' if w == 0 else f'with {w} worker processes'} "
+                f"{rate:7.0f} ev/s ({rate / read_rate:4.2f}x)"
+                for w, rate in rates.items()
+            )
         )
         records.close()
+
+
+def _read_rows(settings: Settings) -> int:
+    """Read every stored event and audit row with the driver alone: the baseline."""
+    if settings.database_url is None:
+        with sqlite3.connect(settings.sqlite_path) as conn:
+            return sum(1 for _ in conn.execute("SELECT * FROM stored_events")) + sum(
+                1 for _ in conn.execute("SELECT * FROM ledger_leaves")
+            )
+    url, _, schema = settings.database_url.partition("?schema=")
+    rows = 0
+    with psycopg.connect(url) as conn:
+        for table in ("sendtrail_events", "ledger_leaves"):
+            query = SQL("SELECT * FROM {}.{}").format(Identifier(schema), Identifier(table))
+            with conn.cursor(name=f"bench-{table}") as cursor:  # server-side: streamed
+                cursor.execute(query)
+                while batch := cursor.fetchmany(5000):
+                    rows += len(batch)
+    return rows
+
+
+def median_s(run: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
 
 
 def bench_proofs(sizes: list[int], repeat: int = 200) -> None:
@@ -116,7 +144,9 @@ def main() -> None:
     parser.add_argument("--audit-events", type=int, default=100_000)
     parser.add_argument("--proof-sizes", default="10000,100000,1000000")
     args = parser.parse_args()
-    bench_audit(args.audit_events)
+    print("ledger (one run; audit ratio = audit rate / plain read rate, same store)")
+    for kind in kinds():
+        bench_audit(kind, args.audit_events)
     bench_proofs([int(s) for s in args.proof_sizes.split(",")])
 
 

@@ -11,6 +11,7 @@ bundle's events. The budget is checked against the real PDF's page count, never 
 from __future__ import annotations
 
 import copy
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -25,8 +26,10 @@ from exporters.templating import environment
 from projections.wording import format_day
 
 TRIBUNAL_PAGES = 75  # SEND Tribunal practice direction: evidence in a refusal-to-assess appeal
-STATEMENT_OVERHEAD = 60  # characters a list item costs beyond its text (bullet, refs, spacing)
-MAX_FITS = 6
+FILL = 0.92  # of the room left by the fixed parts, what statements may take
+STATEMENT_GAP = 0.004  # pages between two statements (list item spacing)
+LINE = 0.017  # pages a line of the left-out table takes (9.5 pt, line-height 1.4, padding)
+LEFT_OUT_CHARS_PER_LINE = 38  # of version ranges in that table's middle column
 BUDGET_REASON = "left out to keep the document within {pages} pages (less relevant first)"
 
 Renderer = Callable[[str], pdf.Pdf]
@@ -142,10 +145,12 @@ def _ranked(request: dict[str, Any]) -> list[tuple[int, int, dict[str, Any]]]:
 def fit_to_pages(
     request: dict[str, Any], pages: int, render: Renderer, html_of: Callable[[dict[str, Any]], str]
 ) -> tuple[dict[str, Any], pdf.Pdf]:
-    """The request trimmed to `pages` (most relevant first) and its PDF. If even one
-    statement per field does not fit, that is what is kept, and the budget says not met.
-    Each try is rendered for real; the next keeps a share of the text scaled by how far
-    the last one was over."""
+    """The request trimmed to `pages` (most relevant first) and its PDF, in at most two
+    renders. The first, of the whole request, shows where every statement landed and how
+    tall it is; the statements that fit (the most relevant of each field always, then by
+    relevance) are chosen from those heights, with what the list of left-out evidence
+    will take, and the second render lays them out. If even one statement per field does
+    not fit, that is what is kept, and the budget says not met."""
 
     def attempt(body: dict[str, Any]) -> tuple[dict[str, Any], pdf.Pdf]:
         body = {**body, "page_budget": {"pages": pages}}
@@ -154,25 +159,8 @@ def fit_to_pages(
     body, made = attempt(request)
     full_pages = made.pages
     if full_pages > pages:
-        ranked = _ranked(request)
-        pinned: set[tuple[int, int]] = set()
-        for field_no, index, _ in ranked:  # the most relevant statement of each field
-            if all(k[0] != field_no for k in pinned):
-                pinned.add((field_no, index))
-        size = {(f, i): len(s["text"]) + STATEMENT_OVERHEAD for f, i, s in ranked}
-        target = sum(size.values()) * pages / full_pages * 0.95
-        for _ in range(MAX_FITS):
-            keep = set(pinned)
-            used = sum(size[k] for k in keep)
-            for field_no, index, _s in ranked:
-                key = (field_no, index)
-                if key not in keep and used + size[key] <= target:
-                    keep.add(key)
-                    used += size[key]
-            body, made = attempt(_trimmed(request, keep, pages))
-            if made.pages <= pages or keep == pinned:
-                break
-            target *= pages / made.pages * 0.95
+        keep = _fitting(request, made, pages)
+        body, made = attempt(_trimmed(request, keep, pages))
     # The page count only adds to the JSON: the laid-out pages stay exactly as rendered.
     body["page_budget"] = {
         "pages": pages,
@@ -181,6 +169,43 @@ def fit_to_pages(
         "met": made.pages <= pages,
     }
     return body, made
+
+
+def _fitting(request: dict[str, Any], made: pdf.Pdf, pages: int) -> set[tuple[int, int]]:
+    """Which statements to keep, from the heights the full render gave them (in pages)."""
+    ranked = _ranked(request)
+    height = {(f, i): _height(made.anchors, f, i) for f, i, _ in ranked}
+    fixed = made.pages - sum(height.values())  # headings, checklist, page-break waste
+    pinned: set[tuple[int, int]] = set()
+    for field_no, index, _ in ranked:  # the most relevant statement of each field
+        if all(k[0] != field_no for k in pinned):
+            pinned.add((field_no, index))
+    room = (pages - fixed) * FILL
+    while True:
+        keep, used = set(pinned), sum(height[k] for k in pinned)
+        for field_no, index, _ in ranked:
+            key = (field_no, index)
+            if key not in keep and used + height[key] <= room:
+                keep.add(key)
+                used += height[key]
+        listing = _left_out_height(request, keep, pages)
+        if used + listing <= (pages - fixed) * FILL or keep == pinned:
+            return keep
+        room -= listing / 2 + 0.05  # make room for the longer list of what is left out
+
+
+def _height(anchors: pdf.Anchors, field_no: int, index: int) -> float:
+    _, top, bottom = anchors.get(f"st-{field_no}-{index}", (0, 0.0, 0.0))
+    return max(bottom - top, 0.0) + STATEMENT_GAP
+
+
+def _left_out_height(request: dict[str, Any], keep: set[tuple[int, int]], pages: int) -> float:
+    """What the table of left-out evidence will take, in pages (estimated from its text)."""
+    groups = _grouped(_trimmed(request, keep, pages)["left_out"])
+    lines = sum(
+        max(2, math.ceil(len(ranges(g["versions"])) / LEFT_OUT_CHARS_PER_LINE)) for g in groups
+    )
+    return (lines * LINE + 0.1) if groups else 0.0
 
 
 def request_document(

@@ -12,28 +12,55 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 _EPOCH_LOCK = threading.Lock()
+
+
+# Where an element with an id landed: (page number from 0, top, bottom), the top and the
+# bottom as fractions of the page's height.
+Anchors = dict[str, tuple[int, float, float]]
 
 
 @dataclass(frozen=True)
 class Pdf:
     content: bytes
     pages: int
+    anchors: Anchors = field(default_factory=dict)
 
 
 def render(html: str, *, epoch: int) -> Pdf:
     """A tagged PDF of `html`, and how many pages it has."""
+    document = layout(html, epoch=epoch)
+    return Pdf(write(document, epoch=epoch), len(document.pages), anchors(document))
+
+
+def anchors(document: Any) -> Anchors:
+    """Where each element with an id landed in a laid-out document."""
+    found: Anchors = {}
+    for number, page in enumerate(document.pages):
+        for name, box in page.anchors.items():
+            found[name] = (number, box[1] / page.height, box[3] / page.height)
+    return found
+
+
+def layout(html: str, *, epoch: int) -> Any:
+    """`html` laid out in pages (a WeasyPrint Document: its `pages` carry each page's
+    anchors, so a caller can see where things landed before writing anything)."""
     from weasyprint import HTML
 
     with _EPOCH_LOCK, _source_date_epoch(epoch):
-        document = HTML(string=html, base_url=None, url_fetcher=_offline_fetcher()).render(
+        return HTML(string=html, base_url=None, url_fetcher=_offline_fetcher()).render(
             pdf_tags=True
         )
+
+
+def write(document: Any, *, epoch: int) -> bytes:
+    """The tagged PDF of a laid-out document."""
+    with _EPOCH_LOCK, _source_date_epoch(epoch):
         content: bytes = document.write_pdf(pdf_tags=True)
-    return Pdf(content, len(document.pages))
+    return content
 
 
 @contextmanager

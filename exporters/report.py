@@ -46,6 +46,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
 ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 CHART_TITLE = "Developmental band against chronological age, by area"
 SETTING_KINDS = ("ChildRegistered", "ChildEnrolled", "ChildTransferred", "ChildLeft")
+CONSENT_KINDS = ("ConsentGiven", "ConsentRefused", "ConsentWithdrawn")
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,12 @@ class ReportInput:
 
 def render_html(data: ReportInput) -> str:
     """The report as one self-contained HTML page (autoescaped: record text is user input)."""
-    return _environment().get_template("report.html.j2").render(report_context(data))
+    return render_context(report_context(data))
+
+
+def render_context(context: dict[str, Any]) -> str:
+    """The report's HTML for a context made by `report_context` (or `pdf_context`)."""
+    return _environment().get_template("report.html.j2").render(context)
 
 
 def render_pdf(html: str, *, epoch: int) -> bytes:
@@ -77,7 +83,12 @@ def render_pdf(html: str, *, epoch: int) -> bytes:
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
     return environment(
-        day=format_day, moment=format_moment, money=format_money, v=versions, label=_label
+        day=format_day,
+        moment=format_moment,
+        money=format_money,
+        v=versions,
+        few=few_versions,
+        label=_label,
     )
 
 
@@ -101,6 +112,18 @@ def versions(value: int | Iterable[int] | None) -> str:
     if isinstance(value, int):
         return f"v{value}"
     return ", ".join(f"v{v}" for v in value) or "—"
+
+
+def few_versions(value: int | Iterable[int] | None, *, most: int = 6) -> str:
+    """Like `versions`, but a long list as its first and latest few and how many in all:
+    'v8, v61, v75, … v1909, v1923 (140 entries)' (the PDF; the HTML lists them all)."""
+    if value is None or isinstance(value, int):
+        return versions(value)
+    listed = list(value)
+    if len(listed) <= most:
+        return versions(listed)
+    half = most // 2
+    return f"{versions(listed[:half])}, \u2026 {versions(listed[-half:])} ({len(listed)} entries)"
 
 
 VOCABULARIES = {
@@ -241,9 +264,22 @@ def report_context(data: ReportInput) -> dict[str, Any]:
         "points": (points := tracking_points(record.entries)),
         "chart": progress_chart(points, title=CHART_TITLE) if points else None,
         "reports": _reports(record, data.as_of),
+        "steps": sorted(
+            by_kind.get("ConcernRaised", []) + by_kind.get("DiscussionHeld", []),
+            key=lambda e: str(e["occurred_at"]),
+        ),
+        "consent_entries": sorted(
+            [e for k in CONSENT_KINDS for e in by_kind.get(k, [])], key=lambda e: e["version"]
+        ),
         "chronology": (rows := [_chronology_row(e, record) for e in record.entries]),
         "sentence": {row["entry"]["version"]: (row["title"], row["text"]) for row in rows},
         "files": [(path, f"{size:,}") for path, size in sorted(data.files)],
+        # What the PDF leaves out (see `pdf_context`); the HTML shows everything.
+        "pdf": False,
+        "hidden": {},
+        "summary": [],
+        "key_entries": [],
+        "key_total": 0,
     }
 
 

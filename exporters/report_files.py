@@ -7,13 +7,16 @@ from datetime import datetime
 from typing import Any
 
 Report = Callable[[dict[str, Any]], dict[str, bytes]]
+DEFAULT_PAGES = 40  # the report PDF's page budget unless the setting chooses another
 
 
-def report_files(*, pdf: bool) -> Report:
-    """A report callback for `build_bundle`."""
+def report_files(*, pdf: bool, pages: int = DEFAULT_PAGES) -> Report:
+    """A report callback for `build_bundle`: report.html with everything, and (if `pdf`)
+    report.pdf within `pages` pages, the complete chronology left to report.html."""
 
     def render(context: dict[str, Any]) -> dict[str, bytes]:
-        from exporters.report import ReportInput, render_html, render_pdf
+        from exporters.report import ReportInput, render_html
+        from exporters.report_pdf import render_report_pdf
 
         data = ReportInput(
             views=context["views"],
@@ -31,7 +34,7 @@ def report_files(*, pdf: bool) -> Report:
         files = {"report.html": html.encode()}
         if pdf:
             epoch = int(datetime.fromisoformat(context["known_at"]).timestamp())
-            files["report.pdf"] = render_pdf(html, epoch=epoch)
+            files["report.pdf"] = render_report_pdf(data, epoch=epoch, pages=pages).content
         return files
 
     return render

@@ -9,59 +9,85 @@ or neither is.
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from eventsourcing.persistence import StoredEvent
 
-from ledger.framing import split
-from ledger.leaf import GENESIS, AuditLeaf, format_time, parse_time
-from ledger.merkle import MerkleLog
-from ledger.sql import Cursor, Tables, fetch_nodes
+from ledger.framing import commitment_of
+from ledger.leaf import GENESIS, LEAF_COLUMNS, format_time, leaf_bytes, parse_time
+from ledger.merkle import MerkleError, extend_frontier, perfect_subtrees
+from ledger.sql import Cursor, Row, Tables, fetch_nodes, insert_rows
 
 Clock = Callable[[], datetime]
+LAST_LEAF = "SELECT leaf_index, recorded_at FROM {p}ledger_leaves ORDER BY leaf_index DESC LIMIT 1"
+HEADS_REMEMBERED = 50_000  # children whose head a TipCache keeps (then it starts afresh)
+NODE_COLUMNS = (("level", "integer"), ("idx", "bigint"), ("hash", "bytea"))
+HEAD_COLUMNS = (
+    ("child_id", "text"),
+    ("version", "bigint"),
+    ("leaf_index", "bigint"),
+    ("leaf_hash", "text"),
+)
 
 
 def wall_clock() -> datetime:
     return datetime.now(tz=UTC)
 
 
-class _BatchNodes:
-    """Subtree store for one transaction: reads in one query, writes collected."""
+@dataclass
+class Tip:
+    """The end of the log: its size, the roots of its perfect subtrees (largest first) and
+    the children's head leaf hashes (those known)."""
 
-    def __init__(self, cursor: Cursor, tables: Tables) -> None:
-        self.cursor = cursor
-        self.tables = tables
-        self.written: dict[tuple[int, int], bytes] = {}
-
-    def get(self, level: int, index: int) -> bytes | None:
-        key = (level, index)
-        if key in self.written:
-            return self.written[key]
-        return fetch_nodes(self.cursor, self.tables, [key]).get(key)
-
-    def get_many(self, keys: Sequence[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
-        missing = [k for k in keys if k not in self.written]
-        found = fetch_nodes(self.cursor, self.tables, missing) if missing else {}
-        return {k: self.written.get(k) or found[k] for k in keys if k in self.written or k in found}
-
-    def put(self, level: int, index: int, value: bytes) -> None:
-        self.written[(level, index)] = value
+    size: int
+    frontier: list[tuple[int, bytes]]
+    heads: dict[str, str]
 
 
-class BatchMerkleLog(MerkleLog):
-    """A MerkleLog whose reads are one SQL query per batch of keys."""
+class TipCache:
+    """The tip as this process last committed it, so that the next transaction need not
+    read the frontier and the heads back: one query (the last leaf) tells whether anyone
+    else has written since, and if so everything is read as usual. A transaction stages
+    its new tip; the recorder promotes it once the commit has returned."""
 
-    def __init__(self, store: _BatchNodes, size: int) -> None:
-        self._batch = store
-        super().__init__(store, size)
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._tip: Tip | None = None
+        self._staged = threading.local()
 
-    def _fetch(self, keys: Sequence[tuple[int, int]]) -> list[bytes]:
-        found = self._batch.get_many(keys)
-        missing = [k for k in keys if k not in found]
-        if missing:
-            return super()._fetch(keys)  # raises the library's MerkleError naming the node
-        return [found[k] for k in keys]
+    def known(self, size: int, children: Sequence[str]) -> Tip | None:
+        """The cached frontier and these children's cached heads, if the log still has
+        `size` leaves as this process left it."""
+        with self._lock:
+            tip = self._tip
+            if tip is None or tip.size != size:
+                return None
+            heads = {c: tip.heads[c] for c in children if c in tip.heads}
+            return Tip(size, list(tip.frontier), heads)
+
+    def stage(self, base: int, tip: Tip) -> None:
+        self._staged.value = (base, tip)
+
+    def discard(self) -> None:
+        self._staged.value = None
+
+    def committed(self) -> None:
+        """The staged tip is in the store now."""
+        staged = getattr(self._staged, "value", None)
+        self._staged.value = None
+        if staged is None:
+            return
+        base, new = staged
+        with self._lock:
+            tip = self._tip
+            if tip is not None and tip.size == base and len(tip.heads) < HEADS_REMEMBERED:
+                tip.heads.update(new.heads)
+                tip.size, tip.frontier = new.size, new.frontier
+            else:
+                self._tip = Tip(new.size, new.frontier, dict(new.heads))
 
 
 def append_leaves(
@@ -69,85 +95,80 @@ def append_leaves(
     tables: Tables,
     stored_events: Sequence[StoredEvent],
     clock: Clock = wall_clock,
-) -> list[AuditLeaf]:
+    tips: TipCache | None = None,
+    read: tuple[Row | None] | None = None,
+) -> None:
     """Write one audit leaf per stored event, the Merkle nodes they complete and the
-    children's new heads. Raises (and so rolls the whole transaction back) on any error."""
-    cursor.execute(
-        tables.q(
-            "SELECT leaf_index, recorded_at FROM {p}ledger_leaves ORDER BY leaf_index DESC LIMIT 1"
-        )
-    )
-    last = cursor.fetchone()
+    children's new heads: at most three reads (one, when `tips` knows the log's end) and
+    one multi-row INSERT per table, whatever the batch's size. `read` holds the row of
+    LAST_LEAF if the caller has read it already. Raises (and so rolls the whole transaction
+    back) on any error."""
+    if read is None:
+        cursor.execute(tables.q(LAST_LEAF))
+        read = (cursor.fetchone(),)
+    last = read[0]
     size = 0 if last is None else int(last["leaf_index"]) + 1
     now = clock()
     if last is not None:
         now = max(now, parse_time(str(last["recorded_at"])))  # the record clock never runs back
     recorded_at = format_time(now)
-
-    children = sorted({str(e.originator_id) for e in stored_events})
-    heads: dict[str, str] = {}
-    if children:
-        marks = ",".join("?" * len(children))
-        cursor.execute(
-            tables.q(
-                f"SELECT child_id, leaf_hash FROM {{p}}ledger_heads WHERE child_id IN ({marks})"
-            ),
-            children,
-        )
-        heads = {str(r["child_id"]): str(r["leaf_hash"]) for r in cursor.fetchall()}
-
-    nodes = _BatchNodes(cursor, tables)
-    log = BatchMerkleLog(nodes, size)
-    leaves: list[AuditLeaf] = []
+    names = {e.originator_id: str(e.originator_id) for e in stored_events}
+    children = sorted(set(names.values()))
+    known = tips.known(size, children) if tips is not None else None
+    if known is None:
+        heads, frontier = _heads(cursor, tables, children), _frontier(cursor, tables, size)
+    else:
+        frontier, heads = known.frontier, known.heads
+        heads |= _heads(cursor, tables, [c for c in children if c not in heads])
+    sha256 = hashlib.sha256
+    leaves: list[tuple[int, str, int, str, str, str, str, str]] = []
+    nodes: list[tuple[int, int, bytes]] = []
     head_rows: dict[str, tuple[str, int, int, str]] = {}
-    for event in stored_events:
-        child = str(event.originator_id)
-        commitment, _ = split(event.state)
-        leaf = AuditLeaf(
-            index=log.size,
-            child_id=child,
-            version=event.originator_version,
-            topic=event.topic,
-            recorded_at=recorded_at,
-            state_sha256=hashlib.sha256(event.state).hexdigest(),
-            commitment=commitment.hex(),
-            prev=heads.get(child, GENESIS),
-        )
-        digest = leaf.hash()
-        log.append(digest)
-        heads[child] = digest.hex()
-        head_rows[child] = (child, leaf.version, leaf.index, digest.hex())
+    for index, event in enumerate(stored_events, start=size):
+        child, version, topic = names[event.originator_id], event.originator_version, event.topic
+        state_sha256 = sha256(event.state).hexdigest()
+        commitment = commitment_of(event.state).hex()
+        prev = heads.get(child, GENESIS)
+        leaf = (index, child, version, topic, recorded_at, state_sha256, commitment, prev)
+        digest = sha256(b"\x00" + leaf_bytes(*leaf)).digest()  # RFC 9162 leaf hash
+        nodes += extend_frontier(frontier, index, digest)
+        heads[child] = hexed = digest.hex()
+        head_rows[child] = (child, version, index, hexed)
         leaves.append(leaf)
-
-    cursor.executemany(
-        tables.q(
-            "INSERT INTO {p}ledger_leaves (leaf_index, child_id, version, topic, recorded_at, "
-            "state_sha256, commitment, prev) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-        ),
-        [
-            (
-                lf.index,
-                lf.child_id,
-                lf.version,
-                lf.topic,
-                lf.recorded_at,
-                lf.state_sha256,
-                lf.commitment,
-                lf.prev,
-            )
-            for lf in leaves
-        ],
-    )
-    cursor.executemany(
-        tables.q("INSERT INTO {p}ledger_nodes (level, idx, hash) VALUES (?, ?, ?)"),
-        [(level, idx, value) for (level, idx), value in nodes.written.items()],
-    )
-    cursor.executemany(
-        tables.q(
-            "INSERT INTO {p}ledger_heads (child_id, version, leaf_index, leaf_hash) "
-            "VALUES (?, ?, ?, ?) ON CONFLICT (child_id) DO UPDATE SET version = excluded.version, "
-            "leaf_index = excluded.leaf_index, leaf_hash = excluded.leaf_hash"
-        ),
+    insert_rows(cursor, tables, "ledger_leaves", LEAF_COLUMNS, leaves)
+    insert_rows(cursor, tables, "ledger_nodes", NODE_COLUMNS, nodes)
+    insert_rows(
+        cursor,
+        tables,
+        "ledger_heads",
+        HEAD_COLUMNS,
         list(head_rows.values()),
+        suffix=" ON CONFLICT (child_id) DO UPDATE SET version = excluded.version, "
+        "leaf_index = excluded.leaf_index, leaf_hash = excluded.leaf_hash",
     )
-    return leaves
+    if tips is not None:
+        new_heads = {child: row[3] for child, row in head_rows.items()}
+        tips.stage(size, Tip(size + len(stored_events), frontier, new_heads))
+
+
+def _heads(cursor: Cursor, tables: Tables, children: list[str]) -> dict[str, str]:
+    """The current head leaf hash of each of `children` (one query)."""
+    if not children:
+        return {}
+    marks = ",".join("?" * len(children))
+    cursor.execute(
+        tables.q(f"SELECT child_id, leaf_hash FROM {{p}}ledger_heads WHERE child_id IN ({marks})"),
+        children,
+    )
+    return {str(r["child_id"]): str(r["leaf_hash"]) for r in cursor.fetchall()}
+
+
+def _frontier(cursor: Cursor, tables: Tables, size: int) -> list[tuple[int, bytes]]:
+    """The stored roots of the perfect subtrees of [0, size), largest first (one query)."""
+    keys = perfect_subtrees(0, size)
+    found = fetch_nodes(cursor, tables, keys)
+    missing = [key for key in keys if key not in found]
+    if missing:
+        level, index = missing[0]
+        raise MerkleError(f"subtree store has no node at level {level}, index {index}")
+    return [(level, found[(level, index)]) for level, index in keys]

@@ -1,30 +1,44 @@
 """`sendtrail audit`: re-derive every leaf, chain, root and head from the stored rows.
 
 The audit trusts nothing it reads: it recomputes each leaf from the stored event bytes and
-the audit row, walks each child's hash chain, rebuilds the Merkle root incrementally and
-compares it with the stored nodes and every signed checkpoint, and finally checks the
-child heads. It stops at the first problem with an `AuditError` naming the leaf and what is
-wrong, and fails closed: anything it cannot read is an error, never a pass.
+the audit row, walks each child's hash chain, checks every stored Merkle node level by
+level against the recomputed leaves, takes the root at each signed checkpoint's size from
+those checked nodes, and finally checks the child heads. It stops at the first problem
+with an `AuditError` naming the leaf and what is wrong, and fails closed: anything it
+cannot read is an error, never a pass.
+
+How it is fast: the rows are read a page at a time; the per-leaf hashing of a page (the
+stored bytes, the frame, the leaf hash: `ledger.audit_leaves`) runs in worker processes
+while this one reads the next page and walks the chains in order; the tree is checked
+level by level from the stored nodes (`ledger.audit_tree`) instead of being rebuilt leaf
+by leaf. For a leaf, the checks keep their order: its number, time and event first, then
+its bytes, then its chain, then its stored node — so the first bad leaf is named as before.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field
+from itertools import islice
+from typing import cast
 from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ledger import checkpoint as cp
-from ledger.framing import SALT_KEY, Frame, FrameError, canonical_plaintext, commit, parse
-from ledger.leaf import GENESIS
-from ledger.log import Ledger, _ReadLog, _ReadNodes, heads_root, row_to_leaf
-from ledger.merkle import MerkleLog
-from ledger.sql import Row, iter_rows
+from ledger.audit_leaves import LeafRow, PageResult
+from ledger.audit_pool import Checker, StoredPage, page_checker
+from ledger.audit_tree import TreeMismatch, verify_levels
+from ledger.leaf import GENESIS, LEAF_COLUMNS
+from ledger.log import Ledger, heads_root
+from ledger.merkle import HASH_SIZE
+from ledger.sql import Cursor, iter_tuples, tuple_rows
 
 Progress = Callable[[int], None]
+PAGE = 5000  # leaves read, and checked by one worker, at a time
+IN_FLIGHT = 3  # pages read ahead of the chain walk
 
 
 class AuditError(Exception):
@@ -48,39 +62,11 @@ class AuditReport:
     notes: list[str] = field(default_factory=list)
 
 
-class _FrontierOnly:
-    """The audit needs only the running root: keep no nodes (1M leaves in O(log n) memory)."""
-
-    def get(self, level: int, index: int) -> bytes | None:
-        return None
-
-    def put(self, level: int, index: int, value: bytes) -> None:
-        return None
-
-
 @dataclass
 class _Chain:
     version: int
     leaf_index: int
     leaf_hash: str
-
-
-def _event_key(row: Row) -> tuple[str, int]:
-    raw = row["originator_id"]
-    child = str(raw if isinstance(raw, UUID) else UUID(str(raw)))
-    return child, int(row["originator_version"])
-
-
-def _check_commitment(frame: Frame, where: str) -> None:
-    if frame.sealed:
-        return  # encrypted (ST2): only the key holder can open it; the leaf still binds it
-    try:
-        decoded = json.loads(frame.body)
-        salt = bytes.fromhex(decoded[SALT_KEY])
-    except (ValueError, KeyError, TypeError):
-        raise AuditError("stored payload is unreadable", where=where) from None
-    if commit(salt, canonical_plaintext(decoded)) != frame.commitment:
-        raise AuditError("payload does not match its commitment (content changed)", where=where)
 
 
 def _verified_checkpoints(
@@ -111,12 +97,17 @@ def audit(
     key_name: str,
     extra_checkpoints: list[str] | None = None,
     progress: Progress | None = None,
+    workers: int | None = None,
 ) -> AuditReport:
-    """Check the whole ledger; return a report or raise AuditError at the first problem."""
+    """Check the whole ledger; return a report or raise AuditError at the first problem.
+    `workers` processes hash the pages of leaves (default: one per core once the log is
+    large enough for that to pay; 0 does everything in this process)."""
     try:
-        return _audit(ledger, log_key, key_name, extra_checkpoints or [], progress)
+        return _audit(ledger, log_key, key_name, extra_checkpoints or [], progress, workers)
     except AuditError:
         raise
+    except TreeMismatch as error:
+        raise AuditError(error.reason, where=error.where) from None
     except Exception as error:  # fail closed: an unreadable store is not a clean store
         raise AuditError(f"cannot read the store ({type(error).__name__})", where="store") from None
 
@@ -127,106 +118,249 @@ def _audit(
     key_name: str,
     extra: list[str],
     progress: Progress | None,
+    workers: int | None,
 ) -> AuditReport:
-    tables = ledger.tables
     checkpoints = _verified_checkpoints(ledger, log_key, key_name, extra)
-    report = AuditReport(checkpoints=len(checkpoints))
-    tree = MerkleLog(_FrontierOnly())
-    chains: dict[str, _Chain] = {}
-    last_time = ""
+    walk = _Walk(ledger, set(checkpoints))
     with (
         ledger.backend.ledger_cursor() as leaves_cur,
         ledger.backend.ledger_cursor() as events_cur,
         ledger.backend.ledger_cursor() as nodes_cur,
+        page_checker(ledger.size(), _database(ledger), workers) as checker,
     ):
-        leaves = iter_rows(
-            leaves_cur, "SELECT * FROM {p}ledger_leaves", [], key="leaf_index", tables=tables
-        )
-        events: Iterator[Row] = iter_rows(
-            events_cur,
-            f"SELECT {tables.events_order}, originator_id, originator_version, state "
+        reader = _Reader(ledger, leaves_cur, events_cur, nodes_cur, checker.reads_for_itself)
+        pending: deque[tuple[_Page, _Broken | None, Future[PageResult]]] = deque()
+        for page in reader.pages():
+            broken = walk.structure(page)
+            end = len(page.leaves) if broken is None else broken.position
+            pending.append((page, broken, _check(checker, page, end)))
+            if broken is not None:
+                break  # the pages after it no longer line up
+            if len(pending) > IN_FLIGHT:
+                walk.finish(*pending.popleft(), progress)
+        while pending:
+            walk.finish(*pending.popleft(), progress)
+        reader.nothing_left()
+        sizes = {walk.size, *(size for size in checkpoints if size <= walk.size)}
+        roots = verify_levels(nodes_cur, ledger.tables, bytes(walk.leaf_hashes), sizes)
+    _check_checkpoints({k: v for k, v in checkpoints.items() if k <= walk.size}, walk, roots)
+    _check_heads(ledger, walk.chains)
+    _check_checkpoints(checkpoints, walk, roots)  # the ones beyond the log: truncation
+    return AuditReport(
+        leaves=walk.size,
+        children=len(walk.chains),
+        checkpoints=len(checkpoints),
+        root=roots[walk.size],
+        latest_checkpoint_size=max(checkpoints, default=None),
+    )
+
+
+def _database(ledger: Ledger) -> str | None:
+    """The SQLite file worker processes may read, if the store is one."""
+    path = getattr(ledger.backend, "database_path", None)
+    return path() if callable(path) else None
+
+
+def _check(checker: Checker, page: _Page, end: int) -> Future[PageResult]:
+    """Hash the page's first `end` leaves: here, or in a worker that reads them itself."""
+    if not checker.reads_for_itself or end == 0:
+        return checker.here(page.leaves[:end], page.states[:end])
+    stored = StoredPage(page.leaves[0][0], end, page.rows[0], page.rows[end - 1])
+    return checker.there(stored)
+
+
+@dataclass
+class _Page:
+    """One page of leaves in index order with, position for position, the stored events
+    (row id, id as stored, version, and the bytes unless workers read them) and the
+    stored level-0 nodes, as plain values."""
+
+    leaves: list[LeafRow]
+    rows: list[int]
+    events: list[tuple[object, int]]
+    states: list[bytes]
+    nodes: list[tuple[int, bytes]]
+
+
+@dataclass(frozen=True)
+class _Broken:
+    """The first leaf of a page whose number, record time or event is wrong."""
+
+    position: int
+    reason: str
+    where: str
+
+
+class _Reader:
+    """Leaves in index order, events in insertion order, level-0 nodes in index order:
+    three cursors read side by side, a page at a time, as plain tuples."""
+
+    def __init__(
+        self, ledger: Ledger, leaves: Cursor, events: Cursor, nodes: Cursor, skip_bytes: bool
+    ) -> None:
+        tables = ledger.tables
+        self.skip_bytes = skip_bytes
+        state = "NULL" if skip_bytes else "state"
+        columns = ", ".join(name for name, _ in LEAF_COLUMNS)
+        self.leaves = iter_tuples(
+            tuple_rows(leaves), tables, f"SELECT {columns} FROM {{p}}ledger_leaves",
+            key="leaf_index", page=PAGE,
+        )  # fmt: skip
+        self.events = iter_tuples(
+            tuple_rows(events), tables,
+            f"SELECT {tables.events_order}, originator_id, originator_version, {state} "
             f"FROM {tables.events_table}",
-            [],
-            key=tables.events_order,
-            tables=tables,
-        )
-        stored_leaf_hashes = iter_rows(
-            nodes_cur,
-            "SELECT idx, hash FROM {p}ledger_nodes WHERE level = 0",
-            [],
-            key="idx",
-            tables=tables,
-        )
-        for expected_index, row in enumerate(leaves):
-            leaf = row_to_leaf(row)
-            where = f"leaf {leaf.index} (child {leaf.child_id[:8]} v{leaf.version})"
-            if leaf.index != expected_index:
-                raise AuditError(
-                    f"leaf index gap: expected {expected_index} (audit row deleted)",
-                    where=f"leaf {leaf.index}",
-                )
-            if leaf.recorded_at < last_time:
-                raise AuditError("record time moved backwards", where=where)
-            last_time = leaf.recorded_at
-            event = next(events, None)
-            if event is None or _event_key(event) != (leaf.child_id, leaf.version):
-                raise AuditError(
-                    _missing_or_moved(ledger, leaf.child_id, leaf.version), where=where
-                )
-            state = bytes(event["state"])
-            if hashlib.sha256(state).hexdigest() != leaf.state_sha256:
-                raise AuditError("stored event bytes changed", where=where)
-            try:
-                frame = parse(state)
-            except FrameError:
-                raise AuditError("stored event is not a sendtrail frame", where=where) from None
-            if frame.commitment.hex() != leaf.commitment:
-                raise AuditError("stored commitment differs from the leaf", where=where)
-            _check_commitment(frame, where)
-            chain = chains.get(leaf.child_id)
-            expected_prev = chain.leaf_hash if chain else GENESIS
-            expected_version = chain.version + 1 if chain else 1
-            if leaf.version != expected_version:
-                raise AuditError(f"child chain skips from v{expected_version - 1}", where=where)
-            if leaf.prev != expected_prev:
-                raise AuditError("per-child hash chain broken (prev does not match)", where=where)
-            digest = leaf.hash()
-            stored = next(stored_leaf_hashes, None)
-            if (
-                stored is None
-                or int(stored["idx"]) != leaf.index
-                or bytes(stored["hash"]) != digest
-            ):
-                raise AuditError(
-                    "leaf hash differs from the stored Merkle log (audit row altered)", where=where
-                )
-            tree.append(digest)
-            chains[leaf.child_id] = _Chain(leaf.version, leaf.index, digest.hex())
-            head = checkpoints.get(tree.size)
-            if head is not None:
-                _check_against(head, tree, chains)
-            if progress and tree.size % 1000 == 0:
-                progress(1000)
-        extra_event = next(events, None)
-        if extra_event is not None:
-            child, version = _event_key(extra_event)
+            key=tables.events_order, page=PAGE,
+        )  # fmt: skip
+        self.nodes = iter_tuples(
+            tuple_rows(nodes), tables, "SELECT idx, hash FROM {p}ledger_nodes WHERE level = 0",
+            key="idx", page=PAGE,
+        )  # fmt: skip
+
+    def pages(self) -> Iterator[_Page]:
+        while leaves := cast(list[LeafRow], list(islice(self.leaves, PAGE))):
+            found = list(islice(self.events, len(leaves)))
+            yield _Page(
+                leaves=leaves,
+                rows=[e[0] for e in found],
+                events=[(e[1], e[2]) for e in found],
+                states=[] if self.skip_bytes else [_bytes(e[3]) for e in found],
+                nodes=[(n[0], _bytes(n[1])) for n in islice(self.nodes, len(leaves))],
+            )
+
+    def nothing_left(self) -> None:
+        """No stored event lacks a leaf; no level-0 node lies beyond the last leaf."""
+        event = next(self.events, None)
+        if event is not None:
             raise AuditError(
                 "stored event has no audit leaf (inserted outside the ledger)",
-                where=f"event child {child[:8]} v{version}",
+                where=f"event child {_text(event[1])[:8]} v{event[2]}",
             )
-    if progress:
-        progress(tree.size % 1000)
-    _check_heads(ledger, chains)
-    _check_stored_root(ledger, tree)
-    for head in checkpoints.values():
-        if head.size > tree.size:
+        node = next(self.nodes, None)
+        if node is not None:
             raise AuditError(
-                f"log truncated: signed at {head.size} leaves, now {tree.size}",
-                where=f"checkpoint at size {head.size}",
+                "stored Merkle node beyond the log (leaves removed)",
+                where=f"tree node at level 0, index {node[0]}",
             )
-    report.leaves, report.children, report.root = tree.size, len(chains), tree.root()
-    report.latest_checkpoint_size = max(checkpoints, default=None)
-    return report
+
+
+def _bytes(value: object) -> bytes:
+    return value if type(value) is bytes else bytes(cast(memoryview, value))
+
+
+def _text(raw: object) -> str:
+    return str(raw if isinstance(raw, UUID) else UUID(str(raw)))
+
+
+def _where(leaf: LeafRow) -> str:
+    return f"leaf {leaf[0]} (child {leaf[1][:8]} v{leaf[2]})"
+
+
+class _Walk:
+    """What must be checked in order: leaf numbering, record time, which event each leaf
+    is for, each child's chain, the stored level-0 nodes, the child heads at each
+    checkpoint's size. Fed page by page; the per-leaf hashes come from `check_page`."""
+
+    def __init__(self, ledger: Ledger, checkpoint_sizes: set[int]) -> None:
+        self.ledger = ledger
+        self.checkpoint_sizes = checkpoint_sizes
+        self.size = 0
+        self.chains: dict[str, _Chain] = {}
+        self.leaf_hashes = bytearray()
+        self.heads_at: dict[int, tuple[int, bytes]] = {0: (0, heads_root([]))}
+        self._read = 0  # leaves read so far (ahead of `size`, the leaves walked)
+        self._last_time = ""
+        self._children: dict[object, str] = {}  # originator id as stored -> text form
+
+    def structure(self, page: _Page) -> _Broken | None:
+        """The first leaf of the page whose number, time or event is wrong, if any."""
+        for position, leaf in enumerate(page.leaves):
+            index, child, version, recorded_at = leaf[0], leaf[1], leaf[2], leaf[4]
+            expected = self._read + position
+            if index != expected:
+                reason = f"leaf index gap: expected {expected} (audit row deleted)"
+                return _Broken(position, reason, f"leaf {index}")
+            if recorded_at < self._last_time:
+                return _Broken(position, "record time moved backwards", _where(leaf))
+            self._last_time = recorded_at
+            if position >= len(page.events) or self._event(page.events[position]) != (
+                child,
+                version,
+            ):
+                reason = _missing_or_moved(self.ledger, child, version)
+                return _Broken(position, reason, _where(leaf))
+        self._read += len(page.leaves)
+        return None
+
+    def _event(self, event: tuple[object, int]) -> tuple[str, int]:
+        raw, version = event
+        child = self._children.get(raw)
+        if child is None:
+            child = self._children[raw] = _text(raw)
+        return child, version
+
+    def finish(
+        self,
+        page: _Page,
+        broken: _Broken | None,
+        checked: Future[PageResult],
+        progress: Progress | None,
+    ) -> None:
+        """Walk the chains over the page's checked leaves; raise at the first problem."""
+        result = checked.result()
+        hashes = result.hashes
+        for position in range(len(hashes) // HASH_SIZE):
+            digest = hashes[position * HASH_SIZE : (position + 1) * HASH_SIZE]
+            node = page.nodes[position] if position < len(page.nodes) else None
+            self._chain(page.leaves[position], digest, node)
+        if result.failure is not None:
+            position, reason = result.failure
+            raise AuditError(reason, where=_where(page.leaves[position]))
+        if broken is not None:
+            raise AuditError(broken.reason, where=broken.where)
+        if progress:
+            progress(len(page.leaves))
+
+    def _chain(self, leaf: LeafRow, digest: bytes, node: tuple[int, bytes] | None) -> None:
+        index, child, version, prev = leaf[0], leaf[1], leaf[2], leaf[7]
+        chain = self.chains.get(child)
+        if version != (chain.version + 1 if chain else 1):
+            after = chain.version if chain else 0
+            raise AuditError(f"child chain skips from v{after}", where=_where(leaf))
+        if prev != (chain.leaf_hash if chain else GENESIS):
+            raise AuditError(
+                "per-child hash chain broken (prev does not match)", where=_where(leaf)
+            )
+        if node is None or node[0] != index or node[1] != digest:
+            raise AuditError(
+                "leaf hash differs from the stored Merkle log (audit row altered)",
+                where=_where(leaf),
+            )
+        hexed = digest.hex()
+        if chain is None:
+            self.chains[child] = _Chain(version, index, hexed)
+        else:
+            chain.version, chain.leaf_index, chain.leaf_hash = version, index, hexed
+        self.leaf_hashes += digest
+        self.size = index + 1
+        if self.size in self.checkpoint_sizes:
+            heads = [(c, ch.version, ch.leaf_index, ch.leaf_hash) for c, ch in self.chains.items()]
+            self.heads_at[self.size] = (len(heads), heads_root(heads))
+
+
+def _check_checkpoints(
+    checkpoints: dict[int, cp.Checkpoint], walk: _Walk, roots: dict[int, bytes]
+) -> None:
+    for size in sorted(checkpoints):
+        head, where = checkpoints[size], f"checkpoint at size {size}"
+        if size > walk.size:
+            raise AuditError(
+                f"log truncated: signed at {size} leaves, now {walk.size}", where=where
+            )
+        if roots[size] != head.root:
+            raise AuditError("recomputed root differs from the signed checkpoint", where=where)
+        if walk.heads_at[size] != (head.heads_count, head.heads_root):
+            raise AuditError("child heads differ from the signed checkpoint", where=where)
 
 
 def _missing_or_moved(ledger: Ledger, child: str, version: int) -> str:
@@ -245,15 +379,6 @@ def _missing_or_moved(ledger: Ledger, child: str, version: int) -> str:
     return "stored events out of ledger order (reordered or inserted)"
 
 
-def _check_against(head: cp.Checkpoint, tree: MerkleLog, chains: dict[str, _Chain]) -> None:
-    where = f"checkpoint at size {head.size}"
-    if tree.root() != head.root:
-        raise AuditError("recomputed root differs from the signed checkpoint", where=where)
-    heads = [(c, ch.version, ch.leaf_index, ch.leaf_hash) for c, ch in chains.items()]
-    if len(heads) != head.heads_count or heads_root(heads) != head.heads_root:
-        raise AuditError("child heads differ from the signed checkpoint", where=where)
-
-
 def _check_heads(ledger: Ledger, chains: dict[str, _Chain]) -> None:
     stored = {
         child: (version, index, leaf_hash) for child, version, index, leaf_hash in ledger.heads()
@@ -270,12 +395,3 @@ def _check_heads(ledger: Ledger, chains: dict[str, _Chain]) -> None:
     if stored:
         child = sorted(stored)[0]
         raise AuditError("head without leaves (child's events removed)", where=f"child {child[:8]}")
-
-
-def _check_stored_root(ledger: Ledger, tree: MerkleLog) -> None:
-    with ledger.backend.ledger_cursor() as cursor:
-        stored = _ReadLog(_ReadNodes(cursor, ledger.tables), tree.size)
-        if tree.size and stored.root() != tree.root():
-            raise AuditError(
-                "stored Merkle nodes do not match the leaves", where=f"tree of size {tree.size}"
-            )

@@ -18,6 +18,7 @@ from pathlib import Path
 from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.persistence import Cipher
 from eventsourcing.utils import Environment
 
@@ -58,6 +59,26 @@ class ChildKeyCipher(Cipher):
     def decrypt(self, ciphertext: bytes) -> bytes:
         raise TypeError("per-child keys need the originator: use ledger.mapper:CommittingMapper")
 
+    def key_for(self, originator_id: UUID, version: int, *, may_create: bool = False) -> AESGCM:
+        """The originator's data key. Its first event makes it (or `may_create`); later
+        ones need it, so a lost key store never quietly starts a second key for a record."""
+        return self.keys.aead(originator_id, create=version == 1 or may_create)
+
+    def seal_with(
+        self,
+        aead: AESGCM,
+        originator_id: UUID,
+        version: int,
+        topic: str,
+        commitment: bytes,
+        payload: bytes,
+    ) -> bytes:
+        """nonce || ciphertext of `payload` under `aead` (see `key_for`), bound to
+        (commitment, originator, version, topic)."""
+        nonce = secrets.token_bytes(NONCE_SIZE)
+        ad = associated_data(commitment, originator_id, version, topic)
+        return nonce + aead.encrypt(nonce, payload, ad)
+
     def seal(
         self,
         originator_id: UUID,
@@ -68,13 +89,9 @@ class ChildKeyCipher(Cipher):
         *,
         may_create: bool = False,
     ) -> bytes:
-        """nonce || ciphertext of `payload`, bound to (commitment, originator, version,
-        topic). The originator's first event makes its key (or `may_create`); later ones
-        need it, so a lost key store never quietly starts a second key for a record."""
-        aead = self.keys.aead(originator_id, create=version == 1 or may_create)
-        nonce = secrets.token_bytes(NONCE_SIZE)
-        ad = associated_data(commitment, originator_id, version, topic)
-        return nonce + aead.encrypt(nonce, payload, ad)
+        """`seal_with` the originator's own key."""
+        aead = self.key_for(originator_id, version, may_create=may_create)
+        return self.seal_with(aead, originator_id, version, topic, commitment, payload)
 
     def open(
         self, originator_id: UUID, version: int, topic: str, commitment: bytes, body: bytes

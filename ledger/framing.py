@@ -51,6 +51,20 @@ def canonical_plaintext(state: dict[str, Any]) -> bytes:
     return canonical({k: v for k, v in state.items() if k != SALT_KEY})
 
 
+def salted(payload: bytes, salt: bytes) -> bytes:
+    """The stored payload: the event's JSON object with the salt as its last member.
+
+    Readers parse the payload as JSON and never depend on member order. The commitment is
+    over the canonical plaintext without the salt, which (with no float in the event) is
+    exactly the bytes before the salt."""
+    member = b'"' + SALT_KEY.encode() + b'":"' + salt.hex().encode() + b'"}'
+    if payload == b"{}":
+        return b"{" + member
+    if payload[:1] != b"{" or payload[-1:] != b"}":
+        raise FrameError("the payload must be a JSON object")
+    return payload[:-1] + b"," + member
+
+
 def frame(commitment: bytes, payload: bytes) -> bytes:
     """A clear (ST1) frame: the commitment in front of the payload."""
     if len(commitment) != COMMITMENT_SIZE:
@@ -75,6 +89,15 @@ def parse(stored: bytes) -> Frame:
     if sealed and len(body) < NONCE_SIZE + TAG_SIZE:
         raise FrameError("encrypted frame is too short to hold a nonce and a tag")
     return Frame(sealed, stored[len(MAGIC) : HEADER_SIZE], body)
+
+
+def commitment_of(stored: bytes) -> bytes:
+    """The commitment of a frame of either kind, or FrameError (no copy of the body)."""
+    if len(stored) < HEADER_SIZE or stored[: len(MAGIC)] not in (MAGIC, MAGIC_SEALED):
+        raise FrameError("stored bytes are not a sendtrail frame")
+    if stored[:3] == MAGIC_SEALED and len(stored) < HEADER_SIZE + NONCE_SIZE + TAG_SIZE:
+        raise FrameError("encrypted frame is too short to hold a nonce and a tag")
+    return stored[len(MAGIC) : HEADER_SIZE]
 
 
 def split(stored: bytes) -> tuple[bytes, bytes]:

@@ -14,10 +14,10 @@ from ledger.leaf import AuditLeaf
 from ledger.merkle import (
     MerkleError,
     MerkleLog,
-    _fold,
     _inclusion_ranges,
-    _perfect_subtrees,
+    fold,
     leaf_hash,
+    perfect_subtrees,
     root,
 )
 from ledger.sql import Cursor, Row, Tables, fetch_nodes
@@ -119,16 +119,17 @@ class Ledger:
             return log.inclusion_proof(index, size)
 
     def inclusion_proofs(self, indices: Sequence[int], size: int) -> dict[int, list[bytes]]:
-        """Proofs for many leaves against one tree size, from one batched read."""
-        plans = {
-            i: [_perfect_subtrees(lo, hi) for lo, hi in _inclusion_ranges(i, size)] for i in indices
-        }
-        keys = sorted({key for plan in plans.values() for keys in plan for key in keys})
+        """Proofs for many leaves against one tree size, from one batched read. The proofs
+        of neighbouring leaves share most of their subtrees: each is read and folded once."""
+        paths = {i: _inclusion_ranges(i, size) for i in indices}
+        ranges = {r: perfect_subtrees(*r) for path in paths.values() for r in path}
+        keys = sorted({key for pieces in ranges.values() for key in pieces})
         with self.backend.ledger_cursor() as cursor:
             found = fetch_nodes(cursor, self.tables, keys)
         if len(found) != len(keys):
             raise MerkleError("the stored tree is missing nodes needed for a proof")
-        return {i: [_fold([found[k] for k in keys]) for keys in plan] for i, plan in plans.items()}
+        hashes = {r: fold([found[k] for k in pieces]) for r, pieces in ranges.items()}
+        return {i: [hashes[r] for r in path] for i, path in paths.items()}
 
     def consistency_proof(self, old_size: int, new_size: int) -> list[bytes]:
         with self.backend.ledger_cursor() as cursor:

@@ -11,11 +11,11 @@ next event makes its first data key (it stays partly in clear: see `api.erasure`
 
 from __future__ import annotations
 
-import json
 import secrets
 from typing import Any, cast
 from uuid import UUID
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import (
     Cipher,
@@ -28,16 +28,9 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import get_topic, resolve_topic
 
 from ledger.cipher import ChildKeyCipher
-from ledger.framing import (
-    SALT_KEY,
-    FrameError,
-    canonical_plaintext,
-    commit,
-    frame,
-    parse,
-    sealed_frame,
-)
+from ledger.framing import SALT_KEY, FrameError, commit, frame, parse, salted, sealed_frame
 from ledger.key_errors import DataKeyMissing
+from ledger.transcoder import CanonicalTranscoder
 
 
 def _uuid(value: object) -> UUID:
@@ -62,6 +55,13 @@ class CommittingMapper(Mapper[UUID]):
         # Records read in clear (written before encryption was configured): their next
         # event may make their first data key although it is not their first event.
         self._read_in_clear: set[UUID] = set()
+        # (record, version last sealed, its key): the batch being sealed.
+        self._sealing: tuple[UUID, int, AESGCM] | None = None
+        if not isinstance(transcoder, CanonicalTranscoder):
+            raise ValueError(
+                "CommittingMapper needs TRANSCODER_TOPIC=ledger.transcoder:CanonicalTranscoder"
+            )
+        self.canonical = transcoder
 
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
         state = dict(vars(domain_event))
@@ -70,23 +70,19 @@ class CommittingMapper(Mapper[UUID]):
         class_version = getattr(type(domain_event), "class_version", 1)
         if class_version > 1:
             state["class_version"] = class_version
+        # One encoding, already canonical: the commitment's input and, salted, the payload.
+        canonical, payload = self.canonical.canonical_and_payload(state)
         salt = secrets.token_bytes(16)
-        state[SALT_KEY] = salt.hex()
-        payload = self.transcoder.encode(state)
-        # Commit to the JSON the transcoder wrote (dates etc. already encoded), canonicalised.
-        commitment = commit(salt, canonical_plaintext(json.loads(payload)))
+        commitment = commit(salt, canonical)
+        payload = salted(payload, salt)
         topic = get_topic(type(domain_event))
         if self.keys is None:
             stored = frame(commitment, payload)
         else:
             originator = _uuid(originator_id)
-            body = self.keys.seal(
-                originator,
-                originator_version,
-                topic,
-                commitment,
-                payload,
-                may_create=originator in self._read_in_clear,
+            aead = self._key(originator, originator_version)
+            body = self.keys.seal_with(
+                aead, originator, originator_version, topic, commitment, payload
             )
             stored = sealed_frame(commitment, body)
         return StoredEvent(
@@ -95,6 +91,21 @@ class CommittingMapper(Mapper[UUID]):
             topic=topic,
             state=stored,
         )
+
+    def _key(self, originator: UUID, version: int) -> AESGCM:
+        """The record's data key, looked up once for a run of its consecutive versions
+        (eventsourcing hands the mapper a batch one event at a time)."""
+        if self.keys is None:
+            raise DataKeyMissing("no key store is configured")
+        last = self._sealing
+        if last is not None and last[0] == originator and last[1] == version - 1:
+            aead = last[2]
+        else:
+            aead = self.keys.key_for(
+                originator, version, may_create=originator in self._read_in_clear
+            )
+        self._sealing = (originator, version, aead)
+        return aead
 
     def payload(self, stored_event: StoredEvent) -> bytes:
         """The plaintext payload JSON (salt included) of a stored event of either frame.

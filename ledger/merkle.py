@@ -42,9 +42,12 @@ __all__ = [
     "MerkleLog",
     "SubtreeStore",
     "consistency_proof",
+    "extend_frontier",
+    "fold",
     "inclusion_proof",
     "leaf_hash",
     "node_hash",
+    "perfect_subtrees",
     "root",
     "verify_consistency",
     "verify_inclusion",
@@ -372,7 +375,7 @@ class MemorySubtreeStore:
         self.nodes[(level, index)] = value
 
 
-def _perfect_subtrees(lo: int, hi: int) -> list[_NodeKey]:
+def perfect_subtrees(lo: int, hi: int) -> list[_NodeKey]:
     """Split ``[lo, hi)`` into perfect subtrees, largest (leftmost) first.
 
     Valid for every range that occurs in the RFC 9162 recursion, where ``lo`` is a
@@ -391,7 +394,23 @@ def _perfect_subtrees(lo: int, hi: int) -> list[_NodeKey]:
     return keys
 
 
-def _fold(hashes: Sequence[bytes]) -> bytes:
+def extend_frontier(
+    frontier: list[tuple[int, bytes]], index: int, leaf_hash: bytes
+) -> list[tuple[int, int, bytes]]:
+    """Append leaf ``index`` to ``frontier`` (the (level, hash) roots of the perfect
+    subtrees of ``[0, index)``, largest first) in place; return the nodes it completes
+    as (level, index, hash), the leaf itself first."""
+    written = [(0, index, leaf_hash)]
+    value, level, position = leaf_hash, 0, index
+    while frontier and frontier[-1][0] == level:
+        value = hashlib.sha256(_NODE_PREFIX + frontier.pop()[1] + value).digest()
+        level, position = level + 1, position >> 1
+        written.append((level, position, value))
+    frontier.append((level, value))
+    return written
+
+
+def fold(hashes: Sequence[bytes]) -> bytes:
     """Right fold ``h0, h1, ..., hk`` into ``node(h0, node(h1, ... hk))``."""
     acc = hashes[-1]
     for h in reversed(hashes[:-1]):
@@ -419,7 +438,7 @@ class MerkleLog:
         self._size = size
         # The "frontier": roots of the perfect subtrees that decompose [0, size), largest
         # first, as (level, hash).  Lets append() and root() run without store reads.
-        keys = _perfect_subtrees(0, size)
+        keys = perfect_subtrees(0, size)
         self._frontier: list[tuple[int, bytes]] = [
             (level, h) for (level, _), h in zip(keys, self._fetch(keys), strict=True)
         ]
@@ -448,25 +467,18 @@ class MerkleLog:
 
     def _range_hashes(self, ranges: Sequence[tuple[int, int]]) -> list[bytes]:
         """MTH of each range, from one batched read of its perfect subtrees."""
-        pieces = [_perfect_subtrees(lo, hi) for lo, hi in ranges]
+        pieces = [perfect_subtrees(lo, hi) for lo, hi in ranges]
         # Proof ranges are disjoint, so the keys are distinct: fetch them all at once.
         values = iter(self._fetch([key for keys in pieces for key in keys]))
-        return [_fold([next(values) for _ in keys]) for keys in pieces]
+        return [fold([next(values) for _ in keys]) for keys in pieces]
 
     def append(self, leaf_hash: bytes) -> int:
         """Append a leaf hash and return its 0-based leaf index."""
         if len(leaf_hash) != HASH_SIZE:
             raise ValueError(f"leaf hash must be {HASH_SIZE} bytes, got {len(leaf_hash)}")
         index = self._size
-        value = bytes(leaf_hash)
-        self._store.put(0, index, value)
-        level, position = 0, index
-        while self._frontier and self._frontier[-1][0] == level:
-            _, left = self._frontier.pop()
-            value = node_hash(left, value)
-            level, position = level + 1, position >> 1
+        for level, position, value in extend_frontier(self._frontier, index, bytes(leaf_hash)):
             self._store.put(level, position, value)
-        self._frontier.append((level, value))
         self._size = index + 1
         return index
 
@@ -475,7 +487,7 @@ class MerkleLog:
         if size is None or size == self._size:
             if not self._frontier:
                 return EMPTY_ROOT
-            return _fold([h for _, h in self._frontier])
+            return fold([h for _, h in self._frontier])
         if not 0 <= size <= self._size:
             raise ValueError(f"size {size} is outside the log (size {self._size})")
         if size == 0:

@@ -17,7 +17,7 @@ from typing import Any
 from eventsourcing.persistence import OperationalError, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
 
-from ledger.appender import Clock, append_leaves, wall_clock
+from ledger.appender import Clock, TipCache, append_leaves, wall_clock
 from ledger.sql import Cursor, Tables
 
 
@@ -30,6 +30,7 @@ class AuditedSQLiteRecorder(SQLiteApplicationRecorder):
         # was recorded over years); the ledger still never lets it run backwards.
         self.clock: Clock = wall_clock
         self._writer = threading.Lock()
+        self.tips = TipCache()
         super().__init__(datastore, events_table_name)
 
     def construct_create_table_statements(self) -> list[str]:
@@ -42,13 +43,19 @@ class AuditedSQLiteRecorder(SQLiteApplicationRecorder):
         # through its busy handler, whose growing sleeps made 20 concurrent API writers
         # several times slower than taking turns.
         with self._writer:
-            return super().insert_events(stored_events, **kwargs)
+            try:
+                ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
+            except BaseException:
+                self.tips.discard()
+                raise
+            self.tips.committed()
+            return ids
 
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         returning = super()._insert_events(c, stored_events, **kwargs)
-        append_leaves(c, self.tables, stored_events, self.clock)
+        append_leaves(c, self.tables, stored_events, self.clock, self.tips)
         return returning
 
     @contextmanager
@@ -60,6 +67,10 @@ class AuditedSQLiteRecorder(SQLiteApplicationRecorder):
                 # in the file, not left in free pages (most builds default to this).
                 cursor.execute("PRAGMA secure_delete = ON")
             yield cursor
+
+    def database_path(self) -> str:
+        """The database file (which the audit's worker processes read, read-only)."""
+        return str(self.datastore.pool.db_name)
 
     def scrub(self) -> None:
         """Leave deleted rows in no file: copy the WAL into the database and truncate it

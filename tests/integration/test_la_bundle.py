@@ -23,8 +23,10 @@ from api import la_requests
 from api.bootstrap import Exporter, open_records
 from api.settings import Settings
 from domain.application import ChildRecords
+from exporters import pdf
 from exporters.archive import read_zip, write_zip
-from exporters.la_document import TRIBUNAL_PAGES
+from exporters.la_document import TRIBUNAL_PAGES, fit_to_pages
+from exporters.la_document import render_html as render_request_html
 from exporters.verify import VerificationError, verify_bundle
 from ledger.keys import EXPORTER_KEY, LOG_KEY, create_key_pair, key_paths, load_private
 from projections.la_profile import BUILTIN_DIR, LoadedProfile, load_profile, scan_profiles
@@ -118,6 +120,29 @@ def long_child(world: World) -> UUID:
             observer="Key person",
         )
     return child
+
+
+@pytest.mark.parametrize("share", [2, 3])
+def test_fitting_to_a_budget_takes_at_most_two_renders(
+    world: World, long_child: UUID, tmp_path: Path, share: int
+) -> None:
+    """The first render (of the whole request) shows how tall each statement is, so the
+    second already fits: never a third."""
+    (tmp_path / "case-file.toml").write_text(CASE_FILE)
+    loaded = load_profile(tmp_path / "case-file.toml")
+    full = la_requests.request(world.exporter.views, long_child, loaded, as_of=TODAY)
+    renders: list[int] = []
+
+    def render(html: str) -> pdf.Pdf:
+        made = pdf.render(html, epoch=0)
+        renders.append(made.pages)
+        return made
+
+    budget = max(4, pdf_pages(full.pdf or b"", tmp_path) // share)
+    fitted, made = fit_to_pages(full.request, budget, render, render_request_html)
+    assert len(renders) == 2
+    assert pdf_pages(made.content, tmp_path) <= budget
+    assert fitted["page_budget"]["met"] is True
 
 
 def test_the_page_budget_is_respected_in_the_real_pdf(

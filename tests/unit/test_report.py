@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.server
+import io
 import os
 import re
 import shutil
@@ -10,18 +11,20 @@ import subprocess
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import pytest
+from pypdf import PdfReader
 
 from api.bootstrap import open_ledger, open_records
 from api.demo import build_demo_cohort
 from api.settings import Settings
 from domain.application import ChildRecords
-from exporters.report import SECTIONS, ReportInput, render_html, render_pdf
+from exporters.report import SECTIONS, SENTENCES, ReportInput, render_html, render_pdf
+from exporters.report_pdf import KIND_LABELS, render_report_pdf
 from projections.views import VIEWS, ChildViews
 from tests.factories import PARENT, PRACTITIONER, TODAY, fixed_clock, register, with_parent
 
@@ -219,3 +222,89 @@ class TestPdf:
             server.server_close()
         assert pdf.startswith(b"%PDF")
         assert hits == []
+
+
+LONG_VIEW = (
+    "We see him trying new words at home every evening, and bath time is calmer now that we "
+    "use the same now-and-next pictures as the nursery. Mornings are still hard when the "
+    "routine changes, and he asks for the key person by name on the way in."
+)
+
+
+@pytest.fixture(scope="module")
+def long_child(store: Store) -> UUID:
+    """A record whose parents' views, contacts and tracking alone run to many pages."""
+    child = with_parent(register(store.records, born=date(2022, 1, 10)))
+    child.do(
+        "give_consent",
+        date(2024, 9, 3),
+        consent_id="c1",
+        purpose="contact_professional",
+        service="Speech and language therapy",
+        given_by="parent-1",
+    )
+    for n in range(90):
+        day = date(2024, 9, 9) + timedelta(days=7 * n)
+        child.do("record_parent_view", day, PARENT, person_id="parent-1", view=f"{n}: {LONG_VIEW}")
+        child.do(
+            "record_contact",
+            day,
+            professional="Demo Therapist",
+            professional_role="Speech and language therapist",
+            service="Speech and language therapy",
+            kind="call",
+            summary=LONG_VIEW,
+        )
+        child.do(
+            "assess_tracking",
+            day,
+            area="communication_language",
+            band="16-26 months",
+            months_low=16,
+            months_high=26,
+            chronological_months=32 + n // 4,
+        )
+    return child.child_id
+
+
+def pdf_text(content: bytes) -> str:
+    return " ".join((page.extract_text() or "") for page in PdfReader(io.BytesIO(content)).pages)
+
+
+class TestThePdfKeepsToItsPageBudget:
+    """The PDF is a summary within a page budget; report.html keeps every entry."""
+
+    @pytest.mark.parametrize("budget", [8, 40])  # 8: the first layout overflows
+    def test_the_budget_holds_and_the_pdf_sends_the_reader_to_the_full_chronology(
+        self, store: Store, long_child: UUID, budget: int
+    ) -> None:
+        made = render_report_pdf(store.input(long_child), epoch=EPOCH, pages=budget)
+        counted = len(PdfReader(io.BytesIO(made.content)).pages)
+        assert counted == made.pages <= budget
+        text = " ".join(pdf_text(made.content).split())
+        assert "See the full chronology in report.html." in text
+        assert "not shown in this PDF: see the full chronology in report.html" in text
+        assert "Chronology: summary and key entries" in text
+
+    def test_a_smaller_budget_shows_fewer_entries_the_html_shows_them_all(
+        self, store: Store, long_child: UUID
+    ) -> None:
+        small = render_report_pdf(store.input(long_child), epoch=EPOCH, pages=8)
+        large = render_report_pdf(store.input(long_child), epoch=EPOCH, pages=40)
+        assert small.pages < large.pages
+        views = [
+            re.findall(r"\b(\d+): We see him", pdf_text(made.content)) for made in (small, large)
+        ]
+        assert 0 < len(views[0]) < len(views[1]) < 90
+        assert views[1][-1] == "89", "the PDF keeps the most recent entries"
+        html = store.report(long_child)
+        assert all(f"{n}: We see him" in html for n in range(90))
+        assert "not shown in this PDF" not in html
+
+    def test_every_kind_the_report_describes_has_a_name_in_the_summary(self) -> None:
+        assert set(KIND_LABELS) == set(SENTENCES)
+
+    def test_the_same_input_gives_the_same_pdf(self, store: Store, long_child: UUID) -> None:
+        first = render_report_pdf(store.input(long_child), epoch=EPOCH, pages=12)
+        second = render_report_pdf(store.input(long_child), epoch=EPOCH, pages=12)
+        assert first.content == second.content

@@ -1,0 +1,96 @@
+"""The tree half of `sendtrail audit`: every stored Merkle node, checked level by level.
+
+The leaf pass has already checked the stored level-0 nodes against the recomputed leaf
+hashes. Here each stored node of level L must be exactly SHA-256(0x01 || its two children
+at level L-1), every node a log of this size has must be there, and none beyond it. Once a
+level holds, its stored values are trusted for the next one, so the roots at any size (the
+log's, each checkpoint's) come from the verified nodes in O(log n): nothing is appended
+leaf by leaf, and the proofs the store hands out are made of exactly these nodes.
+
+Memory: the level below is kept as one bytearray (32 bytes a node), so a million leaves
+take 32 MB at the widest level.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+from ledger.merkle import EMPTY_ROOT, HASH_SIZE, fold, perfect_subtrees
+from ledger.sql import Cursor, Tables, iter_tuples, tuple_rows
+
+_NODE = b"\x01"
+
+
+class TreeMismatch(Exception):
+    """A stored node is wrong, missing or beyond the log; `where` names it."""
+
+    def __init__(self, reason: str, *, where: str) -> None:
+        super().__init__(f"{where}: {reason}")
+        self.reason = reason
+        self.where = where
+
+
+def verify_levels(
+    cursor: Cursor, tables: Tables, leaf_hashes: bytes, sizes: Iterable[int]
+) -> dict[int, bytes]:
+    """Check every stored node above level 0 against the leaf hashes; return the root of
+    the tree at each of `sizes` (each at most the log's size), from the checked nodes."""
+    size = len(leaf_hashes) // HASH_SIZE
+    wanted = {key for m in sizes for key in perfect_subtrees(0, m)}
+    found: dict[tuple[int, int], bytes] = {}
+    below = leaf_hashes
+    level = 0
+    while True:
+        for lvl, idx in wanted:
+            if lvl == level:
+                found[(lvl, idx)] = below[idx * HASH_SIZE : (idx + 1) * HASH_SIZE]
+        level += 1
+        count = size >> level
+        if count == 0:
+            _nothing_at_or_above(cursor, tables, level)
+            break
+        below = _check_level(cursor, tables, level, count, below)
+    return {m: fold([found[k] for k in perfect_subtrees(0, m)]) if m else EMPTY_ROOT for m in sizes}
+
+
+def _check_level(cursor: Cursor, tables: Tables, level: int, count: int, below: bytes) -> bytes:
+    """The stored nodes of `level` (there must be `count`), each checked against its
+    children in `below`."""
+    sha256 = hashlib.sha256
+    out = bytearray()
+    expected = 0
+    sql = f"SELECT idx, hash FROM {{p}}ledger_nodes WHERE level = {int(level)}"
+    for idx, stored in iter_tuples(tuple_rows(cursor), tables, sql, key="idx", page=20_000):
+        stored = stored if type(stored) is bytes else bytes(stored)
+        where = f"tree node at level {level}, index {idx}"
+        if idx != expected:
+            if idx > expected:
+                raise TreeMismatch("stored Merkle node missing", where=_at(level, expected))
+            raise TreeMismatch("stored Merkle node out of order", where=where)
+        if idx >= count:
+            raise TreeMismatch("stored Merkle node beyond the log (leaves removed)", where=where)
+        start = 2 * idx * HASH_SIZE
+        if sha256(_NODE + below[start : start + 2 * HASH_SIZE]).digest() != stored:
+            raise TreeMismatch("stored Merkle node does not match the nodes below it", where=where)
+        out += stored
+        expected += 1
+    if expected < count:
+        raise TreeMismatch("stored Merkle node missing", where=_at(level, expected))
+    return bytes(out)
+
+
+def _nothing_at_or_above(cursor: Cursor, tables: Tables, level: int) -> None:
+    cursor.execute(
+        tables.q("SELECT level, idx FROM {p}ledger_nodes WHERE level >= ? ORDER BY level, idx"),
+        [level],
+    )
+    row = tuple_rows(cursor).fetchone()
+    if row is not None:
+        raise TreeMismatch(
+            "stored Merkle node beyond the log (leaves removed)", where=_at(row[0], row[1])
+        )
+
+
+def _at(level: int, idx: int) -> str:
+    return f"tree node at level {level}, index {idx}"

@@ -1,0 +1,127 @@
+"""The audit's verification core on both stores: every stored Merkle node is checked level
+by level, and hashing the leaves in worker processes names the same first problem as
+hashing them in the auditing process."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+
+import pytest
+
+from api.bootstrap import open_ledger, open_records
+from api.settings import Settings
+from domain.application import ChildRecords
+from ledger.audit import AuditError, AuditReport, audit
+from ledger.keys import LOG_KEY, create_key_pair, key_paths, load_private, load_public
+from ledger.log import Ledger
+from ledger.merkle import root
+from tests.factories import fixed_clock
+from tests.integration.ledger_tamper import RawStore
+from tests.integration.test_ledger import three_children
+
+
+@pytest.fixture
+def store(settings: Settings) -> Iterator[tuple[Settings, ChildRecords, Ledger, RawStore]]:
+    create_key_pair(settings.keys_dir, LOG_KEY)
+    records = open_records(settings, clock=fixed_clock)
+    three_children(records)
+    three_children(records)  # 30 leaves: nodes up to level 4
+    ledger = open_ledger(records, settings)
+    ledger.create_checkpoint(
+        load_private(key_paths(settings.keys_dir, LOG_KEY).private), settings.log_origin
+    )
+    yield settings, records, ledger, RawStore(settings)
+    records.close()
+
+
+def run(settings: Settings, ledger: Ledger, workers: int) -> AuditReport:
+    return audit(
+        ledger,
+        log_key=load_public(key_paths(settings.keys_dir, LOG_KEY).public),
+        key_name=settings.log_origin,
+        workers=workers,
+    )
+
+
+def failure(settings: Settings, ledger: Ledger, workers: int) -> str:
+    with pytest.raises(AuditError) as caught:
+        run(settings, ledger, workers)
+    return str(caught.value)
+
+
+Store = tuple[Settings, ChildRecords, Ledger, RawStore]
+
+
+class TestTheTreeLevelByLevel:
+    def test_a_clean_store_gives_the_root_of_its_leaves_in_and_out_of_process(
+        self, store: Store
+    ) -> None:
+        settings, _, ledger, _ = store
+        expected = root([leaf.hash() for leaf in ledger.iter_leaves()])
+        for workers in (0, 2):
+            report = run(settings, ledger, workers)
+            assert (report.leaves, report.children, report.root) == (30, 6, expected)
+
+    def test_an_inner_node_off_every_proof_of_the_last_leaf_is_named(self, store: Store) -> None:
+        settings, _, ledger, raw = store
+        # Node (level 2, index 1) covers leaves 4-7: not on the frontier of a 30-leaf tree,
+        # so only a check of every stored node finds it changed.
+        raw.run(
+            "UPDATE {p}ledger_nodes SET hash = ? WHERE level = 2 AND idx = 1",
+            [hashlib.sha256(b"forged").digest()],
+        )
+        message = failure(settings, ledger, 0)
+        assert "tree node at level 2, index 1" in message
+        assert "does not match the nodes below it" in message
+
+    def test_a_missing_inner_node_is_named(self, store: Store) -> None:
+        settings, _, ledger, raw = store
+        raw.run("DELETE FROM {p}ledger_nodes WHERE level = 3 AND idx = 0")
+        assert "tree node at level 3, index 0: stored Merkle node missing" in failure(
+            settings, ledger, 0
+        )
+
+    def test_a_node_beyond_the_log_is_named(self, store: Store) -> None:
+        settings, _, ledger, raw = store
+        raw.run(
+            "INSERT INTO {p}ledger_nodes (level, idx, hash) VALUES (5, 0, ?)",
+            [hashlib.sha256(b"stale").digest()],
+        )
+        assert "tree node at level 5, index 0: stored Merkle node beyond the log" in failure(
+            settings, ledger, 0
+        )
+
+
+class TestWorkersNameTheSameProblem:
+    def test_a_changed_event_byte(self, store: Store) -> None:
+        settings, _, ledger, raw = store
+        leaf = list(ledger.iter_leaves())[17]
+        key = raw.child_key(leaf.child_id)
+        state = bytearray(
+            raw.run(
+                "SELECT state FROM {events} WHERE originator_id = ? AND originator_version = ?",
+                [key, leaf.version],
+            )[0]["state"]
+        )
+        state[-3] ^= 0x10
+        raw.run(
+            "UPDATE {events} SET state = ? WHERE originator_id = ? AND originator_version = ?",
+            [bytes(state), key, leaf.version],
+        )
+        inline, pooled = failure(settings, ledger, 0), failure(settings, ledger, 2)
+        assert inline == pooled
+        assert inline == (
+            f"leaf 17 (child {leaf.child_id[:8]} v{leaf.version}): stored event bytes changed"
+        )
+
+    def test_a_broken_chain_before_a_changed_byte(self, store: Store) -> None:
+        settings, _, ledger, raw = store
+        leaves = list(ledger.iter_leaves())
+        raw.run(
+            "UPDATE {p}ledger_leaves SET prev = ? WHERE leaf_index = 9", [leaves[3].hash().hex()]
+        )
+        raw.run("UPDATE {p}ledger_leaves SET state_sha256 = ? WHERE leaf_index = 20", ["0" * 64])
+        for workers in (0, 2):
+            assert "leaf 9 " in failure(settings, ledger, workers)
+            assert "per-child hash chain broken" in failure(settings, ledger, workers)
