@@ -26,6 +26,7 @@ from ledger.keystore import KeyStore
 from ledger.log import Ledger, LedgerBackend
 from ledger.mapper import CommittingMapper
 from ledger.pairing import open_paired_key_store
+from ledger.sql import postgres_may_create
 from projections.la_profile import LoadedProfile
 from projections.views import ChildViews
 
@@ -114,6 +115,13 @@ def persistence_env(settings: Settings) -> dict[str, str]:
     schema = parse_qs(url.query).get("schema")
     if schema:
         env["POSTGRES_SCHEMA"] = schema[0]
+    # A role without CREATE on the schema (the application role of `sendtrail db grant`)
+    # uses the tables its owner made (`sendtrail db init`) and never tries to make them.
+    conninfo = settings.database_url.partition("?")[0]
+    if not postgres_may_create(
+        conninfo, env.get("POSTGRES_SCHEMA", "public"), timeout=settings.database_connect_timeout
+    ):
+        env["CREATE_TABLE"] = "n"
     return env
 
 

@@ -22,6 +22,7 @@ from api import (
     cli_audit,
     cli_backup,
     cli_bundle,
+    cli_db,
     cli_faults,
     cli_la,
     cli_ledger,
@@ -63,6 +64,7 @@ app.add_typer(cli_serve.users_app, name="users")
 app.command("readiness")(cli_la.readiness)
 app.command("request")(cli_la.request)
 app.add_typer(cli_la.profiles_app, name="profiles")
+app.add_typer(cli_db.db_app, name="db")
 console = Console()
 EXIT_REFUSED = 2
 EXIT_NOT_FOUND = 3

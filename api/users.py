@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from ledger.log import LedgerBackend
-from ledger.sql import Row
+from ledger.sql import Row, create_tables
 
 API_ROLES = ("admin", "senco", "practitioner", "parent", "inspector")
 
@@ -56,6 +56,14 @@ def _live(row: Row | None, now: datetime | None) -> User | None:
     )
 
 
+CREATE_USERS = (
+    "CREATE TABLE IF NOT EXISTS {p}api_users (user_id TEXT PRIMARY KEY, "
+    "name TEXT NOT NULL, role TEXT NOT NULL, setting_id TEXT NOT NULL, "
+    "child_id TEXT, token_sha256 TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, "
+    "expires_at TEXT NOT NULL, revoked_at TEXT)"
+)
+
+
 class UserStore:
     """Users in the same database as the record (table api_users)."""
 
@@ -63,14 +71,7 @@ class UserStore:
         self.backend = backend
         self.tables = backend.tables
         with backend.ledger_cursor(commit=True) as cursor:
-            cursor.execute(
-                self.tables.q(
-                    "CREATE TABLE IF NOT EXISTS {p}api_users (user_id TEXT PRIMARY KEY, "
-                    "name TEXT NOT NULL, role TEXT NOT NULL, setting_id TEXT NOT NULL, "
-                    "child_id TEXT, token_sha256 TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, "
-                    "expires_at TEXT NOT NULL, revoked_at TEXT)"
-                )
-            )
+            create_tables(cursor, self.tables, [CREATE_USERS])
 
     def add(
         self,

@@ -31,7 +31,7 @@ from ledger.key_errors import KeyStoreRefused
 from ledger.keystore import KeyStore
 from ledger.keystore_file import KeyStoreFile
 from ledger.log import LedgerBackend
-from ledger.sql import Cursor, Tables
+from ledger.sql import Cursor, Tables, create_tables
 
 TABLE = "ledger_installation"
 
@@ -68,11 +68,13 @@ def bind_event_store(backend: LedgerBackend, installation: str) -> str:
     recorded."""
     tables = backend.tables
     with backend.ledger_cursor(commit=True) as cursor:
-        cursor.execute(
-            tables.q(
+        create_tables(
+            cursor,
+            tables,
+            [
                 f"CREATE TABLE IF NOT EXISTS {{p}}{TABLE} (id INTEGER PRIMARY KEY "
                 "CHECK (id = 1), installation_id TEXT NOT NULL, bound_at TEXT NOT NULL)"
-            )
+            ],
         )
         cursor.execute(
             tables.q(

@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import psycopg
 from psycopg.rows import tuple_row
 
 
@@ -59,6 +60,11 @@ class Tables:
             events_order="notification_id",
         )
 
+    @property
+    def schema(self) -> str | None:
+        """The PostgreSQL schema the tables live in (None on SQLite)."""
+        return self.prefix[1:-2] if self.prefix else None
+
     def freeze_writers(self) -> str:
         """A statement that, inside a transaction, waits for and then holds off event
         writers, so reads of the ledger tables see one consistent state."""
@@ -100,6 +106,36 @@ class Tables:
                 "size BIGINT PRIMARY KEY, note TEXT NOT NULL)"
             ),
         ]
+
+
+def may_create(cursor: Cursor, tables: Tables) -> bool:
+    """Whether this connection may create tables: always on SQLite; on PostgreSQL only a
+    role with CREATE on the schema (the owner). An application role with only the grants
+    of `sendtrail db grant` creates nothing: the owner made every table beforehand."""
+    if tables.schema is None:
+        return True
+    cursor.execute("SELECT has_schema_privilege(%s, 'CREATE') AS may", [tables.schema])
+    return bool(cursor.fetchone()["may"])
+
+
+def create_tables(cursor: Cursor, tables: Tables, statements: Sequence[str]) -> None:
+    """Run `statements` (CREATE ... IF NOT EXISTS, with {p} and ?) if this role may create
+    tables; an application role without that right relies on the owner's."""
+    if may_create(cursor, tables):
+        for statement in statements:
+            cursor.execute(tables.q(statement))
+
+
+def postgres_may_create(conninfo: str, schema: str, *, timeout: int) -> bool:
+    """Whether the role of `conninfo` may create tables in `schema` (asked before
+    eventsourcing's factory makes its tables). Unreachable: True, so that the store's own
+    open reports the fault as it always has."""
+    try:
+        with psycopg.connect(conninfo, connect_timeout=timeout, autocommit=True) as conn:
+            row = conn.execute("SELECT has_schema_privilege(%s, 'CREATE')", [schema]).fetchone()
+    except psycopg.Error:
+        return True
+    return bool(row and row[0])
 
 
 # Bound parameters per statement: under SQLite's default limit (32,766 since 3.32), so a

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from ledger.sql import Cursor, Row, Tables
+from ledger.sql import Cursor, Row, Tables, create_tables
 from projections.cohort_fold import ChildRow, Provision
 
 CREATE = [
@@ -117,8 +117,7 @@ class CohortStore:
 
     def create(self) -> None:
         """Create the tables and the tracking row if they are missing."""
-        for statement in CREATE:
-            self._run(statement)
+        create_tables(self.cursor, self.tables, CREATE)
 
     def lock(self) -> int:
         """Take the write lock on the tracking row; return the last folded notification id.

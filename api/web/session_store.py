@@ -16,8 +16,13 @@ from datetime import UTC, datetime, timedelta
 
 from api.users import User, UserStore
 from ledger.log import LedgerBackend
+from ledger.sql import create_tables
 
 LIFETIME = timedelta(hours=12)
+CREATE_SESSIONS = (
+    "CREATE TABLE IF NOT EXISTS {p}web_sessions (session_sha256 TEXT PRIMARY KEY, "
+    "user_id TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL)"
+)
 
 
 def _digest(session_id: str) -> str:
@@ -42,12 +47,7 @@ class WebSessions:
         self.tables = backend.tables
         self.users = users
         with backend.ledger_cursor(commit=True) as cursor:
-            cursor.execute(
-                self.tables.q(
-                    "CREATE TABLE IF NOT EXISTS {p}web_sessions (session_sha256 TEXT PRIMARY KEY, "
-                    "user_id TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL)"
-                )
-            )
+            create_tables(cursor, self.tables, [CREATE_SESSIONS])
 
     def open(self, user: User, *, now: datetime | None = None) -> str:
         """A new session for `user`; returns its id (the cookie's value, shown only here)."""

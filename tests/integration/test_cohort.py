@@ -505,15 +505,20 @@ class TestIncrementalEqualsRebuild:
 
 # --- crash: SIGKILL during catch-up ------------------------------------------------------
 
+# Each batch pauses 5 ms after it commits, so the 0-20 ms before the kill covers a few
+# batches, not the rest of the stream (four rounds must stop short of the newest event).
 CATCHER = """
 import sys
+import time
 from api.bootstrap import open_ledger, open_records
 from api.settings import Settings
 from projections.cohort import CohortProjection
 settings = Settings.model_validate_json(sys.argv[1])
 records = open_records(settings)
 cohort = CohortProjection(records, open_ledger(records, settings).backend)
-cohort.catch_up(progress=lambda n: print(cohort.position(), flush=True), batch=2)
+cohort.catch_up(
+    progress=lambda n: (print(cohort.position(), flush=True), time.sleep(0.005)), batch=2
+)
 print("done", flush=True)
 """
 
