@@ -33,6 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from psycopg.sql import Identifier
 
 from api.backup_manifest import Manifest, seal
 from api.crash_points import Step, no_crash
@@ -42,6 +43,7 @@ from exporters.durable_file import copy_durably, fsync_dir, write_durably
 from ledger import checkpoint as cp
 from ledger.keyless import KeylessPostgres, KeylessSQLite
 from ledger.keystore_file import KeyStoreFile
+from ledger.keystore_pg import key_schema
 from ledger.log import Ledger, heads_root
 from ledger.pairing import event_store_installation
 from ledger.sql import Cursor
@@ -70,11 +72,11 @@ class _KeyStoreLock:
     key store yet). Readers may still read meanwhile (its journal is a rollback journal):
     `reader` is one, for the copy."""
 
-    def __init__(self, path: Path) -> None:
-        self.exists = path.exists() and path.stat().st_size > 0
+    def __init__(self, path: Path | None) -> None:
+        self.exists = path is not None and path.exists() and path.stat().st_size > 0
         self._writer: sqlite3.Connection | None = None
         self.reader: sqlite3.Connection | None = None
-        if self.exists:
+        if path is not None and self.exists:
             self._writer = sqlite3.connect(path, isolation_level=None, timeout=60)
             self.reader = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
 
@@ -153,13 +155,18 @@ def take_backup(
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     pg = settings.database_url is not None
     backend = open_keyless(settings)
-    lock = _KeyStoreLock(settings.key_store_path)
+    # A key store in PostgreSQL is dumped with the events, in the same snapshot: no lock.
+    in_database = settings.key_store_in_database
+    lock = _KeyStoreLock(None if in_database else settings.key_store_path)
     keys_done = lock.exists
+    kek_versions: list[int] = []
     try:
         lock.acquire()  # 1
         with backend.ledger_cursor() as cursor:
             snapshot = _pg_snapshot(cursor) if pg else None  # 2: the point in time...
             installation = event_store_installation(backend)  # ...fixed by the first read
+            if in_database:
+                kek_versions = _kek_versions_in_database(cursor, settings)
             if lock.reader is not None:
                 _copy_sqlite(lock.reader, folder / KEY_STORE, "key store", progress)  # 3
             lock.release()
@@ -187,7 +194,7 @@ def take_backup(
         log_origin=settings.log_origin,
         checkpoint_size=int(note.split("\n")[1]),
         checkpoint_file=CHECKPOINT,
-        kek_versions_needed=_kek_versions(folder / KEY_STORE) if keys_done else [],
+        kek_versions_needed=_kek_versions(folder / KEY_STORE) if keys_done else kek_versions,
     )
     step("files-copied")
     seal(folder, manifest, names)
@@ -213,6 +220,7 @@ def _pg_dump(settings: Settings, snapshot: str, target: Path, progress: Progress
             "--format=custom",
             f"--snapshot={snapshot}",
             f"--schema={schema}",
+            *([f"--schema={key_schema(schema)}"] if settings.key_store_in_database else []),
             "--no-owner",
             f"--file={target}",
             conninfo,
@@ -248,6 +256,20 @@ def _copy_settings_files(settings: Settings, folder: Path) -> list[str]:
         copy_durably(path, folder / "la-profiles" / path.name)
         names.append(f"la-profiles/{path.name}")
     return names
+
+
+def _kek_versions_in_database(cursor: Cursor, settings: Settings) -> list[int]:
+    """The KEK versions the key store in PostgreSQL needs, read in the backup's snapshot."""
+    schema = key_schema(postgres_conninfo(settings)[1])
+    cursor.execute("SELECT to_regclass(%s) IS NOT NULL AS found", [f'"{schema}".keystore_state'])
+    if not cursor.fetchone()["found"]:
+        return []  # no key made yet
+    keys = Identifier(schema).as_string()
+    cursor.execute(
+        f"SELECT DISTINCT kek_version AS v FROM {keys}.data_keys "  # noqa: S608 - an identifier
+        f"UNION SELECT active_kek FROM {keys}.keystore_state WHERE id = 1"
+    )
+    return sorted(int(row["v"]) for row in cursor.fetchall())
 
 
 def _kek_versions(copy: Path) -> list[int]:

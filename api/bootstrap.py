@@ -51,7 +51,7 @@ LEDGER_TOPICS = {
 def key_env(settings: Settings) -> dict[str, str]:
     """Where the cipher finds the key store and the KEK file."""
     return {
-        KEY_STORE_PATH: str(settings.key_store_path),
+        KEY_STORE_PATH: settings.key_store_name,
         KEK_FILE: str(settings.kek_path),
     }
 
@@ -149,7 +149,7 @@ def attach_key_store(records: ChildRecords, settings: Settings) -> None:
     if isinstance(mapper, CommittingMapper) and mapper.keys is not None:
         backend = cast(LedgerBackend, records.recorder)
         mapper.keys.attach(
-            open_paired_key_store(backend, settings.key_store_path, settings.kek_path)
+            open_paired_key_store(backend, settings.key_store_location, settings.kek_path)
         )
 
 

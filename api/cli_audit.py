@@ -26,7 +26,7 @@ from ledger.audit import AuditError, AuditReport, audit
 from ledger.key_errors import KeyStoreRefused
 from ledger.keyless import StoreUnavailable
 from ledger.keys import LOG_KEY, KeyFileError, key_paths, load_public
-from ledger.keystore_file import KeyStoreFile
+from ledger.keystore_pg import open_key_view
 from ledger.log import Ledger, LedgerBackend
 from ledger.pairing import event_store_installation, refusal, uncovered_originators
 
@@ -72,7 +72,7 @@ def audit_command(
     try:
         with backend.ledger_cursor():  # one snapshot for every check below
             report = _audit(backend, settings, log_key, extra)
-            keys_said = _key_store(backend, settings.key_store_path) if key_store else ""
+            keys_said = _key_store(backend, settings) if key_store else ""
     finally:
         backend.close()
     signed = (
@@ -113,13 +113,14 @@ def _audit(
         raise typer.Exit(EXIT_UNREADABLE) from None
 
 
-def _key_store(backend: LedgerBackend, path: Path) -> str:
+def _key_store(backend: LedgerBackend, settings: Settings) -> str:
     """The key-store checks (read-only, no KEK); what to add to the OK line."""
-    view = KeyStoreFile(path) if path.exists() and path.stat().st_size > 0 else None
+    path = settings.key_store_name
+    view = open_key_view(settings.key_store_location)
     try:
-        why = refusal(backend, view, path)
+        why = refusal(backend, view, Path(path))
         if why:
-            raise KeyStoreRefused(why, file=str(path))
+            raise KeyStoreRefused(why, file=path)
         if view is None:
             return "; no key store (no encrypted event)"
         missing = uncovered_originators(backend, view)

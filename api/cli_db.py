@@ -14,6 +14,7 @@ from api.db_roles import grant_statements
 from api.settings import Settings
 from api.users import UserStore
 from api.web.session_store import WebSessions
+from ledger.keystore_pg import PostgresKeys
 from ledger.log import LedgerBackend
 from projections.cohort import CohortProjection
 
@@ -74,7 +75,14 @@ def db_grant(
     finally:
         records.close()
     try:
-        statements = grant_statements(schema, role, events=events, snapshots=snapshot_table)
+        where = settings.key_store_location
+        statements = grant_statements(
+            schema,
+            role,
+            events=events,
+            snapshots=snapshot_table,
+            keys=where.schema if isinstance(where, PostgresKeys) else None,
+        )
     except ValueError as error:
         console.print(f"[red]Refused:[/red] {error}")
         raise typer.Exit(EXIT_REFUSED) from None

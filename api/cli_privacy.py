@@ -126,7 +126,7 @@ def keys_status() -> None:
     finally:
         records.close()
     console.print(
-        f"key store {settings.key_store_path}: KEK version {status.active_kek} active "
+        f"key store {settings.key_store_name}: KEK version {status.active_kek} active "
         f"(KEK file {settings.kek_path} holds versions "
         f"{', '.join(map(str, status.kek_versions_in_file))}); "
         f"{status.data_keys} data key(s); {status.erased} erased; "

@@ -34,6 +34,16 @@ WORKING = {
     "cohort_costs": "SELECT, INSERT, UPDATE, DELETE",
     "cohort_tracking": "SELECT, INSERT, UPDATE, DELETE",
 }
+# The key store's tables (their own schema), when the keys live in PostgreSQL: erasure
+# deletes a wrapped key, a KEK rotation rewraps them all.
+KEY_TABLES = {
+    "data_keys": "SELECT, INSERT, UPDATE, DELETE",
+    "erased": "SELECT, INSERT",
+    "kek_versions": "SELECT, INSERT",
+    "keystore_state": "SELECT, UPDATE",
+    "installation": "SELECT, INSERT",
+    "keystore_generation": "SELECT, UPDATE",
+}
 REFUSE_FUNCTION = "sendtrail_refuse_change"
 
 
@@ -43,7 +53,9 @@ def _identifier(name: str, what: str) -> str:
     return name
 
 
-def grant_statements(schema: str, role: str, *, events: str, snapshots: str) -> list[str]:
+def grant_statements(
+    schema: str, role: str, *, events: str, snapshots: str, keys: str | None = None
+) -> list[str]:
     """The SQL that makes the record append-only and gives `role` what the service needs."""
     s = Identifier(_identifier(schema, "schema"))
     r = Identifier(_identifier(role, "role"))
@@ -76,4 +88,11 @@ def grant_statements(schema: str, role: str, *, events: str, snapshots: str) -> 
         statements.append(
             SQL("GRANT " + rights + " ON {}.{} TO {}").format(s, Identifier(table_name), r)
         )
+    if keys is not None:
+        k = Identifier(_identifier(keys, "key schema"))
+        statements.append(SQL("GRANT USAGE ON SCHEMA {} TO {}").format(k, r))
+        for table_name, rights in KEY_TABLES.items():
+            statements.append(
+                SQL("GRANT " + rights + " ON {}.{} TO {}").format(k, Identifier(table_name), r)
+            )
     return [statement.as_string(None) for statement in statements]

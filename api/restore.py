@@ -34,7 +34,7 @@ from ledger.audit import AuditReport, audit
 from ledger.kek import read_keks
 from ledger.key_errors import KekError, KeyStoreRefused
 from ledger.keys import LOG_KEY, key_paths, load_public
-from ledger.keystore_file import KeyStoreFile
+from ledger.keystore_pg import open_key_view
 from ledger.log import Ledger, LedgerBackend
 from ledger.mapper import CommittingMapper
 from ledger.pairing import refusal, uncovered_originators
@@ -106,9 +106,11 @@ def _check_target(settings: Settings, manifest: Manifest) -> None:
         raise RestoreRefused(
             f"the backup is of a {manifest.store} store; this installation uses {kind}"
         )
-    if settings.key_store_path.exists():
+    keys = open_key_view(settings.key_store_location)
+    if keys is not None:
+        keys.close()
         raise RestoreRefused(
-            f"{settings.key_store_path} exists: restore into an empty installation"
+            f"{settings.key_store_name} exists: restore into an empty installation"
         )
     if kind == "sqlite":
         if settings.sqlite_path.exists():
@@ -164,18 +166,19 @@ def _audit_restored(settings: Settings, note: str) -> AuditReport:
                 key_name=settings.log_origin,
                 extra_checkpoints=[note],
             )
-            _check_keys(backend, settings.key_store_path)
+            _check_keys(backend, settings)
     finally:
         backend.close()
     return report
 
 
-def _check_keys(backend: LedgerBackend, path: Path) -> None:
-    view = KeyStoreFile(path) if path.exists() else None
+def _check_keys(backend: LedgerBackend, settings: Settings) -> None:
+    path = settings.key_store_name
+    view = open_key_view(settings.key_store_location)
     try:
-        why = refusal(backend, view, path)
+        why = refusal(backend, view, Path(path))
         if why:
-            raise KeyStoreRefused(why, file=str(path))
+            raise KeyStoreRefused(why, file=path)
         missing = uncovered_originators(backend, view) if view else []
         if missing:
             raise RestoreFailed(

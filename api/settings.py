@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import parse_qs
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.retention import RetentionPolicy
+from ledger.keystore_pg import PostgresKeys, key_schema
 from projections.la_profile import BUILTIN_DIR
 
 
@@ -52,8 +54,9 @@ class Settings(BaseSettings):
     )
     key_store: Path | None = Field(
         default=None,
-        description="The key store (SQLite) of wrapped per-child data keys; "
-        "default data_dir/keystore.db. Never the event store.",
+        description="The key store (SQLite file) of wrapped per-child data keys; default "
+        "data_dir/keystore.db, or, with SENDTRAIL_DATABASE_URL, tables in PostgreSQL (schema "
+        "<schema>_keys) that every app server shares. Set it to keep a file with PostgreSQL.",
     )
 
     retention_years: int = Field(
@@ -118,6 +121,28 @@ class Settings(BaseSettings):
     def key_store_path(self) -> Path:
         """Where the key store of wrapped data keys lives."""
         return self.key_store or self.data_dir / "keystore.db"
+
+    @property
+    def key_store_in_database(self) -> bool:
+        """Whether the key store lives in PostgreSQL beside the events: the default with
+        SENDTRAIL_DATABASE_URL (what several app servers share), unless
+        SENDTRAIL_KEY_STORE names a file."""
+        return self.database_url is not None and self.key_store is None
+
+    @property
+    def key_store_location(self) -> Path | PostgresKeys:
+        """The key store: its file, or its schema in PostgreSQL."""
+        if not self.key_store_in_database or self.database_url is None:
+            return self.key_store_path
+        conninfo, _, query = self.database_url.partition("?")
+        schema = parse_qs(query).get("schema", [None])[0]
+        return PostgresKeys(conninfo, key_schema(schema), self.database_connect_timeout)
+
+    @property
+    def key_store_name(self) -> str:
+        """How messages and `keys status` name the key store."""
+        where = self.key_store_location
+        return where.name if isinstance(where, PostgresKeys) else str(where)
 
     @property
     def la_profile_dirs(self) -> list[Path]:

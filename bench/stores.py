@@ -50,6 +50,7 @@ def fresh_settings(kind: str) -> Iterator[Settings]:
         finally:
             with psycopg.connect(url, autocommit=True) as conn:
                 conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+                conn.execute(f'DROP SCHEMA IF EXISTS "{schema}_keys" CASCADE')
 
 
 def kinds() -> list[str]:

@@ -35,6 +35,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
@@ -262,6 +263,10 @@ class KeyStore:
             self._data_version = version
             self._cache.clear()
 
+    def _keys_changed(self, db: Any) -> None:
+        """Inside a write that destroyed or rewrapped keys: tell other processes (SQLite
+        tells them by itself, through `data_version`)."""
+
     def _bump(self) -> None:
         """Tell the other key stores of this process that keys changed."""
         _GENERATIONS[self._name] = _GENERATIONS.get(self._name, 0) + 1
@@ -443,6 +448,7 @@ class KeyStore:
                         "ON CONFLICT (originator_id) DO NOTHING",
                         (name, _now()),
                     )
+                self._keys_changed(db)
             for originator in originator_ids:
                 self._cache.pop(originator, None)
             self._bump()
@@ -479,7 +485,7 @@ class KeyStore:
                 rows = db.execute(
                     "SELECT originator_id, kek_version, wrapped FROM data_keys"
                 ).fetchall()
-                db.executemany(
+                db.cursor().executemany(
                     "UPDATE data_keys SET kek_version = ?, wrapped = ? WHERE originator_id = ?",
                     [
                         (version, self._wrap(o, self._unwrap(o, int(v), bytes(w)), version), o)
@@ -487,6 +493,7 @@ class KeyStore:
                     ],
                 )
                 db.execute("UPDATE keystore_state SET active_kek = ? WHERE id = 1", (version,))
+                self._keys_changed(db)
             write_keks(self.kek_file, {version: fresh})
             self._keks = {version: fresh}
             self._bump()

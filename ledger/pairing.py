@@ -30,6 +30,7 @@ from ledger.framing import MAGIC_SEALED
 from ledger.key_errors import KeyStoreRefused
 from ledger.keystore import KeyStore
 from ledger.keystore_file import KeyStoreFile
+from ledger.keystore_pg import PostgresKeys, PostgresKeyStore
 from ledger.log import LedgerBackend
 from ledger.sql import Cursor, Tables, create_tables
 
@@ -129,10 +130,14 @@ def refusal(backend: LedgerBackend, keys: KeyHolder | None, file: Path) -> str |
     return None
 
 
-def open_paired_key_store(backend: LedgerBackend, path: Path, kek_file: Path) -> KeyStore:
+def open_paired_key_store(
+    backend: LedgerBackend, path: Path | PostgresKeys, kek_file: Path
+) -> KeyStore:
     """The key store that belongs to this event store, bound to it; KeyStoreRefused
     (naming the file) if it is missing, empty, replaced or another's while encrypted
     events need it. Nothing is created or written before that check passed."""
+    if isinstance(path, PostgresKeys):
+        return _open_paired_in_postgres(backend, path, kek_file)
     existed = path.exists() and path.stat().st_size > 0
     if existed:
         view = KeyStoreFile(path)
@@ -147,6 +152,30 @@ def open_paired_key_store(backend: LedgerBackend, path: Path, kek_file: Path) ->
         raise KeyStoreRefused(why, file=str(path))
     # A key store that held keys a moment ago is never made afresh should it vanish meanwhile.
     keys = KeyStore(path, kek_file, create=not existed)
+    try:
+        bind(backend, keys, lambda: uuid.uuid4().hex)
+    except BaseException:
+        keys.close()
+        raise
+    return keys
+
+
+def _open_paired_in_postgres(
+    backend: LedgerBackend, where: PostgresKeys, kek_file: Path
+) -> KeyStore:
+    try:
+        view: PostgresKeyStore | None = PostgresKeyStore(where, kek_file, create=False, view=True)
+    except KeyStoreRefused:
+        view = None  # no key tables yet
+    try:
+        why = refusal(backend, view, Path(where.name))
+        existed = view is not None and not view.is_empty()
+    finally:
+        if view is not None:
+            view.close()
+    if why:
+        raise KeyStoreRefused(why, file=where.name)
+    keys = PostgresKeyStore(where, kek_file, create=not existed)
     try:
         bind(backend, keys, lambda: uuid.uuid4().hex)
     except BaseException:

@@ -51,6 +51,7 @@ def postgres_schema(postgres_available: str) -> Iterator[str]:
     yield schema
     with psycopg.connect(postgres_available, autocommit=True) as conn:
         conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}_keys" CASCADE')  # the key store's
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -59,7 +60,16 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
     if request.param == "sqlite":
         return Settings(data_dir=tmp_path / "data", database_url=None)
     schema = request.getfixturevalue("postgres_schema")
-    return Settings(data_dir=tmp_path / "data", database_url=f"{POSTGRES_URL}?schema={schema}")
+    # Tests of the key store *file* (deleted, emptied, copied, its modes) keep a file beside
+    # PostgreSQL too; every other test uses the key tables in PostgreSQL, the default there.
+    key_file = (
+        tmp_path / "data" / "keystore.db" if request.node.get_closest_marker("key_file") else None
+    )
+    return Settings(
+        data_dir=tmp_path / "data",
+        database_url=f"{POSTGRES_URL}?schema={schema}",
+        key_store=key_file,
+    )
 
 
 @pytest.fixture

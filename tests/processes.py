@@ -30,12 +30,13 @@ def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
         "COLUMNS": "300",
         "SENDTRAIL_DATA": str(settings.data_dir),
         "SENDTRAIL_KEK_FILE": str(settings.kek_path),
-        "SENDTRAIL_KEY_STORE": str(settings.key_store_path),
         "SENDTRAIL_DATABASE_CONNECT_TIMEOUT": str(settings.database_connect_timeout),
         **extra,
     }
     if settings.database_url:
         env["SENDTRAIL_DATABASE_URL"] = settings.database_url
+    if settings.key_store is not None:  # a file named on purpose (else the default's place)
+        env["SENDTRAIL_KEY_STORE"] = str(settings.key_store)
     return env
 
 

@@ -9,10 +9,14 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import pytest
+
 from api.bootstrap import open_records
 from api.settings import Settings
 from tests.factories import register
 from tests.processes import one_line, sendtrail
+
+pytestmark = pytest.mark.key_file  # tests of the key store file itself
 
 
 def _installation(settings: Settings) -> None:

@@ -230,6 +230,7 @@ class TestRestoreRefuses:
         assert "is not empty" in one_line(into_full)
 
 
+@pytest.mark.key_file
 def test_a_store_restored_from_an_old_key_store_backup_is_refused(
     settings: Settings, tmp_path: Path
 ) -> None:

@@ -189,6 +189,7 @@ class TestLoudFailures:
         with pytest.raises(MapperDeserialisationError, match="too short"):
             open_store().history(child.child_id)
 
+    @pytest.mark.key_file
     def test_a_missing_data_key_is_named(self, open_store: OpenStore, settings: Settings) -> None:
         child = observed(register(open_store()), MARKER)
         register(open_store())  # the newest record keeps its key, so the store still opens
@@ -227,6 +228,7 @@ class TestLoudFailures:
         with pytest.raises(KekError, match="readable by others"):
             open_records(settings)
 
+    @pytest.mark.key_file
     def test_a_wrapped_key_copied_to_another_child_does_not_open(
         self, open_store: OpenStore, settings: Settings
     ) -> None:
@@ -257,6 +259,7 @@ class TestLoudFailures:
         assert "stored event bytes changed" in output
 
 
+@pytest.mark.key_file
 def test_the_kek_file_is_private_and_apart_from_the_event_store(
     records: ChildRecords, settings: Settings
 ) -> None:
