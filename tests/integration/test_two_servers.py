@@ -1,0 +1,168 @@
+"""Two `sendtrail serve` processes on one PostgreSQL, written to at once, one killed with
+SIGKILL mid-load: every acknowledged write is stored and readable through the survivor,
+and the audit is clean. Each server has its own data folder; they share only the database
+(events, ledger, users, key store) and copies of the key files."""
+
+from __future__ import annotations
+
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, cast
+from uuid import UUID
+
+import httpx
+import pytest
+
+from api.bootstrap import open_records
+from api.cli_serve import ensure_keys
+from api.settings import Settings
+from api.users import UserStore
+from ledger.log import LedgerBackend
+from tests.conftest import POSTGRES_URL
+from tests.processes import ROOT, cli_env, sendtrail
+from tests.serving import free_port
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+SETTING = "two-servers"
+
+
+@contextmanager
+def serve(settings: Settings, log: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    port = free_port()
+    out = log.open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+        env=cli_env(settings),
+        cwd=ROOT,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, f"serve stopped: {log.read_text()[-2000:]}"
+            assert time.monotonic() < deadline, "serve did not answer within 60 s"
+            try:
+                httpx.get(f"{base}/v1/children", timeout=2)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        yield proc, base
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        cast(IO[str], out).close()
+
+
+def test_two_servers_one_killed_lose_no_acknowledged_write(
+    postgres_schema: str, tmp_path: Path
+) -> None:
+    url = f"{POSTGRES_URL}?schema={postgres_schema}"
+    a = Settings(data_dir=tmp_path / "a", database_url=url)
+    ensure_keys(a)
+    records = open_records(a)  # makes the KEK file too
+    _, token = UserStore(cast(LedgerBackend, records.recorder)).add(
+        "Two SENCO", role="senco", setting_id=SETTING
+    )
+    records.close()
+    shutil.copytree(a.keys_dir, tmp_path / "b" / "keys")  # each machine gets the key files
+    b = Settings(data_dir=tmp_path / "b", database_url=url)
+    headers = {"Authorization": f"Bearer {token}"}
+    acknowledged: list[tuple[str, int, str]] = []
+    lock = threading.Lock()
+
+    with (
+        serve(a, tmp_path / "a.log") as (_, base_a),
+        serve(b, tmp_path / "b.log") as (
+            proc_b,
+            base_b,
+        ),
+    ):
+        children: list[str] = []
+        for n in range(6):  # registered alternately on each server
+            with httpx.Client(base_url=(base_a, base_b)[n % 2], headers=headers) as client:
+                made = client.post(
+                    "/v1/children",
+                    json={
+                        "given_name": f"Two{n}",
+                        "family_name": "Fictional",
+                        "date_of_birth": "2022-06-01",
+                        "occurred_at": "2024-09-02",
+                    },
+                )
+                assert made.status_code == 201, made.text
+                children.append(str(made.json()["child_id"]))
+        stop = time.monotonic() + 6
+
+        def writer(child: str, seed: int) -> None:
+            rng = random.Random(seed)
+            version = 1
+            while time.monotonic() < stop:
+                base = rng.choice((base_a, base_b))
+                note = f"note {seed}-{version}"
+                try:
+                    with httpx.Client(base_url=base, headers=headers, timeout=10) as client:
+                        answer = client.post(
+                            f"/v1/children/{child}/observations",
+                            json={
+                                "expected_version": version,
+                                "occurred_at": "2024-10-01",
+                                "area": "physical",
+                                "notes": note,
+                                "observer": "Key person",
+                            },
+                        )
+                except httpx.TransportError:
+                    continue  # the killed server: not acknowledged, try again
+                if answer.status_code == 201:
+                    version = int(answer.json()["version"])
+                    with lock:
+                        acknowledged.append((child, version, note))
+                elif answer.status_code == 409:  # lost the race with itself? never: one writer
+                    raise AssertionError(answer.text)
+
+        threads = [
+            threading.Thread(target=writer, args=(child, n)) for n, child in enumerate(children)
+        ]
+        for thread in threads:
+            thread.start()
+        time.sleep(2.5)
+        proc_b.send_signal(signal.SIGKILL)  # mid-load
+        proc_b.wait()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert acknowledged, "no write was acknowledged"
+
+        with httpx.Client(base_url=base_a, headers=headers) as client:  # the survivor reads
+            for child in children:
+                assert client.get(f"/v1/children/{child}/plan").status_code == 200
+
+    reader = open_records(a)
+    try:
+        stored = {
+            (child, event.originator_version, getattr(event, "notes", None))
+            for child in children
+            for event in reader.history(UUID(child))
+        }
+    finally:
+        reader.close()
+    missing = [ack for ack in acknowledged if ack not in stored]
+    assert missing == []
+    assert sendtrail(a, "checkpoint").returncode == 0
+    audited = sendtrail(a, "audit")
+    assert audited.returncode == 0, audited.stdout + audited.stderr
