@@ -23,6 +23,7 @@ from exporters.timestamp import request_token
 from ledger.cipher import KEK_FILE, KEY_STORE_PATH
 from ledger.keys import EXPORTER_KEY, LOG_KEY, key_paths, load_private, load_public
 from ledger.keystore import KeyStore
+from ledger.leader import Leadership
 from ledger.log import Ledger, LedgerBackend
 from ledger.mapper import CommittingMapper
 from ledger.pairing import open_paired_key_store
@@ -296,4 +297,16 @@ def open_services(settings: Settings) -> Services:
         exporter=exporter,
         users=users,
         sessions=WebSessions(cast(LedgerBackend, records.recorder), users),
+    )
+
+
+def leadership(settings: Settings, work: str) -> Leadership:
+    """Who among this installation's servers does `work` (e.g. "checkpoints"): the holder
+    of a PostgreSQL advisory lock, or of a file lock beside the SQLite store."""
+    if settings.database_url is None:
+        return Leadership.file(settings.data_dir / f".{work}.leader")
+    conninfo, _, query = settings.database_url.partition("?")
+    schema = parse_qs(query).get("schema", ["public"])[0]
+    return Leadership.postgres(
+        conninfo, f"sendtrail-{work}|{schema}", connect_timeout=settings.database_connect_timeout
     )
