@@ -141,6 +141,7 @@ def main() -> None:
                 ("plan", {"as_of": "2025-02-03"}),
                 ("chronology", {}),
                 ("chronology", {"as_of": "2025-02-03"}),
+                ("chronology", {"limit": "50"}),
             ):
                 client.get(f"/v1/children/{big.id}/{path}", params=params)  # warm the cache
                 samples = []
@@ -149,7 +150,7 @@ def main() -> None:
                     client.get(f"/v1/children/{big.id}/{path}", params=params)
                     samples.append((time.perf_counter() - started) * 1000)
                 p50, p95 = _percentiles(samples)
-                label = f"{path}{' as_of' if params else ''}"
+                label = path + "".join(f" {k}" for k in params)
                 print(
                     f"api     GET {label:18} {args.events} events: p50 {p50:7.1f} ms  "
                     f"p95 {p95:7.1f} ms"

@@ -12,36 +12,57 @@ from datetime import timedelta
 from typing import Any
 
 from projections.jsonable import jsonable
-from projections.timeline import Entry, flags
+from projections.timeline import Entry, Flags, flags
 
 LATE_AFTER = timedelta(days=7)
 
 
-def chronology(entries: Sequence[Entry], *, late_after: timedelta = LATE_AFTER) -> dict[str, Any]:
-    """The admitted entries in world order (ties broken by version), each with its flags."""
+def chronology(
+    entries: Sequence[Entry],
+    *,
+    late_after: timedelta = LATE_AFTER,
+    offset: int = 0,
+    limit: int | None = None,
+) -> dict[str, Any]:
+    """The admitted entries in world order (ties broken by version), each with its flags.
+    With `limit`, one page of them from `offset` (the counts are of every entry, and
+    `next_offset` says where the next page starts, None after the last)."""
     marks = flags(entries)
-    rows = []
-    for entry in sorted(entries, key=lambda e: (e.occurred_at, e.version)):
-        mark = marks.get(entry.version)
-        event = entry.event
-        lag = entry.recorded_at - entry.occurred_at
-        rows.append(
-            {
-                "version": entry.version,
-                "kind": entry.kind,
-                "occurred_at": entry.occurred_at.isoformat(),
-                "precision": event.precision,
-                "recorded_at": entry.recorded_at.isoformat(),
-                "late": lag
-                > late_after + (timedelta(days=1) if event.precision == "day" else timedelta(0)),
-                "recorded_by": jsonable(event.recorded_by),
-                "basis": event.basis,
-                "sensitivity": event.sensitivity,
-                "attachments": list(event.attachments),
-                "details": jsonable(entry.payload()),
-                "corrected_by": mark.corrections if mark else [],
-                "mistaken": mark.mistaken if mark else None,
-                "disputes": mark.disputes if mark else [],
-            }
-        )
-    return {"entries": rows, "count": len(rows), "late_entries": sum(1 for r in rows if r["late"])}
+    ordered = sorted(entries, key=lambda e: (e.occurred_at, e.version))
+    late = [_late(entry, late_after) for entry in ordered]
+    end = len(ordered) if limit is None else min(len(ordered), offset + limit)
+    rows = [_row(ordered[n], marks, late[n]) for n in range(offset, end)]
+    result: dict[str, Any] = {"entries": rows, "count": len(ordered), "late_entries": sum(late)}
+    if limit is not None:
+        result |= {
+            "offset": offset,
+            "limit": limit,
+            "next_offset": end if end < len(ordered) else None,
+        }
+    return result
+
+
+def _late(entry: Entry, late_after: timedelta) -> bool:
+    day = timedelta(days=1) if entry.event.precision == "day" else timedelta(0)
+    return entry.recorded_at - entry.occurred_at > late_after + day
+
+
+def _row(entry: Entry, marks: dict[int, Flags], late: bool) -> dict[str, Any]:
+    mark = marks.get(entry.version)
+    event = entry.event
+    return {
+        "version": entry.version,
+        "kind": entry.kind,
+        "occurred_at": entry.occurred_at.isoformat(),
+        "precision": event.precision,
+        "recorded_at": entry.recorded_at.isoformat(),
+        "late": late,
+        "recorded_by": jsonable(event.recorded_by),
+        "basis": event.basis,
+        "sensitivity": event.sensitivity,
+        "attachments": list(event.attachments),
+        "details": jsonable(entry.payload()),
+        "corrected_by": mark.corrections if mark else [],
+        "mistaken": mark.mistaken if mark else None,
+        "disputes": mark.disputes if mark else [],
+    }

@@ -75,6 +75,28 @@ class ChildViews:
             **body,
         }
 
+    def chronology_page(
+        self,
+        child_id: UUID,
+        *,
+        offset: int,
+        limit: int,
+        as_of: date | None = None,
+        known_at: datetime | None = None,
+        withhold: AbstractSet[int] = frozenset(),
+    ) -> dict[str, Any]:
+        """One page of the chronology view: only the page's entries are written out."""
+        entries = self.admitted(child_id, as_of=as_of, known_at=known_at, withhold=withhold)
+        today = as_of or self.records.clock().date()
+        return {
+            "child_id": str(child_id),
+            "view": "chronology",
+            "as_of": today.isoformat(),
+            "known_at": known_at.isoformat() if known_at else None,
+            "events_admitted": len(entries),
+            **chronology(entries, offset=offset, limit=limit),
+        }
+
     def events(
         self,
         child_id: UUID,

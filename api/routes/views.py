@@ -54,10 +54,28 @@ def chronology(
     as_of: AsOf = None,
     known_at: KnownAt = None,
     include_access: bool = False,
+    limit: Annotated[
+        int | None,
+        Query(ge=1, le=500, description="At most this many entries (a page); all if absent."),
+    ] = None,
+    offset: Annotated[int, Query(ge=0, description="Skip this many entries (with `limit`).")] = 0,
 ) -> dict[str, Any]:
     """Every entry in world order with both times; corrections, mistakes and disputes
-    beside their entry. `include_access=true` (staff) adds who looked at the record."""
-    result = _read(svc, user, child_id, "chronology", as_of, known_at)
+    beside their entry. `include_access=true` (staff) adds who looked at the record. With
+    `limit`, one page from `offset`; `next_offset` is where the next page starts."""
+    if limit is None:
+        result = _read(svc, user, child_id, "chronology", as_of, known_at)
+    else:
+        visible_child(svc, user, child_id)
+        log_read(svc, user, child_id, "chronology", as_of=as_of, known_at=known_at)
+        result = svc.views.chronology_page(
+            child_id,
+            offset=offset,
+            limit=limit,
+            as_of=as_of,
+            known_at=known_at,
+            withhold=withheld_from(svc, user, child_id),
+        )
     if include_access and user.role in ("admin", "senco"):
         result["viewed_by"] = [
             {

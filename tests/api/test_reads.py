@@ -283,3 +283,51 @@ def test_a_restricted_record_is_admin_only_and_not_exported(
         )
         assert refused.status_code == 409
         assert "restricted" in refused.json()["detail"]
+
+
+class TestChronologyPages:
+    def test_the_pages_together_are_the_whole_chronology_in_order(self, world: World) -> None:
+        whole = world.client.get(
+            f"/v1/children/{world.own}/chronology", headers=world.as_("senco")
+        ).json()
+        assert whole["count"] > 7
+        pages: list[dict[str, object]] = []
+        offset: int | None = 0
+        while offset is not None:
+            page = world.client.get(
+                f"/v1/children/{world.own}/chronology",
+                params={"limit": 7, "offset": offset},
+                headers=world.as_("senco"),
+            ).json()
+            assert len(page["entries"]) <= 7
+            assert page["count"] == whole["count"]
+            assert page["late_entries"] == whole["late_entries"]
+            pages.extend(page["entries"])
+            offset = page["next_offset"]
+        assert pages == whole["entries"]
+
+    def test_a_page_at_a_past_date_holds_only_what_was_then(self, world: World) -> None:
+        then = world.client.get(
+            f"/v1/children/{world.own}/chronology",
+            params={"as_of": "2025-01-01", "limit": 500},
+            headers=world.as_("senco"),
+        ).json()
+        assert all(e["occurred_at"] <= "2025-01-01" for e in then["entries"])
+        assert then["next_offset"] is None
+
+    @pytest.mark.parametrize(
+        ("params", "field"),
+        [
+            ({"limit": 0}, "query.limit"),
+            ({"limit": 501}, "query.limit"),
+            ({"offset": -1}, "query.offset"),
+        ],
+    )
+    def test_a_bad_page_names_the_parameter(
+        self, world: World, params: dict[str, int], field: str
+    ) -> None:
+        response = world.client.get(
+            f"/v1/children/{world.own}/chronology", params=params, headers=world.as_("senco")
+        )
+        assert response.status_code == 422
+        assert response.json()["field"] == field
