@@ -49,20 +49,42 @@ def _late(entry: Entry, late_after: timedelta) -> bool:
 
 def _row(entry: Entry, marks: dict[int, Flags], late: bool) -> dict[str, Any]:
     mark = marks.get(entry.version)
-    event = entry.event
+    head, tail = _fixed(entry)
     return {
-        "version": entry.version,
-        "kind": entry.kind,
-        "occurred_at": entry.occurred_at.isoformat(),
-        "precision": event.precision,
-        "recorded_at": entry.recorded_at.isoformat(),
+        **head,
         "late": late,
-        "recorded_by": jsonable(event.recorded_by),
-        "basis": event.basis,
-        "sensitivity": event.sensitivity,
-        "attachments": list(event.attachments),
-        "details": jsonable(entry.payload()),
+        **tail,
         "corrected_by": mark.corrections if mark else [],
         "mistaken": mark.mistaken if mark else None,
         "disputes": mark.disputes if mark else [],
     }
+
+
+def _fixed(entry: Entry) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The parts of an entry's row that never change (an entry is immutable), written out
+    once per entry and kept with it: the timeline keeps entries between reads, so a
+    2,000-entry chronology is not rewritten field by field on every read."""
+    cached: tuple[dict[str, Any], dict[str, Any]] | None = entry.__dict__.get(_FIXED)
+    if cached is None:
+        event = entry.event
+        cached = (
+            {
+                "version": entry.version,
+                "kind": entry.kind,
+                "occurred_at": entry.occurred_at.isoformat(),
+                "precision": event.precision,
+                "recorded_at": entry.recorded_at.isoformat(),
+            },
+            {
+                "recorded_by": jsonable(event.recorded_by),
+                "basis": event.basis,
+                "sensitivity": event.sensitivity,
+                "attachments": list(event.attachments),
+                "details": jsonable(entry.payload()),
+            },
+        )
+        entry.__dict__[_FIXED] = cached  # a frozen dataclass's own cache slot
+    return cached
+
+
+_FIXED = "_chronology_fixed"
