@@ -21,6 +21,7 @@ from exporters.la_files import request_files
 from exporters.report_files import report_files
 from exporters.timestamp import request_token
 from ledger.cipher import KEK_FILE, KEY_STORE_PATH
+from ledger.documents import DocumentStore
 from ledger.keys import EXPORTER_KEY, LOG_KEY, key_paths, load_private, load_public
 from ledger.keystore import KeyStore
 from ledger.leader import Leadership
@@ -297,6 +298,7 @@ def open_services(settings: Settings) -> Services:
         exporter=exporter,
         users=users,
         sessions=WebSessions(cast(LedgerBackend, records.recorder), users),
+        documents=DocumentStore(cast(LedgerBackend, records.recorder)),
     )
 
 

@@ -19,6 +19,7 @@ from domain.application import ChildRecords
 from domain.child import ChildRecord
 from domain.envelope import RecordedBy
 from domain.errors import ChildNotFound
+from ledger.documents import DocumentStore
 from ledger.log import Ledger
 from projections.timeline import restricted
 from projections.views import ChildViews
@@ -38,6 +39,7 @@ class Services:
     exporter: Exporter
     users: UserStore
     sessions: WebSessions
+    documents: DocumentStore
 
 
 def services(request: Request) -> Services:

@@ -126,3 +126,7 @@ class RetentionNotOver(InvariantViolation):
     """Disposal refused: the retention period has not ended (or needs a person's review)."""
 
     code = "retention_not_over"
+
+
+class UnsupportedMediaType(InvalidValue):
+    """An attached file whose bytes are not of an accepted type (HTTP 415)."""
