@@ -209,6 +209,17 @@ class Exporter:
         )
         self.pdf = pdf
 
+    def document_reader(self, child_id: UUID) -> Callable[[str], bytes]:
+        """Reads the child's attached files (opened and checked against their digests)."""
+        store = DocumentStore(cast(LedgerBackend, self.records.recorder))
+
+        def read(digest: str) -> bytes:
+            return store.read(
+                child_id, digest, open_key_store(self.records).aead(child_id, create=False)
+            )
+
+        return read
+
     def export(
         self,
         child_id: UUID,
@@ -251,6 +262,7 @@ class Exporter:
             request_reason=reason,
             timestamp=timestamp,
             subject_access=subject_access,
+            documents=self.document_reader(child_id),
             la_request=(
                 request_files(la.profile, pdf=self.pdf, pages=la.pages, tribunal=la.tribunal)
                 if la

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+import bagit
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
@@ -23,7 +25,10 @@ from api.cli_serve import ensure_keys
 from api.erasure import erase_child
 from api.settings import Settings
 from domain.envelope import EnvelopeDraft, RecordedBy
+from exporters.archive import read_zip
+from exporters.verify import VerificationError, verify_bundle
 from ledger.log import LedgerBackend
+from tests.integration.test_bundle import resign
 
 SETTING = "nursery-oak"
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -297,3 +302,65 @@ class TestIntegrity:
             f"/v1/children/{world.child}/documents/{digest}", headers=world.auth("senco")
         )
         assert read.status_code in (404, 410)
+
+
+class TestInEveryBundle:
+    def _export(self, world: World) -> tuple[bytes, Any]:
+        services = world.client.app.state.services  # type: ignore[attr-defined]
+        bundle = services.exporter.export(UUID(world.child), as_of=None, known_at=None, reason=None)
+        return bundle.content, services.exporter.keys
+
+    def _attach(self, world: World, data: bytes, name: str, **extra: Any) -> str:
+        digest = str(world.upload(data, name=name).json()["sha256"])
+        assert world.observe([digest], **extra).status_code == 201
+        return digest
+
+    def test_a_bundle_carries_the_files_and_verifies(self, world: World, tmp_path: Any) -> None:
+        digest = self._attach(world, PDF, "EP report.pdf")
+        content, keys = self._export(world)
+        files = read_zip(content)
+        assert files[f"data/files/{digest}"] == PDF
+        listed = json.loads(files["data/files.json"])["files"]
+        assert [(f["sha256"], f["name"]) for f in listed] == [(digest, "EP report.pdf")]
+        verified = verify_bundle(content, key=keys.exporter.public_key(), log_key=keys.log_public)
+        assert verified.child_id == world.child
+        folder = tmp_path / "bag"  # and the bagit library agrees, file included
+        for name, data in files.items():
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_bytes(data)
+        assert bagit.Bag(str(folder)).is_valid()
+
+    @pytest.mark.parametrize("how", ["changed", "swapped", "removed", "added"])
+    def test_a_file_changed_swapped_or_removed_fails_with_its_own_reason(
+        self, world: World, how: str
+    ) -> None:
+        digest = self._attach(world, PDF, "EP report.pdf")
+        content, keys = self._export(world)
+        files = read_zip(content)
+        where = f"data/files/{digest}"
+        if how == "changed":
+            files[where] = PDF.replace(b"Catalog", b"Catalug")
+        elif how == "swapped":
+            files[where] = b"%PDF-1.4\nanother report\n%%EOF\n"
+        elif how == "removed":
+            del files[where]
+        else:
+            files["data/files/" + "0" * 64] = b"smuggled"
+        forged = resign(files, keys.exporter)  # even re-signed with the setting's own key
+        with pytest.raises(VerificationError) as failed:
+            verify_bundle(forged, key=keys.exporter.public_key(), log_key=keys.log_public)
+        assert failed.value.where.startswith("data/files/")
+        assert ("added" if how == "added" else "attached file") in failed.value.reason
+
+    def test_a_subject_access_bundle_withholds_third_party_files(self, world: World) -> None:
+        kept = self._attach(world, PDF, "Our letter.pdf")
+        withheld = self._attach(world, docx(), "GP letter.docx", sensitivity="third_party")
+        services = world.client.app.state.services  # type: ignore[attr-defined]
+        bundle = services.exporter.export(
+            UUID(world.child), as_of=None, known_at=None, reason=None, subject_access=True
+        )
+        files = read_zip(bundle.content)
+        assert f"data/files/{kept}" in files
+        assert f"data/files/{withheld}" not in files
+        keys = services.exporter.keys
+        verify_bundle(bundle.content, key=keys.exporter.public_key(), log_key=keys.log_public)
