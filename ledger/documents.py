@@ -205,6 +205,28 @@ class DocumentStore:
             raise DocumentDamaged(f"document {sha256[:12]}: bytes differ from the digest")
         return data
 
+    def stored_before(self, moment: datetime) -> list[tuple[UUID, str]]:
+        """(child, digest) of every document stored before `moment`."""
+        with self.backend.ledger_cursor() as cursor:
+            cursor.execute(
+                self.tables.q(
+                    "SELECT child_id, sha256 FROM {p}documents WHERE created_at < ? "
+                    "ORDER BY child_id, sha256"
+                ),
+                [moment.astimezone(UTC).isoformat()],
+            )
+            return [(UUID(str(r["child_id"])), str(r["sha256"])) for r in cursor.fetchall()]
+
+    def delete(self, child_id: UUID, sha256: str) -> None:
+        """Delete one document (an orphan: no entry attaches it)."""
+        child = str(child_id)
+        with self.backend.ledger_cursor(commit=True) as cursor:
+            for table in ("document_chunks", "documents"):
+                cursor.execute(
+                    self.tables.q(f"DELETE FROM {{p}}{table} WHERE child_id = ? AND sha256 = ?"),
+                    [child, sha256],
+                )
+
     def purge(self, child_id: UUID) -> int:
         """Delete every document of the child (after its key was destroyed); returns how
         many."""

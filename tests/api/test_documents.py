@@ -11,7 +11,7 @@ import json
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -22,6 +22,7 @@ from PIL import Image
 
 from api.app import create_app
 from api.cli_serve import ensure_keys
+from api.documents_cleanup import cleanup, orphans
 from api.erasure import erase_child
 from api.settings import Settings
 from domain.envelope import EnvelopeDraft, RecordedBy
@@ -364,3 +365,18 @@ class TestInEveryBundle:
         assert f"data/files/{withheld}" not in files
         keys = services.exporter.keys
         verify_bundle(bundle.content, key=keys.exporter.public_key(), log_key=keys.log_public)
+
+
+class TestOrphans:
+    def test_only_old_files_no_entry_attaches_are_cleaned_up(self, world: World) -> None:
+        attached = world.upload(PDF, name="kept.pdf").json()["sha256"]
+        assert world.observe([attached]).status_code == 201
+        orphan = world.upload(b"Never attached.\n", name="orphan.txt").json()["sha256"]
+        services = world.client.app.state.services  # type: ignore[attr-defined]
+        later = datetime.now(tz=UTC) + timedelta(days=2)
+        assert orphans(services.documents, services.views, now=datetime.now(tz=UTC)) == []
+        assert orphans(services.documents, services.views, now=later) == [
+            (UUID(world.child), orphan)
+        ]
+        assert cleanup(services.documents, services.views, now=later) == 1
+        assert [d["sha256"] for d in world.listed()] == [attached]
