@@ -92,4 +92,10 @@ def upload_routes(config: Settings) -> list[UploadRoute]:
             config.max_document_bytes + FORM_OVERHEAD,
             "documents",
         ),
+        UploadRoute(
+            "POST",
+            re.compile(r"/children/[^/]+/record/(observation|parent-view)"),
+            config.max_document_bytes + FORM_OVERHEAD,
+            "forms with a file",
+        ),
     ]

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import codecs
 import io
+import unicodedata
 import zipfile
 from dataclasses import dataclass
+from pathlib import PurePosixPath, PureWindowsPath
 from typing import IO
 
 import filetype
@@ -130,3 +132,12 @@ def _is_text(file: IO[bytes]) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+def upload_name(filename: str | None) -> str:
+    """The uploaded file's own name, without any folder, made safe to show and keep."""
+    raw = PureWindowsPath(PurePosixPath(filename or "").name).name
+    cleaned = "".join(
+        c for c in unicodedata.normalize("NFC", raw) if unicodedata.category(c)[0] != "C"
+    ).strip()
+    return cleaned[:200] or "document"

@@ -3,13 +3,17 @@ form again with everything typed and each problem beside its field (nothing stor
 
 from __future__ import annotations
 
-from typing import Any
+import hashlib
+from typing import IO, Any
 from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import UploadFile as StarletteUpload
 
+from api.bootstrap import open_key_store
 from api.deps import Services, ServicesDep, require, visible_child
+from api.document_types import check, upload_name
 from api.web.forms import FormState, refused, typed, validate
 from api.web.reads import Times, read, summary_read
 from api.web.record_forms import FORMS, RecordForm, outcomes
@@ -166,12 +170,17 @@ def record(
     labels = {**spec.labels, **_row_labels(spec, svc, child_id)}
     body = validate(spec.model, data, state, labels, where)
     if body is not None:
+        new_file = None
         try:
+            if spec.takes_files:
+                body, new_file = _with_file(posted.get("photo"), body, svc, child_id)
             created = spec.route(child_id, body, svc, who.user, None)
         except ChildNotFound:
             raise
         except DomainError as error:
-            refused(error, state, labels, where)
+            if new_file is not None:  # stored for this entry alone, which was refused
+                svc.documents.delete(child_id, new_file)
+            refused(error, state, labels, {**(where or {}), "file": "photo"})
     if state.failed or body is None:
         if state.conflict is not None:
             # Saving again means: "I have seen that the record moved on".
@@ -182,6 +191,36 @@ def record(
     return RedirectResponse(
         f"/children/{child_id}{back}?saved={spec.slug}&v={created.version}", status_code=303
     )
+
+
+def _with_file(sent: object, body: Any, svc: Services, child_id: UUID) -> tuple[Any, str | None]:
+    """The entry with the chosen file attached (stored first, checked like an API upload),
+    and the digest if this stored it anew (to delete should the entry be refused)."""
+    if not isinstance(sent, StarletteUpload) or not sent.filename:
+        return body, None
+    checked = check(sent.file)
+    known = svc.documents.describe(child_id, _digest_of(checked.content))
+    document = svc.documents.put(
+        child_id,
+        checked.content,
+        name=upload_name(sent.filename),
+        media_type=checked.media_type,
+        metadata_stripped=checked.metadata_stripped,
+        aead=open_key_store(svc.records).aead(child_id, create=False),
+    )
+    attached = [*body.attachments, document.sha256]
+    return body.model_copy(update={"attachments": attached}), (
+        None if known is not None else document.sha256
+    )
+
+
+def _digest_of(content: IO[bytes]) -> str:
+    content.seek(0)
+    digest = hashlib.sha256()
+    for block in iter(lambda: content.read(1 << 20), b""):
+        digest.update(block)
+    content.seek(0)
+    return digest.hexdigest()
 
 
 def _row_labels(spec: RecordForm, svc: Services, child_id: UUID) -> dict[str, str]:
