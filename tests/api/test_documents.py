@@ -8,19 +8,23 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import shutil
+import uuid
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 import bagit
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
 from api.app import create_app
+from api.bootstrap import open_key_store, open_records
 from api.cli_serve import ensure_keys
 from api.documents_cleanup import cleanup, orphans
 from api.erasure import erase_child
@@ -28,8 +32,11 @@ from api.settings import Settings
 from domain.envelope import EnvelopeDraft, RecordedBy
 from exporters.archive import read_zip
 from exporters.verify import VerificationError, verify_bundle
+from ledger.documents import DocumentStore
 from ledger.log import LedgerBackend
+from tests.conftest import POSTGRES_URL
 from tests.integration.test_bundle import resign
+from tests.processes import one_line, sendtrail
 
 SETTING = "nursery-oak"
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -380,3 +387,43 @@ class TestOrphans:
         ]
         assert cleanup(services.documents, services.views, now=later) == 1
         assert [d["sha256"] for d in world.listed()] == [attached]
+
+
+@pytest.mark.slow
+def test_a_backup_restores_the_files_with_the_record(world: World, tmp_path: Any) -> None:
+    digest = world.upload(PDF, name="kept in the backup.pdf").json()["sha256"]
+    assert world.observe([digest]).status_code == 201
+    folder = tmp_path / "backup"
+    made = sendtrail(world.settings, "backup", str(folder))
+    assert made.returncode == 0, one_line(made)
+    kek = tmp_path / "secrets" / "kek.json"
+    kek.parent.mkdir()
+    shutil.copy2(world.settings.kek_path, kek)
+    database = None
+    if world.settings.database_url is None:
+        target = Settings(data_dir=tmp_path / "restored", kek_file=kek)
+    else:
+        database = f"restore_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{database}"')
+        schema = world.settings.database_url.split("schema=")[1]
+        server = POSTGRES_URL.rsplit("/", 1)[0]
+        target = Settings(
+            data_dir=tmp_path / "restored",
+            kek_file=kek,
+            database_url=f"{server}/{database}?schema={schema}",
+        )
+    try:
+        restored = sendtrail(target, "restore", str(folder))
+        assert restored.returncode == 0, one_line(restored)
+        records = open_records(target)
+        try:
+            store = DocumentStore(cast(LedgerBackend, records.recorder))
+            key = open_key_store(records).aead(UUID(world.child), create=False)
+            assert store.read(UUID(world.child), digest, key) == PDF
+        finally:
+            records.close()
+    finally:
+        if database is not None:
+            with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
