@@ -427,3 +427,33 @@ def test_a_backup_restores_the_files_with_the_record(world: World, tmp_path: Any
         if database is not None:
             with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
+
+
+def test_an_la_request_names_the_attached_report(world: World) -> None:
+    digest = world.upload(PDF, name="EP report March.pdf").json()["sha256"]
+    made = world.client.post(
+        f"/v1/children/{world.child}/reports",
+        json={
+            "expected_version": world.version(),
+            "occurred_at": "2025-03-10",
+            "basis": "third_party_report",
+            "attachments": [digest],
+            "report_id": "ep-1",
+            "author": "Demo Psychologist",
+            "author_role": "Educational psychologist",
+            "service": "Educational psychology",
+            "report_date": "2025-03-03",
+            "summary": "Cognitive profile within range; language below.",
+            "recommendations": [{"recommendation_id": "r1", "text": "Visual supports"}],
+        },
+        headers=world.auth("senco"),
+    )
+    assert made.status_code == 201, made.text
+    request = world.client.post(
+        f"/v1/children/{world.child}/requests",
+        params={"la": "generic-cop"},
+        json={"format": "json"},
+        headers=world.auth("senco"),
+    )
+    assert request.status_code == 200, request.text
+    assert "The report is attached: EP report March.pdf." in request.text
