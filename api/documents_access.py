@@ -7,7 +7,7 @@ CSP, as a download unless it is a picture or a PDF, and each read is in the acce
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import IO, Any
 from urllib.parse import quote
 from uuid import UUID
 
@@ -17,12 +17,29 @@ from fastapi.responses import Response
 
 from api.bootstrap import open_key_store
 from api.deps import STAFF, Services, log_read, visible_child, withheld_from
+from api.document_types import check, upload_name
 from api.users import User
 from domain.envelope import attachment_digest
-from ledger.documents import DocumentDamaged, DocumentMissing
+from ledger.documents import Document, DocumentDamaged, DocumentMissing
 
 DIGEST = re.compile(r"[0-9a-f]{64}")
 INLINE = ("image/jpeg", "image/png", "image/webp", "application/pdf")
+
+
+def store_upload(
+    svc: Services, child_id: UUID, file: IO[bytes], filename: str | None
+) -> tuple[Document, bool]:
+    """An uploaded file checked (type from its bytes, a photo stripped) and stored under
+    the child's key; and whether it was stored anew (not there already)."""
+    checked = check(file)
+    return svc.documents.put(
+        child_id,
+        checked.content,
+        name=upload_name(filename),
+        media_type=checked.media_type,
+        metadata_stripped=checked.metadata_stripped,
+        aead=child_key(svc, child_id),
+    )
 
 
 def served(svc: Services, user: User, child_id: UUID, sha256: str) -> Response:

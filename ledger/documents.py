@@ -93,9 +93,10 @@ class DocumentStore:
         media_type: str,
         metadata_stripped: bool,
         aead: AESGCM,
-    ) -> Document:
+    ) -> tuple[Document, bool]:
         """Store `content` (read from its start) under the child's key; the same bytes
-        stored twice are one document (the first description stands)."""
+        stored twice are one document (the first description stands). Returns it, and
+        whether this call stored it (False: it was there already)."""
         content.seek(0)
         digest, size = hashlib.sha256(), 0
         for block in iter(lambda: content.read(CHUNK), b""):
@@ -104,7 +105,7 @@ class DocumentStore:
         sha = digest.hexdigest()
         found = self.describe(child_id, sha)
         if found is not None:
-            return found
+            return found, False
         child, count = str(child_id), max(1, -(-size // CHUNK))
         q = self.tables.q
         content.seek(0)
@@ -128,7 +129,7 @@ class DocumentStore:
                 ),
                 [child, sha, name, media_type, size, int(metadata_stripped), count, _now()],
             )
-        return Document(sha, name, media_type, size, metadata_stripped)
+        return Document(sha, name, media_type, size, metadata_stripped), True
 
     def describe(self, child_id: UUID, sha256: str) -> Document | None:
         """The stored document's description, or None."""

@@ -9,7 +9,6 @@ picture or a PDF is sent as a download; every file with `nosniff` and a sandboxi
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -17,14 +16,11 @@ from fastapi import APIRouter, File, Path, UploadFile
 from fastapi.responses import Response
 
 from api.deps import STAFF, ServicesDep, UserDep, log_read, require, visible_child
-from api.document_types import check, upload_name
-from api.documents_access import attached_to, child_key, may_read, served
+from api.documents_access import attached_to, may_read, served, store_upload
 from api.errors import documented
 
 router = APIRouter(tags=["documents"], responses=documented(401, 404, 410, 422))
 UPLOADERS = (*STAFF, "parent")  # a parent attaches to their own view or dispute
-DIGEST = re.compile(r"[0-9a-f]{64}")
-INLINE = ("image/jpeg", "image/png", "image/webp", "application/pdf")
 # Not a pattern: a malformed digest is a document that does not exist (404), as for an id.
 Digest = Annotated[str, Path(description="The file's SHA-256 (lower-case hex).")]
 
@@ -44,15 +40,7 @@ def upload(
     stays out of every view and bundle."""
     visible_child(svc, user, child_id)
     require(user, *UPLOADERS)
-    checked = check(file.file)  # spooled to a temporary file by the upload parser
-    document = svc.documents.put(
-        child_id,
-        checked.content,
-        name=upload_name(file.filename),
-        media_type=checked.media_type,
-        metadata_stripped=checked.metadata_stripped,
-        aead=child_key(svc, child_id),
-    )
+    document, _ = store_upload(svc, child_id, file.file, file.filename)  # a spooled file
     return {**document.as_attachment(), "metadata_stripped": document.metadata_stripped}
 
 

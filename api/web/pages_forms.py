@@ -3,17 +3,15 @@ form again with everything typed and each problem beside its field (nothing stor
 
 from __future__ import annotations
 
-import hashlib
-from typing import IO, Any
+from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile as StarletteUpload
 
-from api.bootstrap import open_key_store
 from api.deps import Services, ServicesDep, require, visible_child
-from api.document_types import check, upload_name
+from api.documents_access import store_upload
 from api.web.forms import FormState, refused, typed, validate
 from api.web.reads import Times, read, summary_read
 from api.web.record_forms import FORMS, RecordForm, outcomes
@@ -198,29 +196,9 @@ def _with_file(sent: object, body: Any, svc: Services, child_id: UUID) -> tuple[
     and the digest if this stored it anew (to delete should the entry be refused)."""
     if not isinstance(sent, StarletteUpload) or not sent.filename:
         return body, None
-    checked = check(sent.file)
-    known = svc.documents.describe(child_id, _digest_of(checked.content))
-    document = svc.documents.put(
-        child_id,
-        checked.content,
-        name=upload_name(sent.filename),
-        media_type=checked.media_type,
-        metadata_stripped=checked.metadata_stripped,
-        aead=open_key_store(svc.records).aead(child_id, create=False),
-    )
+    document, anew = store_upload(svc, child_id, sent.file, sent.filename)
     attached = [*body.attachments, document.sha256]
-    return body.model_copy(update={"attachments": attached}), (
-        None if known is not None else document.sha256
-    )
-
-
-def _digest_of(content: IO[bytes]) -> str:
-    content.seek(0)
-    digest = hashlib.sha256()
-    for block in iter(lambda: content.read(1 << 20), b""):
-        digest.update(block)
-    content.seek(0)
-    return digest.hexdigest()
+    return body.model_copy(update={"attachments": attached}), document.sha256 if anew else None
 
 
 def _row_labels(spec: RecordForm, svc: Services, child_id: UUID) -> dict[str, str]:
