@@ -31,6 +31,7 @@ from api import (
     cli_projections,
     cli_retention,
     cli_serve,
+    cli_trust,
 )
 from api.bootstrap import open_records, set_record_clock
 from api.crash_points import crash_at
@@ -66,6 +67,7 @@ app.command("readiness")(cli_la.readiness)
 app.command("request")(cli_la.request)
 app.add_typer(cli_la.profiles_app, name="profiles")
 app.add_typer(cli_db.db_app, name="db")
+app.add_typer(cli_trust.trust_app, name="trust")
 app.add_typer(cli_documents.documents_app, name="documents")
 console = Console()
 EXIT_REFUSED = 2

@@ -15,12 +15,14 @@ from api.crash_points import Step, crash_at
 from api.settings import Settings
 from exporters.bundle import Bundle, ExportError
 from exporters.durable_file import durable_writer
+from exporters.trust import TrustStore, TrustStoreError
 from exporters.verify import VerificationError, verify_bundle
 from ledger.keys import KeyFileError, load_public
 
 EXIT_FAILED = 1
 EXIT_REFUSED = 2
 EXIT_NOT_FOUND = 3
+EXIT_SIGNER_UNKNOWN = 6  # intact, but checked only with the keys inside it
 console = Console()
 
 
@@ -178,21 +180,26 @@ def verify(
         logger = load_public(log_key) if log_key else None
         later = checkpoint.read_text() if checkpoint else None
         tsa = tsa_cert.read_bytes() if tsa_cert else None
+        anchors = TrustStore(Settings().trust_store_path).anchors()
         result = verify_bundle(
-            data, key=signer, log_key=logger, later_checkpoint=later, tsa_cert=tsa
+            data,
+            key=signer,
+            log_key=logger,
+            later_checkpoint=later,
+            tsa_cert=tsa,
+            anchors=anchors,
+            given="the keys given (--key, --log-key)",
         )
+    except TrustStoreError as error:
+        typer.echo(f"NOT VERIFIED: {error}")
+        raise typer.Exit(EXIT_FAILED) from None
     except (OSError, KeyFileError) as error:
         typer.echo(f"NOT VERIFIED: cannot read input: {error}")
         raise typer.Exit(EXIT_FAILED) from None
     except VerificationError as error:
         typer.echo(f"NOT VERIFIED: {error.where}: {error.reason}")
         raise typer.Exit(EXIT_FAILED) from None
-    trust = (
-        " (using the public keys inside the bundle: compare them with the keys the "
-        "setting published, or pass --key and --log-key)"
-        if result.keys_from_bundle
-        else ""
-    )
+    trust = f"; trusted through {result.trust_anchor}" if result.trust_anchor else ""
     later = (
         f"; consistent with the later checkpoint of {result.later_checkpoint_size} entries"
         if result.later_checkpoint_size is not None
@@ -203,6 +210,18 @@ def verify(
         if result.entries_withheld
         else ""
     )
+    if result.trust_anchor is None:
+        typer.echo(
+            f"INTACT, SIGNER UNKNOWN: child {result.child_id}: the bundle is whole and "
+            f"consistent ({result.entries_admitted} of {result.entries_listed} entries, "
+            f"signed log of {result.checkpoint_size} entries), but it was checked only with "
+            "the public keys it carries, which a forger can replace. Compare these "
+            "fingerprints with the ones the setting published (its keys page, `sendtrail "
+            "keys status`), then `sendtrail trust add NAME --signer FP --log FP` or pass "
+            f"--key and --log-key:\n  signer (exporter) key {result.signer_key_id}\n"
+            f"  log key             {result.log_key_id}"
+        )
+        raise typer.Exit(EXIT_SIGNER_UNKNOWN)
     typer.echo(
         f"VERIFIED: child {result.child_id}: {result.entries_admitted} of "
         f"{result.entries_listed} entries admitted{withheld}, all in the signed log of "

@@ -59,6 +59,12 @@ class Settings(BaseSettings):
         "<schema>_keys) that every app server shares. Set it to keep a file with PostgreSQL.",
     )
 
+    trust_store: Path | None = Field(
+        default=None,
+        description="The verifier's trust anchors (JSON; `sendtrail trust add`): whose "
+        "exporter and log keys `verify` accepts; default data_dir/trust.json.",
+    )
+
     retention_years: int = Field(
         default=31,
         ge=1,
@@ -148,6 +154,11 @@ class Settings(BaseSettings):
         """How messages and `keys status` name the key store."""
         where = self.key_store_location
         return where.name if isinstance(where, PostgresKeys) else str(where)
+
+    @property
+    def trust_store_path(self) -> Path:
+        """The verifier's named trust anchors (`sendtrail trust add`)."""
+        return self.trust_store or self.data_dir / "trust.json"
 
     @property
     def la_profile_dirs(self) -> list[Path]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePosixPath
@@ -28,6 +29,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from exporters import dsse
 from exporters.archive import ArchiveError, read_zip
 from exporters.timestamp import Stamp, TimestampError, read_token
+from exporters.trust import Anchor
 from ledger import checkpoint as cp
 from ledger.framing import SALT_KEY, FrameError, canonical_plaintext, commit, parse
 from ledger.leaf import GENESIS, AuditLeaf, parse_time
@@ -64,12 +66,16 @@ class Verified:
     checkpoint_size: int
     root: str
     signer_key_id: str
-    keys_from_bundle: bool
+    keys_from_bundle: bool  # no trust anchor: intact, but who signed it is not known
     later_checkpoint_size: int | None
     timestamped_at: datetime | None = None
     timestamp_authority: str | None = None
     entries_withheld: int = 0
     la_request: str | None = None  # the profile of an LA request the bundle carries
+    trust_anchor: str | None = None  # whose keys it was checked with (None: the bundle's)
+    log_key_id: str = ""
+    as_of: str = ""
+    known_at: str = ""
 
 
 def _public(pem: bytes, where: str) -> Ed25519PublicKey:
@@ -205,6 +211,8 @@ def verify_bundle(
     log_key: Ed25519PublicKey | None = None,
     later_checkpoint: str | None = None,
     tsa_cert: bytes | None = None,
+    anchors: Sequence[Anchor] = (),
+    given: str = "the keys given",
 ) -> Verified:
     """Everything checked, or VerificationError at the first failure.
 
@@ -219,6 +227,11 @@ def verify_bundle(
     _check_bag(files)
     signer = key or _public(files.get("signer.pub.pem", b""), "signer.pub.pem")
     logger = log_key or _public(files.get("log.pub.pem", b""), "log.pub.pem")
+    # Keys inside the bundle prove it intact, never who made it: trust comes from outside.
+    if key is not None and log_key is not None:
+        anchor: str | None = given
+    else:
+        anchor = next((a.name for a in anchors if a.covers(signer, logger)), None)
     envelope = files.get(ENVELOPE)
     if envelope is None:
         raise VerificationError("missing: the bundle is not signed", where=ENVELOPE)
@@ -279,6 +292,7 @@ def verify_bundle(
     _check_redactions(files, summary, len(lines))
     _check_la_request(files, summary, admitted)
     _check_previous(files, head, logger)
+    _check_claims(summary, head, len(lines), admitted)  # after the checks that say more
     later_size = None
     if later_checkpoint is not None:
         later_size = _check_later(later_checkpoint, head, logger)
@@ -289,13 +303,35 @@ def verify_bundle(
         head.size,
         head.root.hex(),
         dsse.key_id(signer),
-        key is None or log_key is None,
+        anchor is None,
         later_size,
         stamp.gen_time if stamp else None,
         stamp.authority if stamp else None,
         len(summary.get("withheld", [])),
         (summary.get("la_request") or {}).get("profile"),
+        anchor,
+        dsse.key_id(logger),
+        str(summary["as_of"]),
+        str(summary["known_at"]),
     )
+
+
+def _check_claims(
+    summary: dict[str, Any], head: cp.Checkpoint, listed: int, admitted: set[int]
+) -> None:
+    """What the signed summary says is what the bundle carries."""
+    claims = {
+        "checkpoint_size": head.size,
+        "root": head.root.hex(),
+        "events_listed": listed,
+        "events_admitted": len(admitted),
+    }
+    for name, carried in claims.items():
+        if summary.get(name) != carried:
+            raise VerificationError(
+                f"the signed summary's {name} differs from what the bundle carries",
+                where="data/bundle.json",
+            )
 
 
 def _check_timestamp(

@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, HTTPException, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api.deps import UserDep
 from api.errors import documented
-from exporters.verify import VerificationError, verify_bundle
+from api.verify_anchors import check_uploaded
+from exporters.trust import TrustStoreError
+from exporters.verify import VerificationError
 
 router = APIRouter(tags=["bundles"], responses=documented(401))
 MAX_BUNDLE = 50 * 1024 * 1024
 
 
 class VerifyResult(BaseModel):
-    verified: bool
+    verified: bool = Field(description="Intact and signed by keys this server trusts.")
+    status: Literal["verified", "signer_unknown", "failed"] = Field(
+        description="`signer_unknown`: intact, but signed by keys neither this installation "
+        "nor its trust store vouches for (compare the fingerprints with the setting's)."
+    )
+    trust_anchor: str | None = Field(
+        default=None,
+        description="Whose keys vouched for it: this installation's, or a trusted setting's.",
+    )
+    log_key_id: str | None = None
     reason: str | None = None
     where: str | None = None
     child_id: str | None = None
@@ -40,20 +53,26 @@ class VerifyResult(BaseModel):
 )
 async def verify(request: Request, _user: UserDep) -> VerifyResult:
     """Send the zip as the request body (`Content-Type: application/zip`, at most 50 MB).
-    Keys come from the server's own key files, so a bundle re-signed by someone else fails."""
+    Trust comes from the server's own key files and its trust store, never from the keys
+    inside the bundle: a bundle re-signed by someone else is at best `signer_unknown`."""
     data = bytearray()
     async for chunk in request.stream():
         data += chunk
         if len(data) > MAX_BUNDLE:
             raise HTTPException(413, "bundles are limited to 50 MB")
-    services = request.app.state.services
-    keys = services.exporter.keys
     try:
-        result = verify_bundle(bytes(data), key=keys.exporter.public_key(), log_key=keys.log_public)
-    except VerificationError as error:
-        return VerifyResult(verified=False, reason=error.reason, where=error.where)
+        result = check_uploaded(request.app.state.services, bytes(data))
+    except (VerificationError, TrustStoreError) as error:
+        where = error.where if isinstance(error, VerificationError) else "trust store"
+        reason = error.reason if isinstance(error, VerificationError) else str(error)
+        return VerifyResult(verified=False, status="failed", reason=reason, where=where)
+    known = result.trust_anchor is not None
     return VerifyResult(
-        verified=True,
+        verified=known,
+        status="verified" if known else "signer_unknown",
+        trust_anchor=result.trust_anchor,
+        log_key_id=result.log_key_id,
+        reason=None if known else "intact, but signed by keys this server does not trust",
         child_id=result.child_id,
         entries_listed=result.entries_listed,
         entries_admitted=result.entries_admitted,

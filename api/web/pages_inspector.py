@@ -11,11 +11,12 @@ from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from api.routes.verify import MAX_BUNDLE
+from api.verify_anchors import check_uploaded
 from api.web.explain import explain
 from api.web.render import page
 from api.web.session import CsrfRefused, VisitorDep
 from api.web.session_store import same_token
-from exporters.verify import VerificationError, verify_bundle
+from exporters.verify import VerificationError
 
 router = APIRouter(include_in_schema=False)
 FORM_OVERHEAD = 64 * 1024  # the multipart boundaries and the CSRF field around the zip
@@ -62,8 +63,8 @@ async def _upload(request: Request, csrf: str) -> bytes | None:
 
 @router.post("/verify")
 async def verify(request: Request, who: VisitorDep) -> Response:
-    """Verified with this server's own keys, as POST /v1/verify does, so a bundle signed
-    by anyone else fails."""
+    """Checked with this server's own keys and its trust store, as POST /v1/verify is, so
+    a bundle signed by anyone else is never called genuine."""
     data = await _upload(request, who.csrf)
     if data is None:
         return page(
@@ -72,14 +73,17 @@ async def verify(request: Request, who: VisitorDep) -> Response:
             {"title": "Check an evidence bundle", "result": None, "missing": True},
             status=422,
         )
-    keys = request.app.state.services.exporter.keys
     result: dict[str, Any]
     try:
-        found = verify_bundle(data, key=keys.exporter.public_key(), log_key=keys.log_public)
+        found = check_uploaded(request.app.state.services, data)
     except VerificationError as error:
         result = {"ok": False, "reason": error.reason, "where": error.where, **explain(error)}
     else:
-        result = {"ok": True, "found": found}
+        result = {
+            "ok": found.trust_anchor is not None,
+            "unknown": found.trust_anchor is None,
+            "found": found,
+        }
     return page(
         request, "verify.html", {"title": "Bundle checked", "result": result, "missing": False}
     )

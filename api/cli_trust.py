@@ -1,0 +1,82 @@
+"""`sendtrail trust add|list|remove`: the anchors `verify` trusts, kept outside any bundle."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from api.settings import Settings
+from exporters.dsse import key_id
+from exporters.trust import TrustStore, TrustStoreError
+from ledger.keys import KeyFileError, load_public
+
+EXIT_REFUSED = 2
+EXIT_NOT_FOUND = 3
+trust_app = typer.Typer(
+    help="Whose keys `verify` trusts: a setting's exporter and log keys, by name.",
+    no_args_is_help=True,
+)
+console = Console()
+
+
+def _fingerprint(path: Path | None, given: str | None, what: str) -> str:
+    if (path is None) == (given is None):
+        console.print(f"[red]Refused:[/red] give the {what} key as a file or a fingerprint, once")
+        raise typer.Exit(EXIT_REFUSED)
+    if path is not None:
+        try:
+            return key_id(load_public(path))
+        except KeyFileError as error:
+            console.print(f"[red]Refused:[/red] {error}")
+            raise typer.Exit(EXIT_REFUSED) from None
+    return str(given)
+
+
+@trust_app.command("add")
+def add(
+    name: Annotated[str, typer.Argument(help="What to call this setting, e.g. 'Oak Nursery'.")],
+    key: Annotated[Path | None, typer.Option(help="Its exporter public key (PEM).")] = None,
+    log_key: Annotated[Path | None, typer.Option(help="Its log public key (PEM).")] = None,
+    signer: Annotated[
+        str | None, typer.Option(help="Or the exporter key's fingerprint (64 hex digits).")
+    ] = None,
+    log: Annotated[str | None, typer.Option(help="Or the log key's fingerprint.")] = None,
+) -> None:
+    """Trust a setting's keys, checked against what it published (not from a bundle)."""
+    store = TrustStore(Settings().trust_store_path)
+    try:
+        anchor = store.add(
+            name,
+            _fingerprint(key, signer, "exporter"),
+            _fingerprint(log_key, log, "log"),
+        )
+    except TrustStoreError as error:
+        console.print(f"[red]Refused:[/red] {error}")
+        raise typer.Exit(EXIT_REFUSED) from None
+    console.print(f"Trusted {anchor.name}: exporter key {anchor.signer}, log key {anchor.log}")
+
+
+@trust_app.command("list")
+def list_anchors() -> None:
+    """The trusted settings and their fingerprints."""
+    try:
+        anchors = TrustStore(Settings().trust_store_path).anchors()
+    except TrustStoreError as error:
+        console.print(f"[red]Refused:[/red] {error}")
+        raise typer.Exit(EXIT_REFUSED) from None
+    for anchor in anchors:
+        typer.echo(f"{anchor.name}\texporter {anchor.signer}\tlog {anchor.log}")
+    if not anchors:
+        typer.echo("No trusted keys yet: `sendtrail trust add NAME --key ... --log-key ...`")
+
+
+@trust_app.command("remove")
+def remove(name: Annotated[str, typer.Argument(help="The name given at `trust add`.")]) -> None:
+    """Stop trusting a setting's keys."""
+    if not TrustStore(Settings().trust_store_path).remove(name):
+        console.print(f"[red]Not found:[/red] no trusted keys named {name!r}")
+        raise typer.Exit(EXIT_NOT_FOUND)
+    console.print(f"No longer trusted: {name}")

@@ -1,0 +1,258 @@
+"""Nothing is "verified" against keys taken from the bundle (issue 18.1), and the signed
+summary's claims are checked against what the bundle carries (18.4).
+
+A forger who re-signs a bundle with keys of their own and puts those keys in it makes a
+bundle that is *consistent*; it must never pass as the setting's. Trust comes from the keys
+given on the command line, from the trust store, or (on a server) from its own keys."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from api.app import create_app
+from api.cli import app as cli
+from api.settings import Settings
+from api.users import UserStore
+from exporters import dsse
+from exporters.archive import read_zip, write_zip
+from exporters.dsse import key_id
+from exporters.trust import TrustStore, TrustStoreError, anchor_of
+from exporters.verify import VerificationError, verify_bundle
+from ledger import checkpoint as cp
+from ledger.keys import public_pem
+from tests.integration.test_bundle import Store, make_store, resign
+
+EXIT_SIGNER_UNKNOWN = 6
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    made = make_store(tmp_path_factory.mktemp("trust") / "data")
+    yield made
+    made.records.close()
+
+
+@pytest.fixture
+def bundle(store: Store, tmp_path: Path) -> Path:
+    path = tmp_path / "bundle.zip"
+    path.write_bytes(store.bundle(store.children[4]).content)
+    return path
+
+
+@pytest.fixture
+def verifier(tmp_path: Path) -> dict[str, str]:
+    """An inspector's environment: an empty data folder of their own (their trust store)."""
+    return {"SENDTRAIL_DATA": str(tmp_path / "inspector")}
+
+
+def fingerprints(store: Store) -> tuple[str, str]:
+    keys = store.exporter.keys
+    return key_id(keys.exporter.public_key()), key_id(keys.log_public)
+
+
+def run(env: dict[str, str], *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args), env={**env, "COLUMNS": "300"})
+    return result.exit_code, " ".join(result.output.split())
+
+
+def forged(store: Store, *, signer: bool, log: bool) -> bytes:
+    """The genuine bundle re-signed with a forger's exporter key and/or log key, with the
+    forger's public keys put in the bundle in place of the setting's."""
+    files = read_zip(store.bundle(store.children[4]).content)
+    if log:
+        forger_log = Ed25519PrivateKey.generate()
+        head, _ = cp.parse(files["data/audit/checkpoint.txt"].decode())
+        files["data/audit/checkpoint.txt"] = cp.sign(head, forger_log, head.origin).encode()
+        files.pop("data/audit/previous-checkpoint.txt", None)
+        files.pop("data/audit/consistency.json", None)
+        files["log.pub.pem"] = public_pem(forger_log.public_key())
+    key = store.exporter.keys.exporter
+    if signer:
+        key = Ed25519PrivateKey.generate()
+        files["signer.pub.pem"] = public_pem(key.public_key())
+    return resign(files, key)
+
+
+class TestCommandLine:
+    def test_without_a_trust_anchor_an_intact_bundle_is_not_verified(
+        self, store: Store, bundle: Path, verifier: dict[str, str]
+    ) -> None:
+        code, said = run(verifier, "verify", str(bundle))
+        assert code == EXIT_SIGNER_UNKNOWN
+        assert "INTACT, SIGNER UNKNOWN" in said
+        assert "VERIFIED:" not in said
+        signer, log = fingerprints(store)
+        assert signer in said
+        assert log in said
+
+    def test_a_trusted_setting_verifies_and_is_named(
+        self, store: Store, bundle: Path, verifier: dict[str, str], tmp_path: Path
+    ) -> None:
+        keys = store.settings.keys_dir
+        code, said = run(
+            verifier,
+            "trust",
+            "add",
+            "Oak Nursery",
+            "--key",
+            str(keys / "exporter.pub.pem"),
+            "--log-key",
+            str(keys / "log.pub.pem"),
+        )
+        assert code == 0, said
+        code, said = run(verifier, "verify", str(bundle))
+        assert code == 0, said
+        assert "VERIFIED" in said
+        assert "trusted through Oak Nursery" in said
+        code, listed = run(verifier, "trust", "list")
+        assert "Oak Nursery" in listed
+        assert fingerprints(store)[0] in listed
+        assert run(verifier, "trust", "remove", "Oak Nursery")[0] == 0
+        assert run(verifier, "verify", str(bundle))[0] == EXIT_SIGNER_UNKNOWN
+        assert run(verifier, "trust", "remove", "Oak Nursery")[0] == 3
+
+    def test_fingerprints_may_be_typed_as_published(
+        self, store: Store, bundle: Path, verifier: dict[str, str]
+    ) -> None:
+        signer, log = fingerprints(store)
+        spaced = ":".join(signer[i : i + 2] for i in range(0, 64, 2)).upper()
+        code, said = run(verifier, "trust", "add", "Oak", "--signer", spaced, "--log", log)
+        assert code == 0, said
+        assert run(verifier, "verify", str(bundle))[0] == 0
+
+    def test_a_bad_fingerprint_is_refused_naming_the_rule(self, verifier: dict[str, str]) -> None:
+        code, said = run(verifier, "trust", "add", "Oak", "--signer", "abc", "--log", "d" * 64)
+        assert code == 2
+        assert "64 hexadecimal digits" in said
+        assert not (Path(verifier["SENDTRAIL_DATA"]) / "trust.json").exists()
+
+    @pytest.mark.parametrize(
+        ("signer", "log"), [(True, False), (False, True), (True, True)], ids=["dsse", "log", "both"]
+    )
+    def test_a_forgery_with_the_forgers_own_keys_never_verifies(
+        self,
+        store: Store,
+        verifier: dict[str, str],
+        tmp_path: Path,
+        signer: bool,
+        log: bool,
+    ) -> None:
+        fake = tmp_path / "forged.zip"
+        fake.write_bytes(forged(store, signer=signer, log=log))
+        genuine_signer, genuine_log = fingerprints(store)
+        TrustStore(Path(verifier["SENDTRAIL_DATA"]) / "trust.json").add(
+            "Oak", genuine_signer, genuine_log
+        )
+        code, said = run(verifier, "verify", str(fake))
+        assert code != 0
+        assert "VERIFIED:" not in said
+        keys = store.settings.keys_dir
+        pinned, said = run(
+            verifier,
+            "verify",
+            str(fake),
+            "--key",
+            str(keys / "exporter.pub.pem"),
+            "--log-key",
+            str(keys / "log.pub.pem"),
+        )
+        assert pinned == 1, said
+
+
+class TestSignedSummary:
+    @pytest.mark.parametrize(
+        ("claim", "value"),
+        [("events_admitted", 1), ("events_listed", 3), ("checkpoint_size", 2), ("root", "00" * 32)],
+    )
+    def test_a_summary_claiming_other_than_the_bundle_carries_fails(
+        self, store: Store, claim: str, value: object
+    ) -> None:
+        files = read_zip(store.bundle(store.children[4]).content)
+        summary = json.loads(files["data/bundle.json"])
+        summary[claim] = value
+        files["data/bundle.json"] = json.dumps(summary).encode()
+        keys = store.exporter.keys
+        with pytest.raises(VerificationError) as failed:
+            verify_bundle(
+                resign(files, keys.exporter),  # even signed with the setting's own key
+                key=keys.exporter.public_key(),
+                log_key=keys.log_public,
+            )
+        assert failed.value.where == "data/bundle.json"
+        assert claim in failed.value.reason
+
+
+class TestServer:
+    @pytest.fixture
+    def client(self, store: Store, tmp_path: Path) -> Iterator[tuple[TestClient, str]]:
+        settings = Settings(data_dir=tmp_path / "server")
+        other = make_store(settings.data_dir, seed=9)  # another installation, its own keys
+        other.records.close()
+        app = create_app(settings)
+        with TestClient(app) as client:
+            users: UserStore = app.state.services.users
+            token = users.add("Inspector", role="inspector", setting_id="s")[1]
+            client.headers["Authorization"] = f"Bearer {token}"
+            yield client, str(settings.trust_store_path)
+
+    def test_a_bundle_of_another_setting_is_intact_but_not_verified_until_trusted(
+        self, store: Store, client: tuple[TestClient, str]
+    ) -> None:
+        http, trust_path = client
+        data = store.bundle(store.children[4]).content
+        answer = http.post("/v1/verify", content=data, headers={"Content-Type": "application/zip"})
+        found = answer.json()
+        assert found["verified"] is False
+        assert found["status"] == "signer_unknown"
+        assert found["trust_anchor"] is None
+        TrustStore(Path(trust_path)).add("Oak", *fingerprints(store))
+        found = http.post(
+            "/v1/verify", content=data, headers={"Content-Type": "application/zip"}
+        ).json()
+        assert (found["verified"], found["status"], found["trust_anchor"]) == (
+            True,
+            "verified",
+            "Oak",
+        )
+
+    def test_its_own_bundles_are_verified_with_its_own_keys_named(
+        self, client: tuple[TestClient, str]
+    ) -> None:
+        http, _ = client
+        services = http.app.state.services  # type: ignore[attr-defined]
+        child = services.records.child_ids()
+        first = next(iter(child))
+        own = services.exporter.export(first, as_of=None, known_at=None, reason=None)
+        found = http.post(
+            "/v1/verify", content=own.content, headers={"Content-Type": "application/zip"}
+        ).json()
+        assert found["verified"] is True
+        assert found["trust_anchor"].startswith("this installation's own keys")
+
+
+def test_an_unreadable_trust_store_is_refused(tmp_path: Path) -> None:
+    broken = tmp_path / "trust.json"
+    broken.write_text("{not json")
+    with pytest.raises(TrustStoreError):
+        TrustStore(broken).anchors()
+
+
+def test_dsse_key_ids_never_decide_trust(store: Store) -> None:
+    """An envelope signed by a forger but naming the genuine key's keyid still fails: the
+    signature is checked with the trusted key, whatever the keyid says."""
+    files = read_zip(store.bundle(store.children[4]).content)
+    rebuilt = read_zip(resign(files, Ed25519PrivateKey.generate()))
+    envelope = json.loads(rebuilt["signatures/bundle.dsse.json"])
+    keys = store.exporter.keys
+    envelope["signatures"][0]["keyid"] = dsse.key_id(keys.exporter.public_key())
+    rebuilt["signatures/bundle.dsse.json"] = json.dumps(envelope).encode()
+    trusted = anchor_of("Oak", keys.exporter.public_key(), keys.log_public)
+    with pytest.raises(VerificationError):
+        verify_bundle(write_zip(rebuilt), anchors=[trusted])
