@@ -92,8 +92,10 @@ def _manifest(files: dict[str, bytes], name: str) -> dict[str, str]:
     if name not in files:
         raise VerificationError("missing", where=name)
     listed: dict[str, str] = {}
-    for line in files[name].decode("utf-8", "replace").splitlines():
-        digest, _, path = line.partition(" ")
+    for line in files[name].decode("utf-8", "replace").split("\n"):
+        if not line.strip():
+            continue
+        digest, _, path = line.rstrip("\r").partition(" ")
         listed[path.lstrip(" *")] = digest
     return listed
 
@@ -249,7 +251,10 @@ def verify_bundle(
         )
     stamp = _check_timestamp(files, envelope, summary, tsa_cert)
     head = _verify_note(files, "data/audit/checkpoint.txt", logger)
-    lines = files.get("data/events.jsonl", b"").decode("utf-8", "replace").splitlines()
+    # One entry per "\n"-ended line (JSON Lines): never split at U+2028, U+2029 or U+0085,
+    # which a note may hold and str.splitlines() would break on.
+    text = files.get("data/events.jsonl", b"").decode("utf-8", "replace")
+    lines = text.split("\n")[:-1] if text.endswith("\n") else text.split("\n")
     previous, last = GENESIS, None
     admitted: set[int] = set()
     attached: dict[str, dict[str, Any]] = {}  # digest -> what an admitted entry records

@@ -7,8 +7,10 @@ given on the command line, from the trust store, or (on a server) from its own k
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,7 @@ from api.app import create_app
 from api.cli import app as cli
 from api.settings import Settings
 from api.users import UserStore
+from domain.envelope import EnvelopeDraft, RecordedBy
 from exporters import dsse
 from exporters.archive import read_zip, write_zip
 from exporters.dsse import key_id
@@ -256,3 +259,40 @@ def test_dsse_key_ids_never_decide_trust(store: Store) -> None:
     trusted = anchor_of("Oak", keys.exporter.public_key(), keys.log_public)
     with pytest.raises(VerificationError):
         verify_bundle(write_zip(rebuilt), anchors=[trusted])
+
+
+class TestSpecConformance:
+    def test_dsse_accepts_url_safe_base64_and_a_missing_or_other_keyid(self, store: Store) -> None:
+        keys = store.exporter.keys
+        body = dsse.statement("tagmanifest-sha256.txt", "ab" * 32, {"x": 1})
+        envelope = json.loads(dsse.sign_envelope(body, keys.exporter))
+        signature = envelope["signatures"][0]
+        envelope["payload"] = (
+            base64.urlsafe_b64encode(base64.b64decode(envelope["payload"])).decode().rstrip("=")
+        )
+        signature["sig"] = base64.urlsafe_b64encode(base64.b64decode(signature["sig"])).decode()
+        del signature["keyid"]
+        opened = dsse.open_envelope(json.dumps(envelope).encode(), keys.exporter.public_key())
+        assert opened["predicate"] == {"x": 1}
+        signature["keyid"] = "someone-else"
+        assert dsse.open_envelope(json.dumps(envelope).encode(), keys.exporter.public_key())
+        with pytest.raises(dsse.SignatureError):
+            dsse.open_envelope(
+                json.dumps(envelope).encode(), Ed25519PrivateKey.generate().public_key()
+            )
+
+    def test_notes_with_unicode_line_separators_verify(self, store: Store) -> None:
+        child = store.children[0]
+        record = store.records.get_child(child)
+        store.records.record_observation(
+            child,
+            EnvelopeDraft(date(2025, 3, 3), RecordedBy("u-kp", "practitioner", record.setting_id)),
+            expected_version=record.version,
+            area="physical",
+            notes="First line\u2028second line\u2029third paragraph",
+            observer="Key person",
+        )
+        content = store.bundle(child).content
+        keys = store.exporter.keys
+        verified = verify_bundle(content, key=keys.exporter.public_key(), log_key=keys.log_public)
+        assert verified.entries_listed == store.records.get_child(child).version
