@@ -18,6 +18,7 @@ from api.routes import (
     documents,
     exports,
     la,
+    published,
     records,
     verify,
     views,
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         documents,
     ):
         app.include_router(module.router, prefix="/v1")
+    app.include_router(published.router)  # public: outside /v1, no sign-in
     site.install(app)
     docs_page.install(app)
     app.add_middleware(BodyLimit, default=config.max_body_bytes, uploads=upload_routes(config))

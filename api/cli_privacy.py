@@ -12,6 +12,7 @@ from api.bootstrap import open_key_store, open_records
 from api.crash_points import Step, crash_at
 from api.erasure import ErasureRefused, erase_child
 from api.pending_erasures import finish_pending_erasures, pending_erasures
+from api.published_keys import published
 from api.settings import Settings
 from domain.application import ChildRecords
 from domain.envelope import EnvelopeDraft, RecordedBy
@@ -132,6 +133,10 @@ def keys_status() -> None:
         f"{status.data_keys} data key(s); {status.erased} erased; "
         f"{len(pending)} erasure(s) pending"
     )
+    shown = published(settings)
+    console.print(f"log origin {shown['log_origin']}")
+    for role, found in shown["keys"].items():
+        console.print(f"{role} key fingerprint {found['fingerprint']}")
     for child in pending:
         console.print(
             f"[yellow]pending[/yellow] {child}: recorded as erased but its keys still exist "

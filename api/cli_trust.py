@@ -44,6 +44,10 @@ def add(
         str | None, typer.Option(help="Or the exporter key's fingerprint (64 hex digits).")
     ] = None,
     log: Annotated[str | None, typer.Option(help="Or the log key's fingerprint.")] = None,
+    origin: Annotated[
+        str | None,
+        typer.Option(help="The log's origin as the setting published it (checked if given)."),
+    ] = None,
 ) -> None:
     """Trust a setting's keys, checked against what it published (not from a bundle)."""
     store = TrustStore(Settings().trust_store_path)
@@ -52,11 +56,15 @@ def add(
             name,
             _fingerprint(key, signer, "exporter"),
             _fingerprint(log_key, log, "log"),
+            origin,
         )
     except TrustStoreError as error:
         console.print(f"[red]Refused:[/red] {error}")
         raise typer.Exit(EXIT_REFUSED) from None
-    console.print(f"Trusted {anchor.name}: exporter key {anchor.signer}, log key {anchor.log}")
+    pinned = f", log origin {anchor.origin}" if anchor.origin else ""
+    console.print(
+        f"Trusted {anchor.name}: exporter key {anchor.signer}, log key {anchor.log}{pinned}"
+    )
 
 
 @trust_app.command("list")
@@ -68,7 +76,8 @@ def list_anchors() -> None:
         console.print(f"[red]Refused:[/red] {error}")
         raise typer.Exit(EXIT_REFUSED) from None
     for anchor in anchors:
-        typer.echo(f"{anchor.name}\texporter {anchor.signer}\tlog {anchor.log}")
+        origin = f"\torigin {anchor.origin}" if anchor.origin else ""
+        typer.echo(f"{anchor.name}\texporter {anchor.signer}\tlog {anchor.log}{origin}")
     if not anchors:
         typer.echo("No trusted keys yet: `sendtrail trust add NAME --key ... --log-key ...`")
 

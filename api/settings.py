@@ -6,10 +6,11 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import parse_qs
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.retention import RetentionPolicy
+from ledger.keys import log_origin
 from ledger.keystore_pg import PostgresKeys, key_schema
 from projections.la_profile import BUILTIN_DIR
 
@@ -107,9 +108,12 @@ class Settings(BaseSettings):
         "in report.html and events.jsonl.",
     )
 
-    log_origin: str = Field(
-        default="sendtrail.local/log",
-        description="Name of this installation's log in checkpoints (a schema-less URL).",
+    origin: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SENDTRAIL_LOG_ORIGIN", "log_origin"),
+        description="Name of this installation's log in checkpoints (a schema-less URL); "
+        "default: the unique origin made with the log key (keys/log-origin.txt), or "
+        "sendtrail.local/log for an installation made before origins were unique.",
     )
 
     test_crash_at: str | None = Field(
@@ -154,6 +158,12 @@ class Settings(BaseSettings):
         """How messages and `keys status` name the key store."""
         where = self.key_store_location
         return where.name if isinstance(where, PostgresKeys) else str(where)
+
+    @property
+    def log_origin(self) -> str:
+        """The origin of this installation's log (read when asked: `keys init` may make it
+        after these settings were read)."""
+        return self.origin or log_origin(self.keys_dir)
 
     @property
     def trust_store_path(self) -> Path:

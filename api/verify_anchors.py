@@ -16,6 +16,7 @@ def check_uploaded(svc: Services, data: bytes) -> Verified:
         f"this installation's own keys ({svc.settings.log_origin})",
         keys.exporter.public_key(),
         keys.log_public,
+        svc.settings.log_origin,
     )
     anchors = [own, *TrustStore(svc.settings.trust_store_path).anchors()]
     return verify_bundle(data, anchors=anchors)

@@ -264,6 +264,8 @@ def build_bundle(
                     "views": view_data,
                     **summary,
                     "signer_key_id": dsse.key_id(keys.exporter.public_key()),
+                    "log_key_id": dsse.key_id(keys.log_public),
+                    "origin": head.origin,
                     "files": sorted((k, len(v)) for k, v in payload.items()),
                 }
             )

@@ -63,6 +63,8 @@ class ReportInput:
     files: list[tuple[str, int]]
     request_reason: str | None
     withheld: int = 0  # subject access: entries withheld as third-party information
+    log_key_id: str = ""  # the log key's fingerprint (the signer's is signer_key_id)
+    origin: str = ""  # the log's origin in its checkpoints
 
 
 def render_html(data: ReportInput) -> str:

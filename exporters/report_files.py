@@ -29,6 +29,8 @@ def report_files(*, pdf: bool, pages: int = DEFAULT_PAGES) -> Report:
             files=[(str(name), int(size)) for name, size in context["files"]],
             request_reason=context["request_reason"],
             withheld=len(context.get("withheld", [])),
+            log_key_id=str(context.get("log_key_id", "")),
+            origin=str(context.get("origin", "")),
         )
         html = render_html(data)
         files = {"report.html": html.encode()}

@@ -25,6 +25,7 @@ from exporters.dsse import key_id
 
 FINGERPRINT = re.compile(r"[0-9a-f]{64}")
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,79}")
+ORIGIN = re.compile(r"[\x21-\x7e]{1,255}")
 
 
 class TrustStoreError(ValueError):
@@ -38,10 +39,15 @@ class Anchor:
     name: str
     signer: str
     log: str
+    origin: str | None = None  # the log's name in its checkpoints, if the anchor pins it
 
-    def covers(self, signer: Ed25519PublicKey, log: Ed25519PublicKey) -> bool:
-        """Whether these are exactly this anchor's keys."""
-        return key_id(signer) == self.signer and key_id(log) == self.log
+    def covers(self, signer: Ed25519PublicKey, log: Ed25519PublicKey, origin: str) -> bool:
+        """Whether these are exactly this anchor's keys (and log origin, if pinned)."""
+        return (
+            key_id(signer) == self.signer
+            and key_id(log) == self.log
+            and (self.origin is None or self.origin == origin)
+        )
 
 
 def fingerprint(value: str, what: str) -> str:
@@ -52,9 +58,11 @@ def fingerprint(value: str, what: str) -> str:
     return cleaned
 
 
-def anchor_of(name: str, signer: Ed25519PublicKey, log: Ed25519PublicKey) -> Anchor:
+def anchor_of(
+    name: str, signer: Ed25519PublicKey, log: Ed25519PublicKey, origin: str | None = None
+) -> Anchor:
     """The anchor of two known keys (e.g. the installation's own)."""
-    return Anchor(name, key_id(signer), key_id(log))
+    return Anchor(name, key_id(signer), key_id(log), origin)
 
 
 class TrustStore:
@@ -70,20 +78,28 @@ class TrustStore:
         try:
             found = json.loads(self.path.read_text(encoding="utf-8"))
             return sorted(
-                (Anchor(a["name"], a["signer"], a["log"]) for a in found["anchors"]),
+                (
+                    Anchor(a["name"], a["signer"], a["log"], a.get("origin"))
+                    for a in found["anchors"]
+                ),
                 key=lambda a: a.name,
             )
         except (OSError, ValueError, KeyError, TypeError):
             raise TrustStoreError(f"trust store {self.path.name} is unreadable") from None
 
-    def add(self, name: str, signer: str, log: str) -> Anchor:
+    def add(self, name: str, signer: str, log: str, origin: str | None = None) -> Anchor:
         """Add (or replace) the anchor `name`."""
+        if origin is not None and not ORIGIN.fullmatch(origin):
+            raise TrustStoreError("the origin must be a log's name as its checkpoints give it")
         if not NAME.fullmatch(name):
             raise TrustStoreError(
                 "NAME must be 1-80 letters, digits, spaces, dots, dashes or underscores"
             )
         anchor = Anchor(
-            name, fingerprint(signer, "the signer's fingerprint"), fingerprint(log, "the log's")
+            name,
+            fingerprint(signer, "the signer's fingerprint"),
+            fingerprint(log, "the log's"),
+            origin,
         )
         self._write([a for a in self.anchors() if a.name != name] + [anchor])
         return anchor

@@ -76,6 +76,7 @@ class Verified:
     log_key_id: str = ""
     as_of: str = ""
     known_at: str = ""
+    origin: str = ""  # the log's name in its checkpoint
 
 
 def _public(pem: bytes, where: str) -> Ed25519PublicKey:
@@ -229,11 +230,7 @@ def verify_bundle(
     _check_bag(files)
     signer = key or _public(files.get("signer.pub.pem", b""), "signer.pub.pem")
     logger = log_key or _public(files.get("log.pub.pem", b""), "log.pub.pem")
-    # Keys inside the bundle prove it intact, never who made it: trust comes from outside.
-    if key is not None and log_key is not None:
-        anchor: str | None = given
-    else:
-        anchor = next((a.name for a in anchors if a.covers(signer, logger)), None)
+
     envelope = files.get(ENVELOPE)
     if envelope is None:
         raise VerificationError("missing: the bundle is not signed", where=ENVELOPE)
@@ -251,6 +248,11 @@ def verify_bundle(
         )
     stamp = _check_timestamp(files, envelope, summary, tsa_cert)
     head = _verify_note(files, "data/audit/checkpoint.txt", logger)
+    # Keys inside the bundle prove it intact, never who made it: trust comes from outside.
+    if key is not None and log_key is not None:
+        anchor: str | None = given
+    else:
+        anchor = next((a.name for a in anchors if a.covers(signer, logger, head.origin)), None)
     # One entry per "\n"-ended line (JSON Lines): never split at U+2028, U+2029 or U+0085,
     # which a note may hold and str.splitlines() would break on.
     text = files.get("data/events.jsonl", b"").decode("utf-8", "replace")
@@ -318,6 +320,7 @@ def verify_bundle(
         dsse.key_id(logger),
         str(summary["as_of"]),
         str(summary["known_at"]),
+        head.origin,
     )
 
 

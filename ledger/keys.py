@@ -7,6 +7,7 @@ exported beside them as SubjectPublicKeyInfo PEM, which `openssl pkeyutl` reads.
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,7 +60,37 @@ def create_key_pair(keys_dir: Path, name: str) -> KeyPaths:
     with os.fdopen(fd, "wb") as out:
         out.write(pem)
     paths.public.write_bytes(public_pem(key.public_key()))
+    if name == LOG_KEY:
+        new_log_origin(keys_dir)
     return paths
+
+
+LOG_ORIGIN_FILE = "log-origin.txt"
+LEGACY_ORIGIN = "sendtrail.local/log"  # of installations made before origins were unique
+
+
+def new_log_origin(keys_dir: Path) -> str:
+    """Give a new log its own origin (the name every checkpoint and cosignature is for),
+    kept beside its key; an origin already there is kept."""
+    path = keys_dir / LOG_ORIGIN_FILE
+    origin = f"{LEGACY_ORIGIN}/{secrets.token_hex(8)}"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        return log_origin(keys_dir)
+    with os.fdopen(fd, "w") as out:
+        out.write(origin + "\n")
+    return origin
+
+
+def log_origin(keys_dir: Path) -> str:
+    """This installation's log origin: made with its log key, or the one every installation
+    had before (whose checkpoints were signed with it)."""
+    try:
+        found = (keys_dir / LOG_ORIGIN_FILE).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return LEGACY_ORIGIN
+    return found or LEGACY_ORIGIN
 
 
 def load_private(path: Path) -> Ed25519PrivateKey:

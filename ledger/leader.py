@@ -60,7 +60,11 @@ class Leadership:
             conn, state["conn"] = state["conn"], None
             if conn is not None:
                 with contextlib.suppress(psycopg.Error):
-                    conn.close()  # the session's advisory locks go with it
+                    # Unlocked now: a closed session's locks go only once the server has
+                    # noticed, a moment later, and the next server must not miss its turn.
+                    conn.execute("SELECT pg_advisory_unlock_all()")
+                with contextlib.suppress(psycopg.Error):
+                    conn.close()
 
         return cls(take, still, release)
 

@@ -16,6 +16,7 @@ from api.web import (
     pages_export,
     pages_forms,
     pages_inspector,
+    pages_keys,
     pages_la,
     pages_signin,
 )
@@ -36,6 +37,7 @@ def install(app: FastAPI) -> None:
         pages_documents,
         pages_export,
         pages_inspector,
+        pages_keys,
         pages_la,
     ):
         app.include_router(module.router)

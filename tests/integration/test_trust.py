@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 from api.app import create_app
 from api.cli import app as cli
+from api.cli_serve import ensure_keys
 from api.settings import Settings
 from api.users import UserStore
 from domain.envelope import EnvelopeDraft, RecordedBy
@@ -29,7 +30,7 @@ from exporters.dsse import key_id
 from exporters.trust import TrustStore, TrustStoreError, anchor_of
 from exporters.verify import VerificationError, verify_bundle
 from ledger import checkpoint as cp
-from ledger.keys import public_pem
+from ledger.keys import load_public, public_pem
 from tests.integration.test_bundle import Store, make_store, resign
 
 EXIT_SIGNER_UNKNOWN = 6
@@ -296,3 +297,60 @@ class TestSpecConformance:
         keys = store.exporter.keys
         verified = verify_bundle(content, key=keys.exporter.public_key(), log_key=keys.log_public)
         assert verified.entries_listed == store.records.get_child(child).version
+
+
+class TestPublishedKeys:
+    def test_each_installation_gets_its_own_log_origin(self, tmp_path: Path) -> None:
+        first, second = (Settings(data_dir=tmp_path / n) for n in ("a", "b"))
+        for settings in (first, second):
+            ensure_keys(settings)
+        assert first.log_origin != second.log_origin
+        assert first.log_origin.startswith("sendtrail.local/log/")
+        old = Settings(data_dir=tmp_path / "made-before")
+        assert old.log_origin == "sendtrail.local/log"  # an installation made before
+
+    def test_the_keys_are_published_for_anyone(self, tmp_path: Path) -> None:
+        settings = Settings(data_dir=tmp_path / "pub")
+        ensure_keys(settings)
+        with TestClient(create_app(settings)) as client:
+            shown = client.get("/.well-known/sendtrail-keys.json")
+            page = client.get("/keys")
+        assert shown.status_code == 200
+        assert page.status_code == 200
+        found = shown.json()
+        keys = settings.keys_dir
+        assert found["log_origin"] == settings.log_origin
+        assert found["keys"]["exporter"]["fingerprint"] == key_id(
+            load_public(keys / "exporter.pub.pem")
+        )
+        assert found["keys"]["log"]["fingerprint"] == key_id(load_public(keys / "log.pub.pem"))
+        assert found["keys"]["log"]["fingerprint"] in page.text
+        assert settings.log_origin in page.text
+
+    def test_keys_status_shows_origin_and_fingerprints(self, tmp_path: Path) -> None:
+        env = {"SENDTRAIL_DATA": str(tmp_path / "st")}
+        ensure_keys(Settings(data_dir=tmp_path / "st"))
+        code, said = run(env, "keys", "status")
+        assert code == 0, said
+        settings = Settings(data_dir=tmp_path / "st")
+        assert f"log origin {settings.log_origin}" in said
+        assert key_id(load_public(settings.keys_dir / "log.pub.pem")) in said
+
+    def test_an_anchor_pinning_another_origin_does_not_vouch(
+        self, store: Store, bundle: Path, verifier: dict[str, str]
+    ) -> None:
+        signer, log = fingerprints(store)
+        store_path = Path(verifier["SENDTRAIL_DATA"]) / "trust.json"
+        TrustStore(store_path).add("Oak", signer, log, origin="elsewhere.example/log")
+        assert run(verifier, "verify", str(bundle))[0] == EXIT_SIGNER_UNKNOWN
+        TrustStore(store_path).add("Oak", signer, log, origin=store.settings.log_origin)
+        assert run(verifier, "verify", str(bundle))[0] == 0
+
+    def test_the_report_shows_the_fingerprints_on_its_first_page(self, store: Store) -> None:
+        files = read_zip(
+            store.exporter.export(store.children[4], as_of=None, known_at=None, reason=None).content
+        )
+        cover = files["data/report.html"].decode().split("<main>")[0]
+        signer, log = fingerprints(store)
+        assert signer in cover
+        assert log in cover
