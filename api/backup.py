@@ -42,6 +42,7 @@ from api.settings import Settings
 from exporters.durable_file import copy_durably, fsync_dir, write_durably
 from ledger import checkpoint as cp
 from ledger.keyless import KeylessPostgres, KeylessSQLite
+from ledger.keys import LOG_ORIGIN_FILE
 from ledger.keystore_file import KeyStoreFile
 from ledger.keystore_pg import key_schema
 from ledger.log import Ledger, heads_root
@@ -247,7 +248,8 @@ def _copy_settings_files(settings: Settings, folder: Path) -> list[str]:
     profiles; returns their names relative to `folder`."""
     names = []
     kek = settings.kek_path.resolve()
-    for path in sorted(settings.keys_dir.glob("*.pem")):
+    origin = settings.keys_dir / LOG_ORIGIN_FILE  # the log's name: its checkpoints say it
+    for path in sorted([*settings.keys_dir.glob("*.pem"), *([origin] if origin.exists() else [])]):
         if path.resolve() != kek:
             copy_durably(path, folder / "keys" / path.name)
             names.append(f"keys/{path.name}")

@@ -34,7 +34,7 @@ from exporters.verify import WITHHELD
 from exporters.verify_text import verify_text
 from ledger import checkpoint as cp
 from ledger.keys import public_pem
-from ledger.leaf import AuditLeaf, parse_time
+from ledger.leaf import LEAF_FORMAT, AuditLeaf, parse_time
 from ledger.log import Ledger, head_leaf_hash
 from ledger.mapper import CommittingMapper
 from ledger.merkle import inclusion_proof
@@ -116,6 +116,7 @@ def _event_line(
             "state_sha256": leaf.state_sha256,
             "commitment": leaf.commitment,
             "prev": leaf.prev,
+            "v": LEAF_FORMAT,  # the leaf exactly as LEDGER.md gives it
         },
         "inclusion_proof": [h.hex() for h in proof],
         "admitted": stored is not None,
@@ -282,7 +283,9 @@ def build_bundle(
             "Source-Organization": "sendtrail",
             "External-Description": "Evidence bundle of one child's SEN record (sendtrail)",
             "External-Identifier": str(child_id),
-            "Bagging-Date": as_of_day.isoformat(),
+            # The day of the record time the bundle is as known at (its newest entry's,
+            # or the known-at asked for): deterministic, and never the as-of world date.
+            "Bagging-Date": effective_known.astimezone(UTC).date().isoformat(),
         },
     )
     tag_digest = hashlib.sha256(files["tagmanifest-sha256.txt"]).hexdigest()

@@ -32,7 +32,7 @@ from exporters.timestamp import Stamp, TimestampError, read_token
 from exporters.trust import Anchor
 from ledger import checkpoint as cp
 from ledger.framing import SALT_KEY, FrameError, canonical_plaintext, commit, parse
-from ledger.leaf import GENESIS, AuditLeaf, parse_time
+from ledger.leaf import GENESIS, LEAF_FORMAT, AuditLeaf, parse_time
 from ledger.log import head_leaf_hash
 from ledger.merkle import MerkleError, verify_consistency, verify_inclusion
 from projections.la_request import cited_versions
@@ -263,7 +263,10 @@ def verify_bundle(
     for number, raw in enumerate(lines, start=1):
         try:
             line = orjson.loads(raw)
-            leaf = AuditLeaf(**line["leaf"])
+            fields = dict(line["leaf"])
+            if fields.pop("v", LEAF_FORMAT) != LEAF_FORMAT:
+                raise ValueError("another leaf format")
+            leaf = AuditLeaf(**fields)
             proof = [bytes.fromhex(h) for h in line["inclusion_proof"]]
         except (ValueError, TypeError, KeyError):
             raise VerificationError(

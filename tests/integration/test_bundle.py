@@ -212,16 +212,7 @@ class TestIndependentTools:
             check=False,
         )
         assert "Signature Verified Successfully" in run.stdout, run.stdout + run.stderr
-        text = (tmp_path / "VERIFY.txt").read_text()
-        recipes = text.split("python3 - <<'PY'\n")[1:]
-        assert len(recipes) == 2
-        for recipe in recipes:
-            code = "\n".join(line[5:] for line in recipe.split("\n     PY")[0].splitlines())
-            run = subprocess.run(
-                ["python3", "-c", code], cwd=tmp_path, capture_output=True, text=True, check=False
-            )
-            assert run.returncode == 0, run.stderr
-            assert "True" in run.stdout or "entries are in the signed log" in run.stdout
+        # VERIFY.txt's own recipes, run as printed: tests/integration/test_verify_recipes.py
         bad = (tmp_path / "data/readiness.json").read_bytes().replace(b"met", b"MET", 1)
         (tmp_path / "data/readiness.json").write_bytes(bad)
         run = subprocess.run(
