@@ -32,6 +32,7 @@ from api import (
     cli_retention,
     cli_serve,
     cli_trust,
+    cli_witness,
 )
 from api.bootstrap import open_records, set_record_clock
 from api.crash_points import crash_at
@@ -68,6 +69,7 @@ app.command("request")(cli_la.request)
 app.add_typer(cli_la.profiles_app, name="profiles")
 app.add_typer(cli_db.db_app, name="db")
 app.add_typer(cli_trust.trust_app, name="trust")
+app.add_typer(cli_witness.witness_app, name="witness")
 app.add_typer(cli_documents.documents_app, name="documents")
 console = Console()
 EXIT_REFUSED = 2

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from rich.console import Console
 
 from api import la_requests
@@ -17,6 +19,7 @@ from exporters.bundle import Bundle, ExportError
 from exporters.durable_file import durable_writer
 from exporters.trust import TrustStore, TrustStoreError
 from exporters.verify import VerificationError, verify_bundle
+from ledger.cosignature import Witness
 from ledger.keys import KeyFileError, load_public
 
 EXIT_FAILED = 1
@@ -172,6 +175,14 @@ def verify(
         Path | None,
         typer.Option(help="TSA certificate (PEM or DER) the timestamp must be signed with."),
     ] = None,
+    witness: Annotated[
+        list[str] | None,
+        typer.Option(help="A witness to require: 'NAME PUBLIC-KEY-BASE64' (repeat)."),
+    ] = None,
+    witnesses_required: Annotated[
+        int | None,
+        typer.Option(help="How many of the --witness cosignatures must check out (default all)."),
+    ] = None,
 ) -> None:
     """Check a bundle offline; exit 1 with one line naming the first failure."""
     try:
@@ -181,6 +192,7 @@ def verify(
         later = checkpoint.read_text() if checkpoint else None
         tsa = tsa_cert.read_bytes() if tsa_cert else None
         anchors = TrustStore(Settings().trust_store_path).anchors()
+        required = [_witness(text) for text in witness or []]
         result = verify_bundle(
             data,
             key=signer,
@@ -189,6 +201,8 @@ def verify(
             tsa_cert=tsa,
             anchors=anchors,
             given="the keys given (--key, --log-key)",
+            witnesses=required,
+            witnesses_required=len(required) if witnesses_required is None else witnesses_required,
         )
     except TrustStoreError as error:
         typer.echo(f"NOT VERIFIED: {error}")
@@ -200,6 +214,9 @@ def verify(
         typer.echo(f"NOT VERIFIED: {error.where}: {error.reason}")
         raise typer.Exit(EXIT_FAILED) from None
     trust = f"; trusted through {result.trust_anchor}" if result.trust_anchor else ""
+    if result.witnessed_by:
+        trust += f"; checkpoint witnessed by {', '.join(result.witnessed_by)}"
+    trust += f"; the record as of {result.as_of}, as known at {result.known_at}"
     later = (
         f"; consistent with the later checkpoint of {result.later_checkpoint_size} entries"
         if result.later_checkpoint_size is not None
@@ -244,3 +261,15 @@ def verify(
             f"TRUSTED TIME: signed by {result.timestamped_at.isoformat()} according to "
             f"{result.timestamp_authority}{pinned}"
         )
+
+
+def _witness(text: str) -> Witness:
+    """A witness from 'NAME PUBLIC-KEY-BASE64' (as `sendtrail witness key` prints it)."""
+    try:
+        name, key = text.split()
+        return Witness(
+            name, Ed25519PublicKey.from_public_bytes(base64.b64decode(key, validate=True))
+        )
+    except ValueError:
+        typer.echo("NOT VERIFIED: --witness must be 'NAME PUBLIC-KEY-BASE64'")
+        raise typer.Exit(EXIT_REFUSED) from None

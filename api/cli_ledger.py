@@ -9,6 +9,7 @@ from rich.console import Console
 
 from api.bootstrap import open_ledger, open_records
 from api.settings import Settings
+from api.witness_client import WitnessConfigError, parse_witnesses, submit
 from ledger.keys import (
     EXPORTER_KEY,
     LOG_KEY,
@@ -51,10 +52,17 @@ def checkpoint(
     except KeyFileError as error:
         console.print(f"[red]{error}[/red] (run `sendtrail keys init` first)")
         raise typer.Exit(EXIT_REFUSED) from None
+    try:
+        witnesses = parse_witnesses(settings.witnesses)
+    except WitnessConfigError as error:
+        console.print(f"[red]Refused:[/red] {error}")
+        raise typer.Exit(EXIT_REFUSED) from None
     records = open_records(settings)
     try:
         ledger = open_ledger(records, settings)
         note = ledger.create_checkpoint(key, settings.log_origin)
+        for outcome in submit(ledger, note, witnesses):
+            typer.echo(f"witness {outcome.witness}: {outcome.said}", err=True)
         if proof_from is not None:
             size = int(note.split("\n")[1])
             if not 0 < proof_from <= size:

@@ -60,6 +60,11 @@ class Settings(BaseSettings):
         "<schema>_keys) that every app server shares. Set it to keep a file with PostgreSQL.",
     )
 
+    witnesses: str | None = Field(
+        default=None,
+        description="Witnesses each new checkpoint is submitted to (C2SP tlog-witness): "
+        "'NAME URL PUBLIC-KEY-BASE64' entries separated by ';' (see `sendtrail witness key`).",
+    )
     trust_store: Path | None = Field(
         default=None,
         description="The verifier's trust anchors (JSON; `sendtrail trust add`): whose "

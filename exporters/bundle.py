@@ -33,6 +33,7 @@ from exporters.timestamp import Stamp, TimestampError, read_token
 from exporters.verify import WITHHELD
 from exporters.verify_text import verify_text
 from ledger import checkpoint as cp
+from ledger.cosignature import with_lines
 from ledger.keys import public_pem
 from ledger.leaf import LEAF_FORMAT, AuditLeaf, parse_time
 from ledger.log import Ledger, head_leaf_hash
@@ -157,6 +158,7 @@ def build_bundle(
     admitted = [e for e in admitted if e.version not in withheld]
     note = _covering_checkpoint(ledger, keys, max(lf.index for lf in leaves))
     head = cp.verify(note, keys.log_public, keys.log_name)
+    note = with_lines(note, ledger.cosignatures(head.size))  # witnesses' cosignatures ride along
     listed = [lf for lf in leaves if lf.index < head.size]
     as_of_day = as_of or effective_known.date()
 

@@ -31,6 +31,7 @@ from exporters.archive import ArchiveError, read_zip
 from exporters.timestamp import Stamp, TimestampError, read_token
 from exporters.trust import Anchor
 from ledger import checkpoint as cp
+from ledger.cosignature import Witness, cosigned_by
 from ledger.framing import SALT_KEY, FrameError, canonical_plaintext, commit, parse
 from ledger.leaf import GENESIS, LEAF_FORMAT, AuditLeaf, parse_time
 from ledger.log import head_leaf_hash
@@ -77,6 +78,7 @@ class Verified:
     as_of: str = ""
     known_at: str = ""
     origin: str = ""  # the log's name in its checkpoint
+    witnessed_by: tuple[str, ...] = ()  # the given witnesses whose cosignature checked out
 
 
 def _public(pem: bytes, where: str) -> Ed25519PublicKey:
@@ -216,6 +218,8 @@ def verify_bundle(
     tsa_cert: bytes | None = None,
     anchors: Sequence[Anchor] = (),
     given: str = "the keys given",
+    witnesses: Sequence[Witness] = (),
+    witnesses_required: int = 0,
 ) -> Verified:
     """Everything checked, or VerificationError at the first failure.
 
@@ -248,6 +252,14 @@ def verify_bundle(
         )
     stamp = _check_timestamp(files, envelope, summary, tsa_cert)
     head = _verify_note(files, "data/audit/checkpoint.txt", logger)
+    witnessed = _witnessed(files["data/audit/checkpoint.txt"].decode(), witnesses)
+    if len(witnessed) < witnesses_required:
+        raise VerificationError(
+            f"witnessed by {len(witnessed)} of the {witnesses_required} witnesses required "
+            f"({', '.join(witnessed) or 'none'}): the log may have been rewritten since "
+            "they last saw it",
+            where="data/audit/checkpoint.txt",
+        )
     # Keys inside the bundle prove it intact, never who made it: trust comes from outside.
     if key is not None and log_key is not None:
         anchor: str | None = given
@@ -324,7 +336,13 @@ def verify_bundle(
         str(summary["as_of"]),
         str(summary["known_at"]),
         head.origin,
+        witnessed,
     )
+
+
+def _witnessed(note: str, witnesses: Sequence[Witness]) -> tuple[str, ...]:
+    """The names of the witnesses that cosigned this checkpoint (C2SP tlog-cosignature)."""
+    return tuple(w.name for w in witnesses if cosigned_by(note, w) is not None)
 
 
 def _check_claims(

@@ -20,7 +20,7 @@ from ledger.merkle import (
     perfect_subtrees,
     root,
 )
-from ledger.sql import Cursor, Row, Tables, fetch_nodes
+from ledger.sql import Cursor, Row, Tables, create_tables, fetch_nodes
 
 
 class LedgerBackend(Protocol):
@@ -217,6 +217,46 @@ class Ledger:
             )
             return note
 
+    def add_cosignature(self, size: int, witness: str, line: str) -> None:
+        """Keep a witness's (checked) cosignature line of the checkpoint of `size`."""
+        with self.backend.ledger_cursor(commit=True) as cursor:
+            made = self.tables.create_statements()
+            create_tables(cursor, self.tables, [s for s in made if "ledger_cosignatures" in s])
+            cursor.execute(
+                self.tables.q(
+                    "INSERT INTO {p}ledger_cosignatures (size, witness, line) VALUES (?, ?, ?) "
+                    "ON CONFLICT (size, witness) DO NOTHING"
+                ),
+                [size, witness, line.rstrip("\n")],
+            )
+
+    def cosignatures(self, size: int) -> list[str]:
+        """The witnesses' cosignature lines kept for the checkpoint of `size`."""
+        with self.backend.ledger_cursor() as cursor:
+            if not _has_table(cursor, self.tables, "ledger_cosignatures"):
+                return []
+            cursor.execute(
+                self.tables.q(
+                    "SELECT line FROM {p}ledger_cosignatures WHERE size = ? ORDER BY witness"
+                ),
+                [size],
+            )
+            return [str(r["line"]) for r in cursor.fetchall()]
+
+    def latest_cosigned(self, witness: str) -> int:
+        """The largest checkpoint size `witness` cosigned for this log (0: none)."""
+        with self.backend.ledger_cursor() as cursor:
+            if not _has_table(cursor, self.tables, "ledger_cosignatures"):
+                return 0
+            cursor.execute(
+                self.tables.q(
+                    "SELECT MAX(size) AS size FROM {p}ledger_cosignatures WHERE witness = ?"
+                ),
+                [witness],
+            )
+            row = cursor.fetchone()
+            return int(row["size"] or 0)
+
     def checkpoints(self) -> list[str]:
         """Stored checkpoint notes, oldest first."""
         with self.backend.ledger_cursor() as cursor:
@@ -226,3 +266,11 @@ class Ledger:
     def latest_checkpoint(self) -> str | None:
         notes = self.checkpoints()
         return notes[-1] if notes else None
+
+
+def _has_table(cursor: Cursor, tables: Tables, name: str) -> bool:
+    if tables.schema is None:
+        cursor.execute("SELECT COUNT(*) AS found FROM sqlite_master WHERE name = ?", [name])
+    else:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL AS found", [f"{tables.prefix}{name}"])
+    return bool(cursor.fetchone()["found"])

@@ -105,6 +105,12 @@ class Tables:
                 "CREATE TABLE IF NOT EXISTS {p}ledger_checkpoints ("
                 "size BIGINT PRIMARY KEY, note TEXT NOT NULL)"
             ),
+            # Witnesses' cosignature lines (C2SP tlog-cosignature) of stored checkpoints.
+            self.q(
+                "CREATE TABLE IF NOT EXISTS {p}ledger_cosignatures ("
+                "size BIGINT NOT NULL, witness TEXT NOT NULL, line TEXT NOT NULL, "
+                "PRIMARY KEY (size, witness))"
+            ),
         ]
 
 

@@ -1,0 +1,271 @@
+"""Witnessed checkpoints (issue 18.3): a witness per C2SP tlog-witness, cosignatures per
+C2SP tlog-cosignature, and a verifier policy of witnesses. A log rolled back or rewritten
+after being witnessed is refused by the witnesses, so a bundle made from the rewritten
+history, even with the setting's own keys, fails under the policy."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import signal
+import struct
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from typer.testing import CliRunner
+
+from api.cli import app as cli
+from api.cli_witness import public_text, witness_key
+from ledger import checkpoint as cp
+from ledger.cosignature import Witness, cosigned_by, with_lines
+from ledger.keys import LOG_KEY, key_paths, raw_public
+from ledger.witness import WitnessService, WitnessState
+from tests.integration.test_bundle import make_store
+from tests.processes import ROOT
+from tests.serving import free_port
+
+
+def note_of(size: int, root: bytes, key: Ed25519PrivateKey, origin: str = "log.example/a") -> str:
+    head = cp.Checkpoint(origin, size, root, 0, hashlib.sha256(b"").digest())
+    return cp.sign(head, key, origin)
+
+
+def leaf(n: int) -> bytes:
+    return hashlib.sha256(b"\x00" + str(n).encode()).digest()
+
+
+def tree_root(leaves: list[bytes]) -> bytes:
+    if len(leaves) == 1:
+        return leaves[0]
+    k = 1 << ((len(leaves) - 1).bit_length() - 1)
+    return hashlib.sha256(b"\x01" + tree_root(leaves[:k]) + tree_root(leaves[k:])).digest()
+
+
+def proof(old: int, new: int, leaves: list[bytes]) -> list[bytes]:
+    from ledger.merkle import consistency_proof
+
+    return consistency_proof(old, new, leaves)
+
+
+def request(old: int, hashes: list[bytes], note: str) -> bytes:
+    lines = f"old {old}\n" + "".join(base64.b64encode(h).decode() + "\n" for h in hashes)
+    return (lines + "\n" + note).encode()
+
+
+@pytest.fixture
+def witness(tmp_path: Path) -> Iterator[tuple[WitnessService, Ed25519PrivateKey, list[bytes]]]:
+    log_key = Ed25519PrivateKey.generate()
+    state = WitnessState(tmp_path / "witness.db")
+    service = WitnessService(
+        "witness.example/w1",
+        Ed25519PrivateKey.generate(),
+        {"log.example/a": log_key.public_key()},
+        state,
+        clock=lambda: 1_700_000_000,
+    )
+    yield service, log_key, [leaf(n) for n in range(20)]
+    state.close()
+
+
+class TestAddCheckpoint:
+    def test_a_first_checkpoint_is_cosigned_as_the_spec_says(self, witness) -> None:  # type: ignore[no-untyped-def]
+        service, log_key, leaves = witness
+        note = note_of(5, tree_root(leaves[:5]), log_key)
+        answer = service.add_checkpoint(request(0, [], note))
+        assert answer.status == 200, answer.body
+        line = answer.body
+        assert line.startswith("\u2014 witness.example/w1 ")
+        assert line.endswith("\n")
+        # Checked here by hand from the spec, not by our own verifier:
+        blob = base64.b64decode(line.split(" ")[2])
+        public = service.key.public_key()
+        key_id = hashlib.sha256(b"witness.example/w1\n\x04" + raw_public(public)).digest()[:4]
+        assert blob[:4] == key_id
+        assert struct.unpack(">Q", blob[4:12])[0] == 1_700_000_000
+        body = note.partition("\n\n")[0] + "\n"
+        public.verify(blob[12:], b"cosignature/v1\ntime 1700000000\n" + body.encode())
+        assert cosigned_by(with_lines(note, [line]), Witness("witness.example/w1", public))
+
+    def test_it_grows_only_with_a_valid_consistency_proof(self, witness) -> None:  # type: ignore[no-untyped-def]
+        service, log_key, leaves = witness
+        first = note_of(5, tree_root(leaves[:5]), log_key)
+        assert service.add_checkpoint(request(0, [], first)).status == 200
+        grown = note_of(12, tree_root(leaves[:12]), log_key)
+        bad = [hashlib.sha256(b"x").digest()] * len(proof(5, 12, leaves[:12]))
+        assert service.add_checkpoint(request(5, bad, grown)).status == 422
+        assert service.add_checkpoint(request(5, proof(5, 12, leaves[:12]), grown)).status == 200
+
+    def test_a_stale_old_size_is_409_with_the_latest_size(self, witness) -> None:  # type: ignore[no-untyped-def]
+        service, log_key, leaves = witness
+        assert (
+            service.add_checkpoint(
+                request(0, [], note_of(5, tree_root(leaves[:5]), log_key))
+            ).status
+            == 200
+        )
+        answer = service.add_checkpoint(request(0, [], note_of(7, tree_root(leaves[:7]), log_key)))
+        assert answer.status == 409
+        assert answer.content_type == "text/x.tlog.size"
+        assert answer.body == "5\n"
+
+    def test_a_rollback_or_fork_is_refused(self, witness) -> None:  # type: ignore[no-untyped-def]
+        service, log_key, leaves = witness
+        assert (
+            service.add_checkpoint(
+                request(0, [], note_of(10, tree_root(leaves[:10]), log_key))
+            ).status
+            == 200
+        )
+        rolled_back = note_of(6, tree_root(leaves[:6]), log_key)
+        assert service.add_checkpoint(request(10, [], rolled_back)).status == 400
+        assert service.add_checkpoint(request(6, [], rolled_back)).status == 409
+        forked = note_of(10, tree_root([leaf(100 + n) for n in range(10)]), log_key)
+        assert service.add_checkpoint(request(10, [], forked)).status == 409
+
+    def test_unknown_logs_foreign_signatures_and_garbage(self, witness) -> None:  # type: ignore[no-untyped-def]
+        service, log_key, leaves = witness
+        other = note_of(3, tree_root(leaves[:3]), log_key, origin="log.example/unknown")
+        assert service.add_checkpoint(request(0, [], other)).status == 404
+        forged = note_of(3, tree_root(leaves[:3]), Ed25519PrivateKey.generate())
+        assert service.add_checkpoint(request(0, [], forged)).status == 403
+        assert service.add_checkpoint(b"old 01\n\nnonsense").status == 400
+
+    def test_the_state_survives_a_restart(self, witness, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+        service, log_key, leaves = witness
+        assert (
+            service.add_checkpoint(
+                request(0, [], note_of(8, tree_root(leaves[:8]), log_key))
+            ).status
+            == 200
+        )
+        again = WitnessState(tmp_path / "witness.db")
+        try:
+            assert again.latest("log.example/a")[0] == 8
+        finally:
+            again.close()
+
+
+@contextmanager
+def witness_process(
+    tmp_path: Path, name: str, log: tuple[str, Path]
+) -> Iterator[tuple[subprocess.Popen[bytes], Witness]]:
+    key_file = tmp_path / f"{name.replace('/', '_')}.key"
+    public = witness_key(key_file).public_key()
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "api.cli",
+            "witness",
+            "serve",
+            "--name",
+            name,
+            "--key",
+            str(key_file),
+            "--state",
+            str(tmp_path / f"{name.replace('/', '_')}.db"),
+            "--log",
+            f"{log[0]}={log[1]}",
+            "--port",
+            str(port),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert proc.poll() is None, "the witness stopped"
+            assert time.monotonic() < deadline, "the witness did not start"
+            try:
+                httpx.post(url + "/add-checkpoint", content=b"", timeout=2)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        yield proc, Witness(name, public, url)
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def spec(w: Witness) -> str:
+    return f"{w.name} {w.url} {public_text(w.public)}"
+
+
+@pytest.mark.slow
+def test_two_witnesses_cosign_and_a_rewritten_history_fails_the_policy(tmp_path: Path) -> None:
+    store = make_store(tmp_path / "setting")
+    settings = store.settings
+    log_pem = key_paths(settings.keys_dir, LOG_KEY).public
+    target = (settings.log_origin, log_pem)
+    with (
+        witness_process(tmp_path, "la.example/w1", target) as (_, w1),
+        witness_process(tmp_path, "trust.example/w2", target) as (proc2, w2),
+    ):
+        env = {
+            "SENDTRAIL_DATA": str(settings.data_dir),
+            "SENDTRAIL_WITNESSES": f"{spec(w1)}; {spec(w2)}",
+        }
+        made = CliRunner().invoke(cli, ["checkpoint"], env=env)
+        assert made.exit_code == 0, made.output
+        bundle = tmp_path / "bundle.zip"
+        bundle.write_bytes(store.bundle(store.children[4]).content)
+        policy = [
+            "--key",
+            str(key_paths(settings.keys_dir, "exporter").public),
+            "--log-key",
+            str(log_pem),
+            "--witness",
+            f"{w1.name} {public_text(w1.public)}",
+            "--witness",
+            f"{w2.name} {public_text(w2.public)}",
+        ]
+        verified = CliRunner().invoke(
+            cli,
+            ["verify", str(bundle), *policy],
+            env={"SENDTRAIL_DATA": str(tmp_path / "inspector")},
+        )
+        assert verified.exit_code == 0, verified.output
+        assert "witnessed by la.example/w1, trust.example/w2" in " ".join(verified.output.split())
+        store.records.close()
+
+        # The setting rewrites its history (a new store, its own keys) and re-signs.
+        rewritten = make_store(tmp_path / "rewritten", seed=8, keys_from=settings.keys_dir)
+        made = CliRunner().invoke(
+            cli, ["checkpoint"], env={**env, "SENDTRAIL_DATA": str(rewritten.settings.data_dir)}
+        )
+        assert made.exit_code == 0, made.output
+        forged = tmp_path / "rewritten.zip"
+        forged.write_bytes(rewritten.bundle(rewritten.children[4]).content)
+        failed = CliRunner().invoke(
+            cli,
+            ["verify", str(forged), *policy],
+            env={"SENDTRAIL_DATA": str(tmp_path / "inspector")},
+        )
+        assert failed.exit_code == 1, failed.output
+        assert "witnessed by 0 of the 2" in " ".join(failed.output.split())
+        rewritten.records.close()
+
+        # A witness killed and restarted keeps what it had cosigned.
+        proc2.send_signal(signal.SIGKILL)
+        proc2.wait()
+    state = WitnessState(tmp_path / "trust.example_w2.db")
+    try:
+        assert state.latest(settings.log_origin)[0] > 0
+    finally:
+        state.close()
