@@ -24,6 +24,7 @@ APPEND_ONLY = (
     "ledger_nodes",
     "ledger_checkpoints",
     "ledger_installation",
+    "ledger_cosignatures",
 )
 # Working tables and the rights the application needs on each.
 WORKING = {
