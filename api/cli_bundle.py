@@ -15,8 +15,10 @@ from api import la_requests
 from api.bootstrap import open_exporter, open_records
 from api.crash_points import Step, crash_at
 from api.settings import Settings
+from exporters.archive import ArchiveError, read_zip
 from exporters.bundle import Bundle, ExportError
 from exporters.durable_file import durable_writer
+from exporters.pdf_proof import PdfProofError, bundle_of, same_pages, with_bundle
 from exporters.trust import TrustStore, TrustStoreError
 from exporters.verify import VerificationError, verify_bundle
 from ledger.cosignature import Witness
@@ -55,6 +57,13 @@ def export(
     tribunal: Annotated[
         bool, typer.Option(help="SEND Tribunal limits for that request (75 pages).")
     ] = False,
+    report_pdf: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also write the report as a PDF that carries the signed bundle inside it "
+            "(for portals that take only a PDF; `sendtrail verify` checks it)."
+        ),
+    ] = None,
 ) -> None:
     """Write a signed evidence bundle for one child and record that it was exported."""
     from api.cli import resolve_child  # the one place ids are resolved
@@ -90,6 +99,13 @@ def export(
         f"{bundle.admitted} of {bundle.listed} entries admitted as of {bundle.as_of} "
         f"known at {bundle.known_at.isoformat()}, checkpoint {bundle.checkpoint_size}."
     )
+    if report_pdf is not None:
+        inside = read_zip(bundle.content).get("data/report.pdf")
+        if inside is None:
+            console.print("[red]No PDF report in the bundle[/red] (exported with --no-pdf)")
+            raise typer.Exit(EXIT_REFUSED)
+        report_pdf.write_bytes(with_bundle(inside, bundle.content))
+        console.print(f"Wrote {report_pdf}: the report, with the signed bundle inside it.")
     if request is not None:
         console.print(
             f"With {request.profile.profile.name}'s pre-filled request (data/la-request.*)."
@@ -187,6 +203,16 @@ def verify(
     """Check a bundle offline; exit 1 with one line naming the first failure."""
     try:
         data = bundle.read_bytes()
+        pdf = data if data.startswith(b"%PDF") else None
+        if pdf is not None:  # a report carrying its bundle: check the bundle, then the pages
+            data = bundle_of(pdf)
+            signed = read_zip(data).get("data/report.pdf")
+            if signed is None or not same_pages(pdf, signed):
+                typer.echo(
+                    "NOT VERIFIED: the PDF's pages are not the report signed in the bundle "
+                    "it carries"
+                )
+                raise typer.Exit(EXIT_FAILED)
         signer = load_public(key) if key else None
         logger = load_public(log_key) if log_key else None
         later = checkpoint.read_text() if checkpoint else None
@@ -204,7 +230,7 @@ def verify(
             witnesses=required,
             witnesses_required=len(required) if witnesses_required is None else witnesses_required,
         )
-    except TrustStoreError as error:
+    except (TrustStoreError, PdfProofError, ArchiveError) as error:
         typer.echo(f"NOT VERIFIED: {error}")
         raise typer.Exit(EXIT_FAILED) from None
     except (OSError, KeyFileError) as error:
