@@ -20,11 +20,10 @@ from domain.child import ChildRecord
 from domain.envelope import RecordedBy
 from domain.errors import ChildNotFound
 from ledger.log import Ledger
-from projections.timeline import restricted
+from projections import disclosure
 from projections.views import ChildViews
 
 STAFF = ("admin", "senco", "practitioner")
-SEES_RESTRICTED = ("admin", "senco")  # entries flagged "restricted: SENCO and admin only"
 
 
 @dataclass
@@ -92,11 +91,25 @@ def visible_child(svc: Services, user: User, child_id: UUID) -> ChildRecord:
     return child
 
 
-def withheld_from(svc: Services, user: User, child_id: UUID) -> frozenset[int]:
-    """The versions this user may not read: restricted entries (SENCO and admin only)."""
-    if user.role in SEES_RESTRICTED:
-        return frozenset()
-    return frozenset(restricted(svc.views.timeline.entries(child_id)))
+def withheld_from(svc: Services, user: User, child_id: UUID) -> dict[int, str]:
+    """The versions this user does not receive, with why (projections.disclosure: the one
+    rule for the API, the pages and the subject access bundle)."""
+    return disclosure.withheld(svc.views.timeline.entries(child_id), user.role)
+
+
+def withheld_listing(
+    svc: Services,
+    child_id: UUID,
+    hidden: dict[int, str],
+    *,
+    as_of: date | None = None,
+    known_at: datetime | None = None,
+) -> list[dict[str, object]]:
+    """The withheld entries a view at (as_of, known_at) would have shown: listed as
+    withheld (version, kind, reason), never silently dropped."""
+    if not hidden:
+        return []
+    return disclosure.listed(svc.views.admitted(child_id, as_of=as_of, known_at=known_at), hidden)
 
 
 def log_read(

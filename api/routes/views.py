@@ -17,6 +17,7 @@ from api.deps import (
     log_read,
     visible_child,
     withheld_from,
+    withheld_listing,
 )
 from api.errors import documented
 from api.routes.la import LA_PATTERN
@@ -31,9 +32,11 @@ def _read(
 ) -> dict[str, Any]:
     visible_child(svc, user, child_id)
     log_read(svc, user, child_id, name, as_of=as_of, known_at=known_at)
+    hidden = withheld_from(svc, user, child_id)
     result: dict[str, Any] = svc.views.view(
-        name, child_id, as_of=as_of, known_at=known_at, withhold=withheld_from(svc, user, child_id)
+        name, child_id, as_of=as_of, known_at=known_at, withhold=hidden.keys()
     )
+    result["withheld"] = withheld_listing(svc, child_id, hidden, as_of=as_of, known_at=known_at)
     return result
 
 
@@ -68,14 +71,16 @@ def chronology(
     else:
         visible_child(svc, user, child_id)
         log_read(svc, user, child_id, "chronology", as_of=as_of, known_at=known_at)
+        hidden = withheld_from(svc, user, child_id)
         result = svc.views.chronology_page(
             child_id,
             offset=offset,
             limit=limit,
             as_of=as_of,
             known_at=known_at,
-            withhold=withheld_from(svc, user, child_id),
+            withhold=hidden.keys(),
         )
+        result["withheld"] = withheld_listing(svc, child_id, hidden, as_of=as_of, known_at=known_at)
     if include_access and user.role in ("admin", "senco"):
         result["viewed_by"] = [
             {
@@ -95,13 +100,15 @@ def chronology(
 def events(
     child_id: UUID, svc: ServicesDep, user: UserDep, as_of: AsOf = None, known_at: KnownAt = None
 ) -> dict[str, Any]:
-    """The admitted events themselves, in version order."""
+    """The admitted events themselves, in version order. An entry withheld from you is
+    listed in its place as withheld (version, kind, reason), never silently left out."""
     visible_child(svc, user, child_id)
-    log_read(svc, user, child_id, "events")
-    found = svc.views.events(
-        child_id, as_of=as_of, known_at=known_at, withhold=withheld_from(svc, user, child_id)
-    )
-    return {"child_id": str(child_id), "events": found, "count": len(found)}
+    log_read(svc, user, child_id, "events", as_of=as_of, known_at=known_at)
+    hidden = withheld_from(svc, user, child_id)
+    found = svc.views.events(child_id, as_of=as_of, known_at=known_at, withhold=hidden.keys())
+    listed = withheld_listing(svc, child_id, hidden, as_of=as_of, known_at=known_at)
+    merged = sorted([*found, *listed], key=lambda e: int(str(e["version"])))
+    return {"child_id": str(child_id), "events": merged, "count": len(merged), "withheld": listed}
 
 
 @router.get("/children/{child_id}/provision-map", summary="Costed provision map")
@@ -130,14 +137,12 @@ def readiness(
     visible_child(svc, user, child_id)
     loaded = la_requests.profile(svc.settings, la)
     log_read(svc, user, child_id, "la-readiness", as_of=as_of, known_at=known_at)
-    return la_requests.readiness(
-        svc.views,
-        child_id,
-        loaded,
-        as_of=as_of,
-        known_at=known_at,
-        withhold=withheld_from(svc, user, child_id),
+    hidden = withheld_from(svc, user, child_id)
+    result = la_requests.readiness(
+        svc.views, child_id, loaded, as_of=as_of, known_at=known_at, withhold=hidden.keys()
     )
+    result["withheld"] = withheld_listing(svc, child_id, hidden, as_of=as_of, known_at=known_at)
+    return result
 
 
 @router.get("/children/{child_id}/ehc-timeline", summary="EHC statutory timeline")

@@ -145,6 +145,7 @@ def chronology(child_id: UUID, request: Request, svc: ServicesDep, who: VisitorD
             **child_context(request, who, child, when, "Chronology"),
             "rows": list(reversed(rows)),
             "late": views["chronology"]["late_entries"],
+            "withheld": views["chronology"]["withheld"],
             "viewed_by": list(reversed(viewed_by)),
             "not_disputable": NOT_DISPUTABLE,
         },

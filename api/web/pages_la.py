@@ -54,7 +54,7 @@ def la_page(
             loaded,
             as_of=when.as_of,
             known_at=when.known_at,
-            withhold=withheld_from(svc, who.user, child_id),
+            withhold=withheld_from(svc, who.user, child_id).keys(),
         )
         log_read(svc, who.user, child_id, "la-readiness", as_of=when.as_of, known_at=when.known_at)
     return page(
