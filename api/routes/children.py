@@ -90,7 +90,8 @@ def list_children(
     sen_status: Annotated[str | None, Query(pattern="^[NKE]$")] = None,
     status: Annotated[str | None, Query(pattern="^(active|left)$")] = None,
 ) -> ChildList:
-    """Setting-scoped for staff and inspectors; a parent sees only their own child."""
+    """Setting-scoped for staff; a parent sees only their own child. Each child listed is
+    logged in its access log (view `list`)."""
     found = []
     for child_id in svc.records.child_ids():
         if user.role == "parent" and str(child_id) != user.child_id:
@@ -106,6 +107,15 @@ def list_children(
         if (sen_status and child.sen_status != sen_status) or (status and child.status != status):
             continue
         found.append(summary(svc, child_id))
+    # Names, dates of birth and needs are personal data: the list read is logged on each
+    # child shown (ids only), in one transaction, as every read of one child is.
+    svc.records.note_list_access(
+        [c.child_id for c in found],
+        user=user.user_id,
+        role=user.role,
+        setting=user.setting_id,
+        view="list",
+    )
     return ChildList(children=found, count=len(found))
 
 
