@@ -7,11 +7,13 @@ from typing import Annotated, cast
 import typer
 import uvicorn
 from rich.console import Console
+from rich.table import Table
 
 from api.app import create_app
 from api.bootstrap import open_records, open_services, set_record_clock
 from api.cli_faults import EXIT_STORAGE
 from api.demo import build_demo_cohort, resumable
+from api.permissions import PERMISSIONS, ROLES
 from api.settings import Settings
 from api.users import UserError, UserStore
 from ledger.keys import EXPORTER_KEY, LOG_KEY, create_key_pair, key_paths
@@ -34,7 +36,7 @@ def ensure_keys(settings: Settings) -> None:
 @users_app.command("add")
 def add_user(
     name: Annotated[str, typer.Argument(help="The person's name (kept only in the user table).")],
-    role: Annotated[str, typer.Option(help="admin, senco, practitioner, parent or inspector")],
+    role: Annotated[str, typer.Option(help=f"One of {', '.join(ROLES)}.")],
     setting: Annotated[str, typer.Option(help="The setting the user belongs to.")],
     child: Annotated[str | None, typer.Option(help="For a parent: their child's id.")] = None,
     days: Annotated[int, typer.Option(min=1, max=3650, help="Days until the token expires.")] = 365,
@@ -54,6 +56,18 @@ def add_user(
         f"user {user.user_id} ({user.role}, {user.setting_id}) until {user.expires_at[:10]}"
     )
     typer.echo(token)
+
+
+@users_app.command("permissions")
+def permissions() -> None:
+    """Print the permission table (role x action) that the API, the pages and the CLI use."""
+    table = Table(title="Who may do what")
+    table.add_column("action")
+    for role in ROLES:
+        table.add_column(role)
+    for action, roles in PERMISSIONS.items():
+        table.add_row(action, *("yes" if role in roles else "-" for role in ROLES))
+    console.print(table)
 
 
 @users_app.command("revoke")

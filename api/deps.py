@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import Depends, HTTPException, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.bootstrap import Exporter
+from api.permissions import allows
 from api.schemas import RecordTime, WorldDay
 from api.settings import Settings
 from api.users import User, UserStore
@@ -75,6 +76,33 @@ def require(user: User, *roles: str) -> None:
     """403 unless the user has one of `roles`."""
     if user.role not in roles:
         raise HTTPException(403, f"the {user.role} role cannot do this")
+
+
+def permit(user: User, action: str) -> None:
+    """403 unless the permission table (api.permissions) lets the user's role do `action`."""
+    if not allows(user.role, action):
+        raise HTTPException(403, f"the {user.role} role cannot do this")
+
+
+def child_action(action: str) -> Any:
+    """A route dependency: 404 unless the child is visible, then 403 unless the role may
+    do `action` — both before the body is read, so a refused caller learns nothing from
+    how their body would have been judged."""
+
+    def check(child_id: UUID, svc: ServicesDep, user: UserDep) -> None:
+        visible_child(svc, user, child_id)
+        permit(user, action)
+
+    return Depends(check)
+
+
+def role_action(action: str) -> Any:
+    """A route dependency: 403 unless the role may do `action`, before the body is read."""
+
+    def check(user: UserDep) -> None:
+        permit(user, action)
+
+    return Depends(check)
 
 
 def visible_child(svc: Services, user: User, child_id: UUID) -> ChildRecord:

@@ -14,10 +14,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from api.permissions import ROLES
 from ledger.log import LedgerBackend
 from ledger.sql import Row, create_tables
 
-API_ROLES = ("admin", "senco", "practitioner", "parent", "inspector")
+API_ROLES = ROLES  # the permission table's roles
 
 
 class UserError(ValueError):

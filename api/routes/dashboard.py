@@ -7,7 +7,7 @@ from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Query
 
-from api.deps import ServicesDep, UserDep, require
+from api.deps import ServicesDep, UserDep, permit
 from api.errors import documented
 from api.schemas import WorldDay
 from ledger.log import LedgerBackend
@@ -28,7 +28,10 @@ def _rows(items: list[Any]) -> list[dict[str, Any]]:
 
 
 @router.get(
-    "/dashboard", responses=documented(403, 422), summary="Cohort dashboard of your setting"
+    "/dashboard",
+    responses=documented(403, 422),
+    summary="Cohort dashboard of your setting",
+    openapi_extra={"x-permission": "read.dashboard"},
 )
 def dashboard(
     svc: ServicesDep,
@@ -41,7 +44,7 @@ def dashboard(
     """Overdue reviews, children by SEN status and need, high concern without a plan, plans
     without parent notification, EHC deadlines due within `days`, cost by funding source.
     Ids, codes, dates and amounts only: no names."""
-    require(user, "admin", "senco", "inspector")
+    permit(user, "read.dashboard")
     cohort = _cohort(svc)
     day = today or svc.records.clock().date()
     setting = user.setting_id

@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
-from api.deps import Services, ServicesDep, require, visible_child
+from api.deps import Services, ServicesDep, permit, visible_child
 from api.web.forms import FormState, refused, typed, validate
 from api.web.reads import Times, read, summary_read
 from api.web.record_forms import FORMS, RecordForm, outcomes
@@ -116,7 +116,7 @@ def _form_page(
         child, views = read(svc, who.user, child_id, spec.views, Times())
     else:
         child, views = summary_read(svc, who.user, child_id), {}
-    require(who.user, *spec.roles)
+    permit(who.user, spec.action)
     choices = _choices(spec, svc, views, target)
     today = svc.records.clock().date().isoformat()
     if state is None:
@@ -160,7 +160,7 @@ def record(
     """Validate with the API's model, record through the API's route, then redirect."""
     spec = _spec(slug)
     visible_child(svc, who.user, child_id)  # 404 before 403, exactly as the API
-    require(who.user, *spec.roles)
+    permit(who.user, spec.action)
     state = FormState(values=typed(posted))
     data, where = spec.shape(state.values, svc.records.clock().date().isoformat())
     labels = {**spec.labels, **_row_labels(spec, svc, child_id)}
