@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from api import docs_page, errors
 from api.body_limit import BodyLimit, UploadRoute
 from api.bootstrap import open_services
-from api.routes import checkpoints, children, dashboard, exports, la, records, verify, views
+from api.routes import checkpoints, children, dashboard, exports, la, records, shares, verify, views
 from api.security_headers import SecurityHeaders
 from api.settings import Settings
 from api.web import site
@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     errors.install(app)
-    for module in (children, records, views, dashboard, exports, verify, checkpoints, la):
+    for module in (children, records, views, dashboard, exports, verify, checkpoints, la, shares):
         app.include_router(module.router, prefix="/v1")
     site.install(app)
     docs_page.install(app)

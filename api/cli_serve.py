@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, cast
+from uuid import UUID
 
 import typer
 import uvicorn
@@ -16,6 +17,8 @@ from api.demo import build_demo_cohort, resumable
 from api.permissions import PERMISSIONS, ROLES
 from api.settings import Settings
 from api.users import UserError, UserStore
+from domain.application import ChildRecords
+from domain.envelope import EnvelopeDraft, RecordedBy
 from ledger.keys import EXPORTER_KEY, LOG_KEY, create_key_pair, key_paths
 from ledger.log import LedgerBackend
 
@@ -39,13 +42,17 @@ def add_user(
     role: Annotated[str, typer.Option(help=f"One of {', '.join(ROLES)}.")],
     setting: Annotated[str, typer.Option(help="The setting the user belongs to.")],
     child: Annotated[str | None, typer.Option(help="For a parent: their child's id.")] = None,
+    org: Annotated[
+        str | None,
+        typer.Option(help="For an inspector or LA caseworker: the body shares are made with."),
+    ] = None,
     days: Annotated[int, typer.Option(min=1, max=3650, help="Days until the token expires.")] = 365,
 ) -> None:
     """Add a user and print their token once (it is stored only as a hash)."""
     records = open_records(Settings())
     try:
         user, token = UserStore(cast(LedgerBackend, records.recorder)).add(
-            name, role=role, setting_id=setting, child_id=child, days=days
+            name, role=role, setting_id=setting, child_id=child, organisation=org, days=days
         )
     except UserError as error:
         console.print(f"[red]Refused:[/red] {error}")
@@ -84,6 +91,36 @@ def revoke_user(user_id: Annotated[str, typer.Argument(help="The user id (u-…)
     console.print(f"revoked {user_id}")
 
 
+DEMO_LA = "demo-la"
+
+
+def share_for_demo(records: ChildRecords, child_id: UUID, body: str) -> None:
+    """Share the demo's first child with the demo inspector's body (once), under a
+    consent to share with the LA from its first linked person."""
+    child = records.get_child(child_id)
+    if child.is_shared_with(body) or not child.people:
+        return
+    draft = EnvelopeDraft(records.clock(), RecordedBy("demo", "senco", child.setting_id))
+    consent = f"c-{body}-{child.version}"
+    version = records.give_consent(
+        child_id,
+        draft,
+        consent_id=consent,
+        purpose="share_with_la",
+        service="",
+        given_by=next(iter(child.people)),
+        expected_version=child.version,
+    )
+    records.share(
+        child_id,
+        draft,
+        share_id=f"s-{body}-{version}",
+        shared_with=body,
+        consent_id=consent,
+        expected_version=version,
+    )
+
+
 def _demo(settings: Settings, children: int, base: str) -> None:
     records = open_records(settings)
     try:
@@ -97,6 +134,7 @@ def _demo(settings: Settings, children: int, base: str) -> None:
         store = UserStore(cast(LedgerBackend, records.recorder))
         first = next(iter(records.child_ids()))
         setting = records.get_child(first).setting_id
+        share_for_demo(records, first, DEMO_LA)
         console.print(f"Demo users (fictional), setting {setting}; tokens valid for 30 days:")
         for role in ("admin", "senco", "practitioner", "inspector", "parent"):
             _, token = store.add(
@@ -104,6 +142,7 @@ def _demo(settings: Settings, children: int, base: str) -> None:
                 role=role,
                 setting_id=setting,
                 child_id=str(first) if role == "parent" else None,
+                organisation=DEMO_LA if role == "inspector" else None,
                 days=30,
             )
             typer.echo(f"  {role:<13} {token}")  # one line each, so a token copies whole

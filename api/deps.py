@@ -108,15 +108,23 @@ def role_action(action: str) -> Any:
 def visible_child(svc: Services, user: User, child_id: UUID) -> ChildRecord:
     """The child if this user may see it; otherwise 404, exactly like an unknown id."""
     child = svc.records.get_child(child_id, read_only=True)
-    if user.role == "parent":
-        allowed = user.child_id == str(child_id)
-    else:
-        allowed = child.setting_id == user.setting_id
-    if child.restricted and user.role != "admin":
-        allowed = False
-    if not allowed:
+    if not may_see(user, child):
         raise ChildNotFound("no such child", field="child_id")
     return child
+
+
+def may_see(user: User, child: ChildRecord) -> bool:
+    """Whether `user` may see `child` at all: a parent only their own child; an inspector
+    or LA caseworker only a child with a live share naming their body (RecordShared under
+    a live consent); staff only the children of their own setting; a child whose
+    processing is restricted only an admin."""
+    if child.restricted and user.role != "admin":
+        return False
+    if user.role == "parent":
+        return user.child_id == str(child.id)
+    if user.role == "inspector":
+        return user.organisation is not None and child.is_shared_with(user.organisation)
+    return child.setting_id == user.setting_id
 
 
 def withheld_from(svc: Services, user: User, child_id: UUID) -> dict[int, str]:

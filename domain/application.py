@@ -639,6 +639,43 @@ class ChildRecords(Application[UUID]):
             lambda c, e: c.withdraw_consent(e, consent_id=consent_id, withdrawn_by=withdrawn_by),
         )
 
+    def share(
+        self,
+        child_id: UUID,
+        draft: EnvelopeDraft,
+        *,
+        share_id: str,
+        shared_with: str,
+        consent_id: str,
+        expected_version: int | None = None,
+    ) -> int:
+        """Share the record with an outside body under a live consent (RecordShared)."""
+        return self._run(
+            child_id,
+            draft,
+            expected_version,
+            lambda c, e: c.share(
+                e, share_id=share_id, shared_with=shared_with, consent_id=consent_id
+            ),
+        )
+
+    def withdraw_share(
+        self,
+        child_id: UUID,
+        draft: EnvelopeDraft,
+        *,
+        share_id: str,
+        reason: str,
+        expected_version: int | None = None,
+    ) -> int:
+        """End a share (ShareWithdrawn)."""
+        return self._run(
+            child_id,
+            draft,
+            expected_version,
+            lambda c, e: c.withdraw_share(e, share_id=share_id, reason=reason),
+        )
+
     def issue_plan(
         self,
         child_id: UUID,

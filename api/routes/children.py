@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import ServicesDep, UserDep, log_read, permit, role_action, visible_child
+from api.deps import ServicesDep, UserDep, log_read, may_see, permit, role_action, visible_child
 from api.errors import documented
 from api.schemas import OccurredAt, WorldDay
 from domain.envelope import EnvelopeDraft, RecordedBy
@@ -103,9 +103,7 @@ def list_children(
             child = svc.records.get_child(child_id)
         except ChildErased:
             continue  # erased since the ids were listed
-        if user.role != "parent" and child.setting_id != user.setting_id:
-            continue
-        if child.restricted and user.role != "admin":
+        if not may_see(user, child):
             continue
         if (sen_status and child.sen_status != sen_status) or (status and child.status != status):
             continue

@@ -25,7 +25,7 @@ from api.settings import Settings
 from api.users import UserStore
 from api.web.record_forms import FORMS
 from ledger.log import LedgerBackend
-from tests.factories import SETTING, fixed_clock, register, with_parent
+from tests.factories import SETTING, fixed_clock, register, shared_with, with_parent
 from tests.web.world import csrf_of, sign_in
 
 # Routes about the log and bundles, not a child's record: open to any signed-in user.
@@ -47,6 +47,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     ensure_keys(settings)
     records = open_records(settings, clock=fixed_clock)
     child = with_parent(register(records)).child_id
+    shared_with(records, child, "test-la")
     store = UserStore(cast(LedgerBackend, records.recorder))
     tokens = {
         role: store.add(
@@ -54,6 +55,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             role=role,
             setting_id=SETTING,
             child_id=str(child) if role == "parent" else None,
+            organisation="test-la" if role == "inspector" else None,
         )[1]
         for role in ROLES
     }

@@ -941,7 +941,7 @@ class TestRoles:
         body = envelope(child, **route.body)
         expected: dict[str | None, int] = {
             None: 401,
-            "inspector": 403,
+            "inspector": 404,  # of the setting, but nothing shared with them: unknown
             "other-senco": 404,
             "other-inspector": 404,
             other_parent: 404,

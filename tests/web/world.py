@@ -18,6 +18,7 @@ from api.demo import build_demo_cohort
 from api.settings import Settings
 from api.users import UserStore
 from ledger.log import LedgerBackend
+from tests.factories import shared_with
 
 ROLES = ("admin", "senco", "practitioner", "parent", "inspector")
 TODAY = date(2026, 11, 24)
@@ -51,6 +52,7 @@ def build_world(data_dir: Path) -> World:
     setting = records.get_child(own).setting_id
     assert records.get_child(other).setting_id != setting
     assert records.get_child(sibling).setting_id == setting
+    shared_with(records, own, "test-la", TODAY)  # the inspector reads only this child
     store = UserStore(cast(LedgerBackend, records.recorder))
     tokens, user_ids = {}, {}
     for role in ROLES:
@@ -59,6 +61,7 @@ def build_world(data_dir: Path) -> World:
             role=role,
             setting_id=setting,
             child_id=str(own) if role == "parent" else None,
+            organisation="test-la" if role == "inspector" else None,
         )
         user_ids[role] = user.user_id
     tokens["outsider"] = store.add(
