@@ -126,3 +126,10 @@ class RetentionNotOver(InvariantViolation):
     """Disposal refused: the retention period has not ended (or needs a person's review)."""
 
     code = "retention_not_over"
+
+
+class EntryNotFound(UnknownReference):
+    """An entry version this child lacks, or one the caller may not read (→ 404 through the
+    API: a write about an entry the writer cannot see is answered as if it did not exist)."""
+
+    code = "entry_not_found"

@@ -18,14 +18,23 @@ from uuid import UUID
 from fastapi import APIRouter, Header, HTTPException, Path
 
 from api import schemas as s
-from api.deps import Services, ServicesDep, UserDep, child_action, permit, recorder, visible_child
+from api.deps import (
+    Services,
+    ServicesDep,
+    UserDep,
+    child_action,
+    permit,
+    recorder,
+    visible_child,
+    withheld_from,
+)
 from api.errors import documented
 from api.users import User
 from domain import events as ev
 from domain.application import ChildRecords
 from domain.child import ChildRecord
 from domain.envelope import EnvelopeDraft
-from domain.errors import DomainError, InvalidValue
+from domain.errors import DomainError, EntryNotFound, InvalidValue
 
 router = APIRouter(tags=["records"], responses=documented(401))
 
@@ -137,10 +146,22 @@ def _admit(
     return Write(svc, user, child, body, if_match)
 
 
+def _readable_target(write: Write, version: int, field: str) -> None:
+    """A correction, mistake mark or dispute names an entry the writer can read: one the
+    child lacks and one withheld from the writer get the same 404, so a write cannot
+    probe what a read would not show."""
+    hidden = withheld_from(write.svc, write.user, write.child.id)
+    if not 1 <= version <= write.child.version or version in hidden:
+        raise EntryNotFound(f"{field} names no entry of this child", field=field)
+
+
 def _basis(user: User, body: s.Entry) -> str:
     """A parent's entries are always their own view: never fact or professional opinion."""
     if user.role != "parent":
         return body.basis
+    if body.sensitivity != "normal":
+        # A parent's own words are never hidden from the parent who wrote them.
+        raise InvalidValue("a parent's entries have sensitivity normal", field="sensitivity")
     if "basis" in body.model_fields_set and body.basis != "parent_view":
         raise InvalidValue("a parent's entries have basis parent_view", field="basis")
     return "parent_view"
@@ -549,6 +570,7 @@ def correction(
     """A supplementary statement beside an earlier entry, which stays as it was.
     Parents may correct the entries they recorded themselves."""
     write = _admit(svc, user, child_id, body, if_match, "record.correction")
+    _readable_target(write, body.supersedes, "supersedes")
     if user.role == "parent":
         target = next(
             (e for e in svc.records.history(child_id) if e.originator_version == body.supersedes),
@@ -566,6 +588,7 @@ def mistake(
 ) -> s.RecordCreated:
     """Flag an entry as a mistake: it is kept and shown as such."""
     write = _admit(svc, user, child_id, body, if_match, "record.mistake")
+    _readable_target(write, body.target_version, "target_version")
     return write.run(ChildRecords.mark_mistaken, ev.EntryMarkedMistaken)
 
 
@@ -575,4 +598,5 @@ def dispute(
 ) -> s.RecordCreated:
     """A parent's comment beside an entry they disagree with; the entry stays."""
     write = _admit(svc, user, child_id, body, if_match, "record.dispute")
+    _readable_target(write, body.target_version, "target_version")
     return write.run(ChildRecords.dispute, ev.EntryDisputed)
