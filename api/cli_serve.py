@@ -16,7 +16,7 @@ from api.cli_faults import EXIT_STORAGE
 from api.demo import build_demo_cohort, resumable
 from api.permissions import PERMISSIONS, ROLES
 from api.settings import Settings
-from api.users import UserError, UserStore
+from api.users import UserError, UserStore, check_parent_binding
 from domain.application import ChildRecords
 from domain.envelope import EnvelopeDraft, RecordedBy
 from ledger.keys import EXPORTER_KEY, LOG_KEY, create_key_pair, key_paths
@@ -42,6 +42,10 @@ def add_user(
     role: Annotated[str, typer.Option(help=f"One of {', '.join(ROLES)}.")],
     setting: Annotated[str, typer.Option(help="The setting the user belongs to.")],
     child: Annotated[str | None, typer.Option(help="For a parent: their child's id.")] = None,
+    person: Annotated[
+        str | None,
+        typer.Option(help="For a parent: the linked person they are (they write as them)."),
+    ] = None,
     org: Annotated[
         str | None,
         typer.Option(help="For an inspector or LA caseworker: the body shares are made with."),
@@ -51,8 +55,16 @@ def add_user(
     """Add a user and print their token once (it is stored only as a hash)."""
     records = open_records(Settings())
     try:
+        if role == "parent":
+            check_parent_binding(records, setting, child, person)
         user, token = UserStore(cast(LedgerBackend, records.recorder)).add(
-            name, role=role, setting_id=setting, child_id=child, organisation=org, days=days
+            name,
+            role=role,
+            setting_id=setting,
+            child_id=child,
+            person_id=person,
+            organisation=org,
+            days=days,
         )
     except UserError as error:
         console.print(f"[red]Refused:[/red] {error}")
@@ -142,6 +154,9 @@ def _demo(settings: Settings, children: int, base: str) -> None:
                 role=role,
                 setting_id=setting,
                 child_id=str(first) if role == "parent" else None,
+                person_id=next(iter(records.get_child(first).people), None)
+                if role == "parent"
+                else None,
                 organisation=DEMO_LA if role == "inspector" else None,
                 days=30,
             )

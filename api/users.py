@@ -13,8 +13,11 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from uuid import UUID
 
 from api.permissions import ROLES
+from domain.application import ChildRecords
+from domain.errors import DomainError
 from ledger.log import LedgerBackend
 from ledger.sql import Cursor, Row, create_tables, may_create
 
@@ -23,6 +26,26 @@ API_ROLES = ROLES  # the permission table's roles
 
 class UserError(ValueError):
     """A user cannot be added as asked."""
+
+
+def check_parent_binding(
+    records: ChildRecords, setting_id: str, child_id: str | None, person_id: str | None
+) -> None:
+    """A parent account names an existing child of its own setting and a person linked to
+    that child (the person the parent writes as); UserError otherwise (never saying
+    whether a child of another setting exists)."""
+    if not child_id:
+        raise UserError("a parent user needs the id of their child (--child)")
+    if not person_id:
+        raise UserError("a parent user needs their linked person's id (--person)")
+    try:
+        child = records.get_child(UUID(child_id), read_only=True)
+    except (ValueError, DomainError):
+        child = None
+    if child is None or child.setting_id != setting_id:
+        raise UserError("--child names no child of this setting")
+    if person_id not in child.people:
+        raise UserError("--person names no person linked to that child")
 
 
 @dataclass(frozen=True)

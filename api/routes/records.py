@@ -471,6 +471,16 @@ def recommendation_action(
 # --- voices and people ------------------------------------------------------------------
 
 
+def _own_person(user: User, person_id: str) -> None:
+    """A parent writes only as the linked person their account is bound to."""
+    if user.role != "parent":
+        return
+    if user.person_id is None:
+        raise HTTPException(403, "this parent account is bound to no linked person")
+    if person_id != user.person_id:
+        raise HTTPException(403, "a parent writes only as their own linked person")
+
+
 @_post("parent-views", "Record a parent's view", "record.parent_view")
 def parent_view(
     child_id: UUID, body: s.ParentViewIn, svc: ServicesDep, user: UserDep, if_match: IfMatch = None
@@ -478,6 +488,7 @@ def parent_view(
     """A parent's own words, attributed to a linked person and never overwritten.
     Parents may record their own."""
     write = _admit(svc, user, child_id, body, if_match, "record.parent_view")
+    _own_person(user, body.person_id)
     return write.run(ChildRecords.record_parent_view, ev.ParentViewRecorded)
 
 
@@ -599,4 +610,5 @@ def dispute(
     """A parent's comment beside an entry they disagree with; the entry stays."""
     write = _admit(svc, user, child_id, body, if_match, "record.dispute")
     _readable_target(write, body.target_version, "target_version")
+    _own_person(user, body.person_id)
     return write.run(ChildRecords.dispute, ev.EntryDisputed)

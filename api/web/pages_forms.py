@@ -118,6 +118,9 @@ def _form_page(
         child, views = summary_read(svc, who.user, child_id), {}
     permit(who.user, spec.action)
     choices = _choices(spec, svc, views, target)
+    if who.role == "parent" and "people" in choices:
+        # A parent writes as the linked person their account is bound to, and no other.
+        choices["people"] = [p for p in choices["people"] if p[0] == who.user.person_id]
     today = svc.records.clock().date().isoformat()
     if state is None:
         state = FormState(values=_defaults(spec, who, child, choices, today))

@@ -79,7 +79,11 @@ def world(settings: Settings) -> Iterator[World]:
         "senco": store.add("Test senco", role="senco", setting_id=SETTING)[1],
         "practitioner": store.add("Test kp", role="practitioner", setting_id=SETTING)[1],
         "parent": store.add(
-            "Test parent", role="parent", setting_id=SETTING, child_id=str(child.child_id)
+            "Test parent",
+            role="parent",
+            setting_id=SETTING,
+            child_id=str(child.child_id),
+            person_id="parent-1",
         )[1],
     }
     records.close()

@@ -96,6 +96,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             role="parent",
             setting_id=SETTING,
             child_id=str(child.child_id),
+            person_id="parent-1",
         )[1],
     }
     records.close()

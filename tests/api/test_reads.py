@@ -59,6 +59,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             role=role,
             setting_id=setting,
             child_id=str(own) if role == "parent" else None,
+            person_id=next(iter(records.get_child(own).people)) if role == "parent" else None,
             organisation="test-la" if role == "inspector" else None,
         )[1]
         for role in ROLES

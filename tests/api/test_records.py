@@ -556,7 +556,11 @@ class Child:
     def parent(self) -> str:
         """A parent user of this child; returns the name of their token."""
         _, token = self.api.users.add(
-            "Parent", role="parent", setting_id=SETTING, child_id=self.child_id
+            "Parent",
+            role="parent",
+            setting_id=SETTING,
+            child_id=self.child_id,
+            person_id="parent-1",
         )
         name = f"parent-{len(self.api.tokens)}"
         self.api.tokens[name] = token
@@ -978,10 +982,12 @@ class TestRoles:
         version, count = child.version(), len(child.events())
         body = envelope(child, person_id="stranger", view="Hello")
 
-        response = child.post("parent-views", body, who=parent)
+        response = child.post("parent-views", body, who="senco")
 
         assert response.status_code == 409
         assert response.json()["field"] == "person_id"
+        # A parent writes only as the person their account is bound to (issue 14.9).
+        assert child.post("parent-views", body, who=parent).status_code == 403
         assert_unchanged(child, version, count)
 
     def test_parent_cannot_claim_another_basis(self, child: Child) -> None:

@@ -17,6 +17,7 @@ from api.cli_serve import ensure_keys
 from api.demo import build_demo_cohort
 from api.settings import Settings
 from api.users import UserStore
+from domain.application import ChildRecords
 from ledger.log import LedgerBackend
 from tests.factories import shared_with
 
@@ -35,6 +36,11 @@ class World:
     own: UUID  # a child with a plan, provision and an EHC request, in the users' setting
     other: UUID  # a child of another setting
     sibling: UUID  # another child of the users' setting (not the parent's)
+
+
+def _first_person(records: ChildRecords, child_id: UUID) -> str | None:
+    """The person a parent account of this child is bound to (its first linked person)."""
+    return next(iter(records.get_child(child_id).people), None)
 
 
 def build_world(data_dir: Path) -> World:
@@ -61,6 +67,7 @@ def build_world(data_dir: Path) -> World:
             role=role,
             setting_id=setting,
             child_id=str(own) if role == "parent" else None,
+            person_id=_first_person(records, own) if role == "parent" else None,
             organisation="test-la" if role == "inspector" else None,
         )
         user_ids[role] = user.user_id
@@ -68,7 +75,11 @@ def build_world(data_dir: Path) -> World:
         "Other senco", role="senco", setting_id=records.get_child(other).setting_id
     )[1]
     tokens["other-parent"] = store.add(
-        "Other parent", role="parent", setting_id=setting, child_id=str(sibling)
+        "Other parent",
+        role="parent",
+        setting_id=setting,
+        child_id=str(sibling),
+        person_id=_first_person(records, sibling),
     )[1]
     records.close()
     return World(settings, tokens, user_ids, own, other, sibling)
