@@ -11,7 +11,18 @@ from fastapi import FastAPI
 from api import docs_page, errors
 from api.body_limit import BodyLimit, UploadRoute
 from api.bootstrap import open_services
-from api.routes import checkpoints, children, dashboard, exports, la, records, shares, verify, views
+from api.routes import (
+    checkpoints,
+    children,
+    dashboard,
+    documents,
+    exports,
+    la,
+    records,
+    shares,
+    verify,
+    views,
+)
 from api.security_headers import SecurityHeaders
 from api.settings import Settings
 from api.web import site
@@ -47,7 +58,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     errors.install(app)
-    for module in (children, records, views, dashboard, exports, verify, checkpoints, la, shares):
+    for module in (
+        children,
+        records,
+        views,
+        dashboard,
+        exports,
+        verify,
+        checkpoints,
+        la,
+        documents,
+        shares,
+    ):
         app.include_router(module.router, prefix="/v1")
     site.install(app)
     docs_page.install(app)
@@ -66,4 +88,16 @@ def upload_routes(config: Settings) -> list[UploadRoute]:
     return [
         UploadRoute("POST", re.compile(r"/v1/verify"), bundle, "bundles"),
         UploadRoute("POST", re.compile(r"/verify"), bundle + FORM_OVERHEAD, "bundles"),
+        UploadRoute(
+            "POST",
+            re.compile(r"/v1/children/[^/]+/documents"),
+            config.max_document_bytes + FORM_OVERHEAD,
+            "documents",
+        ),
+        UploadRoute(
+            "POST",
+            re.compile(r"/children/[^/]+/record/(observation|parent-view)"),
+            config.max_document_bytes + FORM_OVERHEAD,
+            "forms with a file",
+        ),
     ]

@@ -21,6 +21,7 @@ from exporters.la_files import request_files
 from exporters.report_files import report_files
 from exporters.timestamp import request_token
 from ledger.cipher import KEK_FILE, KEY_STORE_PATH
+from ledger.documents import DocumentStore
 from ledger.keys import EXPORTER_KEY, LOG_KEY, key_paths, load_private, load_public
 from ledger.keystore import KeyStore
 from ledger.leader import Leadership
@@ -208,6 +209,17 @@ class Exporter:
         )
         self.pdf = pdf
 
+    def document_reader(self, child_id: UUID) -> Callable[[str], bytes]:
+        """Reads the child's attached files (opened and checked against their digests)."""
+        store = DocumentStore(cast(LedgerBackend, self.records.recorder))
+
+        def read(digest: str) -> bytes:
+            return store.read(
+                child_id, digest, open_key_store(self.records).aead(child_id, create=False)
+            )
+
+        return read
+
     def export(
         self,
         child_id: UUID,
@@ -250,6 +262,7 @@ class Exporter:
             request_reason=reason,
             timestamp=timestamp,
             subject_access=subject_access,
+            documents=self.document_reader(child_id),
             la_request=(
                 request_files(la.profile, pdf=self.pdf, pages=la.pages, tribunal=la.tribunal)
                 if la
@@ -297,6 +310,7 @@ def open_services(settings: Settings) -> Services:
         exporter=exporter,
         users=users,
         sessions=WebSessions(cast(LedgerBackend, records.recorder), users),
+        documents=DocumentStore(cast(LedgerBackend, records.recorder)),
     )
 
 

@@ -23,6 +23,7 @@ from api import (
     cli_backup,
     cli_bundle,
     cli_db,
+    cli_documents,
     cli_faults,
     cli_la,
     cli_ledger,
@@ -65,6 +66,7 @@ app.command("readiness")(cli_la.readiness)
 app.command("request")(cli_la.request)
 app.add_typer(cli_la.profiles_app, name="profiles")
 app.add_typer(cli_db.db_app, name="db")
+app.add_typer(cli_documents.documents_app, name="documents")
 console = Console()
 EXIT_REFUSED = 2
 EXIT_NOT_FOUND = 3

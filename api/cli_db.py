@@ -14,6 +14,7 @@ from api.db_roles import grant_statements
 from api.settings import Settings
 from api.users import UserStore
 from api.web.session_store import WebSessions
+from ledger.documents import DocumentStore
 from ledger.keystore_pg import PostgresKeys
 from ledger.log import LedgerBackend
 from projections.cohort import CohortProjection
@@ -48,6 +49,7 @@ def db_init() -> None:
         users = UserStore(backend)
         WebSessions(backend, users)
         CohortProjection(records, backend)
+        DocumentStore(backend)
         schema = backend.tables.schema
     finally:
         records.close()

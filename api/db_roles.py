@@ -33,6 +33,8 @@ WORKING = {
     "cohort_children": "SELECT, INSERT, UPDATE, DELETE",
     "cohort_costs": "SELECT, INSERT, UPDATE, DELETE",
     "cohort_tracking": "SELECT, INSERT, UPDATE, DELETE",
+    "documents": "SELECT, INSERT, DELETE",  # deleted with an erased child, or as orphans
+    "document_chunks": "SELECT, INSERT, DELETE",
 }
 # The key store's tables (their own schema), when the keys live in PostgreSQL: erasure
 # deletes a wrapped key, a KEK rotation rewraps them all.

@@ -20,6 +20,7 @@ from domain.application import ChildRecords
 from domain.child import ChildRecord
 from domain.envelope import RecordedBy
 from domain.errors import ChildNotFound
+from ledger.documents import DocumentStore
 from ledger.log import Ledger
 from projections import disclosure
 from projections.views import ChildViews
@@ -38,6 +39,7 @@ class Services:
     exporter: Exporter
     users: UserStore
     sessions: WebSessions
+    documents: DocumentStore
 
 
 def services(request: Request) -> Services:
@@ -86,8 +88,8 @@ def permit(user: User, action: str) -> None:
 
 def child_action(action: str) -> Any:
     """A route dependency: 404 unless the child is visible, then 403 unless the role may
-    do `action` — both before the body is read, so a refused caller learns nothing from
-    how their body would have been judged."""
+    do `action` — both before the body is validated, so a refused caller learns nothing
+    from how their body would have been judged."""
 
     def check(child_id: UUID, svc: ServicesDep, user: UserDep) -> None:
         visible_child(svc, user, child_id)
@@ -97,7 +99,7 @@ def child_action(action: str) -> Any:
 
 
 def role_action(action: str) -> Any:
-    """A route dependency: 403 unless the role may do `action`, before the body is read."""
+    """A route dependency: 403 unless the role may do `action`, before the body is validated."""
 
     def check(user: UserDep) -> None:
         permit(user, action)

@@ -4,6 +4,8 @@ The order makes every interruption finish by itself:
 1. `RecordErased` (or, at the end of retention, `RetentionDisposed`) is appended (refused
    under a legal hold; skipped if already there) — from here the erasure is *pending*;
 2. the cohort rows, the parent users linked to the child and this process's caches go;
+   (the child's attached files are sealed under its data key: step 3 makes them
+   unreadable, and their rows are deleted after it);
 3. the data keys of everything stored about the child (record, access log) are destroyed,
    with tombstones, in one key-store transaction — from here on nothing can be read;
 4. on SQLite the WAL is checkpointed and truncated so deleted rows linger in no file.
@@ -26,6 +28,7 @@ from api.users import UserStore
 from domain.application import ChildRecords
 from domain.envelope import EnvelopeDraft
 from domain.retention import RetentionPolicy
+from ledger.documents import DocumentStore
 from ledger.framing import parse
 from ledger.log import LedgerBackend
 from projections.cohort import CohortProjection
@@ -134,6 +137,7 @@ def finish_erasure(
     if forget is not None:
         forget(child_id)
     step("keys-destroyed")
+    DocumentStore(backend).purge(child_id)  # unreadable already; now gone as well
     backend.scrub()
     return destroyed, removed
 

@@ -34,6 +34,7 @@ STATUS: list[tuple[type[de.DomainError], int]] = [
     (de.VersionConflict, 409),
     (de.ChildExists, 409),
     (de.InvariantViolation, 409),
+    (de.UnsupportedMediaType, 415),
     (de.InvalidValue, 422),
     (de.DomainError, 422),
 ]
@@ -44,6 +45,7 @@ TITLES = {
     403: "Not allowed",
     404: "Not found",
     409: "Conflict",
+    415: "Unsupported media type",
     410: "Gone",
     413: "Too large",
     422: "Invalid input",
@@ -61,6 +63,7 @@ MEANINGS = {
     409: "Stale expected_version, or the record's state does not allow this.",
     410: "The child's record was erased: nothing of it can be read any more.",
     413: "The upload is too large.",
+    415: "The file is not of an accepted type (read from its bytes); the rule is named.",
     422: "A field breaks a rule; the field is named, its value never echoed.",
 }
 

@@ -35,6 +35,7 @@ PERMISSIONS: Mapping[str, frozenset[str]] = {
     "record.session": _STAFF,
     "record.child_view": _STAFF,
     "record.parent_view": _STAFF | {"parent"},
+    "document.upload": _STAFF | {"parent"},  # a parent attaches to their own view or dispute
     # Statements about entries (each only about an entry the writer can read).
     "record.correction": _STAFF | {"parent"},
     "record.mistake": _STAFF,

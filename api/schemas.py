@@ -211,7 +211,9 @@ class Entry(BaseModel):
     attachments: list[Sha256] = Field(
         default_factory=list,
         max_length=MAX_ATTACHMENTS,
-        description="SHA-256 digests (lower-case hex) of attached documents.",
+        description="SHA-256 digests (lower-case hex) of documents already uploaded to "
+        "this child's record (POST /v1/children/{id}/documents); the entry records each "
+        "file's digest, name, media type and size.",
     )
 
     def payload(self) -> dict[str, Any]:

@@ -47,6 +47,8 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 for name, value in extra.items():
+                    if name == "Content-Security-Policy" and name in headers:
+                        continue  # a response's own, stricter policy (a served file's) stands
                     headers[name] = value
             await send(message)
 

@@ -88,6 +88,11 @@ class Settings(BaseSettings):
         ge=1024,
         description="The largest evidence bundle that may be uploaded to be checked, in bytes.",
     )
+    max_document_bytes: int = Field(
+        default=25 * 1024 * 1024,
+        ge=1024,
+        description="The largest file that may be attached to a child's record, in bytes.",
+    )
     report_pages: int = Field(
         default=40,
         ge=4,

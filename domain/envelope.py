@@ -2,14 +2,60 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from domain.errors import FutureDate, InvalidValue
+from domain.rules import plain
 from domain.vocabulary import BASES, PRECISIONS, ROLES, SENSITIVITIES
 
 MAX_ATTACHMENTS = 50
+# An attached file: its digest alone (entries written before files were stored), or what
+# is known of the stored file, bound into the entry's leaf with it.
+Attachment = str | dict[str, Any]
+ATTACHMENT_KEYS = {"sha256", "name", "media_type", "size"}
+MEDIA_TYPE = re.compile(r"[a-z]+/[a-z0-9.+-]{1,100}")
+
+
+def _is_digest(value: object) -> bool:
+    return (
+        isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)
+    )
+
+
+def attachment_digest(attachment: Attachment) -> str:
+    """The SHA-256 of an attached file, whichever form the entry holds."""
+    return attachment if isinstance(attachment, str) else str(attachment["sha256"])
+
+
+def check_attachment(attachment: Attachment) -> None:
+    """A digest, or {sha256, name, media_type, size} of a stored file."""
+    if isinstance(attachment, str):
+        if not _is_digest(attachment):
+            raise InvalidValue(
+                "attachments must be lower-case hex SHA-256 digests", field="attachments"
+            )
+        return
+    if not isinstance(attachment, dict) or set(attachment) != ATTACHMENT_KEYS:
+        raise InvalidValue(
+            "attachments: each is a digest or {sha256, name, media_type, size}",
+            field="attachments",
+        )
+    name, size, media = attachment["name"], attachment["size"], attachment["media_type"]
+    if not _is_digest(attachment["sha256"]):
+        raise InvalidValue(
+            "attachments.sha256 must be a lower-case hex SHA-256", field="attachments"
+        )
+    if not isinstance(name, str) or not 1 <= len(name) <= 200:
+        raise InvalidValue("attachments.name must be 1-200 characters", field="attachments")
+    plain(name, "attachments.name")
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        raise InvalidValue("attachments.size must be a whole number of bytes", field="attachments")
+    if not isinstance(media, str) or not MEDIA_TYPE.fullmatch(media):
+        raise InvalidValue("attachments.media_type must be a media type", field="attachments")
 
 
 @dataclass(frozen=True)
@@ -30,7 +76,7 @@ class Envelope:
     recorded_by: RecordedBy
     basis: str
     sensitivity: str
-    attachments: list[str]
+    attachments: list[Attachment]
 
     def as_fields(self) -> dict[str, Any]:
         """The envelope as event keyword arguments."""
@@ -51,7 +97,7 @@ class EnvelopeDraft:
     basis: str = "fact"
     precision: str | None = None
     sensitivity: str = "normal"
-    attachments: list[str] = field(default_factory=list)
+    attachments: Sequence[Attachment] = field(default_factory=list)
 
     def seal(self, *, now: datetime, skew: timedelta) -> Envelope:
         """Validate against the vocabularies and the clock; normalise to UTC."""
@@ -88,11 +134,8 @@ class EnvelopeDraft:
                 )
         if len(self.attachments) > MAX_ATTACHMENTS:
             raise InvalidValue(f"at most {MAX_ATTACHMENTS} attachments", field="attachments")
-        for digest in self.attachments:
-            if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
-                raise InvalidValue(
-                    "attachments must be lower-case hex SHA-256 digests", field="attachments"
-                )
+        for attachment in self.attachments:
+            check_attachment(attachment)
         return Envelope(
             occurred_at=occurred,
             precision=precision,

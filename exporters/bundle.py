@@ -141,6 +141,7 @@ def build_bundle(
     timestamp: Timestamper | None = None,
     subject_access: bool = False,
     la_request: RequestFiles | None = None,
+    documents: Callable[[str], bytes] | None = None,
 ) -> Bundle:
     """Assemble and sign the bundle for one child, timestamping the signature if asked.
     For a subject access request (a bundle for a parent) the entries a parent does not
@@ -218,6 +219,8 @@ def build_bundle(
         ),
         **{f"{VIEW_FILES[name]}": _pretty(body) for name, body in view_data.items()},
     }
+    if documents is not None:
+        payload.update(attached_files(admitted, documents))
     previous = [n for n in ledger.checkpoints() if cp.parse(n)[0].size < head.size]
     if previous:
         old = cp.parse(previous[-1])[0]
@@ -307,6 +310,23 @@ def build_bundle(
         len(listed),
         stamp,
     )
+
+
+def attached_files(admitted: list[Entry], read: Callable[[str], bytes]) -> dict[str, bytes]:
+    """The files the admitted entries attach, under files/ by digest, and files.json: each
+    one's name, media type, size and the entries that attach it. Entries made before files
+    were stored hold a digest alone and bring no file."""
+    found: dict[str, dict[str, Any]] = {}
+    for entry in admitted:
+        for attachment in entry.event.attachments:
+            if isinstance(attachment, dict):
+                described = found.setdefault(attachment["sha256"], {**attachment, "entries": []})
+                described["entries"].append(entry.version)
+    if not found:
+        return {}
+    files = {f"files/{digest}": read(digest) for digest in sorted(found)}
+    files["files.json"] = _pretty({"files": [found[d] for d in sorted(found)]})
+    return files
 
 
 def _timestamped(envelope: bytes, timestamp: Timestamper) -> tuple[bytes, Stamp]:

@@ -239,6 +239,7 @@ def verify_bundle(
     lines = files.get("data/events.jsonl", b"").decode("utf-8", "replace").splitlines()
     previous, last = GENESIS, None
     admitted: set[int] = set()
+    attached: dict[str, dict[str, Any]] = {}  # digest -> what an admitted entry records
     for number, raw in enumerate(lines, start=1):
         try:
             line = orjson.loads(raw)
@@ -267,10 +268,14 @@ def verify_bundle(
         _check_entry(line, leaf, where, summary)
         if line["admitted"]:
             admitted.add(leaf.version)
+            for attachment in (line.get("event") or {}).get("attachments") or []:
+                if isinstance(attachment, dict):
+                    attached.setdefault(str(attachment.get("sha256")), attachment)
         previous, last = digest.hex(), leaf
     if last is None:
         raise VerificationError("no entries", where="data/events.jsonl")
     _check_head(files, head, last)
+    _check_files(files, attached)
     _check_redactions(files, summary, len(lines))
     _check_la_request(files, summary, admitted)
     _check_previous(files, head, logger)
@@ -344,6 +349,28 @@ def _check_head(files: dict[str, bytes], head: cp.Checkpoint, last: AuditLeaf) -
         raise VerificationError(
             "the bundle stops before the child's last entry (tail left out)", where=where
         )
+
+
+def _check_files(files: dict[str, bytes], attached: dict[str, dict[str, Any]]) -> None:
+    """Every file an admitted entry attaches is in the bundle with the bytes its entry's
+    leaf binds (its digest and size), and no other file is."""
+    for digest, described in sorted(attached.items()):
+        where = f"data/files/{digest}"
+        if where not in files:
+            raise VerificationError(
+                f"attached file missing (named in an entry: {described.get('name')!s:.60})",
+                where=where,
+            )
+        content = files[where]
+        if hashlib.sha256(content).hexdigest() != digest or len(content) != described.get("size"):
+            raise VerificationError(
+                "attached file changed or swapped (its bytes differ from the digest its "
+                "entry records)",
+                where=where,
+            )
+    for path in sorted(files):
+        if path.startswith("data/files/") and path.removeprefix("data/files/") not in attached:
+            raise VerificationError("file added (no admitted entry attaches it)", where=path)
 
 
 def _check_redactions(files: dict[str, bytes], summary: dict[str, Any], listed: int) -> None:

@@ -151,7 +151,11 @@ def open_paired_key_store(
     if why:
         raise KeyStoreRefused(why, file=str(path))
     # A key store that held keys a moment ago is never made afresh should it vanish meanwhile.
-    keys = KeyStore(path, kek_file, create=not existed)
+    return _bound(backend, KeyStore(path, kek_file, create=not existed))
+
+
+def _bound(backend: LedgerBackend, keys: KeyStore) -> KeyStore:
+    """`keys`, bound to the event store (closed if that fails)."""
     try:
         bind(backend, keys, lambda: uuid.uuid4().hex)
     except BaseException:
@@ -175,13 +179,7 @@ def _open_paired_in_postgres(
             view.close()
     if why:
         raise KeyStoreRefused(why, file=where.name)
-    keys = PostgresKeyStore(where, kek_file, create=not existed)
-    try:
-        bind(backend, keys, lambda: uuid.uuid4().hex)
-    except BaseException:
-        keys.close()
-        raise
-    return keys
+    return _bound(backend, PostgresKeyStore(where, kek_file, create=not existed))
 
 
 def bind(backend: LedgerBackend, keys: KeyStore, new_id: Callable[[], str]) -> str:

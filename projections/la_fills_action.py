@@ -196,6 +196,9 @@ def reports_summaries(r: Record) -> list[Statement]:
             f"{e.author}, {e.author_role} ({e.service}), report dated "
             f"{format_day(e.report_date)}: {_summary(e.summary)}"
         )
+        files = [a["name"] for a in e.attachments if isinstance(a, dict)]
+        if files:  # the report itself travels in the bundle, under files/
+            text += f" The report is attached: {', '.join(files)}."
         statement = r.say(text, [x], tier=1)
         # A report's age is its own date, not the day it reached the setting.
         tier = 1 if e.report_date >= months_before(r.today, 12) else 2

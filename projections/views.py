@@ -65,15 +65,7 @@ class ChildViews:
         """One named view (see VIEWS), stamped with the times it was built for."""
         entries = self.admitted(child_id, as_of=as_of, known_at=known_at, withhold=withhold)
         today = as_of or self.records.clock().date()
-        body = VIEWS[name](entries, today)
-        return {
-            "child_id": str(child_id),
-            "view": name,
-            "as_of": today.isoformat(),
-            "known_at": known_at.isoformat() if known_at else None,
-            "events_admitted": len(entries),
-            **body,
-        }
+        return _stamped(child_id, name, today, known_at, entries, VIEWS[name](entries, today))
 
     def chronology_page(
         self,
@@ -88,14 +80,8 @@ class ChildViews:
         """One page of the chronology view: only the page's entries are written out."""
         entries = self.admitted(child_id, as_of=as_of, known_at=known_at, withhold=withhold)
         today = as_of or self.records.clock().date()
-        return {
-            "child_id": str(child_id),
-            "view": "chronology",
-            "as_of": today.isoformat(),
-            "known_at": known_at.isoformat() if known_at else None,
-            "events_admitted": len(entries),
-            **chronology(entries, offset=offset, limit=limit),
-        }
+        page = chronology(entries, offset=offset, limit=limit)
+        return _stamped(child_id, "chronology", today, known_at, entries, page)
 
     def events(
         self,
@@ -122,3 +108,22 @@ class ChildViews:
             }
             for e in self.admitted(child_id, as_of=as_of, known_at=known_at, withhold=withhold)
         ]
+
+
+def _stamped(
+    child_id: UUID,
+    name: str,
+    today: date,
+    known_at: datetime | None,
+    entries: list[Entry],
+    body: dict[str, Any],
+) -> dict[str, Any]:
+    """A view's body with the times it was built for."""
+    return {
+        "child_id": str(child_id),
+        "view": name,
+        "as_of": today.isoformat(),
+        "known_at": known_at.isoformat() if known_at else None,
+        "events_admitted": len(entries),
+        **body,
+    }

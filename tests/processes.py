@@ -64,12 +64,23 @@ def one_line(result: subprocess.CompletedProcess[str]) -> str:
 @contextmanager
 def serving(settings: Settings, *args: str) -> Iterator[str]:
     """`sendtrail serve` in its own process until the block ends; yields its base URL."""
+    with serve_process(settings, *args) as (_, base):
+        yield base
+
+
+@contextmanager
+def serve_process(
+    settings: Settings, *args: str, log: Path | None = None
+) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """`sendtrail serve` in its own process (its output in `log`, else a pipe), until the
+    block ends (unless killed before); yields the process and its base URL."""
     port = free_port()
+    out = log.open("w") if log is not None else None
     proc = subprocess.Popen(
         [sys.executable, "-m", "api.cli", "serve", "--port", str(port), *args],
         env=cli_env(settings),
         cwd=ROOT,
-        stdout=subprocess.PIPE,
+        stdout=out if out is not None else subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
@@ -77,7 +88,7 @@ def serving(settings: Settings, *args: str) -> Iterator[str]:
     try:
         deadline = time.monotonic() + 60
         while True:
-            said = proc.stdout.read() if proc.poll() is not None and proc.stdout else ""
+            said = _said(proc, log)
             assert proc.poll() is None, f"serve stopped: {said}"
             assert time.monotonic() < deadline, "serve did not answer within 60 s"
             try:
@@ -85,11 +96,22 @@ def serving(settings: Settings, *args: str) -> Iterator[str]:
                 break
             except httpx.TransportError:
                 time.sleep(0.1)
-        yield base
+        yield proc, base
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        if out is not None:
+            out.close()
+
+
+def _said(proc: subprocess.Popen[str], log: Path | None) -> str:
+    if proc.poll() is None:
+        return ""
+    if log is not None:
+        return log.read_text()[-2000:]
+    return proc.stdout.read() if proc.stdout else ""

@@ -60,7 +60,7 @@ RESPONSES = documented(
 
 def _post(path: str, summary: str, action: str) -> Callable[[RouteFunction], RouteFunction]:
     """A write route, checked against the permission table (api.permissions) before its
-    body is read; the action is named in the OpenAPI document as `x-permission`."""
+    body is validated; the action is named in the OpenAPI document as `x-permission`."""
     return router.post(
         f"/children/{{child_id}}/{path}",
         status_code=201,
@@ -120,7 +120,7 @@ class Write:
             recorder(self.user, self.child),
             basis=_basis(self.user, self.body),
             sensitivity=self.body.sensitivity,
-            attachments=list(self.body.attachments),
+            attachments=attached(self.svc, self.child.id, self.body.attachments),
         )
         fields = self.body.payload() if payload is None else dict(payload)
         with _fields_named(renamed or {}):
@@ -128,6 +128,22 @@ class Write:
                 self.svc.records, self.child.id, draft, expected_version=version, **fields
             )
         return s.RecordCreated(child_id=self.child.id, version=new_version, kind=kind.__name__)
+
+
+def attached(svc: Services, child_id: UUID, digests: list[str]) -> list[dict[str, Any]]:
+    """What the entry records of each file it names: refused unless the file was uploaded
+    to this child's record first (nothing is stored then)."""
+    found = []
+    for digest in digests:
+        document = svc.documents.describe(child_id, digest)
+        if document is None:
+            raise InvalidValue(
+                "attachments: each must be the SHA-256 of a document uploaded to this "
+                "child's record first (POST .../documents)",
+                field="attachments",
+            )
+        found.append(document.as_attachment())
+    return found
 
 
 def _admit(

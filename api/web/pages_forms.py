@@ -8,8 +8,10 @@ from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import UploadFile as StarletteUpload
 
 from api.deps import Services, ServicesDep, permit, visible_child
+from api.documents_access import store_upload
 from api.web.forms import FormState, refused, typed, validate
 from api.web.reads import Times, read, summary_read
 from api.web.record_forms import FORMS, RecordForm, outcomes
@@ -169,12 +171,17 @@ def record(
     labels = {**spec.labels, **_row_labels(spec, svc, child_id)}
     body = validate(spec.model, data, state, labels, where)
     if body is not None:
+        new_file = None
         try:
+            if spec.takes_files:
+                body, new_file = _with_file(posted.get("photo"), body, svc, child_id)
             created = spec.route(child_id, body, svc, who.user, None)
         except ChildNotFound:
             raise
         except DomainError as error:
-            refused(error, state, labels, where)
+            if new_file is not None:  # stored for this entry alone, which was refused
+                svc.documents.delete(child_id, new_file)
+            refused(error, state, labels, {**(where or {}), "file": "photo"})
     if state.failed or body is None:
         if state.conflict is not None:
             # Saving again means: "I have seen that the record moved on".
@@ -185,6 +192,16 @@ def record(
     return RedirectResponse(
         f"/children/{child_id}{back}?saved={spec.slug}&v={created.version}", status_code=303
     )
+
+
+def _with_file(sent: object, body: Any, svc: Services, child_id: UUID) -> tuple[Any, str | None]:
+    """The entry with the chosen file attached (stored first, checked like an API upload),
+    and the digest if this stored it anew (to delete should the entry be refused)."""
+    if not isinstance(sent, StarletteUpload) or not sent.filename:
+        return body, None
+    document, anew = store_upload(svc, child_id, sent.file, sent.filename)
+    attached = [*body.attachments, document.sha256]
+    return body.model_copy(update={"attachments": attached}), document.sha256 if anew else None
 
 
 def _row_labels(spec: RecordForm, svc: Services, child_id: UUID) -> dict[str, str]:

@@ -30,6 +30,7 @@ class RecordForm:
     shape: Shape
     views: tuple[str, ...] = ()  # what the form reads to offer its choices
     back_to: str = "chronology"  # where a saved entry is shown
+    takes_files: bool = False  # a photo or document may be attached (field "photo")
 
 
 def _observation(v: Mapping[str, str], _today: str) -> tuple[dict[str, Any], dict[str, str]]:
@@ -123,8 +124,15 @@ FORMS: dict[str, RecordForm] = {
             s.ObservationIn,
             api.observation,
             "record.observation",
-            {**WHEN, "area": "Area of learning", "notes": "What you saw", "observer": "Observer"},
+            {
+                **WHEN,
+                "area": "Area of learning",
+                "notes": "What you saw",
+                "observer": "Observer",
+                "photo": "Photo or document",
+            },
             _observation,
+            takes_files=True,
         ),
         RecordForm(
             "discussion",
@@ -190,9 +198,15 @@ FORMS: dict[str, RecordForm] = {
             s.ParentViewIn,
             api.parent_view,
             "record.parent_view",
-            {**WHEN, "person_id": "Whose view this is", "view": "The view, in their own words"},
+            {
+                **WHEN,
+                "person_id": "Whose view this is",
+                "view": "The view, in their own words",
+                "photo": "Photo or document",
+            },
             _parent_view,
             views=("plan",),
+            takes_files=True,
         ),
         RecordForm(
             "dispute",

@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from api.web import (
     pages_child,
     pages_dashboard,
+    pages_documents,
     pages_export,
     pages_forms,
     pages_inspector,
@@ -32,6 +33,7 @@ def install(app: FastAPI) -> None:
         pages_dashboard,
         pages_child,
         pages_forms,
+        pages_documents,
         pages_export,
         pages_inspector,
         pages_la,

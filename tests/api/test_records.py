@@ -674,7 +674,14 @@ class TestEveryRoute:
         assert (event["occurred_at"], event["precision"]) == (stored, precision)
 
     def test_envelope_is_stored_as_sent(self, child: Child) -> None:
-        digest = "ab" * 32
+        pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\n%%EOF\n"
+        uploaded = child.api.client.post(
+            child.url("documents"),
+            files={"file": ("note.pdf", pdf, "application/pdf")},
+            headers=child.api.auth("senco"),
+        )
+        assert uploaded.status_code == 201, uploaded.text
+        digest = uploaded.json()["sha256"]
         body = envelope(
             child,
             occurred_at="2025-03-10T09:30:00+01:00",
@@ -688,7 +695,14 @@ class TestEveryRoute:
         assert stored["occurred_at"] == "2025-03-10T08:30:00+00:00"
         assert stored["precision"] == "minute"
         assert (stored["basis"], stored["sensitivity"]) == ("professional_opinion", "restricted")
-        assert stored["attachments"] == [digest]
+        assert stored["attachments"] == [
+            {
+                "sha256": digest,
+                "name": "note.pdf",
+                "media_type": "application/pdf",
+                "size": len(pdf),
+            }
+        ]
 
 
 # --- refusals: 422 naming the field, nothing stored, nothing echoed ------------------------

@@ -106,6 +106,13 @@ def write_as_app(installation: Installation) -> str:
         )
         assert noted.status_code == 201, noted.text
         assert client.get(f"/v1/children/{child}/plan").status_code == 200
+        uploaded = client.post(
+            f"/v1/children/{child}/documents",
+            files={"file": ("note.txt", b"Plain words.\n", "text/plain")},
+        )
+        assert uploaded.status_code == 201, uploaded.text
+        digest = uploaded.json()["sha256"]
+        assert client.get(f"/v1/children/{child}/documents/{digest}").content == b"Plain words.\n"
         assert client.get("/v1/dashboard").status_code == 200
     return child
 

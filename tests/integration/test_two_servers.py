@@ -8,14 +8,10 @@ from __future__ import annotations
 import random
 import shutil
 import signal
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, cast
+from typing import cast
 from uuid import UUID
 
 import httpx
@@ -27,46 +23,10 @@ from api.settings import Settings
 from api.users import UserStore
 from ledger.log import LedgerBackend
 from tests.conftest import POSTGRES_URL
-from tests.processes import ROOT, cli_env, sendtrail
-from tests.serving import free_port
+from tests.processes import sendtrail, serve_process
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 SETTING = "two-servers"
-
-
-@contextmanager
-def serve(settings: Settings, log: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    port = free_port()
-    out = log.open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
-        env=cli_env(settings),
-        cwd=ROOT,
-        stdout=out,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, f"serve stopped: {log.read_text()[-2000:]}"
-            assert time.monotonic() < deadline, "serve did not answer within 60 s"
-            try:
-                httpx.get(f"{base}/v1/children", timeout=2)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        yield proc, base
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        cast(IO[str], out).close()
 
 
 def test_two_servers_one_killed_lose_no_acknowledged_write(
@@ -87,8 +47,8 @@ def test_two_servers_one_killed_lose_no_acknowledged_write(
     lock = threading.Lock()
 
     with (
-        serve(a, tmp_path / "a.log") as (_, base_a),
-        serve(b, tmp_path / "b.log") as (
+        serve_process(a, log=tmp_path / "a.log") as (_, base_a),
+        serve_process(b, log=tmp_path / "b.log") as (
             proc_b,
             base_b,
         ),

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from api.app import create_app
 from api.bootstrap import open_records
@@ -283,6 +284,34 @@ def test_the_child_page_fits_a_phone_and_keyboard_users_can_skip_to_it(
     assert page.evaluate("document.activeElement.textContent") == "Skip to main content"
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
+    page.context.close()
+
+
+def test_a_photo_is_attached_to_an_observation_on_a_phone(
+    browser: Any, site: Site, tmp_path: Path
+) -> None:
+    photo = tmp_path / "IMG_2048.jpg"
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (51.0, 30.0, 0.0)}  # where it was taken
+    Image.new("RGB", (64, 48), (220, 90, 30)).save(photo, format="JPEG", exif=exif)
+    page = open_as(browser, site, "practitioner", viewport={"width": 390, "height": 844})
+    page.goto(f"/children/{site.world.own}")
+    page.get_by_role("link", name="Record an observation").click()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.get_by_label("Date it happened").fill(today())
+    page.get_by_label("Area of learning").select_option("physical")
+    page.get_by_label("What you saw").fill("Balanced on the beam ZZPHOTO")
+    page.get_by_label("Photo or document").set_input_files(str(photo))
+    shot(page, "observation-photo-390px")
+    page.get_by_role("button", name="Save observation").click()
+    page.wait_for_url("**/chronology?saved=observation*")
+    link = page.get_by_role("link", name="IMG_2048.jpg")
+    assert link.is_visible()
+    href = link.get_attribute("href")
+    fetched = page.request.get(href)
+    assert fetched.status == 200
+    kept = Image.open(io.BytesIO(fetched.body()))
+    assert dict(kept.getexif()) == {}  # the location is gone
     page.context.close()
 
 
