@@ -20,6 +20,7 @@ from api.routes import (
     la,
     published,
     records,
+    shares,
     verify,
     views,
 )
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         checkpoints,
         la,
         documents,
+        shares,
     ):
         app.include_router(module.router, prefix="/v1")
     app.include_router(published.router)  # public: outside /v1, no sign-in

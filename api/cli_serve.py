@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from typing import Annotated, cast
+from uuid import UUID
 
 import typer
 import uvicorn
 from rich.console import Console
+from rich.table import Table
 
 from api.app import create_app
 from api.bootstrap import open_records, open_services, set_record_clock
 from api.cli_faults import EXIT_STORAGE
 from api.demo import build_demo_cohort, resumable
+from api.permissions import PERMISSIONS, ROLES
 from api.settings import Settings
-from api.users import UserError, UserStore
+from api.users import UserError, UserStore, check_parent_binding
+from domain.application import ChildRecords
+from domain.envelope import EnvelopeDraft, RecordedBy
 from ledger.keys import EXPORTER_KEY, LOG_KEY, create_key_pair, key_paths
 from ledger.log import LedgerBackend
 
@@ -34,16 +39,32 @@ def ensure_keys(settings: Settings) -> None:
 @users_app.command("add")
 def add_user(
     name: Annotated[str, typer.Argument(help="The person's name (kept only in the user table).")],
-    role: Annotated[str, typer.Option(help="admin, senco, practitioner, parent or inspector")],
+    role: Annotated[str, typer.Option(help=f"One of {', '.join(ROLES)}.")],
     setting: Annotated[str, typer.Option(help="The setting the user belongs to.")],
     child: Annotated[str | None, typer.Option(help="For a parent: their child's id.")] = None,
+    person: Annotated[
+        str | None,
+        typer.Option(help="For a parent: the linked person they are (they write as them)."),
+    ] = None,
+    org: Annotated[
+        str | None,
+        typer.Option(help="For an inspector or LA caseworker: the body shares are made with."),
+    ] = None,
     days: Annotated[int, typer.Option(min=1, max=3650, help="Days until the token expires.")] = 365,
 ) -> None:
     """Add a user and print their token once (it is stored only as a hash)."""
     records = open_records(Settings())
     try:
+        if role == "parent":
+            check_parent_binding(records, setting, child, person)
         user, token = UserStore(cast(LedgerBackend, records.recorder)).add(
-            name, role=role, setting_id=setting, child_id=child, days=days
+            name,
+            role=role,
+            setting_id=setting,
+            child_id=child,
+            person_id=person,
+            organisation=org,
+            days=days,
         )
     except UserError as error:
         console.print(f"[red]Refused:[/red] {error}")
@@ -54,6 +75,18 @@ def add_user(
         f"user {user.user_id} ({user.role}, {user.setting_id}) until {user.expires_at[:10]}"
     )
     typer.echo(token)
+
+
+@users_app.command("permissions")
+def permissions() -> None:
+    """Print the permission table (role x action) that the API, the pages and the CLI use."""
+    table = Table(title="Who may do what")
+    table.add_column("action")
+    for role in ROLES:
+        table.add_column(role)
+    for action, roles in PERMISSIONS.items():
+        table.add_row(action, *("yes" if role in roles else "-" for role in ROLES))
+    console.print(table)
 
 
 @users_app.command("revoke")
@@ -70,6 +103,36 @@ def revoke_user(user_id: Annotated[str, typer.Argument(help="The user id (u-…)
     console.print(f"revoked {user_id}")
 
 
+DEMO_LA = "demo-la"
+
+
+def share_for_demo(records: ChildRecords, child_id: UUID, body: str) -> None:
+    """Share the demo's first child with the demo inspector's body (once), under a
+    consent to share with the LA from its first linked person."""
+    child = records.get_child(child_id)
+    if child.is_shared_with(body) or not child.people:
+        return
+    draft = EnvelopeDraft(records.clock(), RecordedBy("demo", "senco", child.setting_id))
+    consent = f"c-{body}-{child.version}"
+    version = records.give_consent(
+        child_id,
+        draft,
+        consent_id=consent,
+        purpose="share_with_la",
+        service="",
+        given_by=next(iter(child.people)),
+        expected_version=child.version,
+    )
+    records.share(
+        child_id,
+        draft,
+        share_id=f"s-{body}-{version}",
+        shared_with=body,
+        consent_id=consent,
+        expected_version=version,
+    )
+
+
 def _demo(settings: Settings, children: int, base: str) -> None:
     records = open_records(settings)
     try:
@@ -83,6 +146,7 @@ def _demo(settings: Settings, children: int, base: str) -> None:
         store = UserStore(cast(LedgerBackend, records.recorder))
         first = next(iter(records.child_ids()))
         setting = records.get_child(first).setting_id
+        share_for_demo(records, first, DEMO_LA)
         console.print(f"Demo users (fictional), setting {setting}; tokens valid for 30 days:")
         for role in ("admin", "senco", "practitioner", "inspector", "parent"):
             _, token = store.add(
@@ -90,6 +154,10 @@ def _demo(settings: Settings, children: int, base: str) -> None:
                 role=role,
                 setting_id=setting,
                 child_id=str(first) if role == "parent" else None,
+                person_id=next(iter(records.get_child(first).people), None)
+                if role == "parent"
+                else None,
+                organisation=DEMO_LA if role == "inspector" else None,
                 days=30,
             )
             typer.echo(f"  {role:<13} {token}")  # one line each, so a token copies whole

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import Depends, HTTPException, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.bootstrap import Exporter
+from api.permissions import allows
 from api.schemas import RecordTime, WorldDay
 from api.settings import Settings
 from api.users import User, UserStore
@@ -21,11 +22,10 @@ from domain.envelope import RecordedBy
 from domain.errors import ChildNotFound
 from ledger.documents import DocumentStore
 from ledger.log import Ledger
-from projections.timeline import restricted
+from projections import disclosure
 from projections.views import ChildViews
 
 STAFF = ("admin", "senco", "practitioner")
-SEES_RESTRICTED = ("admin", "senco")  # entries flagged "restricted: SENCO and admin only"
 
 
 @dataclass
@@ -80,25 +80,74 @@ def require(user: User, *roles: str) -> None:
         raise HTTPException(403, f"the {user.role} role cannot do this")
 
 
+def permit(user: User, action: str) -> None:
+    """403 unless the permission table (api.permissions) lets the user's role do `action`."""
+    if not allows(user.role, action):
+        raise HTTPException(403, f"the {user.role} role cannot do this")
+
+
+def child_action(action: str) -> Any:
+    """A route dependency: 404 unless the child is visible, then 403 unless the role may
+    do `action` — both before the body is validated, so a refused caller learns nothing
+    from how their body would have been judged."""
+
+    def check(child_id: UUID, svc: ServicesDep, user: UserDep) -> None:
+        visible_child(svc, user, child_id)
+        permit(user, action)
+
+    return Depends(check)
+
+
+def role_action(action: str) -> Any:
+    """A route dependency: 403 unless the role may do `action`, before the body is validated."""
+
+    def check(user: UserDep) -> None:
+        permit(user, action)
+
+    return Depends(check)
+
+
 def visible_child(svc: Services, user: User, child_id: UUID) -> ChildRecord:
     """The child if this user may see it; otherwise 404, exactly like an unknown id."""
     child = svc.records.get_child(child_id, read_only=True)
-    if user.role == "parent":
-        allowed = user.child_id == str(child_id)
-    else:
-        allowed = child.setting_id == user.setting_id
-    if child.restricted and user.role != "admin":
-        allowed = False
-    if not allowed:
+    if not may_see(user, child):
         raise ChildNotFound("no such child", field="child_id")
     return child
 
 
-def withheld_from(svc: Services, user: User, child_id: UUID) -> frozenset[int]:
-    """The versions this user may not read: restricted entries (SENCO and admin only)."""
-    if user.role in SEES_RESTRICTED:
-        return frozenset()
-    return frozenset(restricted(svc.views.timeline.entries(child_id)))
+def may_see(user: User, child: ChildRecord) -> bool:
+    """Whether `user` may see `child` at all: a parent only their own child; an inspector
+    or LA caseworker only a child with a live share naming their body (RecordShared under
+    a live consent); staff only the children of their own setting; a child whose
+    processing is restricted only an admin."""
+    if child.restricted and user.role != "admin":
+        return False
+    if user.role == "parent":
+        return user.child_id == str(child.id)
+    if user.role == "inspector":
+        return user.organisation is not None and child.is_shared_with(user.organisation)
+    return child.setting_id == user.setting_id
+
+
+def withheld_from(svc: Services, user: User, child_id: UUID) -> dict[int, str]:
+    """The versions this user does not receive, with why (projections.disclosure: the one
+    rule for the API, the pages and the subject access bundle)."""
+    return disclosure.withheld(svc.views.timeline.entries(child_id), user.role)
+
+
+def withheld_listing(
+    svc: Services,
+    child_id: UUID,
+    hidden: dict[int, str],
+    *,
+    as_of: date | None = None,
+    known_at: datetime | None = None,
+) -> list[dict[str, object]]:
+    """The withheld entries a view at (as_of, known_at) would have shown: listed as
+    withheld (version, kind, reason), never silently dropped."""
+    if not hidden:
+        return []
+    return disclosure.listed(svc.views.admitted(child_id, as_of=as_of, known_at=known_at), hidden)
 
 
 def log_read(

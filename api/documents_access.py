@@ -86,7 +86,7 @@ def may_read(
 def attached_to(svc: Any, user: Any, child_id: UUID) -> dict[str, list[int]]:
     """Digest -> versions of the entries this user (None: anyone) may read that attach it."""
     found: dict[str, list[int]] = {}
-    withhold = withheld_from(svc, user, child_id) if user is not None else frozenset()
+    withhold = withheld_from(svc, user, child_id).keys() if user is not None else frozenset()
     for entry in svc.views.admitted(child_id, withhold=withhold):
         for attachment in entry.event.attachments:
             found.setdefault(attachment_digest(attachment), []).append(entry.version)

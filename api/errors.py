@@ -30,6 +30,7 @@ PROBLEM = "application/problem+json"
 STATUS: list[tuple[type[de.DomainError], int]] = [
     (de.ChildErased, 410),
     (de.ChildNotFound, 404),
+    (de.EntryNotFound, 404),
     (de.VersionConflict, 409),
     (de.ChildExists, 409),
     (de.InvariantViolation, 409),

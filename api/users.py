@@ -13,15 +13,39 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from uuid import UUID
 
+from api.permissions import ROLES
+from domain.application import ChildRecords
+from domain.errors import DomainError
 from ledger.log import LedgerBackend
-from ledger.sql import Row, create_tables
+from ledger.sql import Cursor, Row, create_tables, may_create
 
-API_ROLES = ("admin", "senco", "practitioner", "parent", "inspector")
+API_ROLES = ROLES  # the permission table's roles
 
 
 class UserError(ValueError):
     """A user cannot be added as asked."""
+
+
+def check_parent_binding(
+    records: ChildRecords, setting_id: str, child_id: str | None, person_id: str | None
+) -> None:
+    """A parent account names an existing child of its own setting and a person linked to
+    that child (the person the parent writes as); UserError otherwise (never saying
+    whether a child of another setting exists)."""
+    if not child_id:
+        raise UserError("a parent user needs the id of their child (--child)")
+    if not person_id:
+        raise UserError("a parent user needs their linked person's id (--person)")
+    try:
+        child = records.get_child(UUID(child_id), read_only=True)
+    except (ValueError, DomainError):
+        child = None
+    if child is None or child.setting_id != setting_id:
+        raise UserError("--child names no child of this setting")
+    if person_id not in child.people:
+        raise UserError("--person names no person linked to that child")
 
 
 @dataclass(frozen=True)
@@ -33,6 +57,8 @@ class User:
     child_id: str | None
     expires_at: str
     revoked: bool
+    person_id: str | None = None  # a parent: the linked person they write as
+    organisation: str | None = None  # an inspector / LA caseworker: the body shares name
 
 
 def _digest(token: str) -> str:
@@ -53,6 +79,8 @@ def _live(row: Row | None, now: datetime | None) -> User | None:
         row["child_id"],
         str(row["expires_at"]),
         False,
+        row["person_id"],
+        row["organisation"],
     )
 
 
@@ -60,8 +88,11 @@ CREATE_USERS = (
     "CREATE TABLE IF NOT EXISTS {p}api_users (user_id TEXT PRIMARY KEY, "
     "name TEXT NOT NULL, role TEXT NOT NULL, setting_id TEXT NOT NULL, "
     "child_id TEXT, token_sha256 TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, "
-    "expires_at TEXT NOT NULL, revoked_at TEXT)"
+    "expires_at TEXT NOT NULL, revoked_at TEXT, person_id TEXT, organisation TEXT)"
 )
+# Columns added after the table's first version (issue 14): a parent's linked person, an
+# inspector's body.
+ADDED_COLUMNS = ("person_id", "organisation")
 
 
 class UserStore:
@@ -72,6 +103,24 @@ class UserStore:
         self.tables = backend.tables
         with backend.ledger_cursor(commit=True) as cursor:
             create_tables(cursor, self.tables, [CREATE_USERS])
+            if may_create(cursor, self.tables):
+                self._add_columns(cursor)
+
+    def _add_columns(self, cursor: Cursor) -> None:
+        """Bring a table made by an earlier version up to date (new columns, NULL)."""
+        if self.tables.schema is not None:
+            for column in ADDED_COLUMNS:
+                cursor.execute(
+                    self.tables.q(
+                        f"ALTER TABLE {{p}}api_users ADD COLUMN IF NOT EXISTS {column} TEXT"
+                    )
+                )
+            return
+        cursor.execute("PRAGMA table_info(api_users)")
+        present = {str(row["name"]) for row in cursor.fetchall()}
+        for column in ADDED_COLUMNS:
+            if column not in present:
+                cursor.execute(f"ALTER TABLE api_users ADD COLUMN {column} TEXT")
 
     def add(
         self,
@@ -80,14 +129,22 @@ class UserStore:
         role: str,
         setting_id: str,
         child_id: str | None = None,
+        person_id: str | None = None,
+        organisation: str | None = None,
         days: int = 365,
         now: datetime | None = None,
     ) -> tuple[User, str]:
-        """Create a user; returns it and its token (the only time the token is shown)."""
+        """Create a user; returns it and its token (the only time the token is shown).
+        A parent names their child (and the linked person they write as); an inspector or
+        LA caseworker names the body that shares are made with."""
         if role not in API_ROLES:
             raise UserError(f"role must be one of {', '.join(API_ROLES)}")
         if role == "parent" and not child_id:
             raise UserError("a parent user needs the id of their child")
+        if role != "parent" and (child_id or person_id):
+            raise UserError("only a parent user names a child (--child) or a person (--person)")
+        if role != "inspector" and organisation:
+            raise UserError("only an inspector user names a body (--org)")
         if not name.strip() or not setting_id.strip():
             raise UserError("name and setting must not be empty")
         moment = now or datetime.now(tz=UTC)
@@ -98,7 +155,8 @@ class UserStore:
             cursor.execute(
                 self.tables.q(
                     "INSERT INTO {p}api_users (user_id, name, role, setting_id, child_id, "
-                    "token_sha256, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                    "token_sha256, created_at, expires_at, person_id, organisation) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 ),
                 [
                     user_id,
@@ -109,9 +167,22 @@ class UserStore:
                     _digest(token),
                     moment.isoformat(),
                     expires,
+                    person_id,
+                    organisation,
                 ],
             )
-        return User(user_id, name.strip(), role, setting_id, child_id, expires, False), token
+        user = User(
+            user_id,
+            name.strip(),
+            role,
+            setting_id,
+            child_id,
+            expires,
+            False,
+            person_id,
+            organisation,
+        )
+        return user, token
 
     def authenticate(self, token: str, *, now: datetime | None = None) -> User | None:
         """The live user holding `token`, or None (unknown, expired or revoked)."""

@@ -9,7 +9,7 @@ the composition root (api/bootstrap.py) builds `env` from the settings object.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -242,6 +242,36 @@ class ChildRecords(Application[UUID]):
                 if self.is_erased(child_id):  # the log's key is gone with the record's
                     raise ChildErased("the record was erased", field="child_id") from None
                 raise
+        raise VersionConflict(expected=0, actual=0)
+
+    def note_list_access(
+        self, child_ids: Sequence[UUID], *, user: str, role: str, setting: str, view: str
+    ) -> None:
+        """Append one read to the access log of each child shown in a list, all in one
+        transaction (retrying the whole batch if a read of one of them races)."""
+        if not child_ids:
+            return
+        logs = [EventSourcedLog(self.events, access_log_id(c), RecordViewed) for c in child_ids]
+        for attempt in range(100):
+            if attempt:
+                time.sleep(0.001 * (attempt % 10))
+            try:
+                self.save(
+                    *[
+                        log.trigger_event(
+                            user=user,
+                            role=role,
+                            setting=setting,
+                            view=view,
+                            as_of=None,
+                            known_at=None,
+                        )
+                        for log in logs
+                    ]
+                )
+                return
+            except IntegrityError:
+                continue
         raise VersionConflict(expected=0, actual=0)
 
     def accesses(self, child_id: UUID) -> list[RecordViewed]:
@@ -607,6 +637,43 @@ class ChildRecords(Application[UUID]):
             draft,
             expected_version,
             lambda c, e: c.withdraw_consent(e, consent_id=consent_id, withdrawn_by=withdrawn_by),
+        )
+
+    def share(
+        self,
+        child_id: UUID,
+        draft: EnvelopeDraft,
+        *,
+        share_id: str,
+        shared_with: str,
+        consent_id: str,
+        expected_version: int | None = None,
+    ) -> int:
+        """Share the record with an outside body under a live consent (RecordShared)."""
+        return self._run(
+            child_id,
+            draft,
+            expected_version,
+            lambda c, e: c.share(
+                e, share_id=share_id, shared_with=shared_with, consent_id=consent_id
+            ),
+        )
+
+    def withdraw_share(
+        self,
+        child_id: UUID,
+        draft: EnvelopeDraft,
+        *,
+        share_id: str,
+        reason: str,
+        expected_version: int | None = None,
+    ) -> int:
+        """End a share (ShareWithdrawn)."""
+        return self._run(
+            child_id,
+            draft,
+            expected_version,
+            lambda c, e: c.withdraw_share(e, share_id=share_id, reason=reason),
         )
 
     def issue_plan(

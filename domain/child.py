@@ -1058,3 +1058,39 @@ class ChildRecord(Aggregate):
         self._record(
             ev.RetentionDisposed, env, retain_until=until, policy=policy.basis(self.date_of_birth)
         )
+
+    # --- shares with a local authority (issue 14) ---------------------------------------
+
+    def share(self, env: Envelope, *, share_id: str, shared_with: str, consent_id: str) -> None:
+        """Share the record with an outside body: needs a live consent to share with the LA."""
+        shares: dict[str, Any] = self.__dict__.get("shares", {})
+        consent = self.consents.get(consent_id)
+        if consent is None or consent["state"] != "given" or consent["purpose"] != "share_with_la":
+            raise ConsentRequired(
+                "consent_id must name a live consent to share with the LA", field="consent_id"
+            )
+        self._record(
+            ev.RecordShared,
+            env,
+            share_id=self._check_new(share_id, shares, "share_id"),
+            shared_with=ident(shared_with, "shared_with"),
+            consent_id=consent_id,
+        )
+
+    def withdraw_share(self, env: Envelope, *, share_id: str, reason: str) -> None:
+        """A share ends."""
+        shares: dict[str, Any] = self.__dict__.get("shares", {})
+        self._check_unknown(share_id, shares, "share_id", "share")
+        if shares[share_id]["state"] != "live":
+            raise InvalidValue("share_id is not a live share", field="share_id")
+        self._record(ev.ShareWithdrawn, env, share_id=share_id, reason=text(reason, "reason"))
+
+    def is_shared_with(self, body: str) -> bool:
+        """Whether a live share names `body`: not withdrawn, and its consent still live
+        (withdrawing the consent ends the share)."""
+        return any(
+            s["shared_with"] == body
+            and s["state"] == "live"
+            and self.consents.get(s["consent_id"], {}).get("state") == "given"
+            for s in self.__dict__.get("shares", {}).values()
+        )

@@ -130,3 +130,10 @@ class RetentionNotOver(InvariantViolation):
 
 class UnsupportedMediaType(InvalidValue):
     """An attached file whose bytes are not of an accepted type (HTTP 415)."""
+
+
+class EntryNotFound(UnknownReference):
+    """An entry version this child lacks, or one the caller may not read (→ 404 through the
+    API: a write about an entry the writer cannot see is answered as if it did not exist)."""
+
+    code = "entry_not_found"

@@ -469,3 +469,32 @@ class RetentionDisposed(ChildEvent):
 
     def evolve(self, child: ChildRecord) -> None:
         child.status = "erased"
+
+
+# --- shares with a local authority (issue 14) ------------------------------------------
+
+
+class RecordShared(ChildEvent):
+    """The record is shared with an outside body (an LA's caseworkers, an inspectorate),
+    from the entry's date, under a live consent to share with the LA."""
+
+    share_id: str
+    shared_with: str  # the body's code, as its users carry it (`users add --org`)
+    consent_id: str
+
+    def evolve(self, child: ChildRecord) -> None:
+        child.__dict__.setdefault("shares", {})[self.share_id] = {
+            "shared_with": self.shared_with,
+            "consent_id": self.consent_id,
+            "state": "live",
+        }
+
+
+class ShareWithdrawn(ChildEvent):
+    """A share ends (a withdrawn consent ends its shares without this event)."""
+
+    share_id: str
+    reason: str
+
+    def evolve(self, child: ChildRecord) -> None:
+        child.__dict__["shares"][self.share_id]["state"] = "withdrawn"

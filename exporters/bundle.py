@@ -39,8 +39,9 @@ from ledger.leaf import LEAF_FORMAT, AuditLeaf, parse_time
 from ledger.log import Ledger, head_leaf_hash
 from ledger.mapper import CommittingMapper
 from ledger.merkle import inclusion_proof
+from projections import disclosure
 from projections.jsonable import jsonable
-from projections.timeline import Entry, third_party
+from projections.timeline import Entry
 from projections.views import VIEWS, ChildViews
 
 ENVELOPE = "signatures/bundle.dsse.json"
@@ -145,8 +146,9 @@ def build_bundle(
     documents: Callable[[str], bytes] | None = None,
 ) -> Bundle:
     """Assemble and sign the bundle for one child, timestamping the signature if asked.
-    For a subject access request (a bundle for a parent) entries holding third-party
-    information are withheld: listed, with their leaves and proofs, but without content,
+    For a subject access request (a bundle for a parent) the entries a parent does not
+    receive (restricted or third-party: projections.disclosure) are withheld: listed,
+    with their leaves and proofs, but without content,
     and named in `redactions.json`. With `la_request`, the LA's pre-filled request is
     added, signed with the rest (the verifier checks it cites only entries the bundle
     carries)."""
@@ -154,7 +156,10 @@ def build_bundle(
     leaves = ledger.leaves(str(child_id))
     effective_known = known_at or max(e.recorded_at for e in every)
     admitted = views.admitted(child_id, as_of=as_of, known_at=effective_known)
-    withheld = third_party(admitted) if subject_access else set()
+    # A subject access bundle is what a parent receives: the same rule as every other
+    # channel a parent reaches (projections.disclosure).
+    reasons = disclosure.withheld(every, disclosure.SUBJECT_ACCESS_ROLE) if subject_access else {}
+    withheld = {e.version for e in admitted if e.version in reasons}
     admitted = [e for e in admitted if e.version not in withheld]
     note = _covering_checkpoint(ledger, keys, max(lf.index for lf in leaves))
     head = cp.verify(note, keys.log_public, keys.log_name)
@@ -252,7 +257,12 @@ def build_bundle(
             {
                 "reason": WITHHELD,
                 "withheld": [
-                    {"version": lf.version, "kind": lf.topic.rsplit(":", 1)[-1]} for lf in redacted
+                    {
+                        "version": lf.version,
+                        "kind": lf.topic.rsplit(":", 1)[-1],
+                        "why": reasons[lf.version],
+                    }
+                    for lf in redacted
                 ],
             }
         )

@@ -121,3 +121,39 @@ def with_plan(
         shared_with_parents=True,
     )
     return child
+
+
+def shared_with(app: ChildRecords, child_id: UUID, body: str, day: date = date(2024, 9, 3)) -> int:
+    """Share a child's record with `body` (an LA) under a consent to share with the LA,
+    given by the child's first linked person; returns the record's new version."""
+    child = app.get_child(child_id)
+    if not child.people:
+        app.link_person(
+            child_id,
+            on(day),
+            person_id="parent-1",
+            name="Parent Fictional",
+            relationship="mother",
+            parental_responsibility=True,
+            expected_version=child.version,
+        )
+        child = app.get_child(child_id)
+    person = next(iter(child.people))
+    consent_id, share_id = f"c-share-{body}"[:64], f"s-share-{body}"[:64]
+    version = app.give_consent(
+        child_id,
+        on(day),
+        consent_id=consent_id,
+        purpose="share_with_la",
+        service="",
+        given_by=person,
+        expected_version=child.version,
+    )
+    return app.share(
+        child_id,
+        on(day),
+        share_id=share_id,
+        shared_with=body,
+        consent_id=consent_id,
+        expected_version=version,
+    )

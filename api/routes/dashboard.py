@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 from typing import Annotated, Any, cast
+from uuid import UUID
 
 from fastapi import APIRouter, Query
 
-from api.deps import ServicesDep, UserDep, require
+from api.deps import ServicesDep, UserDep, may_see, permit
 from api.errors import documented
 from api.schemas import WorldDay
+from domain.errors import ChildNotFound
 from ledger.log import LedgerBackend
 from projections.cohort import CohortProjection
 from projections.jsonable import jsonable
@@ -28,7 +30,10 @@ def _rows(items: list[Any]) -> list[dict[str, Any]]:
 
 
 @router.get(
-    "/dashboard", responses=documented(403, 422), summary="Cohort dashboard of your setting"
+    "/dashboard",
+    responses=documented(403, 422),
+    summary="Cohort dashboard of your setting",
+    openapi_extra={"x-permission": "read.dashboard"},
 )
 def dashboard(
     svc: ServicesDep,
@@ -41,10 +46,17 @@ def dashboard(
     """Overdue reviews, children by SEN status and need, high concern without a plan, plans
     without parent notification, EHC deadlines due within `days`, cost by funding source.
     Ids, codes, dates and amounts only: no names."""
-    require(user, "admin", "senco", "inspector")
+    permit(user, "read.dashboard")
     cohort = _cohort(svc)
     day = today or svc.records.clock().date()
     setting = user.setting_id
+    if user.role == "inspector":
+        return _shared_only(svc, user, board(cohort, day, setting, days))
+    return board(cohort, day, setting, days)
+
+
+def board(cohort: CohortProjection, day: Any, setting: str, days: int) -> dict[str, Any]:
+    """The dashboard of one setting."""
     return {
         "setting_id": setting,
         "today": day.isoformat(),
@@ -57,3 +69,29 @@ def dashboard(
         "ehc_deadlines_due": _rows(cohort.ehc_deadlines_due(day, days=days, setting_id=setting)),
         "cost_by_funding_source": _rows(cohort.cost_by_funding_source(setting_id=setting)),
     }
+
+
+AGGREGATES = ("by_status_and_need", "cost_by_funding_source")
+
+
+def _shared_only(svc: Any, user: Any, found: dict[str, Any]) -> dict[str, Any]:
+    """An inspector's dashboard: only the rows of children shared with their body, and no
+    setting-wide totals (they would count children not shared)."""
+    seen: dict[str, bool] = {}
+
+    def shared(child_id: str) -> bool:
+        if child_id not in seen:
+            try:
+                child = svc.records.get_child(UUID(child_id), read_only=True)
+            except ChildNotFound:
+                seen[child_id] = False
+            else:
+                seen[child_id] = may_see(user, child)
+        return seen[child_id]
+
+    for key, rows in found.items():
+        if key in AGGREGATES:
+            found[key] = []
+        elif isinstance(rows, list):
+            found[key] = [r for r in rows if shared(str(r["child_id"]))]
+    return found

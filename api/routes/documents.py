@@ -15,12 +15,11 @@ from uuid import UUID
 from fastapi import APIRouter, File, Path, UploadFile
 from fastapi.responses import Response
 
-from api.deps import STAFF, ServicesDep, UserDep, log_read, require, visible_child
+from api.deps import ServicesDep, UserDep, child_action, log_read, permit, visible_child
 from api.documents_access import attached_to, may_read, served, store_upload
 from api.errors import documented
 
 router = APIRouter(tags=["documents"], responses=documented(401, 404, 410, 422))
-UPLOADERS = (*STAFF, "parent")  # a parent attaches to their own view or dispute
 # Not a pattern: a malformed digest is a document that does not exist (404), as for an id.
 Digest = Annotated[str, Path(description="The file's SHA-256 (lower-case hex).")]
 
@@ -30,6 +29,8 @@ Digest = Annotated[str, Path(description="The file's SHA-256 (lower-case hex).")
     status_code=201,
     summary="Upload a file to the child's record",
     responses=documented(400, 403, 413, 415),
+    dependencies=[child_action("document.upload")],
+    openapi_extra={"x-permission": "document.upload"},
 )
 def upload(
     child_id: UUID, svc: ServicesDep, user: UserDep, file: Annotated[UploadFile, File()]
@@ -39,12 +40,16 @@ def upload(
     metadata. Then name its `sha256` in an entry's `attachments`: a file no entry names
     stays out of every view and bundle."""
     visible_child(svc, user, child_id)
-    require(user, *UPLOADERS)
+    permit(user, "document.upload")
     document, _ = store_upload(svc, child_id, file.file, file.filename)  # a spooled file
     return {**document.as_attachment(), "metadata_stripped": document.metadata_stripped}
 
 
-@router.get("/children/{child_id}/documents", summary="Files of the child's record")
+@router.get(
+    "/children/{child_id}/documents",
+    summary="Files of the child's record",
+    openapi_extra={"x-permission": "read.record"},
+)
 def documents(child_id: UUID, svc: ServicesDep, user: UserDep) -> dict[str, Any]:
     """Every file this user may read, with the entries it is attached to."""
     visible_child(svc, user, child_id)
@@ -66,6 +71,7 @@ def documents(child_id: UUID, svc: ServicesDep, user: UserDep) -> dict[str, Any]
     "/children/{child_id}/documents/{sha256}",
     summary="One file",
     response_class=Response,
+    openapi_extra={"x-permission": "read.record"},
     responses=documented(409, meaning={409: "The stored file no longer matches its digest."}),
 )
 def document(child_id: UUID, sha256: Digest, svc: ServicesDep, user: UserDep) -> Response:

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api import la_requests
-from api.deps import ServicesDep, UserDep, recorder, require, visible_child
+from api.deps import ServicesDep, UserDep, child_action, permit, recorder, visible_child
 from api.errors import documented
 from api.routes.la import LA_PATTERN
 from api.schemas import RecordTime, WorldDay
@@ -66,11 +66,13 @@ class ExportRequest(BaseModel):
         ),
     },
     response_class=Response,
+    openapi_extra={"x-permission": "export.bundle"},
+    dependencies=[child_action("export.bundle")],
 )
 def export(child_id: UUID, body: ExportRequest, svc: ServicesDep, user: UserDep) -> Response:
     """SENCOs and admins only; recorded on the child as EvidenceBundleExported."""
     child = visible_child(svc, user, child_id)
-    require(user, "admin", "senco")
+    permit(user, "export.bundle")
     exporter = (
         svc.exporter if body.pdf else type(svc.exporter)(svc.records, svc.settings, pdf=False)
     )

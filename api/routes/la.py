@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api import la_requests
-from api.deps import ServicesDep, UserDep, log_read, require, visible_child
+from api.deps import ServicesDep, UserDep, child_action, log_read, permit, visible_child
 from api.errors import documented
 from api.schemas import RecordTime, WorldDay
 from projections.la_profile import scan_profiles
@@ -66,7 +66,12 @@ class RequestIn(BaseModel):
     format: Literal["pdf", "html", "json"] = "pdf"
 
 
-@router.get("/la-profiles", response_model=ProfileList, summary="LA request profiles in use")
+@router.get(
+    "/la-profiles",
+    response_model=ProfileList,
+    summary="LA request profiles in use",
+    openapi_extra={"x-permission": "read.la_profiles"},
+)
 def profiles(svc: ServicesDep, _user: UserDep) -> ProfileList:
     """The built-in profiles and the setting's own (read afresh on every call), and any
     profile file the schema refused, with the field and rule."""
@@ -105,6 +110,8 @@ def profiles(svc: ServicesDep, _user: UserDep) -> ProfileList:
         **documented(400, 403, 404, 409, 410, 422),
     },
     response_class=Response,
+    openapi_extra={"x-permission": "export.la_request"},
+    dependencies=[child_action("export.la_request")],
 )
 def request(
     child_id: UUID, la: LaProfileId, body: RequestIn, svc: ServicesDep, user: UserDep
@@ -112,7 +119,7 @@ def request(
     """SENCOs and admins. Hints only: nothing in a profile blocks a request or an export.
     Logged in the child's access log."""
     visible_child(svc, user, child_id)
-    require(user, "admin", "senco")
+    permit(user, "export.la_request")
     loaded = la_requests.profile(svc.settings, la)
     document = la_requests.request(
         svc.views,

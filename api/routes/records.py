@@ -18,19 +18,26 @@ from uuid import UUID
 from fastapi import APIRouter, Header, HTTPException, Path
 
 from api import schemas as s
-from api.deps import STAFF, Services, ServicesDep, UserDep, recorder, require, visible_child
+from api.deps import (
+    Services,
+    ServicesDep,
+    UserDep,
+    child_action,
+    permit,
+    recorder,
+    visible_child,
+    withheld_from,
+)
 from api.errors import documented
 from api.users import User
 from domain import events as ev
 from domain.application import ChildRecords
 from domain.child import ChildRecord
 from domain.envelope import EnvelopeDraft
-from domain.errors import DomainError, InvalidValue
+from domain.errors import DomainError, EntryNotFound, InvalidValue
 
 router = APIRouter(tags=["records"], responses=documented(401))
 
-# Parents write only in their own words: views, disputes, and corrections of their entries.
-PARENT_OR_STAFF = (*STAFF, "parent")
 
 IfMatch = Annotated[
     str | None,
@@ -51,13 +58,17 @@ RESPONSES = documented(
 )
 
 
-def _post(path: str, summary: str) -> Callable[[RouteFunction], RouteFunction]:
+def _post(path: str, summary: str, action: str) -> Callable[[RouteFunction], RouteFunction]:
+    """A write route, checked against the permission table (api.permissions) before its
+    body is validated; the action is named in the OpenAPI document as `x-permission`."""
     return router.post(
         f"/children/{{child_id}}/{path}",
         status_code=201,
         response_model=s.RecordCreated,
         responses=RESPONSES,
         summary=summary,
+        dependencies=[child_action(action)],
+        openapi_extra={"x-permission": action},
     )
 
 
@@ -141,18 +152,32 @@ def _admit(
     child_id: UUID,
     body: s.Entry,
     if_match: str | None,
-    roles: tuple[str, ...] = STAFF,
+    action: str,
 ) -> Write:
-    """404 unless the child is visible (before any role check), then 403 unless allowed."""
+    """404 unless the child is visible (before any role check), then 403 unless the
+    permission table lets the role do `action` (checked here too, for the web forms,
+    which call these functions directly)."""
     child = visible_child(svc, user, child_id)
-    require(user, *roles)
+    permit(user, action)
     return Write(svc, user, child, body, if_match)
+
+
+def _readable_target(write: Write, version: int, field: str) -> None:
+    """A correction, mistake mark or dispute names an entry the writer can read: one the
+    child lacks and one withheld from the writer get the same 404, so a write cannot
+    probe what a read would not show."""
+    hidden = withheld_from(write.svc, write.user, write.child.id)
+    if not 1 <= version <= write.child.version or version in hidden:
+        raise EntryNotFound(f"{field} names no entry of this child", field=field)
 
 
 def _basis(user: User, body: s.Entry) -> str:
     """A parent's entries are always their own view: never fact or professional opinion."""
     if user.role != "parent":
         return body.basis
+    if body.sensitivity != "normal":
+        # A parent's own words are never hidden from the parent who wrote them.
+        raise InvalidValue("a parent's entries have sensitivity normal", field="sensitivity")
     if "basis" in body.model_fields_set and body.basis != "parent_view":
         raise InvalidValue("a parent's entries have basis parent_view", field="basis")
     return "parent_view"
@@ -174,25 +199,25 @@ def _fields_named(renamed: Mapping[str, str]) -> Iterator[None]:
 # --- information gathered ---------------------------------------------------------------
 
 
-@_post("observations", "Record an observation")
+@_post("observations", "Record an observation", "record.observation")
 def observation(
     child_id: UUID, body: s.ObservationIn, svc: ServicesDep, user: UserDep, if_match: IfMatch = None
 ) -> s.RecordCreated:
     """An observation of the child in one area of learning."""
-    write = _admit(svc, user, child_id, body, if_match)
+    write = _admit(svc, user, child_id, body, if_match, "record.observation")
     return write.run(ChildRecords.record_observation, ev.ObservationRecorded)
 
 
-@_post("tracking", "Record a tracking assessment")
+@_post("tracking", "Record a tracking assessment", "record.tracking")
 def tracking(
     child_id: UUID, body: s.TrackingIn, svc: ServicesDep, user: UserDep, if_match: IfMatch = None
 ) -> s.RecordCreated:
     """The developmental band reached in one area (EYFS tracking)."""
-    write = _admit(svc, user, child_id, body, if_match)
+    write = _admit(svc, user, child_id, body, if_match, "record.tracking")
     return write.run(ChildRecords.assess_tracking, ev.TrackingAssessed)
 
 
-@_post("progress-checks", "Record the progress check at two")
+@_post("progress-checks", "Record the progress check at two", "record.progress_check")
 def progress_check(
     child_id: UUID,
     body: s.ProgressCheckIn,
@@ -201,41 +226,45 @@ def progress_check(
     if_match: IfMatch = None,
 ) -> s.RecordCreated:
     """The EYFS progress check at age two."""
-    write = _admit(svc, user, child_id, body, if_match)
+    write = _admit(svc, user, child_id, body, if_match, "record.progress_check")
     return write.run(ChildRecords.record_progress_check, ev.ProgressCheckAtTwoRecorded)
 
 
-@_post("attendance", "Record attendance over a period")
+@_post("attendance", "Record attendance over a period", "record.attendance")
 def attendance(
     child_id: UUID, body: s.AttendanceIn, svc: ServicesDep, user: UserDep, if_match: IfMatch = None
 ) -> s.RecordCreated:
     """Sessions possible and attended between two dates."""
-    write = _admit(svc, user, child_id, body, if_match)
+    write = _admit(svc, user, child_id, body, if_match, "record.attendance")
     return write.run(ChildRecords.record_attendance, ev.AttendanceRecorded)
 
 
-@_post("concerns", "Raise a concern")
+@_post("concerns", "Raise a concern", "record.concern")
 def concern(
     child_id: UUID, body: s.ConcernIn, svc: ServicesDep, user: UserDep, if_match: IfMatch = None
 ) -> s.RecordCreated:
     """A concern about one or more areas of development."""
-    write = _admit(svc, user, child_id, body, if_match)
+    write = _admit(svc, user, child_id, body, if_match, "record.concern")
     return write.run(ChildRecords.raise_concern, ev.ConcernRaised)
 
 
-@_post("discussions", "Record a key person / SENCO discussion")
+@_post("discussions", "Record a key person / SENCO discussion", "record.discussion")
 def discussion(
     child_id: UUID, body: s.DiscussionIn, svc: ServicesDep, user: UserDep, if_match: IfMatch = None
 ) -> s.RecordCreated:
     """A discussion ending in one of the setting's outcomes, with hypothesis and actions."""
-    write = _admit(svc, user, child_id, body, if_match)
+    write = _admit(svc, user, child_id, body, if_match, "record.discussion")
     return write.run(ChildRecords.hold_discussion, ev.DiscussionHeld)
 
 
 # --- SEN support ------------------------------------------------------------------------
 
 
-@_post("parent-notifications", "Record that parents were told SEN provision is starting")
+@_post(
+    "parent-notifications",
+    "Record that parents were told SEN provision is starting",
+    "record.parent_notification",
+)
 def parent_notification(
     child_id: UUID,
     body: s.ParentNotificationIn,
@@ -244,25 +273,25 @@ def parent_notification(
     if_match: IfMatch = None,
 ) -> s.RecordCreated:
     """Parents formally notified that SEN provision starts (CoP 6.43)."""
-    write = _admit(svc, user, child_id, body, if_match)
+    write = _admit(svc, user, child_id, body, if_match, "record.parent_notification")
     return write.run(ChildRecords.notify_parent, ev.ParentNotified)
 
 
-@_post("sen-status", "Change SEN status")
+@_post("sen-status", "Change SEN status", "record.sen_status")
 def sen_status(
     child_id: UUID, body: s.SenStatusIn, svc: ServicesDep, user: UserDep, if_match: IfMatch = None
 ) -> s.RecordCreated:
     """SEN status (N, K, E) with the DfE need codes and the primary need."""
-    write = _admit(svc, user, child_id, body, if_match)
+    write = _admit(svc, user, child_id, body, if_match, "record.sen_status")
     return write.run(ChildRecords.change_sen_status, ev.SenStatusChanged)
 
 
-@_post("consents", "Record a consent given or refused")
+@_post("consents", "Record a consent given or refused", "record.consent")
 def consent(
     child_id: UUID, body: s.ConsentIn, svc: ServicesDep, user: UserDep, if_match: IfMatch = None
 ) -> s.RecordCreated:
     """A parent's decision on one purpose (and, for a referral, one named service)."""
-    write = _admit(svc, user, child_id, body, if_match)
+    write = _admit(svc, user, child_id, body, if_match, "record.consent")
     fields = {"consent_id": body.consent_id, "purpose": body.purpose, "service": body.service}
     if body.decision == "given":
         return write.run(
@@ -279,7 +308,7 @@ def consent(
     )
 
 
-@_post("consents/{consent_id}/withdrawal", "Withdraw a consent")
+@_post("consents/{consent_id}/withdrawal", "Withdraw a consent", "record.consent")
 def consent_withdrawal(
     child_id: UUID,
     consent_id: PathIdent,
@@ -289,7 +318,7 @@ def consent_withdrawal(
     if_match: IfMatch = None,
 ) -> s.RecordCreated:
     """A consent given earlier is withdrawn."""
-    write = _admit(svc, user, child_id, body, if_match)
+    write = _admit(svc, user, child_id, body, if_match, "record.consent")
     return write.run(
         ChildRecords.withdraw_consent,
         ev.ConsentWithdrawn,
@@ -298,16 +327,16 @@ def consent_withdrawal(
     )
 
 
-@_post("plans", "Issue a support plan")
+@_post("plans", "Issue a support plan", "record.plan")
 def plan(
     child_id: UUID, body: s.PlanIn, svc: ServicesDep, user: UserDep, if_match: IfMatch = None
 ) -> s.RecordCreated:
     """An SEN support plan: measurable outcomes with target dates, and a review date."""
-    write = _admit(svc, user, child_id, body, if_match)
+    write = _admit(svc, user, child_id, body, if_match, "record.plan")
     return write.run(ChildRecords.issue_plan, ev.SupportPlanIssued)
 
 
-@_post("plans/{plan_id}/revisions", "Revise a support plan")
+@_post("plans/{plan_id}/revisions", "Revise a support plan", "record.plan")
 def plan_revision(
     child_id: UUID,
     plan_id: PathIdent,
@@ -317,21 +346,21 @@ def plan_revision(
     if_match: IfMatch = None,
 ) -> s.RecordCreated:
     """New outcomes, provisions or review date for a plan."""
-    write = _admit(svc, user, child_id, body, if_match)
+    write = _admit(svc, user, child_id, body, if_match, "record.plan")
     payload = {"plan_id": plan_id, **body.payload()}
     return write.run(ChildRecords.revise_plan, ev.SupportPlanRevised, payload=payload)
 
 
-@_post("provisions", "Start a provision")
+@_post("provisions", "Start a provision", "record.provision")
 def provision(
     child_id: UUID, body: s.ProvisionIn, svc: ServicesDep, user: UserDep, if_match: IfMatch = None
 ) -> s.RecordCreated:
     """An intervention or support, costed for the provision map."""
-    write = _admit(svc, user, child_id, body, if_match)
+    write = _admit(svc, user, child_id, body, if_match, "record.provision")
     return write.run(ChildRecords.start_provision, ev.ProvisionStarted)
 
 
-@_post("provisions/{provision_id}/changes", "Change a provision")
+@_post("provisions/{provision_id}/changes", "Change a provision", "record.provision")
 def provision_change(
     child_id: UUID,
     provision_id: PathIdent,
@@ -341,12 +370,12 @@ def provision_change(
     if_match: IfMatch = None,
 ) -> s.RecordCreated:
     """How a running provision is delivered or funded changes."""
-    write = _admit(svc, user, child_id, body, if_match)
+    write = _admit(svc, user, child_id, body, if_match, "record.provision")
     payload = {"provision_id": provision_id, **body.payload()}
     return write.run(ChildRecords.change_provision, ev.ProvisionChanged, payload=payload)
 
 
-@_post("provisions/{provision_id}/end", "End a provision")
+@_post("provisions/{provision_id}/end", "End a provision", "record.provision")
 def provision_end(
     child_id: UUID,
     provision_id: PathIdent,
@@ -356,17 +385,17 @@ def provision_end(
     if_match: IfMatch = None,
 ) -> s.RecordCreated:
     """A provision ends (never before it started)."""
-    write = _admit(svc, user, child_id, body, if_match)
+    write = _admit(svc, user, child_id, body, if_match, "record.provision")
     payload = {"provision_id": provision_id, **body.payload()}
     return write.run(ChildRecords.end_provision, ev.ProvisionEnded, payload=payload)
 
 
-@_post("sessions", "Log a session delivered or missed")
+@_post("sessions", "Log a session delivered or missed", "record.session")
 def session(
     child_id: UUID, body: s.SessionIn, svc: ServicesDep, user: UserDep, if_match: IfMatch = None
 ) -> s.RecordCreated:
     """Fidelity: a session delivered (with minutes) or missed (with a reason)."""
-    write = _admit(svc, user, child_id, body, if_match)
+    write = _admit(svc, user, child_id, body, if_match, "record.session")
     where = {"provision_id": body.provision_id, "session_date": body.session_date}
     if body.delivered:
         if body.minutes is None:
@@ -388,28 +417,32 @@ def session(
     )
 
 
-@_post("reviews", "Hold a review")
+@_post("reviews", "Hold a review", "record.review")
 def review(
     child_id: UUID, body: s.ReviewIn, svc: ServicesDep, user: UserDep, if_match: IfMatch = None
 ) -> s.RecordCreated:
     """Progress per outcome, impact per provision, reflection and a decision."""
-    write = _admit(svc, user, child_id, body, if_match)
+    write = _admit(svc, user, child_id, body, if_match, "record.review")
     return write.run(ChildRecords.hold_review, ev.ReviewHeld)
 
 
 # --- outside advice ---------------------------------------------------------------------
 
 
-@_post("referrals", "Make a referral")
+@_post("referrals", "Make a referral", "record.referral")
 def referral(
     child_id: UUID, body: s.ReferralIn, svc: ServicesDep, user: UserDep, if_match: IfMatch = None
 ) -> s.RecordCreated:
     """A referral to an outside service, under a live consent for it."""
-    write = _admit(svc, user, child_id, body, if_match)
+    write = _admit(svc, user, child_id, body, if_match, "record.referral")
     return write.run(ChildRecords.make_referral, ev.ReferralMade)
 
 
-@_post("professional-contacts", "Record a contact with an outside professional")
+@_post(
+    "professional-contacts",
+    "Record a contact with an outside professional",
+    "record.professional_contact",
+)
 def professional_contact(
     child_id: UUID,
     body: s.ProfessionalContactIn,
@@ -418,22 +451,23 @@ def professional_contact(
     if_match: IfMatch = None,
 ) -> s.RecordCreated:
     """A call, visit or meeting, only with the parents' agreement (CoP 6.47)."""
-    write = _admit(svc, user, child_id, body, if_match)
+    write = _admit(svc, user, child_id, body, if_match, "record.professional_contact")
     return write.run(ChildRecords.record_contact, ev.ProfessionalContact)
 
 
-@_post("reports", "Receive a report")
+@_post("reports", "Receive a report", "record.report")
 def report(
     child_id: UUID, body: s.ReportIn, svc: ServicesDep, user: UserDep, if_match: IfMatch = None
 ) -> s.RecordCreated:
     """A report from an outside professional, with its recommendations."""
-    write = _admit(svc, user, child_id, body, if_match)
+    write = _admit(svc, user, child_id, body, if_match, "record.report")
     return write.run(ChildRecords.receive_report, ev.ReportReceived)
 
 
 @_post(
     "reports/{report_id}/recommendations/{recommendation_id}/actions",
     "Record what was done with a recommendation",
+    "record.recommendation_action",
 )
 def recommendation_action(
     child_id: UUID,
@@ -445,7 +479,7 @@ def recommendation_action(
     if_match: IfMatch = None,
 ) -> s.RecordCreated:
     """One recommendation actioned, partly actioned or not, and why."""
-    write = _admit(svc, user, child_id, body, if_match)
+    write = _admit(svc, user, child_id, body, if_match, "record.recommendation_action")
     payload = {"report_id": report_id, "recommendation_id": recommendation_id, **body.payload()}
     return write.run(ChildRecords.action_recommendation, ev.RecommendationActioned, payload=payload)
 
@@ -453,83 +487,94 @@ def recommendation_action(
 # --- voices and people ------------------------------------------------------------------
 
 
-@_post("parent-views", "Record a parent's view")
+def _own_person(user: User, person_id: str) -> None:
+    """A parent writes only as the linked person their account is bound to."""
+    if user.role != "parent":
+        return
+    if user.person_id is None:
+        raise HTTPException(403, "this parent account is bound to no linked person")
+    if person_id != user.person_id:
+        raise HTTPException(403, "a parent writes only as their own linked person")
+
+
+@_post("parent-views", "Record a parent's view", "record.parent_view")
 def parent_view(
     child_id: UUID, body: s.ParentViewIn, svc: ServicesDep, user: UserDep, if_match: IfMatch = None
 ) -> s.RecordCreated:
     """A parent's own words, attributed to a linked person and never overwritten.
     Parents may record their own."""
-    write = _admit(svc, user, child_id, body, if_match, PARENT_OR_STAFF)
+    write = _admit(svc, user, child_id, body, if_match, "record.parent_view")
+    _own_person(user, body.person_id)
     return write.run(ChildRecords.record_parent_view, ev.ParentViewRecorded)
 
 
-@_post("child-views", "Record the child's view")
+@_post("child-views", "Record the child's view", "record.child_view")
 def child_view(
     child_id: UUID, body: s.ChildViewIn, svc: ServicesDep, user: UserDep, if_match: IfMatch = None
 ) -> s.RecordCreated:
     """The child's own voice, and how it was gathered."""
-    write = _admit(svc, user, child_id, body, if_match)
+    write = _admit(svc, user, child_id, body, if_match, "record.child_view")
     return write.run(ChildRecords.record_child_view, ev.ChildViewRecorded)
 
 
-@_post("people", "Link a person to the child")
+@_post("people", "Link a person to the child", "record.person")
 def person(
     child_id: UUID, body: s.PersonIn, svc: ServicesDep, user: UserDep, if_match: IfMatch = None
 ) -> s.RecordCreated:
     """A parent, carer or other person, with or without parental responsibility."""
-    write = _admit(svc, user, child_id, body, if_match)
+    write = _admit(svc, user, child_id, body, if_match, "record.person")
     return write.run(ChildRecords.link_person, ev.PersonLinked)
 
 
 # --- EHC needs assessment ---------------------------------------------------------------
 
 
-@_post("ehc/request", "Submit an EHC needs assessment request")
+@_post("ehc/request", "Submit an EHC needs assessment request", "record.ehc_step")
 def ehc_request(
     child_id: UUID, body: s.EhcRequestIn, svc: ServicesDep, user: UserDep, if_match: IfMatch = None
 ) -> s.RecordCreated:
     """The request to the local authority."""
-    write = _admit(svc, user, child_id, body, if_match)
+    write = _admit(svc, user, child_id, body, if_match, "record.ehc_step")
     return write.run(ChildRecords.submit_ehc_request, ev.EhcRequestSubmitted)
 
 
-@_post("ehc/decision", "Record the LA's decision whether to assess")
+@_post("ehc/decision", "Record the LA's decision whether to assess", "record.ehc_step")
 def ehc_decision(
     child_id: UUID, body: s.EhcDecisionIn, svc: ServicesDep, user: UserDep, if_match: IfMatch = None
 ) -> s.RecordCreated:
     """Assess or not: follows a request."""
-    write = _admit(svc, user, child_id, body, if_match)
+    write = _admit(svc, user, child_id, body, if_match, "record.ehc_step")
     return write.run(ChildRecords.record_ehc_decision, ev.EhcDecisionRecorded)
 
 
-@_post("ehc/advice", "Record advice received for the assessment")
+@_post("ehc/advice", "Record advice received for the assessment", "record.ehc_step")
 def ehc_advice(
     child_id: UUID, body: s.EhcAdviceIn, svc: ServicesDep, user: UserDep, if_match: IfMatch = None
 ) -> s.RecordCreated:
     """Advice gathered while the LA assesses."""
-    write = _admit(svc, user, child_id, body, if_match)
+    write = _admit(svc, user, child_id, body, if_match, "record.ehc_step")
     return write.run(ChildRecords.receive_ehc_advice, ev.EhcAdviceReceived)
 
 
-@_post("ehc/draft", "Record the draft EHC plan")
+@_post("ehc/draft", "Record the draft EHC plan", "record.ehc_step")
 def ehc_draft(
     child_id: UUID, body: s.EhcDraftIn, svc: ServicesDep, user: UserDep, if_match: IfMatch = None
 ) -> s.RecordCreated:
     """The draft plan was issued (parents have 15 days to comment)."""
-    write = _admit(svc, user, child_id, body, if_match)
+    write = _admit(svc, user, child_id, body, if_match, "record.ehc_step")
     return write.run(ChildRecords.issue_ehc_draft, ev.EhcDraftIssued)
 
 
-@_post("ehc/final", "Record the final EHC plan (or a decision not to issue)")
+@_post("ehc/final", "Record the final EHC plan (or a decision not to issue)", "record.ehc_step")
 def ehc_final(
     child_id: UUID, body: s.EhcFinalIn, svc: ServicesDep, user: UserDep, if_match: IfMatch = None
 ) -> s.RecordCreated:
     """The final plan issued, or the LA's decision not to issue one."""
-    write = _admit(svc, user, child_id, body, if_match)
+    write = _admit(svc, user, child_id, body, if_match, "record.ehc_step")
     return write.run(ChildRecords.finalise_ehc_plan, ev.EhcPlanFinalised)
 
 
-@_post("ehc/annual-reviews", "Record an EHC plan annual review")
+@_post("ehc/annual-reviews", "Record an EHC plan annual review", "record.ehc_step")
 def ehc_annual_review(
     child_id: UUID,
     body: s.EhcAnnualReviewIn,
@@ -538,20 +583,21 @@ def ehc_annual_review(
     if_match: IfMatch = None,
 ) -> s.RecordCreated:
     """An annual review of a finalised EHC plan."""
-    write = _admit(svc, user, child_id, body, if_match)
+    write = _admit(svc, user, child_id, body, if_match, "record.ehc_step")
     return write.run(ChildRecords.hold_ehc_annual_review, ev.EhcAnnualReviewHeld)
 
 
 # --- the record about the record --------------------------------------------------------
 
 
-@_post("corrections", "Correct an entry")
+@_post("corrections", "Correct an entry", "record.correction")
 def correction(
     child_id: UUID, body: s.CorrectionIn, svc: ServicesDep, user: UserDep, if_match: IfMatch = None
 ) -> s.RecordCreated:
     """A supplementary statement beside an earlier entry, which stays as it was.
     Parents may correct the entries they recorded themselves."""
-    write = _admit(svc, user, child_id, body, if_match, PARENT_OR_STAFF)
+    write = _admit(svc, user, child_id, body, if_match, "record.correction")
+    _readable_target(write, body.supersedes, "supersedes")
     if user.role == "parent":
         target = next(
             (e for e in svc.records.history(child_id) if e.originator_version == body.supersedes),
@@ -563,19 +609,22 @@ def correction(
     return write.run(ChildRecords.correct, ev.RecordCorrected)
 
 
-@_post("mistakes", "Mark an entry mistaken")
+@_post("mistakes", "Mark an entry mistaken", "record.mistake")
 def mistake(
     child_id: UUID, body: s.MistakeIn, svc: ServicesDep, user: UserDep, if_match: IfMatch = None
 ) -> s.RecordCreated:
     """Flag an entry as a mistake: it is kept and shown as such."""
-    write = _admit(svc, user, child_id, body, if_match)
+    write = _admit(svc, user, child_id, body, if_match, "record.mistake")
+    _readable_target(write, body.target_version, "target_version")
     return write.run(ChildRecords.mark_mistaken, ev.EntryMarkedMistaken)
 
 
-@_post("disputes", "Dispute an entry")
+@_post("disputes", "Dispute an entry", "record.dispute")
 def dispute(
     child_id: UUID, body: s.DisputeIn, svc: ServicesDep, user: UserDep, if_match: IfMatch = None
 ) -> s.RecordCreated:
     """A parent's comment beside an entry they disagree with; the entry stays."""
-    write = _admit(svc, user, child_id, body, if_match, PARENT_OR_STAFF)
+    write = _admit(svc, user, child_id, body, if_match, "record.dispute")
+    _readable_target(write, body.target_version, "target_version")
+    _own_person(user, body.person_id)
     return write.run(ChildRecords.dispute, ev.EntryDisputed)

@@ -15,10 +15,13 @@ from api.deps import (
     ServicesDep,
     UserDep,
     log_read,
+    permit,
     visible_child,
     withheld_from,
+    withheld_listing,
 )
 from api.errors import documented
+from api.permissions import allows
 from api.routes.la import LA_PATTERN
 
 # Every read: 404 for a child you may not see, 410 for an erased one, 422 for a malformed
@@ -31,13 +34,19 @@ def _read(
 ) -> dict[str, Any]:
     visible_child(svc, user, child_id)
     log_read(svc, user, child_id, name, as_of=as_of, known_at=known_at)
+    hidden = withheld_from(svc, user, child_id)
     result: dict[str, Any] = svc.views.view(
-        name, child_id, as_of=as_of, known_at=known_at, withhold=withheld_from(svc, user, child_id)
+        name, child_id, as_of=as_of, known_at=known_at, withhold=hidden.keys()
     )
+    result["withheld"] = withheld_listing(svc, child_id, hidden, as_of=as_of, known_at=known_at)
     return result
 
 
-@router.get("/children/{child_id}/plan", summary="Current support plan")
+@router.get(
+    "/children/{child_id}/plan",
+    summary="Current support plan",
+    openapi_extra={"x-permission": "read.record"},
+)
 def plan(
     child_id: UUID, svc: ServicesDep, user: UserDep, as_of: AsOf = None, known_at: KnownAt = None
 ) -> dict[str, Any]:
@@ -46,7 +55,11 @@ def plan(
     return _read(svc, user, child_id, "plan", as_of, known_at)
 
 
-@router.get("/children/{child_id}/chronology", summary="Chronology")
+@router.get(
+    "/children/{child_id}/chronology",
+    summary="Chronology",
+    openapi_extra={"x-permission": "read.record"},
+)
 def chronology(
     child_id: UUID,
     svc: ServicesDep,
@@ -68,15 +81,17 @@ def chronology(
     else:
         visible_child(svc, user, child_id)
         log_read(svc, user, child_id, "chronology", as_of=as_of, known_at=known_at)
+        hidden = withheld_from(svc, user, child_id)
         result = svc.views.chronology_page(
             child_id,
             offset=offset,
             limit=limit,
             as_of=as_of,
             known_at=known_at,
-            withhold=withheld_from(svc, user, child_id),
+            withhold=hidden.keys(),
         )
-    if include_access and user.role in ("admin", "senco"):
+        result["withheld"] = withheld_listing(svc, child_id, hidden, as_of=as_of, known_at=known_at)
+    if include_access and allows(user.role, "read.access_log"):
         result["viewed_by"] = [
             {
                 "user": a.user,
@@ -91,27 +106,41 @@ def chronology(
     return result
 
 
-@router.get("/children/{child_id}/events", summary="Raw events")
+@router.get(
+    "/children/{child_id}/events",
+    summary="Raw events",
+    openapi_extra={"x-permission": "read.record"},
+)
 def events(
     child_id: UUID, svc: ServicesDep, user: UserDep, as_of: AsOf = None, known_at: KnownAt = None
 ) -> dict[str, Any]:
-    """The admitted events themselves, in version order."""
+    """The admitted events themselves, in version order. An entry withheld from you is
+    listed in its place as withheld (version, kind, reason), never silently left out."""
     visible_child(svc, user, child_id)
-    log_read(svc, user, child_id, "events")
-    found = svc.views.events(
-        child_id, as_of=as_of, known_at=known_at, withhold=withheld_from(svc, user, child_id)
-    )
-    return {"child_id": str(child_id), "events": found, "count": len(found)}
+    log_read(svc, user, child_id, "events", as_of=as_of, known_at=known_at)
+    hidden = withheld_from(svc, user, child_id)
+    found = svc.views.events(child_id, as_of=as_of, known_at=known_at, withhold=hidden.keys())
+    listed = withheld_listing(svc, child_id, hidden, as_of=as_of, known_at=known_at)
+    merged = sorted([*found, *listed], key=lambda e: int(str(e["version"])))
+    return {"child_id": str(child_id), "events": merged, "count": len(merged), "withheld": listed}
 
 
-@router.get("/children/{child_id}/provision-map", summary="Costed provision map")
+@router.get(
+    "/children/{child_id}/provision-map",
+    summary="Costed provision map",
+    openapi_extra={"x-permission": "read.record"},
+)
 def provision_map(
     child_id: UUID, svc: ServicesDep, user: UserDep, as_of: AsOf = None, known_at: KnownAt = None
 ) -> dict[str, Any]:
     return _read(svc, user, child_id, "provision-map", as_of, known_at)
 
 
-@router.get("/children/{child_id}/readiness", summary="Readiness hints for an EHC request")
+@router.get(
+    "/children/{child_id}/readiness",
+    summary="Readiness hints for an EHC request",
+    openapi_extra={"x-permission": "read.record"},
+)
 def readiness(
     child_id: UUID,
     svc: ServicesDep,
@@ -128,19 +157,22 @@ def readiness(
     if la is None:
         return _read(svc, user, child_id, "readiness", as_of, known_at)
     visible_child(svc, user, child_id)
+    permit(user, "read.la_readiness")
     loaded = la_requests.profile(svc.settings, la)
     log_read(svc, user, child_id, "la-readiness", as_of=as_of, known_at=known_at)
-    return la_requests.readiness(
-        svc.views,
-        child_id,
-        loaded,
-        as_of=as_of,
-        known_at=known_at,
-        withhold=withheld_from(svc, user, child_id),
+    hidden = withheld_from(svc, user, child_id)
+    result = la_requests.readiness(
+        svc.views, child_id, loaded, as_of=as_of, known_at=known_at, withhold=hidden.keys()
     )
+    result["withheld"] = withheld_listing(svc, child_id, hidden, as_of=as_of, known_at=known_at)
+    return result
 
 
-@router.get("/children/{child_id}/ehc-timeline", summary="EHC statutory timeline")
+@router.get(
+    "/children/{child_id}/ehc-timeline",
+    summary="EHC statutory timeline",
+    openapi_extra={"x-permission": "read.record"},
+)
 def ehc_timeline(
     child_id: UUID, svc: ServicesDep, user: UserDep, as_of: AsOf = None, known_at: KnownAt = None
 ) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from api import la_requests
 from api.deps import STAFF, Services, ServicesDep
+from api.permissions import actions_of, allows
 from api.routes.children import list_children
 from api.web.forms import FormState
 from api.web.provision_chart import cost_per_term_chart
@@ -31,7 +32,6 @@ SAVED = {
     "parent-view": "Your view was added to the record",
     "dispute": "Your comment was added beside the entry",
 }
-EXPORTERS = ("admin", "senco")
 # Kinds a parent can sensibly dispute: the setting's statements, not the record's plumbing.
 NOT_DISPUTABLE = frozenset({"EntryDisputed", "RecordCorrected", "EvidenceBundleExported"})
 EHC_STAGES = {
@@ -70,7 +70,8 @@ def child_context(
         "role": who.role,
         "is_staff": who.role in STAFF,
         "is_parent": who.role == "parent",
-        "may_export": who.role in EXPORTERS,
+        "may_export": allows(who.role, "export.bundle"),
+        "can": actions_of(who.role),
     }
 
 
@@ -83,7 +84,12 @@ def children(request: Request, svc: ServicesDep, who: VisitorDep) -> Response:
     return page(
         request,
         "children.html",
-        {"title": "Children", "children": listed.children, "is_staff": who.role in STAFF},
+        {
+            "title": "Children",
+            "children": listed.children,
+            "is_staff": who.role in STAFF,
+            "can": actions_of(who.role),
+        },
     )
 
 
@@ -137,7 +143,7 @@ def chronology(child_id: UUID, request: Request, svc: ServicesDep, who: VisitorD
         logged=("chronology",),
     )
     rows = readable_chronology(views)
-    viewed_by = svc.records.accesses(child_id)[-20:] if who.role in EXPORTERS else []
+    viewed_by = svc.records.accesses(child_id)[-20:] if allows(who.role, "read.access_log") else []
     return page(
         request,
         "chronology.html",
@@ -145,6 +151,7 @@ def chronology(child_id: UUID, request: Request, svc: ServicesDep, who: VisitorD
             **child_context(request, who, child, when, "Chronology"),
             "rows": list(reversed(rows)),
             "late": views["chronology"]["late_entries"],
+            "withheld": views["chronology"]["withheld"],
             "viewed_by": list(reversed(viewed_by)),
             "not_disputable": NOT_DISPUTABLE,
         },

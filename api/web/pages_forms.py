@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile as StarletteUpload
 
-from api.deps import Services, ServicesDep, require, visible_child
+from api.deps import Services, ServicesDep, permit, visible_child
 from api.documents_access import store_upload
 from api.web.forms import FormState, refused, typed, validate
 from api.web.reads import Times, read, summary_read
@@ -118,8 +118,11 @@ def _form_page(
         child, views = read(svc, who.user, child_id, spec.views, Times())
     else:
         child, views = summary_read(svc, who.user, child_id), {}
-    require(who.user, *spec.roles)
+    permit(who.user, spec.action)
     choices = _choices(spec, svc, views, target)
+    if who.role == "parent" and "people" in choices:
+        # A parent writes as the linked person their account is bound to, and no other.
+        choices["people"] = [p for p in choices["people"] if p[0] == who.user.person_id]
     today = svc.records.clock().date().isoformat()
     if state is None:
         state = FormState(values=_defaults(spec, who, child, choices, today))
@@ -162,7 +165,7 @@ def record(
     """Validate with the API's model, record through the API's route, then redirect."""
     spec = _spec(slug)
     visible_child(svc, who.user, child_id)  # 404 before 403, exactly as the API
-    require(who.user, *spec.roles)
+    permit(who.user, spec.action)
     state = FormState(values=typed(posted))
     data, where = spec.shape(state.values, svc.records.clock().date().isoformat())
     labels = {**spec.labels, **_row_labels(spec, svc, child_id)}

@@ -11,11 +11,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from api import la_requests
-from api.deps import Services, ServicesDep, log_read, require, withheld_from
+from api.deps import Services, ServicesDep, log_read, permit, withheld_from
 from api.routes.la import RequestIn
 from api.routes.la import request as api_request
 from api.web.forms import FormState, filled, typed, validate, whole_numbers
-from api.web.pages_child import EXPORTERS, child_context
+from api.web.pages_child import child_context
 from api.web.reads import Times, read, times
 from api.web.render import page
 from api.web.session import CheckedForm, Visitor, VisitorDep
@@ -54,7 +54,7 @@ def la_page(
             loaded,
             as_of=when.as_of,
             known_at=when.known_at,
-            withhold=withheld_from(svc, who.user, child_id),
+            withhold=withheld_from(svc, who.user, child_id).keys(),
         )
         log_read(svc, who.user, child_id, "la-readiness", as_of=when.as_of, known_at=when.known_at)
     return page(
@@ -75,8 +75,7 @@ def la_page(
 @router.get("/children/{child_id}/la-request")
 def la_request(child_id: UUID, request: Request, svc: ServicesDep, who: VisitorDep) -> Response:
     """Readiness against the chosen LA's profile (staff and inspectors, as the API)."""
-    if who.role == "parent":
-        require(who.user, "admin", "senco", "practitioner", "inspector")
+    permit(who.user, "read.la_readiness")
     return la_page(request, svc, who, child_id)
 
 
@@ -86,7 +85,7 @@ def download(
 ) -> Response:
     """The LA's request pre-filled from the record, to download (SENCO and admin)."""
     read(svc, who.user, child_id, (), Times(), logged=())
-    require(who.user, *EXPORTERS)
+    permit(who.user, "export.la_request")
     state = FormState(values=typed(posted))
     la = state.value("la")
     data = whole_numbers(filled(state.values, "as_of", "pages", "format"), "pages")

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from fastapi import Request
 
-from api.deps import Services, log_read, visible_child, withheld_from
+from api.deps import Services, log_read, visible_child, withheld_from, withheld_listing
 from api.schemas import EARLIEST_DAY, LATEST_DAY
 from api.users import User
 from domain.child import ChildRecord
@@ -68,10 +68,13 @@ def read(
     hidden = withheld_from(svc, user, child_id)
     found = {
         name: svc.views.view(
-            name, child_id, as_of=when.as_of, known_at=when.known_at, withhold=hidden
+            name, child_id, as_of=when.as_of, known_at=when.known_at, withhold=hidden.keys()
         )
         for name in names
     }
+    listed = withheld_listing(svc, child_id, hidden, as_of=when.as_of, known_at=when.known_at)
+    for view in found.values():
+        view["withheld"] = listed  # listed as withheld, as the API lists them
     return child, found
 
 

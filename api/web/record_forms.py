@@ -9,13 +9,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from api import schemas as s
-from api.deps import STAFF
 from api.routes import records as api
 from api.web.forms import filled, lines, whole_numbers
 from domain.vocabulary import DISCUSSION_OUTCOMES
 
-# Parents write only in their own words (as in the API).
-PARENT_OR_STAFF = (*STAFF, "parent")
 Shape = Callable[[Mapping[str, str], str], tuple[dict[str, Any], dict[str, str]]]
 
 
@@ -28,7 +25,7 @@ class RecordForm:
     template: str
     model: type[s.Entry]
     route: Callable[..., s.RecordCreated]
-    roles: tuple[str, ...]
+    action: str  # in the permission table (api.permissions), as the API route's
     labels: Mapping[str, str]
     shape: Shape
     views: tuple[str, ...] = ()  # what the form reads to offer its choices
@@ -126,7 +123,7 @@ FORMS: dict[str, RecordForm] = {
             "form_observation.html",
             s.ObservationIn,
             api.observation,
-            STAFF,
+            "record.observation",
             {
                 **WHEN,
                 "area": "Area of learning",
@@ -143,7 +140,7 @@ FORMS: dict[str, RecordForm] = {
             "form_discussion.html",
             s.DiscussionIn,
             api.discussion,
-            STAFF,
+            "record.discussion",
             {
                 **WHEN,
                 "participants": "Who took part",
@@ -163,7 +160,7 @@ FORMS: dict[str, RecordForm] = {
             "form_session.html",
             s.SessionIn,
             api.session,
-            STAFF,
+            "record.session",
             {
                 "session_date": "Date of the session",
                 "provision_id": "Provision",
@@ -181,7 +178,7 @@ FORMS: dict[str, RecordForm] = {
             "form_review.html",
             s.ReviewIn,
             api.review,
-            STAFF,
+            "record.review",
             {
                 "occurred_at": "Date of the review",
                 "plan_id": "Plan",
@@ -200,7 +197,7 @@ FORMS: dict[str, RecordForm] = {
             "form_parent_view.html",
             s.ParentViewIn,
             api.parent_view,
-            PARENT_OR_STAFF,
+            "record.parent_view",
             {
                 **WHEN,
                 "person_id": "Whose view this is",
@@ -217,7 +214,7 @@ FORMS: dict[str, RecordForm] = {
             "form_dispute.html",
             s.DisputeIn,
             api.dispute,
-            PARENT_OR_STAFF,
+            "record.dispute",
             {"target_version": "Entry", "person_id": "Who disagrees", "comment": "Your comment"},
             _dispute,
             views=("chronology", "plan", "provision-map"),

@@ -22,7 +22,7 @@ from api.cli_serve import ensure_keys
 from api.settings import Settings
 from api.users import UserStore
 from ledger.log import LedgerBackend
-from tests.factories import SETTING, fixed_clock
+from tests.factories import SETTING, fixed_clock, shared_with
 from tests.la_history import Known, register_known_child
 from tests.unit.test_la_profiles import MINIMAL
 from tests.unit.test_la_readiness import EXPECTED
@@ -48,9 +48,17 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     ensure_keys(settings)
     records = open_records(settings, clock=fixed_clock)
     child, known = register_known_child(records)
+    shared_with(records, child, "test-la")
     store = UserStore(cast(LedgerBackend, records.recorder))
     tokens = {
-        role: store.add(f"Test {role}", role=role, setting_id=SETTING, child_id=str(child))[1]
+        role: store.add(
+            f"Test {role}",
+            role=role,
+            setting_id=SETTING,
+            child_id=str(child) if role == "parent" else None,
+            person_id=next(iter(records.get_child(child).people)) if role == "parent" else None,
+            organisation="test-la" if role == "inspector" else None,
+        )[1]
         for role in ROLES
     }
     tokens["outsider"] = store.add("Other", role="senco", setting_id="elsewhere")[1]

@@ -19,6 +19,7 @@ from api.demo import build_demo_cohort
 from api.settings import Settings
 from api.users import UserStore
 from ledger.log import LedgerBackend
+from tests.factories import shared_with
 
 ROLES = ("admin", "senco", "practitioner", "parent", "inspector")
 VIEWS = ("plan", "chronology", "events", "provision-map", "readiness", "ehc-timeline")
@@ -50,6 +51,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     own, other = ids[4], ids[5]  # different settings (the demo alternates two)
     setting = records.get_child(own).setting_id
     assert records.get_child(other).setting_id != setting
+    shared_with(records, own, "test-la", date(2026, 11, 24))  # what the inspector reads
     store = UserStore(cast(LedgerBackend, records.recorder))
     tokens = {
         role: store.add(
@@ -57,6 +59,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             role=role,
             setting_id=setting,
             child_id=str(own) if role == "parent" else None,
+            person_id=next(iter(records.get_child(own).people)) if role == "parent" else None,
+            organisation="test-la" if role == "inspector" else None,
         )[1]
         for role in ROLES
     }
@@ -247,8 +251,9 @@ class TestDashboard:
         if status == 200:
             body = response.json()
             counted = sum(row["children"] for row in body["by_status_and_need"])
-            listed = world.client.get("/v1/children", headers=world.as_("senco")).json()
-            assert counted == listed["count"]
+            listed = world.client.get("/v1/children", headers=world.as_(role)).json()
+            # An inspector gets no setting-wide totals: only rows of children shared.
+            assert counted == (0 if role == "inspector" else listed["count"])
             assert "given_name" not in response.text
 
 

@@ -20,7 +20,7 @@ from api.settings import Settings
 from api.users import UserStore
 from domain.envelope import EnvelopeDraft
 from ledger.log import LedgerBackend
-from tests.factories import SENCO, SETTING, fixed_clock, on
+from tests.factories import SENCO, SETTING, fixed_clock, on, shared_with
 from tests.web.world import sign_in
 
 MARKER = "ZZRESTRICTED family circumstances"
@@ -70,9 +70,17 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         observer="Key person",
         expected_version=restricted + 1,
     )
+    shared_with(records, child, "test-la")
     store = UserStore(cast(LedgerBackend, records.recorder))
     tokens = {
-        role: store.add(f"Test {role}", role=role, setting_id=SETTING, child_id=str(child))[1]
+        role: store.add(
+            f"Test {role}",
+            role=role,
+            setting_id=SETTING,
+            child_id=str(child) if role == "parent" else None,
+            person_id=next(iter(records.get_child(child).people)) if role == "parent" else None,
+            organisation="test-la" if role == "inspector" else None,
+        )[1]
         for role in ROLES
     }
     records.close()

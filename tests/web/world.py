@@ -17,7 +17,9 @@ from api.cli_serve import ensure_keys
 from api.demo import build_demo_cohort
 from api.settings import Settings
 from api.users import UserStore
+from domain.application import ChildRecords
 from ledger.log import LedgerBackend
+from tests.factories import shared_with
 
 ROLES = ("admin", "senco", "practitioner", "parent", "inspector")
 TODAY = date(2026, 11, 24)
@@ -36,6 +38,11 @@ class World:
     sibling: UUID  # another child of the users' setting (not the parent's)
 
 
+def _first_person(records: ChildRecords, child_id: UUID) -> str | None:
+    """The person a parent account of this child is bound to (its first linked person)."""
+    return next(iter(records.get_child(child_id).people), None)
+
+
 def build_world(data_dir: Path) -> World:
     settings = Settings(data_dir=data_dir)
     ensure_keys(settings)
@@ -51,6 +58,7 @@ def build_world(data_dir: Path) -> World:
     setting = records.get_child(own).setting_id
     assert records.get_child(other).setting_id != setting
     assert records.get_child(sibling).setting_id == setting
+    shared_with(records, own, "test-la", TODAY)  # the inspector reads only this child
     store = UserStore(cast(LedgerBackend, records.recorder))
     tokens, user_ids = {}, {}
     for role in ROLES:
@@ -59,13 +67,19 @@ def build_world(data_dir: Path) -> World:
             role=role,
             setting_id=setting,
             child_id=str(own) if role == "parent" else None,
+            person_id=_first_person(records, own) if role == "parent" else None,
+            organisation="test-la" if role == "inspector" else None,
         )
         user_ids[role] = user.user_id
     tokens["outsider"] = store.add(
         "Other senco", role="senco", setting_id=records.get_child(other).setting_id
     )[1]
     tokens["other-parent"] = store.add(
-        "Other parent", role="parent", setting_id=setting, child_id=str(sibling)
+        "Other parent",
+        role="parent",
+        setting_id=setting,
+        child_id=str(sibling),
+        person_id=_first_person(records, sibling),
     )[1]
     records.close()
     return World(settings, tokens, user_ids, own, other, sibling)
