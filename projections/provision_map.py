@@ -110,7 +110,9 @@ def _periods(p: dict[str, Any], stop: date) -> list[dict[str, Any]]:
 
 
 def _percent(part: int, whole: int) -> float | None:
-    return round(100 * part / whole, 1) if whole else None
+    """`part` of `whole` in percent, never above 100 (sessions beyond those planned are
+    counted, but fidelity is at most all of the plan)."""
+    return round(100 * min(part, whole) / whole, 1) if whole else None
 
 
 def _fold(entries: Sequence[Entry]) -> dict[str, dict[str, Any]]:
@@ -253,8 +255,6 @@ def provision_map(entries: Sequence[Entry], *, today: date) -> dict[str, Any]:
             "additional_to_core": f"{(total - core).quantize(PENNY):.2f}",
             "planned_sessions": planned_total,
             "delivered_sessions": delivered_total,
-            "fidelity_percent": round(100 * delivered_total / planned_total, 1)
-            if planned_total
-            else None,
+            "fidelity_percent": _percent(delivered_total, planned_total),
         },
     }

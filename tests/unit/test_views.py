@@ -393,6 +393,61 @@ class TestProvisionMap:
         assert row["changes"][0]["units"]["sessions_per_week"] == "sessions a week"
 
 
+class TestCountsAreInclusiveAndBounded:
+    def test_attendance_every_day_from_registration_is_all_of_the_days(self) -> None:
+        story = parent_linked()  # registered 2 Sep 2024
+        story.add(
+            "record_attendance",
+            date(2025, 6, 20),
+            period_start=date(2024, 9, 2),
+            period_end=date(2025, 6, 20),
+            sessions_possible=400,
+            sessions_attended=380,
+        )
+        hint = next(
+            h
+            for h in readiness(story.entries, today=date(2025, 6, 20))["hints"]
+            if h["id"] == "attendance"
+        )
+        days = (date(2025, 6, 20) - date(2024, 9, 2)).days + 1  # both ends counted: 292
+        assert hint["detail"] == f"attendance recorded for {days} of {days} days"
+
+    def test_fidelity_never_exceeds_the_whole(self) -> None:
+        story = parent_linked()
+        story.add(
+            "start_provision",
+            date(2025, 1, 6),
+            provision_id="talk",
+            description="Talk group",
+            area="communication_language",
+            start_date=date(2025, 1, 6),
+            group_size=4,
+            session_minutes=20,
+            sessions_per_week=1,
+            weeks=10,
+            staff_grade="practitioner",
+            cost="100.00",
+            funding_source="core",
+        )
+        for d in range(3):
+            day = date(2025, 1, 6) + timedelta(days=d)
+            story.add(
+                "deliver_session",
+                day,
+                by=PRACTITIONER,
+                provision_id="talk",
+                session_date=day,
+                minutes=20,
+                notes="",
+            )
+        view = provision_map(story.entries, today=date(2025, 1, 8))
+        row = view["provisions"][0]
+        assert (row["delivered_sessions"], row["planned_sessions"]) == (3, 1)
+        assert row["fidelity_percent"] == 100.0
+        assert row["periods"][0]["fidelity_percent"] == 100.0
+        assert view["totals"]["fidelity_percent"] == 100.0
+
+
 class TestReadinessAndEhcTimeline:
     def test_hints_with_their_evidence(self) -> None:
         story = sen_support_story()
