@@ -468,6 +468,21 @@ Cost = Annotated[
 ]
 
 
+# The unit of each number a provision (or a change to it) carries.
+GROUP_SIZE = "Children in the group."
+SESSION_MINUTES = "Minutes a session."
+SESSIONS_PER_WEEK = "Sessions a week."
+WEEKS = "Length of the planned block, in weeks from start_date."
+BLOCK_COST = (
+    "Pounds for the whole planned block of `weeks` weeks (not per week or per session), "
+    "at most two decimals; spread evenly over its weeks."
+)
+CHANGE_FROM = (
+    " A change applies from its own date: to each week of the provision that starts on or "
+    "after occurred_at; earlier weeks keep the terms they had."
+)
+
+
 class ProvisionIn(Entry):
     model_config = _examples(
         {
@@ -490,28 +505,39 @@ class ProvisionIn(Entry):
     description: Annotated[str, Field(min_length=1, max_length=2000)]
     area: Area
     start_date: Day
-    group_size: int = Field(strict=True, ge=1, le=60)
-    session_minutes: int = Field(strict=True, ge=1, le=600)
-    sessions_per_week: int = Field(strict=True, ge=1, le=50)
-    weeks: int = Field(strict=True, ge=1, le=52)
+    group_size: int = Field(strict=True, ge=1, le=60, description=GROUP_SIZE)
+    session_minutes: int = Field(strict=True, ge=1, le=600, description=SESSION_MINUTES)
+    sessions_per_week: int = Field(strict=True, ge=1, le=50, description=SESSIONS_PER_WEEK)
+    weeks: int = Field(strict=True, ge=1, le=52, description=WEEKS)
     staff_grade: StaffGrade
-    cost: Cost
+    cost: Cost = Field(description=BLOCK_COST)
     funding_source: FundingSource
 
 
 class ProvisionChanges(BaseModel):
-    """The fields of a provision that change (at least one)."""
+    """The fields of a provision that change (at least one), each in the unit named."""
 
     model_config = _examples({"sessions_per_week": 4, "cost": "240.00"})
 
     description: Annotated[str, Field(min_length=1, max_length=2000)] | None = None
-    group_size: int | None = Field(default=None, strict=True, ge=1, le=60)
-    session_minutes: int | None = Field(default=None, strict=True, ge=1, le=600)
-    sessions_per_week: int | None = Field(default=None, strict=True, ge=1, le=50)
-    weeks: int | None = Field(default=None, strict=True, ge=1, le=52)
+    group_size: int | None = Field(
+        default=None, strict=True, ge=1, le=60, description=GROUP_SIZE + CHANGE_FROM
+    )
+    session_minutes: int | None = Field(
+        default=None, strict=True, ge=1, le=600, description=SESSION_MINUTES + CHANGE_FROM
+    )
+    sessions_per_week: int | None = Field(
+        default=None, strict=True, ge=1, le=50, description=SESSIONS_PER_WEEK + CHANGE_FROM
+    )
+    weeks: int | None = Field(default=None, strict=True, ge=1, le=52, description=WEEKS)
     staff_grade: StaffGrade | None = None
-    cost: Cost | None = None
-    funding_source: FundingSource | None = None
+    cost: Cost | None = Field(
+        default=None,
+        description=BLOCK_COST
+        + " The new cost is for the whole block as planned after the change."
+        + CHANGE_FROM,
+    )
+    funding_source: FundingSource | None = Field(default=None, description=CHANGE_FROM.strip())
 
 
 class ProvisionChangeIn(Entry):

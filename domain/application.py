@@ -305,7 +305,7 @@ class ChildRecords(Application[UUID]):
         if expected_version is not None and child.version != expected_version:
             raise VersionConflict(expected=expected_version, actual=child.version)
         loaded = child.version
-        command(child, envelope)
+        command(self._as_it_stood(child, envelope.occurred_at), envelope)
         try:
             self.save(child)
         except IntegrityError:
@@ -314,6 +314,24 @@ class ChildRecords(Application[UUID]):
                 raise  # nobody else wrote: a real store failure, not a conflict
             raise VersionConflict(expected=loaded, actual=actual) from None
         return child.version
+
+    def _as_it_stood(self, child: ChildRecord, occurred_at: datetime) -> ChildRecord:
+        """The record as it stood at `occurred_at`, to judge a new entry of that date by
+        (DOMAIN.md: rules are checked at the entry's own date): the entries that happened
+        by then, in version order, on the registration. The event goes onto `child`."""
+        if child.newest_is_by(occurred_at):
+            return child  # nothing on the record happened later: now is then
+        stood: Any = None
+        for event in self.events_after(child.id, 0):
+            if event.originator_version > child.version:
+                break
+            if stood is None:
+                stood = event.mutate(None)  # the registration opens every state
+            elif event.occurred_at <= occurred_at:
+                event.apply(stood)  # skipping later versions: no version sequence here
+        if not isinstance(stood, ChildRecord):
+            raise ChildNotFound("no such child", field="child_id")
+        return stood.judged_with(child)
 
     # --- commands ----------------------------------------------------------------------
 

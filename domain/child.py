@@ -5,7 +5,7 @@ event is triggered, so nothing is ever half-recorded.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -119,6 +119,12 @@ class ChildRecord(Aggregate):
     """One child's SEN record: every entry an immutable event."""
 
     registered_on: date | None = None  # set by the registration (absent from old snapshots)
+    # The latest `occurred_at` of any entry (absent from old snapshots: None, "unknown").
+    latest_occurred_at: datetime | None = None
+    # Set on a record rebuilt as it stood on a new entry's date (`as_it_stood`): the whole
+    # record, which holds what is about the record rather than the world (ids already used,
+    # versions, erasure, legal hold, restriction) and takes the new event.
+    _whole: ChildRecord | None = None
 
     def __init__(
         self, given_name: str, family_name: str, date_of_birth: date | None, setting_id: str
@@ -174,10 +180,27 @@ class ChildRecord(Aggregate):
             **env.as_fields(),
         )
 
+    # --- the state a command is judged against ---------------------------------------------
+
+    def newest_is_by(self, occurred_at: datetime) -> bool:
+        """Whether every entry of the record happened by `occurred_at`, so that the record
+        as it stands now is the record as it stood then."""
+        return self.latest_occurred_at is not None and self.latest_occurred_at <= occurred_at
+
+    def judged_with(self, whole: ChildRecord) -> ChildRecord:
+        """This record (rebuilt from the entries that happened by a new entry's date) set to
+        judge a command against its own date, while the event goes onto `whole`."""
+        self._whole = whole
+        return self
+
+    def _record_now(self) -> ChildRecord:
+        """The whole record: what is about the record itself, not the world at a date."""
+        return self._whole if self._whole is not None else self
+
     # --- the guard every command passes --------------------------------------------------
 
     def _record(self, event_class: type[ev.ChildEvent], env: Envelope, **payload: Any) -> None:
-        if self.status == "erased":
+        if self._record_now().status == "erased":
             raise RecordClosed("the record was erased: nothing more can be recorded")
         if self.status == "left" and event_class not in ALLOWED_WHEN_LEFT:
             raise RecordClosed(
@@ -187,26 +210,29 @@ class ChildRecord(Aggregate):
             raise BeforeBirth(
                 "occurred_at is before the child's date of birth", field="occurred_at"
             )
-        self.trigger_event(event_class, **env.as_fields(), **payload)
+        self._record_now().trigger_event(event_class, **env.as_fields(), **payload)
 
     def _check_unknown(self, key: str, known: dict[str, Any], field: str, what: str) -> None:
         if key not in known:
             raise UnknownReference(f"{field} names no {what} of this child", field=field)
 
-    def _check_new(self, key: str, known: dict[str, Any], field: str) -> str:
+    def _check_new(self, key: str, kind: str, field: str) -> str:
+        """`key` unused among the record's `kind` (ids are the record's, whatever the date)."""
         ident(key, field)
-        if key in known:
+        if key in getattr(self._record_now(), kind):
             raise InvalidValue(f"{field} is already used on this record", field=field)
         return key
 
     def _check_target(self, version: int, field: str) -> str:
-        if not 1 <= version <= len(self.kinds):
+        kinds = self._record_now().kinds
+        if not 1 <= version <= len(kinds):
             raise UnknownReference(f"{field} names no event of this child", field=field)
-        return self.kinds[version - 1]
+        return kinds[version - 1]
 
     def _parents_words(self, version: int) -> bool:
         """A parent's view or dispute, or anything a parent recorded (their corrections)."""
-        return self.kinds[version - 1] in PARENTS_WORDS or version in self.parent_versions
+        whole = self._record_now()
+        return whole.kinds[version - 1] in PARENTS_WORDS or version in whole.parent_versions
 
     def _not_after_entry(self, day: date, env: Envelope, field: str) -> date:
         """A date inside the data cannot lie after the day the entry says it happened."""
@@ -229,7 +255,7 @@ class ChildRecord(Aggregate):
         self._record(
             ev.PersonLinked,
             env,
-            person_id=self._check_new(person_id, self.people, "person_id"),
+            person_id=self._check_new(person_id, "people", "person_id"),
             name=text(name, "name", limit=SHORT),
             relationship=text(relationship, "relationship", limit=SHORT),
             parental_responsibility=bool(parental_responsibility),
@@ -338,7 +364,7 @@ class ChildRecord(Aggregate):
         self._record(
             ev.ConcernRaised,
             env,
-            concern_id=self._check_new(concern_id, dict.fromkeys(self.concern_ids), "concern_id"),
+            concern_id=self._check_new(concern_id, "concern_ids", "concern_id"),
             areas=areas_checked,
             level=CONCERN_LEVELS.check(level, field_name="level"),
             description=text(description, "description"),
@@ -434,7 +460,7 @@ class ChildRecord(Aggregate):
         self._record(
             ev.ConsentGiven,
             env,
-            consent_id=self._check_new(consent_id, self.consents, "consent_id"),
+            consent_id=self._check_new(consent_id, "consents", "consent_id"),
             purpose=CONSENT_PURPOSES.check(purpose, field_name="purpose"),
             service=text(service, "service", limit=SHORT, required=purpose == "referral"),
             given_by=self._person(given_by, "given_by"),
@@ -447,7 +473,7 @@ class ChildRecord(Aggregate):
         self._record(
             ev.ConsentRefused,
             env,
-            consent_id=self._check_new(consent_id, self.consents, "consent_id"),
+            consent_id=self._check_new(consent_id, "consents", "consent_id"),
             purpose=CONSENT_PURPOSES.check(purpose, field_name="purpose"),
             service=text(service, "service", limit=SHORT, required=False),
             refused_by=self._person(refused_by, "refused_by"),
@@ -512,7 +538,7 @@ class ChildRecord(Aggregate):
         shared_with_parents: bool,
     ) -> None:
         """An SEN support plan: measurable outcomes with target dates and a review date."""
-        self._check_new(plan_id, self.plans, "plan_id")
+        self._check_new(plan_id, "plans", "plan_id")
         if review_date <= start_date:
             raise PlanInvalid("review_date must be after start_date", field="review_date")
         self._record(
@@ -573,7 +599,7 @@ class ChildRecord(Aggregate):
         self._record(
             ev.ProvisionStarted,
             env,
-            provision_id=self._check_new(provision_id, self.provisions, "provision_id"),
+            provision_id=self._check_new(provision_id, "provisions", "provision_id"),
             description=text(description, "description", limit=2000),
             area=AREAS.check(area, field_name="area"),
             start_date=start_date,
@@ -762,7 +788,7 @@ class ChildRecord(Aggregate):
         self._record(
             ev.ReferralMade,
             env,
-            referral_id=self._check_new(referral_id, self.referrals, "referral_id"),
+            referral_id=self._check_new(referral_id, "referrals", "referral_id"),
             service=text(service, "service", limit=SHORT),
             reason=text(reason, "reason"),
             consent_id=consent_id,
@@ -828,7 +854,7 @@ class ChildRecord(Aggregate):
         self._record(
             ev.ReportReceived,
             env,
-            report_id=self._check_new(report_id, self.reports, "report_id"),
+            report_id=self._check_new(report_id, "reports", "report_id"),
             author=text(author, "author", limit=SHORT),
             author_role=text(author_role, "author_role", limit=SHORT),
             service=text(service, "service", limit=SHORT),
@@ -1013,25 +1039,25 @@ class ChildRecord(Aggregate):
 
     def restrict_processing(self, env: Envelope, *, reason: str) -> None:
         """Processing restricted (e.g. while accuracy is contested)."""
-        if self.restricted:
+        if self._record_now().restricted:
             raise InvalidValue("processing is already restricted", field="reason")
         self._record(ev.ProcessingRestricted, env, reason=text(reason, "reason"))
 
     def lift_restriction(self, env: Envelope, *, reason: str) -> None:
         """Processing no longer restricted."""
-        if not self.restricted:
+        if not self._record_now().restricted:
             raise InvalidValue("processing is not restricted", field="reason")
         self._record(ev.ProcessingRestrictionLifted, env, reason=text(reason, "reason"))
 
     def place_legal_hold(self, env: Envelope, *, reason: str) -> None:
         """A legal hold: the record must not be disposed of."""
-        if self.legal_hold:
+        if self._record_now().legal_hold:
             raise InvalidValue("a legal hold is already in place", field="reason")
         self._record(ev.LegalHoldPlaced, env, reason=text(reason, "reason"))
 
     def lift_legal_hold(self, env: Envelope, *, reason: str) -> None:
         """The legal hold ends."""
-        if not self.legal_hold:
+        if not self._record_now().legal_hold:
             raise InvalidValue("no legal hold is in place", field="reason")
         self._record(ev.LegalHoldLifted, env, reason=text(reason, "reason"))
 
@@ -1039,14 +1065,14 @@ class ChildRecord(Aggregate):
         """Erasure (right to erasure, or end of retention): the last event the record takes.
         The application then destroys the child's data key, so every event becomes unreadable.
         Refused while a legal hold is in place."""
-        if self.legal_hold:
+        if self._record_now().legal_hold:
             raise LegalHoldActive("the record is under a legal hold: lift it first", field="reason")
         self._record(ev.RecordErased, env, reason=text(reason, "reason"))
 
     def dispose(self, env: Envelope, *, policy: RetentionPolicy) -> None:
         """The retention period is over: dispose of the record (then its keys go).
         Refused under a legal hold, before the date, or when a person must review it."""
-        if self.legal_hold:
+        if self._record_now().legal_hold:
             raise LegalHoldActive("the record is under a legal hold: lift it first", field="policy")
         until = policy.retain_until(self.date_of_birth, self.registered_on)
         if until is None:

@@ -28,6 +28,8 @@ class ChildEvent(Envelope, AggregateEvent):
     def apply(self, aggregate: Any) -> None:
         child: ChildRecord = aggregate
         child.kinds.append(type(self).__name__)
+        if child.latest_occurred_at is None or self.occurred_at > child.latest_occurred_at:
+            child.latest_occurred_at = self.occurred_at
         if self.recorded_by.role == "parent":
             child.parent_versions.append(self.originator_version)
         self.evolve(child)
@@ -49,6 +51,7 @@ class ChildRegistered(Envelope, AggregateCreated):
         child: ChildRecord = aggregate
         child.kinds.append(type(self).__name__)
         child.registered_on = self.occurred_at.astimezone(UTC).date()
+        child.latest_occurred_at = self.occurred_at
 
 
 class PersonLinked(ChildEvent):

@@ -561,6 +561,22 @@ EXPORT_PURPOSES = {
 PEOPLE_FIELDS = frozenset({"person_id", "given_by", "refused_by", "withdrawn_by"})
 
 
+# A provision change in words, each number with its unit (the block cost is never a weekly
+# or per-session figure).
+CHANGE_WORDS = {
+    "cost": ("cost", "{} for the whole block"),
+    "sessions_per_week": ("sessions", "{} a week"),
+    "session_minutes": ("session length", "{} minutes"),
+    "weeks": ("planned length", "{} weeks"),
+    "group_size": ("group size", "{} children"),
+}
+
+
+def _changed(kind: str, key: str, value: Any, record: _Record) -> str:
+    name, unit = CHANGE_WORDS.get(key, (key.replace("_", " "), "{}"))
+    return f"{name} to {unit.format(_shown(kind, key, value, record))}"
+
+
 def _shown(kind: str, key: str, value: Any, record: _Record) -> str:
     """One detail of an entry as a person reads it: labels for codes, names for ids."""
     if value is None or value == "" or value == [] or value == {}:
@@ -602,10 +618,7 @@ def _shown(kind: str, key: str, value: Any, record: _Record) -> str:
             for i in value
         )
     if key == "changes":
-        return ", ".join(
-            f"{k.replace('_', ' ')} to {_shown(kind, k, v, record)}"
-            for k, v in sorted(value.items())
-        )
+        return ", ".join(_changed(kind, k, v, record) for k, v in sorted(value.items()))
     if key in VOCABULARIES:
         vocabulary = VOCABULARIES[key]
         if isinstance(value, list):

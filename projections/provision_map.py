@@ -3,8 +3,11 @@ who pays, planned against delivered sessions (fidelity), with totals per term, p
 source, and the setting's core offer against what is additional to it.
 
 `cost` on a provision is the cost of its whole planned block (`weeks` weeks); it is spread
-evenly over those weeks to give costs per term. A change of cost applies from the week of
-the change. Planned sessions count whole weeks elapsed by the view date.
+evenly over those weeks to give costs per term. A change applies from its own date: each week
+is planned, costed and funded on the terms in force when the week starts, so a change takes
+effect from the first week that starts on or after it. A provision's weeks fall into periods
+at each change; planned sessions (whole weeks elapsed by the view date), sessions delivered
+and missed (by session date), fidelity and cost are given per period and summed.
 """
 
 from __future__ import annotations
@@ -24,20 +27,92 @@ CORE = frozenset({"core"})
 # The setting's own resources: its core offer and its notional SEN budget.
 SETTING_FUNDS = frozenset({"core", "additional"})
 PENNY = Decimal("0.01")
+# The unit of every field a provision (or a change to it) carries.
+UNITS = {
+    "group_size": "children in the group",
+    "session_minutes": "minutes a session",
+    "sessions_per_week": "sessions a week",
+    "weeks": "weeks planned from the start date",
+    "cost": "pounds for the whole planned block of `weeks` weeks, spread evenly over them",
+    "staff_grade": "staff grade code",
+    "funding_source": "funding source code",
+    "description": "text",
+}
+TERMS = ("sessions_per_week", "session_minutes", "weeks", "cost", "funding_source")
 
 
-def _weekly_costs(p: dict[str, Any], until: date) -> list[tuple[date, Decimal, str]]:
-    """(week start, cost, funding source) for each planned week up to `until`."""
-    weeks: list[tuple[date, Decimal, str]] = []
-    segments = p["segments"]  # [(from date, cost, weeks, funding)], in order
+def _weeks(p: dict[str, Any], until: date) -> list[tuple[date, dict[str, Any]]]:
+    """(week start, terms in force at that start) for each planned week up to `until`."""
+    weeks: list[tuple[date, dict[str, Any]]] = []
+    segments = p["segments"]  # [{"from": date, **terms}], in order
     for week in range(p["weeks"]):
         start = p["start_date"] + timedelta(weeks=week)
         if start > until or (p["end_date"] is not None and start > p["end_date"]):
             break
-        applicable = [s for s in segments if s[0] <= start] or segments[:1]
-        _, cost, planned_weeks, funding = applicable[-1]
-        weeks.append((start, cost / planned_weeks, funding))
+        applicable = [s for s in segments if s["from"] <= start] or segments[:1]
+        weeks.append((start, applicable[-1]))
     return weeks
+
+
+def _weekly_costs(p: dict[str, Any], until: date) -> list[tuple[date, Decimal, str]]:
+    """(week start, cost, funding source) for each planned week up to `until`."""
+    return [
+        (start, terms["cost"] / terms["weeks"], terms["funding_source"])
+        for start, terms in _weeks(p, until)
+    ]
+
+
+def _periods(p: dict[str, Any], stop: date) -> list[dict[str, Any]]:
+    """The provision split at each change: from the first week a change governs, the terms
+    then, sessions planned, delivered and missed, fidelity and cost to `stop`."""
+    periods: list[dict[str, Any]] = []
+    for segment in p["segments"]:
+        begins = p["start_date"]
+        while begins < segment["from"]:
+            begins += timedelta(weeks=1)
+        if periods and begins <= periods[-1]["begins"]:
+            periods[-1].update(terms=segment)  # two changes before one week starts
+            continue
+        periods.append({"begins": begins, "terms": segment, "changed_on": segment["changed_on"]})
+    for week_start, terms in _weeks(p, stop):
+        period = [x for x in periods if x["begins"] <= week_start][-1]
+        period["planned"] = period.get("planned", 0) + terms["sessions_per_week"]
+        period["cost"] = period.get("cost", Decimal(0)) + terms["cost"] / terms["weeks"]
+    rows = []
+    for i, period in enumerate(periods):
+        ends = periods[i + 1]["begins"] if i + 1 < len(periods) else None
+        sessions = [
+            kind
+            for day, kind in p["sessions"]
+            if day >= period["begins"] and (ends is None or day < ends) and day <= stop
+        ]
+        planned, delivered = period.get("planned", 0), sessions.count("delivered")
+        terms = period["terms"]
+        rows.append(
+            {
+                "from": period["begins"].isoformat(),
+                "until": (ends - timedelta(days=1)).isoformat() if ends else None,
+                "changed_on": period["changed_on"],
+                "sessions_per_week": terms["sessions_per_week"],
+                "session_minutes": terms["session_minutes"],
+                "weeks": terms["weeks"],
+                "cost": f"{terms['cost']:.2f}",
+                "cost_per_week": f"{(terms['cost'] / terms['weeks']).quantize(PENNY):.2f}",
+                "funding_source": terms["funding_source"],
+                "planned_sessions": planned,
+                "delivered_sessions": delivered,
+                "missed_sessions": sessions.count("missed"),
+                "fidelity_percent": _percent(delivered, planned),
+                "cost_to_date": f"{period.get('cost', Decimal(0)).quantize(PENNY):.2f}",
+            }
+        )
+    return rows
+
+
+def _percent(part: int, whole: int) -> float | None:
+    """`part` of `whole` in percent, never above 100 (sessions beyond those planned are
+    counted, but fidelity is at most all of the plan)."""
+    return round(100 * min(part, whole) / whole, 1) if whole else None
 
 
 def _fold(entries: Sequence[Entry]) -> dict[str, dict[str, Any]]:
@@ -64,9 +139,12 @@ def _fold(entries: Sequence[Entry]) -> dict[str, dict[str, Any]]:
                 "missed": 0,
                 "delivered_minutes": 0,
                 "changes": [],
-                "segments": [(e.start_date, e.cost, e.weeks, e.funding_source)],
+                "sessions": [],
+                "segments": [],
                 "versions": [entry.version],
             }
+            p = provisions[e.provision_id]
+            p["segments"].append({"from": e.start_date, "changed_on": None, **_terms(p)})
         elif isinstance(e, ev.ProvisionChanged):
             p = provisions[e.provision_id]
             p.update(e.changes)
@@ -75,9 +153,11 @@ def _fold(entries: Sequence[Entry]) -> dict[str, dict[str, Any]]:
                     "on": entry.occurred_on.isoformat(),
                     "reason": e.reason,
                     "changes": {k: str(v) for k, v in e.changes.items()},
+                    "units": {k: UNITS[k] for k in e.changes if k in UNITS},
                 }
             )
-            p["segments"].append((entry.occurred_on, p["cost"], p["weeks"], p["funding_source"]))
+            on = entry.occurred_on.isoformat()
+            p["segments"].append({"from": entry.occurred_on, "changed_on": on, **_terms(p)})
             p["versions"].append(entry.version)
         elif isinstance(e, ev.ProvisionEnded):
             provisions[e.provision_id]["end_date"] = e.end_date
@@ -85,9 +165,15 @@ def _fold(entries: Sequence[Entry]) -> dict[str, dict[str, Any]]:
         elif isinstance(e, ev.SessionDelivered) and e.provision_id in provisions:
             provisions[e.provision_id]["delivered"] += 1
             provisions[e.provision_id]["delivered_minutes"] += e.minutes
+            provisions[e.provision_id]["sessions"].append((e.session_date, "delivered"))
         elif isinstance(e, ev.SessionMissed) and e.provision_id in provisions:
             provisions[e.provision_id]["missed"] += 1
+            provisions[e.provision_id]["sessions"].append((e.session_date, "missed"))
     return provisions
+
+
+def _terms(p: dict[str, Any]) -> dict[str, Any]:
+    return {k: p[k] for k in TERMS}
 
 
 def setting_spend(
@@ -114,10 +200,9 @@ def provision_map(entries: Sequence[Entry], *, today: date) -> dict[str, Any]:
     rows = []
     for p in provisions.values():
         stop = min(today, p["end_date"]) if p["end_date"] else today
-        elapsed_weeks = (
-            0 if stop < p["start_date"] else min(p["weeks"], (stop - p["start_date"]).days // 7 + 1)
-        )
-        planned = elapsed_weeks * p["sessions_per_week"]
+        periods = _periods(p, stop)
+        planned = sum(x["planned_sessions"] for x in periods)
+        delivered = sum(x["delivered_sessions"] for x in periods)
         spent = Decimal(0)
         for week_start, cost, funding in _weekly_costs(p, stop):
             per_term[term_of(week_start)] += cost
@@ -143,9 +228,10 @@ def provision_map(entries: Sequence[Entry], *, today: date) -> dict[str, Any]:
                 "funding_source": p["funding_source"],
                 "funding_label": FUNDING_SOURCES.label(p["funding_source"]),
                 "planned_sessions": planned,
-                "delivered_sessions": p["delivered"],
-                "missed_sessions": p["missed"],
-                "fidelity_percent": round(100 * p["delivered"] / planned, 1) if planned else None,
+                "delivered_sessions": delivered,
+                "missed_sessions": sum(x["missed_sessions"] for x in periods),
+                "fidelity_percent": _percent(delivered, planned),
+                "periods": periods,
                 "changes": p["changes"],
             }
         )
@@ -155,6 +241,7 @@ def provision_map(entries: Sequence[Entry], *, today: date) -> dict[str, Any]:
     delivered_total = sum(r["delivered_sessions"] for r in rows)
     return {
         "as_of": today.isoformat(),
+        "units": UNITS,
         "provisions": rows,
         "totals": {
             "cost_to_date": f"{total.quantize(PENNY):.2f}",
@@ -168,8 +255,6 @@ def provision_map(entries: Sequence[Entry], *, today: date) -> dict[str, Any]:
             "additional_to_core": f"{(total - core).quantize(PENNY):.2f}",
             "planned_sessions": planned_total,
             "delivered_sessions": delivered_total,
-            "fidelity_percent": round(100 * delivered_total / planned_total, 1)
-            if planned_total
-            else None,
+            "fidelity_percent": _percent(delivered_total, planned_total),
         },
     }

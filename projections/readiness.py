@@ -42,8 +42,9 @@ def _report_date(entry: Entry) -> date:
 
 
 def attendance_coverage(entries: Sequence[Entry], start: date, today: date) -> tuple[int, int]:
-    """(days from `start` to `today` covered by attendance records, days in that span)."""
-    days = max((today - start).days, 1)
+    """(days from `start` to `today` covered by attendance records, days in that span),
+    both ends counted, so a record of every day is all of the days."""
+    days = max((today - start).days + 1, 1)
     covered: set[date] = set()
     for entry in entries:
         e = entry.event

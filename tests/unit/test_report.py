@@ -129,6 +129,37 @@ class TestRecordTextIsEscaped:
         assert "<script>" not in html
         assert "Climbed &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; smiled" in html
 
+    def test_a_provision_change_names_its_units_and_splits_at_its_date(self, store: Store) -> None:
+        child = with_parent(register(store.records))
+        child.do(
+            "start_provision",
+            date(2025, 1, 6),
+            provision_id="talk",
+            description="Talk group",
+            area="communication_language",
+            start_date=date(2025, 1, 6),
+            group_size=4,
+            session_minutes=20,
+            sessions_per_week=3,
+            weeks=10,
+            staff_grade="practitioner",
+            cost="300.00",
+            funding_source="core",
+        )
+        child.do(
+            "change_provision",
+            date(2025, 2, 5),
+            provision_id="talk",
+            changes={"sessions_per_week": 4, "cost": "400.00"},
+            reason="A fourth session",
+        )
+        html = store.report(child.child_id)
+        assert "cost to £400.00 for the whole block, sessions to 4 a week" in html
+        assert "6 Jan 2025 to 9 Feb 2025: 3 sessions a week of 20 min, £30.00 a week" in html
+        assert "From 10 Feb 2025 (changed 5 Feb 2025): 4 sessions a week" in html
+        assert "0 of 20 planned delivered" in html
+        assert "0 of 35 planned" in html
+
 
 class TestProgressChart:
     def test_the_chart_and_its_table_show_the_same_points(self, store: Store) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from domain.vocabulary import DISCUSSION_OUTCOMES
 from projections.chronology import chronology
@@ -323,6 +324,128 @@ class TestProvisionMap:
         assert totals["per_funding_source"] == {"additional": "300.00", "la_top_up": "400.00"}
         assert totals["core_offer"] == "0.00"
         assert totals["cost_to_date"] == "700.00"
+
+    def test_a_change_mid_provision_splits_sessions_fidelity_and_cost_at_its_date(self) -> None:
+        story = parent_linked()
+        story.add(
+            "start_provision",
+            date(2025, 1, 6),
+            provision_id="talk",
+            description="Talk group",
+            area="communication_language",
+            start_date=date(2025, 1, 6),
+            group_size=4,
+            session_minutes=20,
+            sessions_per_week=3,
+            weeks=10,
+            staff_grade="practitioner",
+            cost="300.00",
+            funding_source="core",
+        )
+        story.add(
+            "change_provision",
+            date(2025, 2, 5),  # a Wednesday in its fifth week
+            provision_id="talk",
+            changes={"sessions_per_week": 4, "cost": "400.00"},
+            reason="A fourth session after the review",
+        )
+        for day, kind in [(date(2025, 1, 7), "deliver"), (date(2025, 2, 4), "miss")] + [
+            (date(2025, 2, 10) + timedelta(days=d), "deliver") for d in range(4)
+        ]:
+            extra: dict[str, Any] = (
+                {"minutes": 20, "notes": ""} if kind == "deliver" else {"reason": "Absent"}
+            )
+            story.add(
+                f"{kind}_session",
+                day,
+                by=PRACTITIONER,
+                provision_id="talk",
+                session_date=day,
+                **extra,
+            )
+        view = provision_map(story.entries, today=date(2025, 3, 31))
+        row = view["provisions"][0]
+        # Weeks from 6 Jan to 3 Feb (5 weeks) at 3 a week and £30 a week; the change on
+        # 5 Feb governs the weeks from 10 Feb (5 weeks) at 4 a week and £40 a week.
+        before, after = row["periods"]
+        assert (before["from"], before["until"], before["changed_on"]) == (
+            "2025-01-06",
+            "2025-02-09",
+            None,
+        )
+        assert (after["from"], after["until"], after["changed_on"]) == (
+            "2025-02-10",
+            None,
+            "2025-02-05",
+        )
+        assert (before["planned_sessions"], after["planned_sessions"]) == (15, 20)
+        assert (before["delivered_sessions"], after["delivered_sessions"]) == (1, 4)
+        assert (before["missed_sessions"], after["missed_sessions"]) == (1, 0)
+        assert (before["fidelity_percent"], after["fidelity_percent"]) == (6.7, 20.0)
+        assert (before["cost_to_date"], after["cost_to_date"]) == ("150.00", "200.00")
+        assert (before["cost_per_week"], after["cost_per_week"]) == ("30.00", "40.00")
+        assert row["planned_sessions"] == 35  # not 10 weeks x 4 = 40
+        assert row["delivered_sessions"] == 5
+        assert row["fidelity_percent"] == round(100 * 5 / 35, 1)
+        assert row["cost_to_date"] == "350.00"
+        assert view["totals"]["planned_sessions"] == 35
+        assert row["changes"][0]["units"]["cost"].startswith("pounds for the whole planned block")
+        assert row["changes"][0]["units"]["sessions_per_week"] == "sessions a week"
+
+
+class TestCountsAreInclusiveAndBounded:
+    def test_attendance_every_day_from_registration_is_all_of_the_days(self) -> None:
+        story = parent_linked()  # registered 2 Sep 2024
+        story.add(
+            "record_attendance",
+            date(2025, 6, 20),
+            period_start=date(2024, 9, 2),
+            period_end=date(2025, 6, 20),
+            sessions_possible=400,
+            sessions_attended=380,
+        )
+        hint = next(
+            h
+            for h in readiness(story.entries, today=date(2025, 6, 20))["hints"]
+            if h["id"] == "attendance"
+        )
+        days = (date(2025, 6, 20) - date(2024, 9, 2)).days + 1  # both ends counted: 292
+        assert hint["detail"] == f"attendance recorded for {days} of {days} days"
+
+    def test_fidelity_never_exceeds_the_whole(self) -> None:
+        story = parent_linked()
+        story.add(
+            "start_provision",
+            date(2025, 1, 6),
+            provision_id="talk",
+            description="Talk group",
+            area="communication_language",
+            start_date=date(2025, 1, 6),
+            group_size=4,
+            session_minutes=20,
+            sessions_per_week=1,
+            weeks=10,
+            staff_grade="practitioner",
+            cost="100.00",
+            funding_source="core",
+        )
+        for d in range(3):
+            day = date(2025, 1, 6) + timedelta(days=d)
+            story.add(
+                "deliver_session",
+                day,
+                by=PRACTITIONER,
+                provision_id="talk",
+                session_date=day,
+                minutes=20,
+                notes="",
+            )
+        view = provision_map(story.entries, today=date(2025, 1, 8))
+        row = view["provisions"][0]
+        assert (row["delivered_sessions"], row["planned_sessions"]) == (3, 1)
+        assert row["fidelity_percent"] == 100.0
+        assert row["periods"][0]["fidelity_percent"] == 100.0
+        assert view["totals"]["fidelity_percent"] == 100.0
 
 
 class TestReadinessAndEhcTimeline:
