@@ -25,6 +25,7 @@ from api import (
     cli_db,
     cli_documents,
     cli_faults,
+    cli_import,
     cli_la,
     cli_ledger,
     cli_privacy,
@@ -67,6 +68,8 @@ app.command("request")(cli_la.request)
 app.add_typer(cli_la.profiles_app, name="profiles")
 app.add_typer(cli_db.db_app, name="db")
 app.add_typer(cli_documents.documents_app, name="documents")
+app.command("import")(cli_import.import_command)
+app.command("import-schema")(cli_import.import_schema)
 console = Console()
 EXIT_REFUSED = 2
 EXIT_NOT_FOUND = 3
