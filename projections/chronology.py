@@ -78,6 +78,8 @@ def _fixed(entry: Entry) -> tuple[dict[str, Any], dict[str, Any]]:
             {
                 "recorded_by": jsonable(event.recorded_by),
                 "basis": event.basis,
+                # An imported entry says where it came from (basis "imported").
+                "provenance": jsonable(event.provenance),
                 "sensitivity": event.sensitivity,
                 "attachments": list(event.attachments),
                 "details": jsonable(entry.payload()),

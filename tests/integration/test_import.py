@@ -9,9 +9,13 @@ from typing import Any
 import pytest
 from openpyxl import Workbook  # type: ignore[import-untyped]
 
+from api.bootstrap import open_ledger, open_records
 from api.importing.mapping import BUILTIN_DIR, MappingError, load_mapping, parse_mapping
 from api.importing.run import Importer, run_import
+from api.settings import Settings
 from domain.application import ChildRecords
+from projections.views import ChildViews
+from tests.factories import fixed_clock
 
 EXAMPLES = BUILTIN_DIR.parent / "examples"
 
@@ -110,3 +114,23 @@ def test_broken_mapping_names_field_and_rule(tmp_path: Path) -> None:
     raw = (BUILTIN_DIR / "chronology.toml").read_bytes().replace(b'text = "Entry"', b"")
     with pytest.raises(MappingError, match="must map text"):
         parse_mapping(tmp_path / "m.toml", raw)
+
+
+def test_chronology_marks_imported_entries(settings: Settings) -> None:
+    records = open_records(settings, clock=fixed_clock)
+    try:
+        _import(records, "pupil-list", EXAMPLES / "pupil-list.csv")
+        _import(records, "chronology", EXAMPLES / "chronology.csv")
+        child = next(
+            c
+            for c in records.child_ids()
+            if (records.history(c)[0].provenance or {}).get("source_child") == "P001"
+        )
+        views = ChildViews(records, open_ledger(records, settings))
+        rows = views.view("chronology", child)["entries"]
+        assert rows
+        assert {r["basis"] for r in rows} == {"imported"}
+        assert {r["provenance"]["source_system"] for r in rows} == {"MIS pupil list"}
+        assert "month" in {r["precision"] for r in rows}
+    finally:
+        records.close()
