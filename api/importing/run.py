@@ -31,6 +31,11 @@ DATE = re.compile(r"^(\d{1,4})[/.-](\d{1,2})[/.-](\d{1,4})$")
 MONTH = re.compile(r"^(?:(\d{1,2})[/.-](\d{4})|(\d{4})[/.-](\d{1,2}))$")
 
 
+# Children stored per transaction: each child's entries always go in together (never split),
+# and a batch of children shares one commit, which is what makes 10,000 rows quick.
+SAVE_BATCH = 200
+
+
 class RowRefused(ValueError):
     """A row that cannot become an entry: the field and the rule (never the value)."""
 
@@ -403,13 +408,20 @@ class Importer:
         return child
 
     def write(self, outcome: Outcome) -> None:
-        """Store each child's entries in one transaction. Call only on a clean plan."""
+        """Store each child's entries in one transaction (with other children's, SAVE_BATCH
+        at a time). Call only on a clean plan."""
         if outcome.refused:
             raise ValueError("refusing to write an import with refused rows")
+        batch: list[ChildRecord] = []
         for plan in outcome.plans.values():
             child = self._apply(plan)
             if child is not None:
-                self.records.save(child)
+                batch.append(child)
+            if len(batch) >= SAVE_BATCH:
+                self.records.save(*batch)
+                batch = []
+        if batch:
+            self.records.save(*batch)
         outcome.written = True
 
 
