@@ -152,10 +152,8 @@ def show(child: Annotated[str, typer.Argument(help="Child id (or a unique prefix
         table.add_column(column, overflow="fold")
     for event in history:
         occurred = event.occurred_at.astimezone(UTC)
-        when = (
-            occurred.date().isoformat()
-            if event.precision == "day"
-            else (occurred.strftime("%Y-%m-%d %H:%M"))
+        when = occurred.strftime(
+            {"day": "%Y-%m-%d", "month": "%Y-%m"}.get(event.precision, "%Y-%m-%d %H:%M")
         )
         table.add_row(
             str(event.originator_version),
