@@ -25,6 +25,7 @@ from api import (
     cli_db,
     cli_documents,
     cli_faults,
+    cli_import,
     cli_la,
     cli_ledger,
     cli_privacy,
@@ -71,6 +72,8 @@ app.add_typer(cli_db.db_app, name="db")
 app.add_typer(cli_trust.trust_app, name="trust")
 app.add_typer(cli_witness.witness_app, name="witness")
 app.add_typer(cli_documents.documents_app, name="documents")
+app.command("import")(cli_import.import_command)
+app.command("import-schema")(cli_import.import_schema)
 console = Console()
 EXIT_REFUSED = 2
 EXIT_NOT_FOUND = 3
@@ -153,10 +156,8 @@ def show(child: Annotated[str, typer.Argument(help="Child id (or a unique prefix
         table.add_column(column, overflow="fold")
     for event in history:
         occurred = event.occurred_at.astimezone(UTC)
-        when = (
-            occurred.date().isoformat()
-            if event.precision == "day"
-            else (occurred.strftime("%Y-%m-%d %H:%M"))
+        when = occurred.strftime(
+            {"day": "%Y-%m-%d", "month": "%Y-%m"}.get(event.precision, "%Y-%m-%d %H:%M")
         )
         table.add_row(
             str(event.originator_version),

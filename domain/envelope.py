@@ -77,10 +77,17 @@ class Envelope:
     basis: str
     sensitivity: str
     attachments: list[Attachment]
+    # Where an imported entry came from (source system, file SHA-256, sheet, row, row key,
+    # who imported it and when). Optional and keyword-only, so events stored before it
+    # existed still decode (they read None) and other entries store nothing extra.
+    provenance: dict[str, Any] | None = field(default=None, kw_only=True)
 
     def as_fields(self) -> dict[str, Any]:
-        """The envelope as event keyword arguments."""
-        return {f.name: getattr(self, f.name) for f in fields(Envelope)}
+        """The envelope as event keyword arguments (provenance only when there is one)."""
+        out = {f.name: getattr(self, f.name) for f in fields(Envelope)}
+        if out["provenance"] is None:
+            del out["provenance"]
+        return out
 
     @property
     def occurred_on(self) -> date:
@@ -98,6 +105,7 @@ class EnvelopeDraft:
     precision: str | None = None
     sensitivity: str = "normal"
     attachments: Sequence[Attachment] = field(default_factory=list)
+    provenance: dict[str, Any] | None = None
 
     def seal(self, *, now: datetime, skew: timedelta) -> Envelope:
         """Validate against the vocabularies and the clock; normalise to UTC."""
@@ -112,7 +120,9 @@ class EnvelopeDraft:
             occurred = datetime.combine(occurred, time(0, 0), tzinfo=UTC)
             precision = precision or "day"
         PRECISIONS.check(precision, field_name="precision")
-        if precision == "day":
+        if precision == "month":  # a month-only date from an imported source
+            occurred = occurred.replace(day=1)
+        if precision in ("day", "month"):
             occurred = occurred.replace(hour=0, minute=0, second=0, microsecond=0)
             latest = datetime.combine(now.astimezone(UTC).date(), time(0, 0), tzinfo=UTC)
             if occurred > latest + skew:
@@ -136,6 +146,11 @@ class EnvelopeDraft:
             raise InvalidValue(f"at most {MAX_ATTACHMENTS} attachments", field="attachments")
         for attachment in self.attachments:
             check_attachment(attachment)
+        if (self.basis == "imported") != (self.provenance is not None):
+            raise InvalidValue(
+                "an imported entry (basis imported) and only it carries provenance",
+                field="provenance",
+            )
         return Envelope(
             occurred_at=occurred,
             precision=precision,
@@ -143,4 +158,5 @@ class EnvelopeDraft:
             basis=self.basis,
             sensitivity=self.sensitivity,
             attachments=list(self.attachments),
+            provenance=None if self.provenance is None else dict(self.provenance),
         )

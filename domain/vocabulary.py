@@ -57,7 +57,12 @@ def vocabulary(name: str, pairs: Iterable[tuple[str, str]]) -> Vocabulary:
 
 
 PRECISIONS = vocabulary(
-    "precision", [("day", "Known to the day"), ("minute", "Known to the minute")]
+    "precision",
+    [
+        ("month", "Known to the month"),
+        ("day", "Known to the day"),
+        ("minute", "Known to the minute"),
+    ],
 )
 
 ROLES = vocabulary(
@@ -80,6 +85,7 @@ BASES = vocabulary(
         ("parent_view", "Parent's view"),
         ("child_voice", "Child's voice"),
         ("third_party_report", "Third-party report"),
+        ("imported", "Imported from another system"),
     ],
 )
 

@@ -43,7 +43,8 @@ def chronology(
 
 
 def _late(entry: Entry, late_after: timedelta) -> bool:
-    day = timedelta(days=1) if entry.event.precision == "day" else timedelta(0)
+    slack = {"day": timedelta(days=1), "month": timedelta(days=31)}
+    day = slack.get(entry.event.precision, timedelta(0))
     return entry.recorded_at - entry.occurred_at > late_after + day
 
 
@@ -78,6 +79,8 @@ def _fixed(entry: Entry) -> tuple[dict[str, Any], dict[str, Any]]:
             {
                 "recorded_by": jsonable(event.recorded_by),
                 "basis": event.basis,
+                # An imported entry says where it came from (basis "imported").
+                "provenance": jsonable(event.provenance),
                 "sensitivity": event.sensitivity,
                 "attachments": list(event.attachments),
                 "details": jsonable(entry.payload()),

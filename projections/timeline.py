@@ -34,6 +34,7 @@ ENVELOPE_FIELDS = frozenset(
         "basis",
         "sensitivity",
         "attachments",
+        "provenance",
         "originator_id",
         "originator_version",
         "timestamp",
