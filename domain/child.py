@@ -1089,7 +1089,6 @@ class ChildRecord(Aggregate):
 
     def share(self, env: Envelope, *, share_id: str, shared_with: str, consent_id: str) -> None:
         """Share the record with an outside body: needs a live consent to share with the LA."""
-        shares: dict[str, Any] = self.__dict__.get("shares", {})
         consent = self.consents.get(consent_id)
         if consent is None or consent["state"] != "given" or consent["purpose"] != "share_with_la":
             raise ConsentRequired(
@@ -1098,10 +1097,17 @@ class ChildRecord(Aggregate):
         self._record(
             ev.RecordShared,
             env,
-            share_id=self._check_new(share_id, shares, "share_id"),
+            share_id=self._new_share_id(share_id),
             shared_with=ident(shared_with, "shared_with"),
             consent_id=consent_id,
         )
+
+    def _new_share_id(self, share_id: str) -> str:
+        """A share id unused on the whole record (whatever the entry's date)."""
+        ident(share_id, "share_id")
+        if share_id in self._record_now().__dict__.get("shares", {}):
+            raise InvalidValue("share_id is already used on this record", field="share_id")
+        return share_id
 
     def withdraw_share(self, env: Envelope, *, share_id: str, reason: str) -> None:
         """A share ends."""
