@@ -4,6 +4,7 @@ the anchors of its trust store, never with keys taken from the bundle."""
 from __future__ import annotations
 
 from api.deps import Services
+from api.witness_client import parse_witnesses
 from exporters.trust import TrustStore, anchor_of
 from exporters.verify import Verified, verify_bundle
 
@@ -19,4 +20,5 @@ def check_uploaded(svc: Services, data: bytes) -> Verified:
         svc.settings.log_origin,
     )
     anchors = [own, *TrustStore(svc.settings.trust_store_path).anchors()]
-    return verify_bundle(data, anchors=anchors)
+    witnesses = parse_witnesses(svc.settings.witnesses)  # named, not required
+    return verify_bundle(data, anchors=anchors, witnesses=witnesses)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 
 from api.published_keys import published
 
-router = APIRouter(tags=["keys"])
+router = APIRouter(tags=["keys"], include_in_schema=False)  # outside /v1, like the pages
 
 
 @router.get("/.well-known/sendtrail-keys.json", summary="This installation's public keys")

@@ -37,6 +37,16 @@ class VerifyResult(BaseModel):
     root: str | None = None
     signer_key_id: str | None = None
     la_request: str | None = None
+    as_of: str | None = Field(default=None, description="The world date the record is shown at.")
+    known_at: str | None = Field(
+        default=None, description="The record time it is shown as known at."
+    )
+    log_origin: str | None = Field(default=None, description="The log's name in its checkpoint.")
+    witnessed_by: list[str] = Field(
+        default_factory=list,
+        description="This installation's witnesses (SENDTRAIL_WITNESSES) whose cosignature "
+        "of the bundle's checkpoint checks out.",
+    )
 
 
 @router.post(
@@ -80,4 +90,8 @@ async def verify(request: Request, _user: UserDep) -> VerifyResult:
         root=result.root,
         signer_key_id=result.signer_key_id,
         la_request=result.la_request,
+        as_of=result.as_of,
+        known_at=result.known_at,
+        log_origin=result.origin,
+        witnessed_by=list(result.witnessed_by),
     )
