@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from domain.errors import DomainError
+from projections.provision_map import provision_map
 from projections.support_plan import support_plan
 from projections.timeline import admit
 from tests.story import Story
@@ -80,3 +81,31 @@ class TestStatusFollowsThePlan:
             primary_need="SLCN",
             reason="Needs named in the plan",
         )
+
+
+class TestAProvisionPastItsPlannedEnd:
+    def test_is_not_active_and_is_flagged_for_review(self) -> None:
+        story = Story()
+        story.add(
+            "start_provision",
+            date(2025, 1, 6),
+            provision_id="talk",
+            description="Talk group",
+            area="communication_language",
+            start_date=date(2025, 1, 6),
+            group_size=4,
+            session_minutes=20,
+            sessions_per_week=3,
+            weeks=10,
+            staff_grade="practitioner",
+            cost="300.00",
+            funding_source="core",
+        )
+        during = provision_map(story.entries, today=date(2025, 3, 16))
+        assert during["provisions"][0]["active"] is True
+        assert during["provisions"][0]["planned_end"] == "2025-03-16"
+        assert during["totals"]["past_planned_end"] == []
+        later = provision_map(story.entries, today=date(2025, 6, 1))
+        row = later["provisions"][0]
+        assert (row["active"], row["past_planned_end"]) == (False, True)
+        assert later["totals"]["past_planned_end"] == ["talk"]
