@@ -444,6 +444,12 @@ class ChildRecord(Aggregate):
             raise EhcStepOutOfOrder(
                 "status E needs a finalised EHC plan on this record", field="status"
             )
+        if status != "E" and self.ehc_stage == "plan":
+            raise EhcStepOutOfOrder(
+                "status must be E while the EHC plan issued on this record is in force "
+                "(the status follows from the plan)",
+                field="status",
+            )
         self._record(
             ev.SenStatusChanged,
             env,

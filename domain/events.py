@@ -389,6 +389,8 @@ class EhcPlanFinalised(ChildEvent):
 
     def evolve(self, child: ChildRecord) -> None:
         child.ehc_stage = "plan" if self.decision == "issue" else "not_issued"
+        if self.decision == "issue":
+            child.sen_status = "E"  # follows from the plan: never typed twice
 
 
 class EhcAnnualReviewHeld(ChildEvent):

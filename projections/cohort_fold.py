@@ -189,6 +189,7 @@ def _ehc_draft(row: ChildRow, _event: ev.EhcDraftIssued) -> None:
 def _ehc_final(row: ChildRow, e: ev.EhcPlanFinalised) -> None:
     if e.decision == "issue":
         row.ehc_stage = "plan"
+        row.sen_status = "E"  # follows from the plan
         _deadline(row, "annual_review", a_year_after(e.final_date))
     else:
         row.ehc_stage = "not_issued"

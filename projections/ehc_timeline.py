@@ -1,7 +1,8 @@
 """Statutory EHC deadlines derived from the request date, each met, missed or pending.
 
-From the request: decision whether to assess within 6 weeks; if assessing, a decision not
-to issue a plan within 16 weeks, or the final plan within 20 weeks; parents have 15 days
+From the request, the whole schedule at once: decision whether to assess within 6 weeks; a
+decision not to issue a plan within 16 weeks, or the final plan within 20 weeks, each
+pending until met, missed or no longer applicable (`not_applicable`); parents have 15 days
 to comment on a draft; a plan is reviewed at least every 12 months.
 """
 
@@ -13,6 +14,10 @@ from typing import Any
 
 from domain import events as ev
 from projections.timeline import Entry, effective
+
+DECISION = "Decision whether to assess (6 weeks)"
+NOTICE = "Decision not to issue a plan (16 weeks)"
+FINAL = "Final EHC plan issued (20 weeks)"
 
 
 def _step(
@@ -68,40 +73,51 @@ def ehc_timeline(entries: Sequence[Entry], *, today: date) -> dict[str, Any]:
     }
 
 
+def _lapsed(name: str, due: date, version: int | None) -> dict[str, Any]:
+    """A statutory step that no longer applies (the process took the other branch)."""
+    return {
+        "step": name,
+        "due": due.isoformat(),
+        "done": None,
+        "state": "not_applicable",
+        "evidence": version,
+    }
+
+
 def _deadlines(r: dict[str, Any], today: date) -> dict[str, Any]:
     start: date = r["request_date"]
-    decision = r["decision"]
+    decision, final = r["decision"], r["final"]
+    refused = decision is not None and decision[0] != "assess"
     steps = [
         _step(
-            "Decision whether to assess (6 weeks)",
+            DECISION,
             start + timedelta(weeks=6),
             decision[1] if decision else None,
             today,
             decision[2] if decision else None,
         )
     ]
-    if decision and decision[0] == "assess":
-        final = r["final"]
-        if final and final[0] == "not_issue":
-            steps.append(
-                _step(
-                    "Decision not to issue a plan (16 weeks)",
-                    start + timedelta(weeks=16),
-                    final[1],
-                    today,
-                    final[2],
-                )
-            )
+    # The whole schedule shows from the request: each step pending until it is met, missed
+    # or no longer applicable (a refusal to assess ends both; an issued plan ends the notice
+    # not to issue, which also lapses once its 16 weeks pass without one; a notice not to
+    # issue ends the final plan).
+    notice_due, final_due = start + timedelta(weeks=16), start + timedelta(weeks=20)
+    if final and final[0] == "not_issue":
+        steps.append(_step(NOTICE, notice_due, final[1], today, final[2]))
+        steps.append(_lapsed(FINAL, final_due, final[2]))
+    elif refused:
+        steps.append(_lapsed(NOTICE, notice_due, decision[2]))
+        steps.append(_lapsed(FINAL, final_due, decision[2]))
+    else:
+        issued = final is not None and final[0] == "issue"
+        if issued or today > notice_due:
+            steps.append(_lapsed(NOTICE, notice_due, final[2] if final else None))
         else:
-            steps.append(
-                _step(
-                    "Final EHC plan issued (20 weeks)",
-                    start + timedelta(weeks=20),
-                    final[1] if final else None,
-                    today,
-                    final[2] if final else None,
-                )
-            )
+            steps.append(_step(NOTICE, notice_due, None, today, None))
+        steps.append(
+            _step(FINAL, final_due, final[1] if final else None, today, final[2] if final else None)
+        )
+    if decision and decision[0] == "assess":
         if r["draft"]:
             draft_date, version = r["draft"]
             steps.append(

@@ -201,6 +201,9 @@ def provision_map(entries: Sequence[Entry], *, today: date) -> dict[str, Any]:
     for p in provisions.values():
         stop = min(today, p["end_date"]) if p["end_date"] else today
         periods = _periods(p, stop)
+        # Its planned weeks over and no end recorded: not "active", but for review.
+        planned_end = p["start_date"] + timedelta(weeks=p["weeks"], days=-1)
+        overrun = p["end_date"] is None and today > planned_end
         planned = sum(x["planned_sessions"] for x in periods)
         delivered = sum(x["delivered_sessions"] for x in periods)
         spent = Decimal(0)
@@ -216,7 +219,10 @@ def provision_map(entries: Sequence[Entry], *, today: date) -> dict[str, Any]:
                 "start_date": p["start_date"].isoformat(),
                 "end_date": p["end_date"].isoformat() if p["end_date"] else None,
                 "active": p["start_date"] <= today
-                and (p["end_date"] is None or p["end_date"] >= today),
+                and (p["end_date"] is None or p["end_date"] >= today)
+                and not overrun,
+                "planned_end": planned_end.isoformat(),
+                "past_planned_end": overrun,
                 "group_size": p["group_size"],
                 "session_minutes": p["session_minutes"],
                 "sessions_per_week": p["sessions_per_week"],
@@ -256,5 +262,6 @@ def provision_map(entries: Sequence[Entry], *, today: date) -> dict[str, Any]:
             "planned_sessions": planned_total,
             "delivered_sessions": delivered_total,
             "fidelity_percent": _percent(delivered_total, planned_total),
+            "past_planned_end": [r["provision_id"] for r in rows if r["past_planned_end"]],
         },
     }

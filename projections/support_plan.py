@@ -21,6 +21,7 @@ def support_plan(entries: Sequence[Entry], *, today: date) -> dict[str, Any]:
         "primary_need": None,
         "since": None,
         "version": None,
+        "derived_from": None,  # the EHC plan's version when the plan sets the status
     }
     plans: dict[str, dict[str, Any]] = {}
     provisions: dict[str, dict[str, Any]] = {}
@@ -68,7 +69,10 @@ def support_plan(entries: Sequence[Entry], *, today: date) -> dict[str, Any]:
                 "primary_need": e.primary_need,
                 "since": on,
                 "version": entry.version,
+                "derived_from": status["derived_from"] if e.status == "E" else None,
             }
+        elif isinstance(e, ev.EhcPlanFinalised) and e.decision == "issue":
+            status = {**status, "status": "E", "since": on, "derived_from": entry.version}
         elif isinstance(e, ev.ParentNotified):
             parent_notified = on
         elif isinstance(e, ev.ConsentGiven | ev.ConsentRefused):

@@ -1,0 +1,111 @@
+"""SEN status E follows from an issued EHC plan; it is never typed twice (issue 17.4)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from domain.errors import DomainError
+from projections.provision_map import provision_map
+from projections.support_plan import support_plan
+from projections.timeline import admit
+from tests.story import Story
+
+
+def ehc_plan_issued() -> Story:
+    story = Story()
+    story.add(
+        "change_sen_status",
+        date(2024, 10, 1),
+        status="K",
+        need_codes=["SLCN"],
+        primary_need="SLCN",
+        reason="Speech and language needs",
+    )
+    story.add(
+        "submit_ehc_request",
+        date(2025, 1, 6),
+        request_date=date(2025, 1, 6),
+        local_authority="Demo LA",
+        reason="Needs exceed SEN support",
+    )
+    story.add(
+        "record_ehc_decision",
+        date(2025, 2, 10),
+        decision="assess",
+        decision_date=date(2025, 2, 10),
+        reason="",
+    )
+    story.add("issue_ehc_draft", date(2025, 4, 7), draft_date=date(2025, 4, 7))
+    story.add(
+        "finalise_ehc_plan", date(2025, 5, 19), decision="issue", final_date=date(2025, 5, 19)
+    )
+    return story
+
+
+class TestStatusFollowsThePlan:
+    def test_the_issued_plan_makes_the_status_e_without_a_status_change(self) -> None:
+        story = ehc_plan_issued()
+        status = support_plan(story.entries, today=date(2025, 6, 1))["sen_status"]
+        assert status["status"] == "E"
+        assert status["since"] == "2025-05-19"
+        assert status["need_codes"] == ["SLCN"]  # the needs stay what was recorded
+        assert status["derived_from"] == story.entries[-1].version
+        assert story.child.sen_status == "E"
+        then = admit(story.entries, as_of=date(2025, 5, 18))
+        before = support_plan(then, today=date(2025, 5, 18))["sen_status"]
+        assert before["status"] == "K"
+
+    def test_a_status_change_against_the_plan_is_refused_with_a_reason(self) -> None:
+        story = ehc_plan_issued()
+        before = story.child.version
+        with pytest.raises(DomainError) as refused:
+            story.add(
+                "change_sen_status",
+                date(2025, 6, 2),
+                status="K",
+                need_codes=["SLCN"],
+                primary_need="SLCN",
+                reason="Typed by mistake",
+            )
+        assert refused.value.field == "status"
+        assert "EHC plan" in str(refused.value)
+        assert story.child.version == before
+        # Recording the needs again under E is fine.
+        story.add(
+            "change_sen_status",
+            date(2025, 6, 2),
+            status="E",
+            need_codes=["SLCN", "SEMH"],
+            primary_need="SLCN",
+            reason="Needs named in the plan",
+        )
+
+
+class TestAProvisionPastItsPlannedEnd:
+    def test_is_not_active_and_is_flagged_for_review(self) -> None:
+        story = Story()
+        story.add(
+            "start_provision",
+            date(2025, 1, 6),
+            provision_id="talk",
+            description="Talk group",
+            area="communication_language",
+            start_date=date(2025, 1, 6),
+            group_size=4,
+            session_minutes=20,
+            sessions_per_week=3,
+            weeks=10,
+            staff_grade="practitioner",
+            cost="300.00",
+            funding_source="core",
+        )
+        during = provision_map(story.entries, today=date(2025, 3, 16))
+        assert during["provisions"][0]["active"] is True
+        assert during["provisions"][0]["planned_end"] == "2025-03-16"
+        assert during["totals"]["past_planned_end"] == []
+        later = provision_map(story.entries, today=date(2025, 6, 1))
+        row = later["provisions"][0]
+        assert (row["active"], row["past_planned_end"]) == (False, True)
+        assert later["totals"]["past_planned_end"] == ["talk"]
