@@ -79,13 +79,13 @@ def _fixed(entry: Entry) -> tuple[dict[str, Any], dict[str, Any]]:
             {
                 "recorded_by": jsonable(event.recorded_by),
                 "basis": event.basis,
-                # An imported entry says where it came from (basis "imported").
-                "provenance": jsonable(event.provenance),
                 "sensitivity": event.sensitivity,
                 "attachments": list(event.attachments),
                 "details": jsonable(entry.payload()),
             },
         )
+        if event.provenance is not None:  # an imported entry says where it came from
+            cached[1]["provenance"] = jsonable(event.provenance)
         entry.__dict__[_FIXED] = cached  # a frozen dataclass's own cache slot
     return cached
 
