@@ -5,7 +5,7 @@ event is triggered, so nothing is ever half-recorded.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -121,6 +121,8 @@ class ChildRecord(Aggregate):
     registered_on: date | None = None  # set by the registration (absent from old snapshots)
     # The latest `occurred_at` of any entry (absent from old snapshots: None, "unknown").
     latest_occurred_at: datetime | None = None
+    # Each version's `occurred_at`, in version order (absent from old snapshots: None).
+    occurred_ats: list[datetime] | None = None
     # Set on a record rebuilt as it stood on a new entry's date (`as_it_stood`): the whole
     # record, which holds what is about the record rather than the world (ids already used,
     # versions, erasure, legal hold, restriction) and takes the new event.
@@ -223,10 +225,23 @@ class ChildRecord(Aggregate):
             raise InvalidValue(f"{field} is already used on this record", field=field)
         return key
 
-    def _check_target(self, version: int, field: str) -> str:
-        kinds = self._record_now().kinds
+    def _check_target(self, version: int, field: str, env: Envelope | None = None) -> str:
+        whole = self._record_now()
+        kinds = whole.kinds
         if not 1 <= version <= len(kinds):
             raise UnknownReference(f"{field} names no event of this child", field=field)
+        dates = whole.occurred_ats if env is not None else None
+        if (
+            env is not None
+            and dates is not None
+            and len(dates) == len(kinds)
+            and env.occurred_on < dates[version - 1].astimezone(UTC).date()
+        ):
+            raise InvalidValue(
+                f"occurred_at must not be before the entry that {field} names "
+                "(a mark cannot predate what it marks)",
+                field="occurred_at",
+            )
         return kinds[version - 1]
 
     def _parents_words(self, version: int) -> bool:
@@ -1009,7 +1024,7 @@ class ChildRecord(Aggregate):
 
     def correct(self, env: Envelope, *, supersedes: int, statement: str) -> None:
         """A supplementary statement that corrects an earlier entry; the original stays."""
-        self._check_target(supersedes, "supersedes")
+        self._check_target(supersedes, "supersedes", env)
         if self._parents_words(supersedes) and env.recorded_by.role != "parent":
             raise ParentViewProtected(
                 "a parent's words can only be corrected by a parent", field="supersedes"
@@ -1020,7 +1035,7 @@ class ChildRecord(Aggregate):
 
     def mark_mistaken(self, env: Envelope, *, target_version: int, reason: str) -> None:
         """Flag an entry as a mistake: it is kept and shown as such."""
-        self._check_target(target_version, "target_version")
+        self._check_target(target_version, "target_version", env)
         if self._parents_words(target_version) and env.recorded_by.role != "parent":
             raise ParentViewProtected(
                 "a parent's words cannot be marked mistaken by staff", field="target_version"
@@ -1034,7 +1049,7 @@ class ChildRecord(Aggregate):
 
     def dispute(self, env: Envelope, *, target_version: int, person_id: str, comment: str) -> None:
         """A parent disputes an entry: the entry stays, with their comment beside it."""
-        self._check_target(target_version, "target_version")
+        self._check_target(target_version, "target_version", env)
         self._record(
             ev.EntryDisputed,
             env,

@@ -30,6 +30,8 @@ class ChildEvent(Envelope, AggregateEvent):
         child.kinds.append(type(self).__name__)
         if child.latest_occurred_at is None or self.occurred_at > child.latest_occurred_at:
             child.latest_occurred_at = self.occurred_at
+        if child.occurred_ats is not None:
+            child.occurred_ats.append(self.occurred_at)
         if self.recorded_by.role == "parent":
             child.parent_versions.append(self.originator_version)
         self.evolve(child)
@@ -52,6 +54,7 @@ class ChildRegistered(Envelope, AggregateCreated):
         child.kinds.append(type(self).__name__)
         child.registered_on = self.occurred_at.astimezone(UTC).date()
         child.latest_occurred_at = self.occurred_at
+        child.occurred_ats = [self.occurred_at]
 
 
 class PersonLinked(ChildEvent):

@@ -166,6 +166,26 @@ class TestHandBuilt:
         assert refused.value.field == "consent_id"
 
 
+class TestMarksDoNotPredateWhatTheyMark:
+    @pytest.mark.parametrize("command", ["mark_mistaken", "correct", "dispute"])
+    def test_a_mark_dated_before_its_entry_is_refused(
+        self, records: ChildRecords, command: str
+    ) -> None:
+        child = with_parent(register(records))
+        target = _consent(records, child.child_id, date(2025, 3, 10))
+        payload: dict[str, Any] = {
+            "mark_mistaken": {"target_version": target, "reason": "Wrong child"},
+            "correct": {"supersedes": target, "statement": "The service was OT"},
+            "dispute": {"target_version": target, "person_id": "parent-1", "comment": "No"},
+        }[command]
+        before = len(records.history(child.child_id))
+        with pytest.raises(DomainError) as refused:
+            getattr(records, command)(child.child_id, on(date(2025, 3, 9)), **payload)
+        assert refused.value.field == "occurred_at"
+        assert len(records.history(child.child_id)) == before
+        getattr(records, command)(child.child_id, on(date(2025, 3, 10)), **payload)
+
+
 # --- the property -----------------------------------------------------------------------
 
 

@@ -164,7 +164,10 @@ def consent_or_refer(c: ChildRecord, e: Envelope, data: st.DataObject) -> None:
 
 
 def amend(c: ChildRecord, e: Envelope, data: st.DataObject) -> None:
-    target = data.draw(st.integers(1, c.version))
+    # A mark cannot predate what it marks: only entries of its day or before.
+    dates = c.occurred_ats or []
+    earlier = [v for v in range(1, c.version + 1) if dates[v - 1].date() <= e.occurred_on]
+    target = data.draw(st.sampled_from(earlier))
     parents_words = c.kinds[target - 1] in ("ParentViewRecorded", "EntryDisputed") or (
         target in c.parent_versions
     )
