@@ -33,8 +33,10 @@ class ArchiveError(Exception):
 @dataclass(frozen=True)
 class Limits:
     max_entries: int = 10_000
-    max_entry_bytes: int = 100 * 1024 * 1024
-    max_total_bytes: int = 100 * 1024 * 1024  # SENDTRAIL_VERIFY_INFLATE_BYTES for uploads
+    # A bundle on the verifier's own disk; an upload gets SENDTRAIL_VERIFY_INFLATE_BYTES
+    # (100 MB by default) for both, see api/verify_anchors.py.
+    max_entry_bytes: int = 200 * 1024 * 1024
+    max_total_bytes: int = 500 * 1024 * 1024
     max_ratio: int = 200
 
 
