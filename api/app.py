@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import docs_page, errors
+from api import checkpoint_schedule, docs_page, errors
 from api.body_limit import BodyLimit, UploadRoute
 from api.bootstrap import open_services
 from api.routes import (
@@ -45,9 +46,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.services = open_services(config)
+        signing = (
+            asyncio.create_task(checkpoint_schedule.run(app.state.services, interval))
+            if (interval := config.checkpoint_interval) > 0
+            else None
+        )
         try:
             yield
         finally:
+            if signing is not None:
+                await checkpoint_schedule.stop(signing)
             app.state.services.records.close()
 
     app = FastAPI(

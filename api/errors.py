@@ -65,6 +65,7 @@ MEANINGS = {
     413: "The upload is too large.",
     415: "The file is not of an accepted type (read from its bytes); the rule is named.",
     422: "A field breaks a rule; the field is named, its value never echoed.",
+    503: "Busy or unavailable for a moment; retry after the Retry-After header's seconds.",
 }
 
 
@@ -163,9 +164,13 @@ def install(app: FastAPI) -> None:
     async def http_error(request: Request, error: HTTPException) -> JSONResponse | HTMLResponse:
         if is_page(request):
             # A 409's detail is our own sentence (why an export cannot be made now).
-            said = str(error.detail) if error.status_code == 409 else None
-            return error_page(request, error.status_code, explanation=said)
-        return problem(error.status_code, str(error.detail))
+            said = str(error.detail) if error.status_code in (409, 503) else None
+            page = error_page(request, error.status_code, explanation=said)
+            page.headers.update(error.headers or {})
+            return page
+        answer = problem(error.status_code, str(error.detail))
+        answer.headers.update(error.headers or {})  # Retry-After, say
+        return answer
 
     async def storage_fault(request: Request, error: Exception) -> JSONResponse | HTMLResponse:
         said = unavailable(error)

@@ -100,6 +100,26 @@ class Settings(BaseSettings):
         ge=1024,
         description="The largest evidence bundle that may be uploaded to be checked, in bytes.",
     )
+    verify_inflate_bytes: int = Field(
+        default=100 * 1024 * 1024,
+        ge=1024,
+        description="The most an uploaded bundle may inflate to while it is checked (all its "
+        "entries together), in bytes; checked first against the zip's own claims.",
+    )
+    verify_concurrency: int = Field(
+        default=2,
+        ge=1,
+        le=32,
+        description="How many uploaded bundles are checked at once (off the event loop); "
+        "more at the same time are answered 503 with Retry-After.",
+    )
+    checkpoint_interval: float = Field(
+        default=60.0,
+        ge=0,
+        description="Seconds between `serve`'s checks whether the log grew; when it did, a "
+        "new checkpoint is signed, stored and sent to the witnesses. 0: never (then only "
+        "`sendtrail checkpoint` signs). Reads never sign.",
+    )
     max_document_bytes: int = Field(
         default=25 * 1024 * 1024,
         ge=1024,

@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from exporters import dsse
-from exporters.archive import ArchiveError, read_zip
+from exporters.archive import ArchiveError, Limits, read_zip
 from exporters.timestamp import Stamp, TimestampError, read_token
 from exporters.trust import Anchor
 from ledger import checkpoint as cp
@@ -220,6 +220,7 @@ def verify_bundle(
     given: str = "the keys given",
     witnesses: Sequence[Witness] = (),
     witnesses_required: int = 0,
+    limits: Limits | None = None,
 ) -> Verified:
     """Everything checked, or VerificationError at the first failure.
 
@@ -228,7 +229,7 @@ def verify_bundle(
     `Verified.timestamp_authority` names it for the reader to judge.
     """
     try:
-        files = read_zip(data)
+        files = read_zip(data, limits or Limits())
     except ArchiveError as error:
         raise VerificationError(error.reason, where=error.where) from None
     _check_bag(files)

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import UserDep
 from api.errors import documented
-from api.verify_anchors import check_uploaded
+from api.verify_anchors import check_upload
 from exporters.trust import TrustStoreError
 from exporters.verify import VerificationError
 
@@ -53,7 +53,14 @@ class VerifyResult(BaseModel):
     "/verify",
     response_model=VerifyResult,
     summary="Verify a bundle",
-    responses=documented(413, meaning={413: "Bundles are limited to 50 MB."}),
+    responses=documented(
+        413,
+        503,
+        meaning={
+            413: "Bundles are limited to 50 MB.",
+            503: "Other bundles are being checked (a few at a time); retry after Retry-After.",
+        },
+    ),
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -71,7 +78,7 @@ async def verify(request: Request, _user: UserDep) -> VerifyResult:
         if len(data) > MAX_BUNDLE:
             raise HTTPException(413, "bundles are limited to 50 MB")
     try:
-        result = check_uploaded(request.app.state.services, bytes(data))
+        result = await check_upload(request, bytes(data))
     except (VerificationError, TrustStoreError) as error:
         where = error.where if isinstance(error, VerificationError) else "trust store"
         reason = error.reason if isinstance(error, VerificationError) else str(error)

@@ -11,7 +11,7 @@ from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from api.routes.verify import MAX_BUNDLE
-from api.verify_anchors import check_uploaded
+from api.verify_anchors import check_upload
 from api.web.explain import explain
 from api.web.render import page
 from api.web.session import CsrfRefused, VisitorDep
@@ -75,7 +75,7 @@ async def verify(request: Request, who: VisitorDep) -> Response:
         )
     result: dict[str, Any]
     try:
-        found = check_uploaded(request.app.state.services, data)
+        found = await check_upload(request, data)
     except VerificationError as error:
         result = {"ok": False, "reason": error.reason, "where": error.where, **explain(error)}
     else:

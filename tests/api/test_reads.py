@@ -16,6 +16,7 @@ from api.app import create_app
 from api.bootstrap import open_records, set_record_clock
 from api.cli_serve import ensure_keys
 from api.demo import build_demo_cohort
+from api.deps import Services
 from api.settings import Settings
 from api.users import UserStore
 from ledger.log import LedgerBackend
@@ -196,6 +197,34 @@ class TestExportAndVerify:
         assert verdict["verified"] is False
         assert "zip" in verdict["reason"]
 
+    def test_when_every_check_slot_is_taken_an_upload_is_503_with_retry_after(
+        self, world: World
+    ) -> None:
+        bundle = world.client.post(
+            f"/v1/children/{world.own}/exports", json={"pdf": False}, headers=world.as_("senco")
+        ).content
+        headers = {**world.as_("inspector"), "Content-Type": "application/zip"}
+        world.client.post("/v1/verify", content=bundle, headers=headers)  # makes the slots
+        app = world.client.app
+        svc = cast("Services", app.state.services)  # type: ignore[attr-defined]
+        slots = app.state.verify_slots  # type: ignore[attr-defined]
+        taken = 0
+        while slots.acquire(blocking=False):  # as if that many checks were running
+            taken += 1
+        try:
+            assert taken == svc.settings.verify_concurrency
+            busy = world.client.post("/v1/verify", content=bundle, headers=headers)
+            assert busy.status_code == 503
+            assert int(busy.headers["Retry-After"]) > 0
+            assert busy.headers["content-type"] == "application/problem+json"
+            read = world.client.get(f"/v1/children/{world.own}/plan", headers=world.as_("senco"))
+            assert read.status_code == 200  # reads go on
+        finally:
+            for _ in range(taken):
+                slots.release()
+        again = world.client.post("/v1/verify", content=bundle, headers=headers)
+        assert again.json()["verified"] is True
+
     def test_an_oversized_upload_is_413(self, world: World) -> None:
         response = world.client.post(
             "/v1/verify",
@@ -206,14 +235,37 @@ class TestExportAndVerify:
 
 
 class TestCheckpoints:
+    def test_a_read_never_signs_the_schedule_does(self, world: World) -> None:
+        from api.checkpoint_schedule import tick
+
+        svc = cast("Services", world.client.app.state.services)  # type: ignore[attr-defined]
+        tick(svc)
+        stored = svc.ledger.checkpoints()
+        world.client.get(f"/v1/children/{world.own}/plan", headers=world.as_("senco"))
+        assert svc.ledger.size() > int(stored[-1].split("\n")[1])  # the log grew
+        for role in ROLES:
+            answer = world.client.get("/v1/checkpoints/latest", headers=world.as_(role))
+            assert answer.text == stored[-1]  # the latest stored one, as it was
+        assert svc.ledger.checkpoints() == stored  # nothing signed by the reads
+        tick(svc)
+        assert len(svc.ledger.checkpoints()) == len(stored) + 1
+        latest = world.client.get("/v1/checkpoints/latest", headers=world.as_("inspector"))
+        assert int(latest.text.split("\n")[1]) > int(stored[-1].split("\n")[1])
+        tick(svc)  # a tick with nothing new signs nothing
+        assert len(svc.ledger.checkpoints()) == len(stored) + 1
+
     def test_latest_and_a_consistency_proof_that_verifies(self, world: World) -> None:
+        from api.checkpoint_schedule import tick
         from ledger import checkpoint as cp
         from ledger.merkle import verify_consistency
 
+        svc = cast("Services", world.client.app.state.services)  # type: ignore[attr-defined]
+        tick(svc)
         first = cp.parse(
             world.client.get("/v1/checkpoints/latest", headers=world.as_("inspector")).text
         )[0]
         world.client.get(f"/v1/children/{world.own}/plan", headers=world.as_("senco"))
+        tick(svc)
         second = cp.parse(
             world.client.get("/v1/checkpoints/latest", headers=world.as_("inspector")).text
         )[0]
