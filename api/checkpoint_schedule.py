@@ -14,6 +14,7 @@ from contextlib import suppress
 
 from anyio import to_thread
 
+from api.bootstrap import leadership
 from api.deps import Services
 from api.witness_client import Outcome, WitnessConfigError, parse_witnesses, submit
 
@@ -46,15 +47,24 @@ def tick(svc: Services) -> list[Outcome]:
 
 
 async def run(svc: Services, interval: float) -> None:
-    """`tick` every `interval` seconds until cancelled (the app's lifespan ends it)."""
-    while True:
-        await asyncio.sleep(interval)
-        try:
-            for outcome in await to_thread.run_sync(tick, svc):
-                if not outcome.cosigned:
-                    LOG.warning("witness %s: %s", outcome.witness, outcome.said)
-        except Exception as error:  # a storage fault: try again on the next tick
-            LOG.warning("checkpoint not signed (%s)", type(error).__name__)
+    """`tick` every `interval` seconds until cancelled (the app's lifespan ends it), in
+    whichever of the installation's servers holds the lead for checkpoints (a PostgreSQL
+    advisory lock, or a file lock beside SQLite): one signer, taken over within a tick of
+    its holder's death."""
+    lead = leadership(svc.settings, "checkpoints")
+    try:
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                if not await to_thread.run_sync(lead.holds):
+                    continue
+                for outcome in await to_thread.run_sync(tick, svc):
+                    if not outcome.cosigned:
+                        LOG.warning("witness %s: %s", outcome.witness, outcome.said)
+            except Exception as error:  # a storage fault: try again on the next tick
+                LOG.warning("checkpoint not signed (%s)", type(error).__name__)
+    finally:
+        lead.release()
 
 
 async def stop(task: asyncio.Task[None]) -> None:
