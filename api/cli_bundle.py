@@ -19,10 +19,10 @@ from exporters.archive import ArchiveError, read_zip
 from exporters.bundle import Bundle, ExportError
 from exporters.durable_file import durable_writer
 from exporters.pdf_proof import PdfProofError, bundle_of, same_pages, with_bundle
-from exporters.trust import TrustStore, TrustStoreError
+from exporters.trust import Anchor, TrustStore, TrustStoreError, anchor_of
 from exporters.verify import VerificationError, verify_bundle
 from ledger.cosignature import Witness
-from ledger.keys import KeyFileError, load_public
+from ledger.keys import EXPORTER_KEY, LOG_KEY, KeyFileError, key_paths, load_public
 
 EXIT_FAILED = 1
 EXIT_REFUSED = 2
@@ -217,7 +217,8 @@ def verify(
         logger = load_public(log_key) if log_key else None
         later = checkpoint.read_text() if checkpoint else None
         tsa = tsa_cert.read_bytes() if tsa_cert else None
-        anchors = TrustStore(Settings().trust_store_path).anchors()
+        settings = Settings()
+        anchors = [*own_anchor(settings), *TrustStore(settings.trust_store_path).anchors()]
         required = [_witness(text) for text in witness or []]
         result = verify_bundle(
             data,
@@ -299,3 +300,15 @@ def _witness(text: str) -> Witness:
     except ValueError:
         typer.echo("NOT VERIFIED: --witness must be 'NAME PUBLIC-KEY-BASE64'")
         raise typer.Exit(EXIT_REFUSED) from None
+
+
+def own_anchor(settings: Settings) -> list[Anchor]:
+    """This installation's own keys, when `verify` runs where they are (the setting's own
+    machine): its bundles are checked against them, never against the bundle's."""
+    try:
+        signer = load_public(key_paths(settings.keys_dir, EXPORTER_KEY).public)
+        log = load_public(key_paths(settings.keys_dir, LOG_KEY).public)
+    except KeyFileError:
+        return []
+    name = f"this installation's own keys ({settings.log_origin})"
+    return [anchor_of(name, signer, log, settings.log_origin)]

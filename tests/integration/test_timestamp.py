@@ -245,11 +245,14 @@ class TestExportAndVerify:
         assert result.timestamped_at is not None
         assert before <= result.timestamped_at <= after
         assert result.timestamp_authority == "CN=sendtrail-test-TSA"
-        checked = runner.invoke(app, ["verify", str(out), "--tsa-cert", str(tsa.authority.cert)])
+        # On the setting's own machine: its own keys are the trust anchor (issue 18.1).
+        checked = runner.invoke(
+            app, ["verify", str(out), "--tsa-cert", str(tsa.authority.cert)], env=env
+        )
         assert checked.exit_code == 0, checked.output
         assert f"TRUSTED TIME: signed by {result.timestamped_at.isoformat()}" in checked.output
         assert "sendtrail-test-TSA" in checked.output
-        unpinned = runner.invoke(app, ["verify", str(out)])
+        unpinned = runner.invoke(app, ["verify", str(out)], env=env)
         assert unpinned.exit_code == 0, unpinned.output
         assert "check it against the TSA's root" in " ".join(unpinned.output.split())
 
