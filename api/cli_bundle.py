@@ -19,7 +19,7 @@ from exporters.archive import ArchiveError, read_zip
 from exporters.bundle import Bundle, ExportError
 from exporters.durable_file import durable_writer
 from exporters.pdf_proof import PdfProofError, bundle_of, same_pages, with_bundle
-from exporters.trust import Anchor, TrustStore, TrustStoreError, anchor_of
+from exporters.trust import Anchor, TrustStore, TrustStoreError, installation_anchor
 from exporters.verify import VerificationError, verify_bundle
 from ledger.cosignature import Witness
 from ledger.keys import EXPORTER_KEY, LOG_KEY, KeyFileError, key_paths, load_public
@@ -310,5 +310,4 @@ def own_anchor(settings: Settings) -> list[Anchor]:
         log = load_public(key_paths(settings.keys_dir, LOG_KEY).public)
     except KeyFileError:
         return []
-    name = f"this installation's own keys ({settings.log_origin})"
-    return [anchor_of(name, signer, log, settings.log_origin)]
+    return [installation_anchor(signer, log, settings.log_origin)]

@@ -16,7 +16,7 @@ from fastapi import HTTPException, Request
 from api.deps import Services
 from api.witness_client import parse_witnesses
 from exporters.archive import Limits
-from exporters.trust import TrustStore, anchor_of
+from exporters.trust import TrustStore, installation_anchor
 from exporters.verify import Verified, verify_bundle
 
 RETRY_AFTER_SECONDS = 5
@@ -26,12 +26,7 @@ def check_uploaded(svc: Services, data: bytes) -> Verified:
     """The bundle checked; `trust_anchor` names whose keys vouched for it (None: the keys
     it carries match neither this installation's nor any trusted setting's)."""
     keys = svc.exporter.keys
-    own = anchor_of(
-        f"this installation's own keys ({svc.settings.log_origin})",
-        keys.exporter.public_key(),
-        keys.log_public,
-        svc.settings.log_origin,
-    )
+    own = installation_anchor(keys.exporter.public_key(), keys.log_public, svc.settings.log_origin)
     anchors = [own, *TrustStore(svc.settings.trust_store_path).anchors()]
     witnesses = parse_witnesses(svc.settings.witnesses)  # named, not required
     inflate = svc.settings.verify_inflate_bytes

@@ -125,3 +125,8 @@ class TrustStore:
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
+
+
+def installation_anchor(signer: Ed25519PublicKey, log: Ed25519PublicKey, origin: str) -> Anchor:
+    """The anchor of an installation's own keys, checking on its own machine or server."""
+    return anchor_of(f"this installation's own keys ({origin})", signer, log, origin)

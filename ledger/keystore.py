@@ -142,12 +142,15 @@ class KeyStore:
 
     # --- opening -------------------------------------------------------------------------
 
+    # What the store's driver raises (the PostgreSQL key store says psycopg's).
+    STORE_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, OSError)
+
     @contextmanager
     def _guard(self) -> Iterator[None]:
-        """SQLite failures as KeyStoreUnavailable, naming the file and the cause."""
+        """Storage failures as KeyStoreUnavailable, naming the store and the cause."""
         try:
             yield
-        except (sqlite3.Error, OSError) as error:
+        except self.STORE_ERRORS as error:
             fault = classify(error)
             cause = fault.cause if fault else DAMAGED
             said = "key store damaged: " if cause == DAMAGED else f"{cause}: key store "

@@ -33,8 +33,7 @@ from uuid import UUID
 import psycopg
 from psycopg.sql import SQL, Identifier
 
-from ledger.faults import DAMAGED, classify
-from ledger.key_errors import KeyStoreRefused, KeyStoreUnavailable
+from ledger.key_errors import KeyStoreRefused
 from ledger.keystore import _GENERATIONS, SCHEMA, KeyStore
 from ledger.keystore_file import KeyStoreFile
 
@@ -117,6 +116,8 @@ class _PgCursor:
 class PostgresKeyStore(KeyStore):
     """Data keys by originator id in PostgreSQL, wrapped under the KEK in `kek_file`."""
 
+    STORE_ERRORS = (psycopg.Error, OSError)
+
     def __init__(
         self, where: PostgresKeys, kek_file: Path, *, create: bool = True, view: bool = False
     ) -> None:
@@ -170,19 +171,6 @@ class PostgresKeyStore(KeyStore):
                 self._adopt_or_create_kek(db)
             else:
                 self._kek(int(row[0]))
-
-    @contextmanager
-    def _guard(self) -> Iterator[None]:
-        """PostgreSQL failures as KeyStoreUnavailable, naming the key store and the cause."""
-        try:
-            yield
-        except (psycopg.Error, OSError) as error:
-            fault = classify(error)
-            cause = fault.cause if fault else DAMAGED
-            said = "key store damaged: " if cause == DAMAGED else f"{cause}: key store "
-            raise KeyStoreUnavailable(
-                f"{said}{self.where.name}", file=self.where.name, cause=cause
-            ) from error
 
     @contextmanager
     def _write(self) -> Iterator[Any]:

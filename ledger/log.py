@@ -20,7 +20,7 @@ from ledger.merkle import (
     perfect_subtrees,
     root,
 )
-from ledger.sql import Cursor, Row, Tables, create_tables, fetch_nodes
+from ledger.sql import Cursor, Row, Tables, fetch_nodes, table_exists
 
 
 class LedgerBackend(Protocol):
@@ -220,8 +220,6 @@ class Ledger:
     def add_cosignature(self, size: int, witness: str, line: str) -> None:
         """Keep a witness's (checked) cosignature line of the checkpoint of `size`."""
         with self.backend.ledger_cursor(commit=True) as cursor:
-            made = self.tables.create_statements()
-            create_tables(cursor, self.tables, [s for s in made if "ledger_cosignatures" in s])
             cursor.execute(
                 self.tables.q(
                     "INSERT INTO {p}ledger_cosignatures (size, witness, line) VALUES (?, ?, ?) "
@@ -233,7 +231,7 @@ class Ledger:
     def cosignatures(self, size: int) -> list[str]:
         """The witnesses' cosignature lines kept for the checkpoint of `size`."""
         with self.backend.ledger_cursor() as cursor:
-            if not _has_table(cursor, self.tables, "ledger_cosignatures"):
+            if not table_exists(cursor, self.tables, "ledger_cosignatures"):
                 return []
             cursor.execute(
                 self.tables.q(
@@ -246,7 +244,7 @@ class Ledger:
     def latest_cosigned(self, witness: str) -> int:
         """The largest checkpoint size `witness` cosigned for this log (0: none)."""
         with self.backend.ledger_cursor() as cursor:
-            if not _has_table(cursor, self.tables, "ledger_cosignatures"):
+            if not table_exists(cursor, self.tables, "ledger_cosignatures"):
                 return 0
             cursor.execute(
                 self.tables.q(
@@ -266,11 +264,3 @@ class Ledger:
     def latest_checkpoint(self) -> str | None:
         notes = self.checkpoints()
         return notes[-1] if notes else None
-
-
-def _has_table(cursor: Cursor, tables: Tables, name: str) -> bool:
-    if tables.schema is None:
-        cursor.execute("SELECT COUNT(*) AS found FROM sqlite_master WHERE name = ?", [name])
-    else:
-        cursor.execute("SELECT to_regclass(%s) IS NOT NULL AS found", [f"{tables.prefix}{name}"])
-    return bool(cursor.fetchone()["found"])

@@ -32,7 +32,7 @@ from ledger.keystore import KeyStore
 from ledger.keystore_file import KeyStoreFile
 from ledger.keystore_pg import PostgresKeys, PostgresKeyStore
 from ledger.log import LedgerBackend
-from ledger.sql import Cursor, Tables, create_tables
+from ledger.sql import create_tables, table_exists
 
 TABLE = "ledger_installation"
 
@@ -46,18 +46,10 @@ class KeyHolder(Protocol):
     def known_originators(self) -> set[str]: ...
 
 
-def _table_exists(cursor: Cursor, tables: Tables, name: str) -> bool:
-    if tables.placeholder == "?":
-        cursor.execute("SELECT COUNT(*) AS found FROM sqlite_master WHERE name = ?", [name])
-    else:
-        cursor.execute("SELECT to_regclass(%s) IS NOT NULL AS found", [f"{tables.prefix}{name}"])
-    return bool(cursor.fetchone()["found"])
-
-
 def event_store_installation(backend: LedgerBackend) -> str | None:
     """The installation id recorded in the event store (None: not bound yet)."""
     with backend.ledger_cursor() as cursor:
-        if not _table_exists(cursor, backend.tables, TABLE):
+        if not table_exists(cursor, backend.tables, TABLE):
             return None
         cursor.execute(backend.tables.q(f"SELECT installation_id FROM {{p}}{TABLE} WHERE id = 1"))
         row = cursor.fetchone()

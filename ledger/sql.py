@@ -124,6 +124,15 @@ def may_create(cursor: Cursor, tables: Tables) -> bool:
     return bool(cursor.fetchone()["may"])
 
 
+def table_exists(cursor: Cursor, tables: Tables, name: str) -> bool:
+    """Whether the table `name` exists (unprefixed) in these tables' database or schema."""
+    if tables.schema is None:
+        cursor.execute("SELECT COUNT(*) AS found FROM sqlite_master WHERE name = ?", [name])
+    else:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL AS found", [f"{tables.prefix}{name}"])
+    return bool(cursor.fetchone()["found"])
+
+
 def create_tables(cursor: Cursor, tables: Tables, statements: Sequence[str]) -> None:
     """Run `statements` (CREATE ... IF NOT EXISTS, with {p} and ?) if this role may create
     tables; an application role without that right relies on the owner's."""
