@@ -21,7 +21,6 @@ from api.routes import (
     la,
     published,
     records,
-    shares,
     verify,
     views,
 )
@@ -77,7 +76,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         checkpoints,
         la,
         documents,
-        shares,
     ):
         app.include_router(module.router, prefix="/v1")
     app.include_router(published.router)  # public: outside /v1, no sign-in

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 from uuid import UUID
 
 from api.settings import Settings
+from domain import commands as cmd
 from domain.application import ChildRecords, Clock, utc_now
 from domain.envelope import EnvelopeDraft, RecordedBy
 from exporters.bundle import Bundle, ExportError, ExportKeys, build_bundle
@@ -273,13 +274,15 @@ class Exporter:
             deliver(bundle)
         child = self.records.get_child(child_id)
         who = by or RecordedBy("cli", "senco", child.setting_id)
-        self.records.note_export(
+        self.records.handle(
             child_id,
+            cmd.NoteExport(
+                bundle_sha256=bundle.sha256,
+                as_of=bundle.as_of,
+                known_at=bundle.known_at.isoformat(),
+                purpose="subject_access" if subject_access else "ehc_request",
+            ),
             EnvelopeDraft(self.records.clock(), who),
-            bundle_sha256=bundle.sha256,
-            as_of=bundle.as_of,
-            known_at=bundle.known_at.isoformat(),
-            purpose="subject_access" if subject_access else "ehc_request",
         )
         return bundle
 

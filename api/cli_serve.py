@@ -17,6 +17,7 @@ from api.demo import build_demo_cohort, resumable
 from api.permissions import PERMISSIONS, ROLES
 from api.settings import Settings
 from api.users import UserError, UserStore, check_parent_binding
+from domain import commands as cmd
 from domain.application import ChildRecords
 from domain.envelope import EnvelopeDraft, RecordedBy
 from ledger.keys import EXPORTER_KEY, LOG_KEY, create_key_pair, key_paths
@@ -114,21 +115,21 @@ def share_for_demo(records: ChildRecords, child_id: UUID, body: str) -> None:
         return
     draft = EnvelopeDraft(records.clock(), RecordedBy("demo", "senco", child.setting_id))
     consent = f"c-{body}-{child.version}"
-    version = records.give_consent(
+    version = records.handle(
         child_id,
+        cmd.GiveConsent(
+            consent_id=consent,
+            purpose="share_with_la",
+            service="",
+            given_by=next(iter(child.people)),
+        ),
         draft,
-        consent_id=consent,
-        purpose="share_with_la",
-        service="",
-        given_by=next(iter(child.people)),
         expected_version=child.version,
     )
-    records.share(
+    records.handle(
         child_id,
+        cmd.Share(share_id=f"s-{body}-{version}", shared_with=body, consent_id=consent),
         draft,
-        share_id=f"s-{body}-{version}",
-        shared_with=body,
-        consent_id=consent,
         expected_version=version,
     )
 

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from uuid import UUID
 
 from api.crash_points import Step, no_crash
+from domain import commands as cmd
 from domain.application import ChildRecords
 from domain.envelope import EnvelopeDraft, RecordedBy
 from domain.errors import ChildErased, ChildNotFound
@@ -68,7 +69,7 @@ class Planned:
     seq: int
     child_id: UUID = field(compare=False)
     setting: str = field(compare=False)
-    command: str = field(compare=False)
+    command: type[cmd.Command] = field(compare=False)
     role: str = field(compare=False)
     basis: str = field(compare=False)
     lag_days: int = field(compare=False)
@@ -100,7 +101,7 @@ class Writer:
 
     def __call__(
         self,
-        command: str,
+        command: type[cmd.Command],
         on: date,
         role: str = "practitioner",
         /,
@@ -171,18 +172,23 @@ def build_demo_cohort(
         if isinstance(item, Planned):
             by = RecordedBy(f"demo-{item.role}-{item.setting[-3:]}", item.role, item.setting)
             draft = EnvelopeDraft(item.on, by, basis=item.basis)
-            versions[item.child_id] = getattr(app, item.command)(
-                item.child_id, draft, expected_version=versions[item.child_id], **item.payload
+            versions[item.child_id] = app.handle(
+                item.child_id,
+                item.command(**item.payload),
+                draft,
+                expected_version=versions[item.child_id],
             )
             continue
         senco = RecordedBy(f"demo-senco-{item.setting_id[-3:]}", "senco", item.setting_id)
-        app.register_child(
+        app.register(
+            cmd.RegisterChild(
+                child_id=item.child_id,
+                given_name=item.given_name,
+                family_name=item.family_name,
+                date_of_birth=item.date_of_birth,
+                setting_id=item.setting_id,
+            ),
             EnvelopeDraft(on, senco),
-            child_id=item.child_id,
-            given_name=item.given_name,
-            family_name=item.family_name,
-            date_of_birth=item.date_of_birth,
-            setting_id=item.setting_id,
         )
         versions[item.child_id] = 1
         registered += 1
@@ -241,7 +247,7 @@ def _one_child(
     w = Writer(child_id, setting, n, rng)
     day = start
     w(
-        "link_person",
+        cmd.LinkPerson,
         day,
         "senco",
         person_id="parent-1",
@@ -250,7 +256,7 @@ def _one_child(
         parental_responsibility=True,
     )
     w(
-        "give_consent",
+        cmd.GiveConsent,
         day,
         "senco",
         consent_id="photos",
@@ -269,7 +275,7 @@ def _one_child(
     focus = rng.choice(areas)
     for _ in range(rng.randint(2, 4)):
         w(
-            "record_observation",
+            cmd.RecordObservation,
             later(10, 30),
             area=rng.choice(areas),
             notes="Plays alongside peers at the sand tray; uses two-word phrases.",
@@ -277,7 +283,7 @@ def _one_child(
         )
     age = (day - dob).days // 30
     w(
-        "assess_tracking",
+        cmd.AssessTracking,
         later(5, 20),
         area=focus,
         band="16-26 months",
@@ -287,13 +293,13 @@ def _one_child(
     )
     if 24 <= age <= 36:
         w(
-            "record_progress_check",
+            cmd.RecordProgressCheck,
             later(5, 30),
             summary="Progress check at two completed with parents.",
             areas_of_concern=[focus] if archetype != "no_concern" else [],
         )
     w(
-        "record_attendance",
+        cmd.RecordAttendance,
         later(20, 40),
         period_start=start,
         period_end=day,
@@ -303,7 +309,7 @@ def _one_child(
 
     if archetype == "no_concern":
         w(
-            "hold_discussion",
+            cmd.HoldDiscussion,
             later(20, 40),
             "senco",
             basis="professional_opinion",
@@ -314,7 +320,7 @@ def _one_child(
             actions=["Keep monitoring at usual checkpoints"],
         )
         w(
-            "record_parent_view",
+            cmd.RecordParentView,
             later(5, 20),
             "parent",
             basis="parent_view",
@@ -324,7 +330,7 @@ def _one_child(
         return registration, w
 
     w(
-        "raise_concern",
+        cmd.RaiseConcern,
         later(10, 30),
         concern_id="concern-1",
         areas=[focus],
@@ -333,7 +339,7 @@ def _one_child(
     )
     if archetype == "different_views":
         w(
-            "hold_discussion",
+            cmd.HoldDiscussion,
             later(5, 15),
             "senco",
             basis="professional_opinion",
@@ -346,14 +352,14 @@ def _one_child(
             senco_view="Sees settling-in.",
         )
         v = w(
-            "record_observation",
+            cmd.RecordObservation,
             later(5, 15),
             area=focus,
             notes="Did not join circle time.",
             observer="Key person",
         )
         w(
-            "dispute",
+            cmd.Dispute,
             later(1, 7),
             "parent",
             basis="parent_view",
@@ -362,7 +368,7 @@ def _one_child(
             comment="At home she joins in happily; it was a new room.",
         )
         w(
-            "record_parent_view",
+            cmd.RecordParentView,
             later(1, 5),
             "parent",
             basis="parent_view",
@@ -372,7 +378,7 @@ def _one_child(
         return registration, w
 
     w(
-        "hold_discussion",
+        cmd.HoldDiscussion,
         later(5, 15),
         "senco",
         basis="professional_opinion",
@@ -384,20 +390,20 @@ def _one_child(
     )
     if archetype == "monitor":
         v = w(
-            "record_observation",
+            cmd.RecordObservation,
             later(10, 30),
             area=focus,
             notes="Followed a two-step instruction in a small group.",
             observer="Key person",
         )
         w(
-            "correct",
+            cmd.Correct,
             later(1, 3),
             supersedes=v,
             statement="It was a one-step instruction; the two-step was with support.",
         )
         w(
-            "hold_discussion",
+            cmd.HoldDiscussion,
             later(30, 60),
             "senco",
             basis="professional_opinion",
@@ -411,7 +417,7 @@ def _one_child(
 
     # SEN support, Assess-Plan-Do-Review.
     w(
-        "hold_discussion",
+        cmd.HoldDiscussion,
         later(20, 40),
         "senco",
         basis="professional_opinion",
@@ -421,9 +427,9 @@ def _one_child(
         evidence_needed="Speech and language therapy assessment.",
         actions=["Refer to SALT with consent", "Start SEN support"],
     )
-    w("notify_parent", later(1, 5), "senco", method="meeting", information_service_given=True)
+    w(cmd.NotifyParent, later(1, 5), "senco", method="meeting", information_service_given=True)
     w(
-        "change_sen_status",
+        cmd.ChangeSenStatus,
         day,
         "senco",
         status="K",
@@ -432,7 +438,7 @@ def _one_child(
         reason="Agreed at meeting with parents.",
     )
     w(
-        "give_consent",
+        cmd.GiveConsent,
         day,
         "senco",
         consent_id="salt",
@@ -441,7 +447,7 @@ def _one_child(
         given_by="parent-1",
     )
     w(
-        "make_referral",
+        cmd.MakeReferral,
         later(1, 7),
         "senco",
         referral_id="ref-salt",
@@ -452,7 +458,7 @@ def _one_child(
     cycles = 3 if archetype == "ehc" else rng.randint(2, 3)
     plan_start = later(3, 10)
     w(
-        "start_provision",
+        cmd.StartProvision,
         plan_start,
         "senco",
         provision_id="prov-talk",
@@ -468,7 +474,7 @@ def _one_child(
         funding_source="core",
     )
     w(
-        "issue_plan",
+        cmd.IssuePlan,
         plan_start,
         "senco",
         plan_id="plan-1",
@@ -486,7 +492,7 @@ def _one_child(
         shared_with_parents=True,
     )
     w(
-        "record_child_view",
+        cmd.RecordChildView,
         later(1, 5),
         "practitioner",
         basis="child_voice",
@@ -500,7 +506,7 @@ def _one_child(
             session_day = min(session_day + timedelta(days=rng.randint(2, 5)), today)
             if rng.random() < 0.85:
                 w(
-                    "deliver_session",
+                    cmd.DeliverSession,
                     session_day,
                     provision_id="prov-talk",
                     session_date=session_day,
@@ -509,7 +515,7 @@ def _one_child(
                 )
             else:
                 w(
-                    "miss_session",
+                    cmd.MissSession,
                     session_day,
                     provision_id="prov-talk",
                     session_date=session_day,
@@ -518,7 +524,7 @@ def _one_child(
         day = session_day
         if not report_done:
             w(
-                "receive_report",
+                cmd.ReceiveReport,
                 later(5, 20),
                 "senco",
                 basis="third_party_report",
@@ -534,7 +540,7 @@ def _one_child(
                 ],
             )
             w(
-                "action_recommendation",
+                cmd.ActionRecommendation,
                 later(2, 10),
                 "senco",
                 report_id="salt-1",
@@ -543,7 +549,7 @@ def _one_child(
                 detail="Visual timetable in room.",
             )
             w(
-                "action_recommendation",
+                cmd.ActionRecommendation,
                 day,
                 "senco",
                 report_id="salt-1",
@@ -554,7 +560,7 @@ def _one_child(
             report_done = True
         review_day = later(3, 10)
         w(
-            "hold_review",
+            cmd.HoldReview,
             review_day,
             "senco",
             basis="professional_opinion",
@@ -567,7 +573,7 @@ def _one_child(
             attendees=["SENCO", "Parent"],
         )
         w(
-            "record_parent_view",
+            cmd.RecordParentView,
             later(1, 5),
             "parent",
             basis="parent_view",
@@ -577,7 +583,7 @@ def _one_child(
     if archetype == "sen_support":
         return registration, w
     w(
-        "give_consent",
+        cmd.GiveConsent,
         later(1, 5),
         "senco",
         consent_id="la",
@@ -587,7 +593,7 @@ def _one_child(
     )
     request = later(3, 10)
     w(
-        "submit_ehc_request",
+        cmd.SubmitEhcRequest,
         request,
         "senco",
         request_date=request,
@@ -596,7 +602,7 @@ def _one_child(
     )
     if request + timedelta(weeks=6) <= today:
         w(
-            "record_ehc_decision",
+            cmd.RecordEhcDecision,
             request + timedelta(weeks=5),
             "senco",
             decision="assess",

@@ -98,6 +98,19 @@ def child_action(action: str) -> Any:
     return Depends(check)
 
 
+def admitted_child(action: str) -> Any:
+    """A route dependency giving the child, loaded once for the whole request: 404 unless
+    it is visible, then 403 unless the role may do `action` — both before the body is
+    validated. The record it gives is the store's cached copy: read it, never change it."""
+
+    def admitted(child_id: UUID, svc: ServicesDep, user: UserDep) -> ChildRecord:
+        child = visible_child(svc, user, child_id)
+        permit(user, action)
+        return child
+
+    return Depends(admitted)
+
+
 def role_action(action: str) -> Any:
     """A route dependency: 403 unless the role may do `action`, before the body is validated."""
 

@@ -25,6 +25,7 @@ from uuid import UUID
 from api.bootstrap import open_key_store
 from api.crash_points import Step, no_crash
 from api.users import UserStore
+from domain import commands as cmd
 from domain.application import ChildRecords
 from domain.envelope import EnvelopeDraft
 from domain.retention import RetentionPolicy
@@ -64,7 +65,7 @@ def erase_child(
         records,
         backend,
         child_id,
-        record=lambda setting: records.erase(child_id, draft(setting), reason=reason),
+        record=lambda setting: records.handle(child_id, cmd.Erase(reason=reason), draft(setting)),
         forget=forget,
         step=step,
     )
@@ -86,7 +87,7 @@ def dispose_child(
         records,
         backend,
         child_id,
-        record=lambda setting: records.dispose(child_id, draft(setting), policy=policy),
+        record=lambda setting: records.handle(child_id, cmd.Dispose(policy=policy), draft(setting)),
         forget=forget,
         step=step,
     )

@@ -55,6 +55,7 @@ PERMISSIONS: Mapping[str, frozenset[str]] = {
     "record.share": _LEADS,
     "child.register": _LEADS,
     "record.person": _LEADS,
+    "record.enrolment": _LEADS,  # enrolment, transfer and leaving
     "export.bundle": _LEADS,
     "export.la_request": _LEADS,
     # Reads (an inspector's only of children shared with them; a parent's only of their own).

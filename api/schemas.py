@@ -864,6 +864,46 @@ class DisputeIn(Entry):
     comment: LongText
 
 
+# --- where the child is, and who sees the record ----------------------------------------------
+
+
+class EnrolmentIn(Entry):
+    model_config = _examples({**ENVELOPE, "setting_id": "example-nursery"})
+
+    setting_id: Ident = Field(description="The setting the child starts attending.")
+
+
+class TransferIn(Entry):
+    model_config = _examples({**ENVELOPE, "to_setting": "example-school"})
+
+    to_setting: Ident = Field(description="The setting the child moves to.")
+
+
+class LeavingIn(Entry):
+    model_config = _examples(
+        {**ENVELOPE, "destination": "Reception class, a local primary", "reason": "Age"}
+    )
+
+    destination: str = Field(default="", max_length=SHORT, description="Where to, if known.")
+    reason: str = Field(default="", max_length=SHORT, description="Why, if known.")
+
+
+class ShareIn(Entry):
+    model_config = _examples(
+        {**ENVELOPE, "share_id": "la-1", "shared_with": "example-shire", "consent_id": "c2"}
+    )
+
+    share_id: Ident
+    shared_with: Ident = Field(description="The body's code, as its users carry it.")
+    consent_id: Ident = Field(description="A live consent with purpose share_with_la.")
+
+
+class ShareWithdrawalIn(Entry):
+    model_config = _examples({**ENVELOPE, "reason": "The LA's assessment ended."})
+
+    reason: ShortText
+
+
 # --- responses ---------------------------------------------------------------------------------
 
 
@@ -877,6 +917,7 @@ class RecordCreated(BaseModel):
                     "child_id": "3f2c9a4e-7b1d-4c8e-9a0f-2b6d5e8c1a7f",
                     "version": 8,
                     "kind": "ObservationRecorded",
+                    "recorded_at": "2025-03-10T16:31:07.512000+00:00",
                 }
             ]
         }
@@ -885,6 +926,10 @@ class RecordCreated(BaseModel):
     child_id: UUID
     version: int
     kind: str
+    recorded_at: datetime = Field(
+        description="When the store committed the entry (record time): ask `known_at` "
+        "questions with it."
+    )
 
 
 class Problem(BaseModel):

@@ -26,6 +26,7 @@ from api.bootstrap import open_records
 from api.cli_serve import ensure_keys
 from api.settings import Settings
 from api.users import UserStore
+from domain import commands as cmd
 from domain.child import ChildRecord
 from domain.envelope import EnvelopeDraft, RecordedBy
 from ledger.log import LedgerBackend
@@ -59,22 +60,22 @@ def main() -> None:
             "Bench", role="senco", setting_id=SETTING
         )
         draft = EnvelopeDraft(date(2025, 2, 3), BY)
-        direct_child = records.register_child(
+        direct_child = records.register(
+            cmd.RegisterChild(
+                given_name="D",
+                family_name="Irect",
+                date_of_birth=date(2023, 1, 1),
+                setting_id=SETTING,
+            ),
             draft,
-            given_name="D",
-            family_name="Irect",
-            date_of_birth=date(2023, 1, 1),
-            setting_id=SETTING,
         )
         started = time.perf_counter()
         version = 1
         for n in range(args.writes):
-            version = records.record_observation(
+            version = records.handle(
                 direct_child,
+                cmd.RecordObservation(area="physical", notes=f"direct {n}", observer="KP"),
                 draft,
-                area="physical",
-                notes=f"direct {n}",
-                observer="KP",
                 expected_version=version,
             )
         direct = args.writes / (time.perf_counter() - started)

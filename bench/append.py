@@ -20,6 +20,7 @@ from eventsourcing.domain import Aggregate, event
 
 from api.bootstrap import open_records, persistence_env
 from bench.stores import fresh_settings, kinds
+from domain import commands as cmd
 from domain.child import ChildRecord
 from domain.envelope import EnvelopeDraft, RecordedBy
 
@@ -70,12 +71,14 @@ def bench_store(kind: str, children: int, per_child: int, batch: int) -> None:
         bare.save(*notes)
         bare_ids = [note.id for note in notes]
         child_ids = [
-            records.register_child(
+            records.register(
+                cmd.RegisterChild(
+                    given_name="Bench",
+                    family_name="Mark",
+                    date_of_birth=date(2023, 1, 1),
+                    setting_id="bench-setting",
+                ),
                 draft,
-                given_name="Bench",
-                family_name="Mark",
-                date_of_birth=date(2023, 1, 1),
-                setting_id="bench-setting",
             )
             for _ in range(children)
         ]
@@ -91,8 +94,12 @@ def bench_store(kind: str, children: int, per_child: int, batch: int) -> None:
         def ours_single() -> None:
             for _ in range(per_child):
                 for child_id in child_ids:
-                    records.record_observation(
-                        child_id, draft, area="physical", notes="Climbed the frame.", observer="KP"
+                    records.handle(
+                        child_id,
+                        cmd.RecordObservation(
+                            area="physical", notes="Climbed the frame.", observer="KP"
+                        ),
+                        draft,
                     )
 
         def bare_batch() -> None:

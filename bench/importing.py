@@ -21,6 +21,7 @@ from api.importing.mapping import load_mapping
 from api.importing.run import Importer, run_import
 from api.importing.sources import read_rows
 from api.settings import Settings
+from domain import commands as cmd
 from domain.envelope import EnvelopeDraft
 from tests.factories import SENCO, fixed_clock
 
@@ -91,10 +92,10 @@ def main() -> None:
         base = open_records(Settings(data_dir=root / "base", database_url=None), clock=fixed_clock)
         start = time.perf_counter()
         for n in range(rows):
-            base.register_child(
-                EnvelopeDraft(occurred_at=fixed_clock(), recorded_by=SENCO),
-                given_name="Test", family_name=f"Child{n}", date_of_birth=None, setting_id="s-1",
-            )  # fmt: skip
+            child = cmd.RegisterChild(
+                given_name="Test", family_name=f"Child{n}", date_of_birth=None, setting_id="s-1"
+            )
+            base.register(child, EnvelopeDraft(occurred_at=fixed_clock(), recorded_by=SENCO))
         took = time.perf_counter() - start
         print(f"baseline register_child: {rows / took:.0f} rows/s")
         small, big = root / "small.csv", root / "big.csv"

@@ -23,6 +23,7 @@ from typing import Any
 from api import la_requests
 from api.bootstrap import Exporter, LaRequest, open_records
 from api.settings import Settings
+from domain import commands as cmd
 from domain.envelope import RecordedBy
 from exporters.la_document import request_document
 from ledger.keys import EXPORTER_KEY, LOG_KEY, create_key_pair
@@ -62,7 +63,7 @@ def main() -> None:
         for n in range(args.events - written):
             day = date(2024, 9, 9) + timedelta(days=n * 800 // args.events)
             add(
-                "record_observation",
+                cmd.RecordObservation,
                 day,
                 by=KP,
                 basis="fact",

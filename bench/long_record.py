@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from uuid import UUID
 
 from api.demo import build_demo_cohort
+from domain import commands as cmd
 from domain.application import ChildRecords
 from domain.envelope import EnvelopeDraft, RecordedBy
 
@@ -75,12 +76,12 @@ def _everyday(
     """One writer per everyday kind of entry, in the proportions a setting writes them."""
 
     def observation(day: date, version: int) -> int:
-        return records.record_observation(
+        return records.handle(
             child,
+            cmd.RecordObservation(
+                area=rng.choice(AREAS), notes=_text(rng, rng.randint(2, 6)), observer="Key person"
+            ),
             EnvelopeDraft(day, kp),
-            area=rng.choice(AREAS),
-            notes=_text(rng, rng.randint(2, 6)),
-            observer="Key person",
             expected_version=version,
         )
 
@@ -90,72 +91,78 @@ def _everyday(
         provision = f"prov-bench-{(day - DEMO_TODAY).days // 350}"  # a new block each year
         if provision not in started:
             started.add(provision)
-            return records.start_provision(
+            return records.handle(
                 child,
+                cmd.StartProvision(
+                    provision_id=provision,
+                    description="Daily small-group language session (Attention Autism, Talk Boost)",
+                    area="communication_language",
+                    start_date=day,
+                    group_size=4,
+                    session_minutes=20,
+                    sessions_per_week=5,
+                    weeks=52,
+                    staff_grade="senior_practitioner",
+                    cost="5400.00",
+                    funding_source="additional",
+                ),
                 EnvelopeDraft(day, senco),
-                provision_id=provision,
-                description="Daily small-group language session (Attention Autism, Talk Boost)",
-                area="communication_language",
-                start_date=day,
-                group_size=4,
-                session_minutes=20,
-                sessions_per_week=5,
-                weeks=52,
-                staff_grade="senior_practitioner",
-                cost="5400.00",
-                funding_source="additional",
                 expected_version=version,
             )
-        return records.deliver_session(
+        return records.handle(
             child,
+            cmd.DeliverSession(
+                provision_id=provision, session_date=day, minutes=20, notes=_text(rng, 1)
+            ),
             EnvelopeDraft(day, kp),
-            provision_id=provision,
-            session_date=day,
-            minutes=20,
-            notes=_text(rng, 1),
             expected_version=version,
         )
 
     def tracking(day: date, version: int) -> int:
         low = 18 + (day - DEMO_TODAY).days // 60
-        return records.assess_tracking(
+        return records.handle(
             child,
+            cmd.AssessTracking(
+                area=rng.choice(AREAS[:3]),
+                band=f"{low}-{low + 10} months",
+                months_low=low,
+                months_high=low + 10,
+                chronological_months=36 + (day - DEMO_TODAY).days // 30,
+            ),
             EnvelopeDraft(day, senco),
-            area=rng.choice(AREAS[:3]),
-            band=f"{low}-{low + 10} months",
-            months_low=low,
-            months_high=low + 10,
-            chronological_months=36 + (day - DEMO_TODAY).days // 30,
             expected_version=version,
         )
 
     def parent_view(day: date, version: int) -> int:
-        return records.record_parent_view(
+        return records.handle(
             child,
+            cmd.RecordParentView(person_id="parent-1", view=_text(rng, rng.randint(1, 3))),
             EnvelopeDraft(day, parent, basis="parent_view"),
-            person_id="parent-1",
-            view=_text(rng, rng.randint(1, 3)),
             expected_version=version,
         )
 
     def contact(day: date, version: int) -> int:
-        return records.record_contact(
+        return records.handle(
             child,
+            cmd.RecordContact(
+                professional="Demo Therapist",
+                professional_role="Speech and language therapist",
+                service="Speech and language therapy",
+                kind=rng.choice(["call", "visit", "meeting", "email"]),
+                summary=_text(rng, rng.randint(2, 4)),
+            ),
             EnvelopeDraft(day, senco),
-            professional="Demo Therapist",
-            professional_role="Speech and language therapist",
-            service="Speech and language therapy",
-            kind=rng.choice(["call", "visit", "meeting", "email"]),
-            summary=_text(rng, rng.randint(2, 4)),
             expected_version=version,
         )
 
     def child_view(day: date, version: int) -> int:
-        return records.record_child_view(
+        return records.handle(
             child,
+            cmd.RecordChildView(
+                view="Likes the sand and the red bike; does not like the loud hand dryer.",
+                method="Talking mat with the key person",
+            ),
             EnvelopeDraft(day, kp, basis="child_voice"),
-            view="Likes the sand and the red bike; does not like the loud hand dryer.",
-            method="Talking mat with the key person",
             expected_version=version,
         )
 

@@ -28,6 +28,7 @@ from api.bootstrap import attach_key_store, persistence_env
 from api.erasure import erase_child
 from api.settings import Settings
 from bench.stores import fresh_settings, kinds
+from domain import commands as cmd
 from domain.application import ChildRecords
 from domain.child import ChildRecord
 from domain.envelope import EnvelopeDraft, RecordedBy
@@ -62,12 +63,14 @@ def open_app(settings: Settings, *, sealed: bool, cache: bool = True) -> ChildRe
 
 
 def register(records: ChildRecords) -> UUID:
-    return records.register_child(
+    return records.register(
+        cmd.RegisterChild(
+            given_name="Bench",
+            family_name="Mark",
+            date_of_birth=date(2023, 1, 1),
+            setting_id="bench-setting",
+        ),
         DRAFT,
-        given_name="Bench",
-        family_name="Mark",
-        date_of_birth=date(2023, 1, 1),
-        setting_id="bench-setting",
     )
 
 
@@ -109,8 +112,10 @@ def appends(kind: str, sealed: bool, children: int, per_child: int, batch: int) 
         def single() -> None:
             for _ in range(per_child):
                 for child_id in ids:
-                    records.record_observation(
-                        child_id, DRAFT, area="physical", notes=NOTES, observer="KP"
+                    records.handle(
+                        child_id,
+                        cmd.RecordObservation(area="physical", notes=NOTES, observer="KP"),
+                        DRAFT,
                     )
 
         one = timed(single)

@@ -43,6 +43,7 @@ from api.cli_serve import ensure_keys
 from api.settings import Settings
 from api.users import UserStore
 from bench.stores import fresh_settings, kinds
+from domain import commands as cmd
 from domain.envelope import EnvelopeDraft, RecordedBy
 from ledger.audit import audit
 from ledger.keys import LOG_KEY, key_paths, load_private, load_public
@@ -246,12 +247,14 @@ def main() -> None:
         draft = EnvelopeDraft(cohort_bench.TODAY, RecordedBy("bench", "senco", "bench"))
         clients = [
             str(
-                records.register_child(
+                records.register(
+                    cmd.RegisterChild(
+                        given_name=f"Http{n}",
+                        family_name="Bench",
+                        date_of_birth=date(2022, 1, 1),
+                        setting_id="bench",
+                    ),
                     draft,
-                    given_name=f"Http{n}",
-                    family_name="Bench",
-                    date_of_birth=date(2022, 1, 1),
-                    setting_id="bench",
                 )
             )
             for n in range(args.clients)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from domain import commands as cmd
 from domain.application import ChildRecords
 from domain.envelope import EnvelopeDraft, RecordedBy
 
@@ -28,6 +30,18 @@ def on(day: date | datetime, by: RecordedBy = SENCO, basis: str = "fact") -> Env
     return EnvelopeDraft(day, by, basis=basis)
 
 
+def commanding(app: ChildRecords, kind: type[cmd.Command]) -> Callable[..., int]:
+    """`kind` as a function of (child_id, draft, expected_version=..., **fields), for tests
+    that hand a command to a helper which runs it and checks what was stored."""
+
+    def run(
+        child_id: UUID, draft: EnvelopeDraft, *, expected_version: int | None = None, **fields: Any
+    ) -> int:
+        return app.handle(child_id, kind(**fields), draft, expected_version=expected_version)
+
+    return run
+
+
 def days_ago(n: int) -> date:
     return TODAY - timedelta(days=n)
 
@@ -41,10 +55,16 @@ class ChildBuilder:
     version: int = 1
 
     def do(
-        self, command: str, day: date | datetime, by: RecordedBy = SENCO, /, **payload: Any
+        self,
+        kind: type[cmd.Command],
+        day: date | datetime,
+        by: RecordedBy = SENCO,
+        /,
+        **payload: Any,
     ) -> int:
-        self.version = getattr(self.app, command)(
-            self.child_id, on(day, by), expected_version=self.version, **payload
+        """Run the command `kind(**payload)` as happening on `day`, at the known version."""
+        self.version = self.app.handle(
+            self.child_id, kind(**payload), on(day, by), expected_version=self.version
         )
         return self.version
 
@@ -55,19 +75,18 @@ class ChildBuilder:
 def register(
     app: ChildRecords, *, born: date = date(2023, 3, 1), registered: date = date(2024, 9, 2)
 ) -> ChildBuilder:
-    child_id = app.register_child(
+    child_id = app.register(
+        cmd.RegisterChild(
+            given_name="Testy", family_name="Fictional", date_of_birth=born, setting_id=SETTING
+        ),
         on(registered),
-        given_name="Testy",
-        family_name="Fictional",
-        date_of_birth=born,
-        setting_id=SETTING,
     )
     return ChildBuilder(app, child_id)
 
 
 def with_parent(child: ChildBuilder, day: date = date(2024, 9, 2)) -> ChildBuilder:
     child.do(
-        "link_person",
+        cmd.LinkPerson,
         day,
         person_id="parent-1",
         name="Parent Fictional",
@@ -81,7 +100,7 @@ def with_provision(
     child: ChildBuilder, provision_id: str = "prov-1", start: date = date(2025, 1, 6)
 ) -> ChildBuilder:
     child.do(
-        "start_provision",
+        cmd.StartProvision,
         start,
         provision_id=provision_id,
         description="Small group talk",
@@ -111,7 +130,7 @@ def with_plan(
     child: ChildBuilder, plan_id: str = "plan-1", start: date = date(2025, 1, 6)
 ) -> ChildBuilder:
     child.do(
-        "issue_plan",
+        cmd.IssuePlan,
         start,
         plan_id=plan_id,
         start_date=start,
@@ -128,32 +147,31 @@ def shared_with(app: ChildRecords, child_id: UUID, body: str, day: date = date(2
     given by the child's first linked person; returns the record's new version."""
     child = app.get_child(child_id)
     if not child.people:
-        app.link_person(
+        app.handle(
             child_id,
+            cmd.LinkPerson(
+                person_id="parent-1",
+                name="Parent Fictional",
+                relationship="mother",
+                parental_responsibility=True,
+            ),
             on(day),
-            person_id="parent-1",
-            name="Parent Fictional",
-            relationship="mother",
-            parental_responsibility=True,
             expected_version=child.version,
         )
         child = app.get_child(child_id)
     person = next(iter(child.people))
     consent_id, share_id = f"c-share-{body}"[:64], f"s-share-{body}"[:64]
-    version = app.give_consent(
+    version = app.handle(
         child_id,
+        cmd.GiveConsent(
+            consent_id=consent_id, purpose="share_with_la", service="", given_by=person
+        ),
         on(day),
-        consent_id=consent_id,
-        purpose="share_with_la",
-        service="",
-        given_by=person,
         expected_version=child.version,
     )
-    return app.share(
+    return app.handle(
         child_id,
+        cmd.Share(share_id=share_id, shared_with=body, consent_id=consent_id),
         on(day),
-        share_id=share_id,
-        shared_with=body,
-        consent_id=consent_id,
         expected_version=version,
     )

@@ -21,9 +21,9 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from domain import commands as cmd
 from domain.application import ChildRecords
 from domain.envelope import EnvelopeDraft, RecordedBy
-from domain.vocabulary import DISCUSSION_OUTCOMES
 from tests.factories import PARENT, SENCO, SETTING
 from tests.story import Story
 
@@ -54,22 +54,18 @@ def on_story(story: Story) -> Add:
     """`add` for a Story: the aggregate's commands, with the vocabulary a discussion needs
     (the application passes its own; a Story has none)."""
 
-    def add(command: str, day: date, **payload: Any) -> int:
-        if command == "hold_discussion":
-            payload["outcomes"] = DISCUSSION_OUTCOMES
-        return story.add(command, day, **payload)
-
-    return add
+    return story.add
 
 
 def on_store(app: ChildRecords, child_id: UUID) -> Add:
     """`add` for a child on a real store, through the application's commands."""
     version = [app.get_child(child_id).version]
 
-    def add(command: str, day: date, *, by: RecordedBy, basis: str, **payload: Any) -> int:
-        version[0] = getattr(app, command)(
-            child_id, EnvelopeDraft(day, by, basis=basis), expected_version=version[0], **payload
-        )
+    def add(
+        kind: type[cmd.Command], day: date, *, by: RecordedBy, basis: str, **payload: Any
+    ) -> int:
+        draft = EnvelopeDraft(day, by, basis=basis)
+        version[0] = app.handle(child_id, kind(**payload), draft, expected_version=version[0])
         return version[0]
 
     return add
@@ -79,12 +75,14 @@ def register_known_child(
     app: ChildRecords, given_name: str = "Testy", setting_id: str = SETTING
 ) -> tuple[UUID, Known]:
     """A child registered on 2 Sep 2024 (born 1 Sep 2022) with the known history."""
-    child_id = app.register_child(
+    child_id = app.register(
+        cmd.RegisterChild(
+            given_name=given_name,
+            family_name="Fictional",
+            date_of_birth=date(2022, 9, 1),
+            setting_id=setting_id,
+        ),
         EnvelopeDraft(date(2024, 9, 2), SENCO),
-        given_name=given_name,
-        family_name="Fictional",
-        date_of_birth=date(2022, 9, 1),
-        setting_id=setting_id,
     )
     return child_id, write_known_history(on_store(app, child_id))
 
@@ -92,11 +90,13 @@ def register_known_child(
 def write_known_history(add: Add) -> Known:
     """Write the history (the child is registered on 2 Sep 2024 by the caller)."""
 
-    def do(command: str, day: date, by: RecordedBy = SENCO, basis: str = "fact", **p: Any) -> int:
+    def do(
+        command: type[cmd.Command], day: date, by: RecordedBy = SENCO, basis: str = "fact", **p: Any
+    ) -> int:
         return add(command, day, by=by, basis=basis, **p)
 
     do(
-        "link_person",
+        cmd.LinkPerson,
         date(2024, 9, 2),
         person_id="parent-1",
         name="Parent Fictional",
@@ -105,7 +105,7 @@ def write_known_history(add: Add) -> Known:
     )
     attendance: tuple[int, ...] = (
         do(
-            "record_attendance",
+            cmd.RecordAttendance,
             date(2025, 7, 18),
             period_start=date(2024, 9, 2),
             period_end=date(2025, 7, 18),
@@ -114,7 +114,7 @@ def write_known_history(add: Add) -> Known:
         ),
     )
     observation = do(
-        "record_observation",
+        cmd.RecordObservation,
         date(2024, 10, 1),
         area="communication_language",
         notes="Points rather than names objects at snack time.",
@@ -122,7 +122,7 @@ def write_known_history(add: Add) -> Known:
     )
     tracking: tuple[int, ...] = (
         do(
-            "assess_tracking",
+            cmd.AssessTracking,
             date(2025, 1, 15),
             area="communication_language",
             band="16-26 months",
@@ -132,7 +132,7 @@ def write_known_history(add: Add) -> Known:
         ),
     )
     do(
-        "raise_concern",
+        cmd.RaiseConcern,
         date(2025, 3, 3),
         concern_id="concern-1",
         areas=["communication_language"],
@@ -140,7 +140,7 @@ def write_known_history(add: Add) -> Known:
         description="Few words; frustration when not understood.",
     )
     do(
-        "hold_discussion",
+        cmd.HoldDiscussion,
         date(2025, 3, 20),
         basis="professional_opinion",
         participants=["Key person", "SENCO", "Parent"],
@@ -150,10 +150,10 @@ def write_known_history(add: Add) -> Known:
         actions=["Refer to SALT with consent"],
     )
     notified = do(
-        "notify_parent", date(2025, 3, 24), method="meeting", information_service_given=True
+        cmd.NotifyParent, date(2025, 3, 24), method="meeting", information_service_given=True
     )
     status = do(
-        "change_sen_status",
+        cmd.ChangeSenStatus,
         date(2025, 3, 24),
         status="K",
         need_codes=["SLCN"],
@@ -161,7 +161,7 @@ def write_known_history(add: Add) -> Known:
         reason="Agreed with parents.",
     )
     do(
-        "give_consent",
+        cmd.GiveConsent,
         date(2025, 3, 24),
         consent_id="salt",
         purpose="referral",
@@ -169,7 +169,7 @@ def write_known_history(add: Add) -> Known:
         given_by="parent-1",
     )
     referral = do(
-        "make_referral",
+        cmd.MakeReferral,
         date(2025, 3, 25),
         referral_id="ref-salt",
         service="Speech and language therapy",
@@ -178,7 +178,7 @@ def write_known_history(add: Add) -> Known:
     )
     first = _provision(do, "prov-1", date(2025, 4, 7), weeks=10, cost="180.00", funding="core")
     do(
-        "issue_plan",
+        cmd.IssuePlan,
         date(2025, 4, 7),
         plan_id="plan-1",
         start_date=date(2025, 4, 7),
@@ -195,7 +195,7 @@ def write_known_history(add: Add) -> Known:
         shared_with_parents=True,
     )
     child_view = do(
-        "record_child_view",
+        cmd.RecordChildView,
         date(2025, 5, 1),
         basis="child_voice",
         view="Likes the puppet.",
@@ -203,7 +203,7 @@ def write_known_history(add: Add) -> Known:
     )
     reviews = [_review(do, date(2025, 6, 16), "continue", date(2025, 10, 6))]
     report = do(
-        "receive_report",
+        cmd.ReceiveReport,
         date(2025, 9, 1),
         basis="third_party_report",
         report_id="salt-1",
@@ -219,7 +219,7 @@ def write_known_history(add: Add) -> Known:
     )
     actions = (
         do(
-            "action_recommendation",
+            cmd.ActionRecommendation,
             date(2025, 9, 10),
             report_id="salt-1",
             recommendation_id="r1",
@@ -227,7 +227,7 @@ def write_known_history(add: Add) -> Known:
             detail="Visual timetable in the room.",
         ),
         do(
-            "action_recommendation",
+            cmd.ActionRecommendation,
             date(2025, 9, 10),
             report_id="salt-1",
             recommendation_id="r2",
@@ -237,7 +237,7 @@ def write_known_history(add: Add) -> Known:
     )
     attendance += (
         do(
-            "record_attendance",
+            cmd.RecordAttendance,
             date(2026, 11, 20),
             period_start=date(2025, 9, 1),
             period_end=date(2026, 11, 20),
@@ -252,7 +252,7 @@ def write_known_history(add: Add) -> Known:
     reviews.append(_review(do, date(2026, 2, 2), "escalate", date(2026, 5, 4)))
     tracking += (
         do(
-            "assess_tracking",
+            cmd.AssessTracking,
             date(2026, 3, 10),
             area="communication_language",
             band="22-36 months",
@@ -262,7 +262,7 @@ def write_known_history(add: Add) -> Known:
         ),
     )
     share = do(
-        "give_consent",
+        cmd.GiveConsent,
         date(2026, 2, 10),
         consent_id="la",
         purpose="share_with_la",
@@ -270,7 +270,7 @@ def write_known_history(add: Add) -> Known:
         given_by="parent-1",
     )
     parent_view = do(
-        "record_parent_view",
+        cmd.RecordParentView,
         date(2026, 6, 1),
         by=PARENT,
         basis="parent_view",
@@ -278,7 +278,7 @@ def write_known_history(add: Add) -> Known:
         view="Talking more at home, still frustrated.",
     )
     dispute = do(
-        "dispute",
+        cmd.Dispute,
         date(2026, 6, 2),
         by=PARENT,
         basis="parent_view",
@@ -308,7 +308,7 @@ def _provision(
     do: Callable[..., int], pid: str, start: date, *, weeks: int, cost: str, funding: str
 ) -> int:
     return do(
-        "start_provision",
+        cmd.StartProvision,
         start,
         provision_id=pid,
         description=f"Language group {pid}",
@@ -326,7 +326,7 @@ def _provision(
 
 def _review(do: Callable[..., int], day: date, decision: str, following: date) -> int:
     return do(
-        "hold_review",
+        cmd.HoldReview,
         day,
         basis="professional_opinion",
         plan_id="plan-1",

@@ -8,9 +8,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import uuid4
 
+from domain import commands as cmd
 from domain.child import ChildRecord
 from domain.envelope import EnvelopeDraft, RecordedBy
 from domain.events import ChildEvent, ChildRegistered
+from domain.vocabulary import DISCUSSION_OUTCOMES
 from projections.timeline import Entry
 from tests.factories import NOW, SENCO
 
@@ -18,6 +20,9 @@ from tests.factories import NOW, SENCO
 def stamp(day: date, hour: int = 17) -> datetime:
     """A record time on `day`."""
     return datetime.combine(day, time(hour), tzinfo=UTC)
+
+
+CONTEXT = cmd.Context(discussion_outcomes=DISCUSSION_OUTCOMES)
 
 
 @dataclass
@@ -49,7 +54,7 @@ class Story:
 
     def add(
         self,
-        command: str,
+        kind: type[cmd.Command],
         day: date | datetime,
         *,
         recorded: datetime | None = None,
@@ -60,7 +65,7 @@ class Story:
         """Run a command that happened on `day`, recorded at `recorded` (default: that
         evening, or later if earlier entries were recorded later). Returns its version."""
         envelope = EnvelopeDraft(day, by, basis=basis).seal(now=NOW, skew=timedelta(minutes=5))
-        getattr(self.child, command)(envelope, **payload)
+        kind(**payload).apply(self.child, envelope, CONTEXT)
         when = recorded or max(
             stamp(envelope.occurred_on),
             self.entries[-1].recorded_at if self.entries else stamp(day),

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.deps import ServicesDep, UserDep, log_read, may_see, permit, role_action, visible_child
 from api.errors import documented
 from api.schemas import OccurredAt, WorldDay
+from domain import commands as cmd
 from domain.envelope import EnvelopeDraft, RecordedBy
 from domain.errors import ChildErased
 
@@ -132,12 +133,14 @@ def list_children(
 def register_child(body: ChildCreate, svc: ServicesDep, user: UserDep) -> Created:
     """Open a record in your own setting (SENCO or admin)."""
     permit(user, "child.register")
-    child_id = svc.records.register_child(
+    child_id = svc.records.register(
+        cmd.RegisterChild(
+            given_name=body.given_name,
+            family_name=body.family_name,
+            date_of_birth=body.date_of_birth,
+            setting_id=user.setting_id,
+        ),
         EnvelopeDraft(body.occurred_at, RecordedBy(user.user_id, user.role, user.setting_id)),
-        given_name=body.given_name,
-        family_name=body.family_name,
-        date_of_birth=body.date_of_birth,
-        setting_id=user.setting_id,
     )
     return Created(child_id=child_id, version=1)
 

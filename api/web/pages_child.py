@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from api import la_requests
+from api.catalogue import BY_SLUG, NOT_DISPUTABLE
 from api.deps import STAFF, Services, ServicesDep
 from api.permissions import actions_of, allows
 from api.routes.children import list_children
@@ -23,17 +24,6 @@ from exporters.report import readable_chronology
 
 router = APIRouter(include_in_schema=False)
 
-# Confirmations after a write (post/redirect/get): fixed texts, chosen by a code.
-SAVED = {
-    "observation": "Observation saved",
-    "discussion": "Discussion outcome saved",
-    "session": "Session saved",
-    "review": "Review saved",
-    "parent-view": "Your view was added to the record",
-    "dispute": "Your comment was added beside the entry",
-}
-# Kinds a parent can sensibly dispute: the setting's statements, not the record's plumbing.
-NOT_DISPUTABLE = frozenset({"EntryDisputed", "RecordCorrected", "EvidenceBundleExported"})
 EHC_STAGES = {
     "none": "No EHC request",
     "requested": "EHC needs assessment requested",
@@ -46,7 +36,8 @@ EHC_STAGES = {
 
 
 def _saved(request: Request) -> str | None:
-    message = SAVED.get(request.query_params.get("saved", ""))
+    saved = BY_SLUG.get(request.query_params.get("saved", ""))
+    message = saved.saved if saved is not None else None
     version = request.query_params.get("v", "")
     if message and version.isdigit() and len(version) < 10:
         return f"{message} (entry {int(version)})."

@@ -12,6 +12,7 @@ from starlette.datastructures import UploadFile as StarletteUpload
 
 from api.deps import Services, ServicesDep, permit, visible_child
 from api.documents_access import store_upload
+from api.recording import record as record_entry
 from api.web.forms import FormState, refused, typed, validate
 from api.web.reads import Times, read, summary_read
 from api.web.record_forms import FORMS, RecordForm, outcomes
@@ -162,9 +163,9 @@ def record(
     who: VisitorDep,
     posted: CheckedForm,
 ) -> Response:
-    """Validate with the API's model, record through the API's route, then redirect."""
+    """Validate with the API's model, record through the one write service, redirect."""
     spec = _spec(slug)
-    visible_child(svc, who.user, child_id)  # 404 before 403, exactly as the API
+    child = visible_child(svc, who.user, child_id)  # 404 before 403, exactly as the API
     permit(who.user, spec.action)
     state = FormState(values=typed(posted))
     data, where = spec.shape(state.values, svc.records.clock().date().isoformat())
@@ -175,7 +176,7 @@ def record(
         try:
             if spec.takes_files:
                 body, new_file = _with_file(posted.get("photo"), body, svc, child_id)
-            created = spec.route(child_id, body, svc, who.user, None)
+            created = record_entry(svc, who.user, child, spec.write, body)
         except ChildNotFound:
             raise
         except DomainError as error:

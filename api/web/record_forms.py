@@ -1,6 +1,6 @@
-"""The quick forms, one per kind of entry: which API model and route each uses, who may
-use it, its labels, and how its fields become the model's input (the API's models and
-route functions are reused as they are, so the rules are the API's, word for word)."""
+"""The quick forms, one per kind of entry: which row of the write catalogue each records
+(its input model, permission and saved message, so the rules are the API's, word for
+word), its labels, and how its fields become the model's input."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from api import schemas as s
-from api.routes import records as api
+from api.catalogue import BY_SLUG, WriteKind
 from api.web.forms import filled, lines, whole_numbers
 from domain.vocabulary import DISCUSSION_OUTCOMES
 
@@ -20,17 +20,26 @@ Shape = Callable[[Mapping[str, str], str], tuple[dict[str, Any], dict[str, str]]
 class RecordForm:
     """One page form: how it looks and which API model and route it goes through."""
 
-    slug: str
+    write: WriteKind
     title: str
     template: str
-    model: type[s.Entry]
-    route: Callable[..., s.RecordCreated]
-    action: str  # in the permission table (api.permissions), as the API route's
     labels: Mapping[str, str]
     shape: Shape
     views: tuple[str, ...] = ()  # what the form reads to offer its choices
     back_to: str = "chronology"  # where a saved entry is shown
     takes_files: bool = False  # a photo or document may be attached (field "photo")
+
+    @property
+    def slug(self) -> str:
+        return self.write.slug
+
+    @property
+    def model(self) -> type[s.Entry]:
+        return self.write.model
+
+    @property
+    def action(self) -> str:
+        return self.write.action
 
 
 def _observation(v: Mapping[str, str], _today: str) -> tuple[dict[str, Any], dict[str, str]]:
@@ -118,12 +127,9 @@ FORMS: dict[str, RecordForm] = {
     f.slug: f
     for f in (
         RecordForm(
-            "observation",
+            BY_SLUG["observation"],
             "Record an observation",
             "form_observation.html",
-            s.ObservationIn,
-            api.observation,
-            "record.observation",
             {
                 **WHEN,
                 "area": "Area of learning",
@@ -135,12 +141,9 @@ FORMS: dict[str, RecordForm] = {
             takes_files=True,
         ),
         RecordForm(
-            "discussion",
+            BY_SLUG["discussion"],
             "Record a discussion outcome",
             "form_discussion.html",
-            s.DiscussionIn,
-            api.discussion,
-            "record.discussion",
             {
                 **WHEN,
                 "participants": "Who took part",
@@ -155,12 +158,9 @@ FORMS: dict[str, RecordForm] = {
             _discussion,
         ),
         RecordForm(
-            "session",
+            BY_SLUG["session"],
             "Record a session delivered or missed",
             "form_session.html",
-            s.SessionIn,
-            api.session,
-            "record.session",
             {
                 "session_date": "Date of the session",
                 "provision_id": "Provision",
@@ -173,12 +173,9 @@ FORMS: dict[str, RecordForm] = {
             views=("provision-map",),
         ),
         RecordForm(
-            "review",
+            BY_SLUG["review"],
             "Record a review",
             "form_review.html",
-            s.ReviewIn,
-            api.review,
-            "record.review",
             {
                 "occurred_at": "Date of the review",
                 "plan_id": "Plan",
@@ -192,12 +189,9 @@ FORMS: dict[str, RecordForm] = {
             back_to="",
         ),
         RecordForm(
-            "parent-view",
+            BY_SLUG["parent-view"],
             "Add a parent's view",
             "form_parent_view.html",
-            s.ParentViewIn,
-            api.parent_view,
-            "record.parent_view",
             {
                 **WHEN,
                 "person_id": "Whose view this is",
@@ -209,12 +203,9 @@ FORMS: dict[str, RecordForm] = {
             takes_files=True,
         ),
         RecordForm(
-            "dispute",
+            BY_SLUG["dispute"],
             "Disagree with an entry",
             "form_dispute.html",
-            s.DisputeIn,
-            api.dispute,
-            "record.dispute",
             {"target_version": "Entry", "person_id": "Who disagrees", "comment": "Your comment"},
             _dispute,
             views=("chronology", "plan", "provision-map"),

@@ -20,6 +20,7 @@ from api.bootstrap import open_records
 from api.cli_serve import ensure_keys
 from api.settings import Settings
 from api.users import UserStore
+from domain import commands as cmd
 from domain.envelope import EnvelopeDraft
 from ledger.log import LedgerBackend
 from tests.factories import PRACTITIONER, SENCO, SETTING, fixed_clock, register, with_parent
@@ -57,21 +58,21 @@ def world(settings: Settings) -> Iterator[World]:
     ensure_keys(settings)
     records = open_records(settings, clock=fixed_clock)
     child = with_parent(register(records))
-    child.version = records.record_observation(
+    child.version = records.handle(
         child.child_id,
+        cmd.RecordObservation(
+            area="personal_social_emotional", notes="Restricted words.", observer="SENCO"
+        ),
         EnvelopeDraft(date(2025, 1, 7), SENCO, sensitivity="restricted"),
-        area="personal_social_emotional",
-        notes="Restricted words.",
-        observer="SENCO",
         expected_version=child.version,
     )
     restricted = child.version
-    child.version = records.record_observation(
+    child.version = records.handle(
         child.child_id,
+        cmd.RecordObservation(
+            area="physical", notes="About another family.", observer="Key person"
+        ),
         EnvelopeDraft(date(2025, 1, 8), PRACTITIONER, sensitivity="third_party"),
-        area="physical",
-        notes="About another family.",
-        observer="Key person",
         expected_version=child.version,
     )
     store = UserStore(cast(LedgerBackend, records.recorder))

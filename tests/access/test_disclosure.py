@@ -21,6 +21,7 @@ from api.bootstrap import Exporter, open_records
 from api.cli_serve import ensure_keys
 from api.settings import Settings
 from api.users import UserStore
+from domain import commands as cmd
 from domain.envelope import EnvelopeDraft
 from exporters.archive import read_zip
 from exporters.verify import verify_bundle
@@ -61,32 +62,34 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     records = open_records(settings, clock=fixed_clock)
     child = with_parent(register(records))
     child.do(
-        "record_observation",
+        cmd.RecordObservation,
         date(2025, 1, 6),
         PRACTITIONER,
         area="physical",
         notes=PLAIN_WORDS,
         observer="Key person",
     )
-    child.version = records.record_observation(
+    child.version = records.handle(
         child.child_id,
+        cmd.RecordObservation(
+            area="personal_social_emotional", notes=RESTRICTED_WORDS, observer="SENCO"
+        ),
         EnvelopeDraft(date(2025, 1, 7), SENCO, sensitivity="restricted"),
-        area="personal_social_emotional",
-        notes=RESTRICTED_WORDS,
-        observer="SENCO",
         expected_version=child.version,
     )
     restricted = child.version
-    child.version = records.record_observation(
+    child.version = records.handle(
         child.child_id,
+        cmd.RecordObservation(
+            area="personal_social_emotional",
+            notes=f"Upset after {THIRD_PARTY_WORDS}'s parent shouted.",
+            observer="Key person",
+        ),
         EnvelopeDraft(date(2025, 1, 8), PRACTITIONER, sensitivity="third_party"),
-        area="personal_social_emotional",
-        notes=f"Upset after {THIRD_PARTY_WORDS}'s parent shouted.",
-        observer="Key person",
         expected_version=child.version,
     )
     third = child.version
-    child.do("correct", date(2025, 1, 9), SENCO, supersedes=third, statement=THIRD_PARTY_WORDS)
+    child.do(cmd.Correct, date(2025, 1, 9), SENCO, supersedes=third, statement=THIRD_PARTY_WORDS)
     store = UserStore(cast(LedgerBackend, records.recorder))
     tokens = {
         "senco": store.add("Test senco", role="senco", setting_id=SETTING)[1],

@@ -15,6 +15,7 @@ from api.bootstrap import open_records
 from api.cli_serve import ensure_keys
 from api.settings import Settings
 from api.users import UserStore
+from domain import commands as cmd
 from domain.application import ChildRecords
 from ledger.log import LedgerBackend
 from tests.factories import SETTING, fixed_clock, on, register
@@ -29,12 +30,14 @@ def test_list_reads_are_logged_on_each_child_shown(settings: Settings) -> None:
     ensure_keys(settings)
     records = open_records(settings, clock=fixed_clock)
     shown = [register(records).child_id, register(records).child_id]
-    elsewhere = records.register_child(
+    elsewhere = records.register(
+        cmd.RegisterChild(
+            given_name="Other",
+            family_name="Setting",
+            date_of_birth=date(2023, 1, 1),
+            setting_id="another-setting",
+        ),
         on(date(2024, 9, 2)),
-        given_name="Other",
-        family_name="Setting",
-        date_of_birth=date(2023, 1, 1),
-        setting_id="another-setting",
     )
     senco, token = UserStore(cast(LedgerBackend, records.recorder)).add(
         "Test senco", role="senco", setting_id=SETTING

@@ -21,6 +21,7 @@ from api.cli import app as cli
 from api.cli_serve import ensure_keys
 from api.settings import Settings
 from api.users import UserStore
+from domain import commands as cmd
 from ledger.log import LedgerBackend
 from tests.factories import SETTING, fixed_clock, on, register, with_parent
 
@@ -39,7 +40,7 @@ def test_a_parent_writes_only_as_their_own_linked_person(settings: Settings) -> 
     records = open_records(settings, clock=fixed_clock)
     child = with_parent(register(records))
     child.do(
-        "link_person",
+        cmd.LinkPerson,
         date(2024, 9, 2),
         person_id="carer-2",
         name="Carer Fictional",
@@ -47,7 +48,7 @@ def test_a_parent_writes_only_as_their_own_linked_person(settings: Settings) -> 
         parental_responsibility=False,
     )
     child.do(
-        "record_observation",
+        cmd.RecordObservation,
         date(2025, 1, 6),
         area="physical",
         notes="Climbs the frame.",
@@ -85,12 +86,14 @@ def cli_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[CliRunne
     monkeypatch.delenv("SENDTRAIL_DATABASE_URL", raising=False)
     records = open_records(Settings(data_dir=tmp_path / "data"), clock=fixed_clock)
     own = with_parent(register(records)).child_id
-    elsewhere = records.register_child(
+    elsewhere = records.register(
+        cmd.RegisterChild(
+            given_name="Other",
+            family_name="Setting",
+            date_of_birth=date(2023, 1, 1),
+            setting_id="another-setting",
+        ),
         on(date(2024, 9, 2)),
-        given_name="Other",
-        family_name="Setting",
-        date_of_birth=date(2023, 1, 1),
-        setting_id="another-setting",
     )
     records.close()
     return CliRunner(), own, elsewhere

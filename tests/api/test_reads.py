@@ -19,6 +19,7 @@ from api.demo import build_demo_cohort
 from api.deps import Services
 from api.settings import Settings
 from api.users import UserStore
+from domain import commands as cmd
 from ledger.log import LedgerBackend
 from tests.factories import shared_with
 
@@ -319,10 +320,10 @@ def test_a_restricted_record_is_admin_only_and_not_exported(
     records = open_records(settings)
     child = build_demo_cohort(records, children=1, seed=5, today=date(2026, 11, 24))[0]
     setting = records.get_child(child).setting_id
-    records.restrict_processing(
+    records.handle(
         child,
+        cmd.RestrictProcessing(reason="Accuracy contested by the parent"),
         EnvelopeDraft(date(2026, 11, 20), RecordedBy("u-admin", "admin", setting)),
-        reason="Accuracy contested by the parent",
     )
     store = UserStore(cast(LedgerBackend, records.recorder))
     admin = store.add("Admin", role="admin", setting_id=setting)[1]

@@ -18,6 +18,7 @@ from api.bootstrap import open_records
 from api.cli_serve import ensure_keys
 from api.settings import Settings
 from api.users import UserStore
+from domain import commands as cmd
 from domain.envelope import EnvelopeDraft
 from ledger.log import LedgerBackend
 from tests.factories import SENCO, SETTING, fixed_clock, on, shared_with
@@ -40,34 +41,33 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     settings = Settings(data_dir=tmp_path_factory.mktemp("restricted") / "data")
     ensure_keys(settings)
     records = open_records(settings, clock=fixed_clock)
-    child = records.register_child(
+    child = records.register(
+        cmd.RegisterChild(
+            given_name="Testy",
+            family_name="Fictional",
+            date_of_birth=date(2022, 9, 1),
+            setting_id=SETTING,
+        ),
         on(date(2024, 9, 2)),
-        given_name="Testy",
-        family_name="Fictional",
-        date_of_birth=date(2022, 9, 1),
-        setting_id=SETTING,
     )
-    restricted = records.record_observation(
+    restricted = records.handle(
         child,
+        cmd.RecordObservation(area="personal_social_emotional", notes=MARKER, observer="SENCO"),
         EnvelopeDraft(date(2025, 1, 6), SENCO, sensitivity="restricted"),
-        area="personal_social_emotional",
-        notes=MARKER,
-        observer="SENCO",
         expected_version=1,
     )
-    records.correct(
+    records.handle(
         child,
+        cmd.Correct(supersedes=restricted, statement=f"{MARKER}, corrected"),
         on(date(2025, 1, 7)),
-        supersedes=restricted,
-        statement=f"{MARKER}, corrected",
         expected_version=restricted,
     )
-    records.record_observation(
+    records.handle(
         child,
+        cmd.RecordObservation(
+            area="physical", notes="Climbs the low frame.", observer="Key person"
+        ),
         on(date(2025, 1, 8)),
-        area="physical",
-        notes="Climbs the low frame.",
-        observer="Key person",
         expected_version=restricted + 1,
     )
     shared_with(records, child, "test-la")

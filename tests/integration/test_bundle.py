@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from api.bootstrap import Exporter, open_records, set_record_clock
 from api.demo import build_demo_cohort
 from api.settings import Settings
+from domain import commands as cmd
 from domain.application import ChildRecords
 from exporters import dsse
 from exporters.archive import read_zip, write_zip
@@ -359,12 +360,10 @@ class TestTamperMatrix:
         ledger = store.exporter.ledger
         log_key = store.exporter.keys.log_private
         assert log_key is not None
-        store.records.record_observation(
+        store.records.handle(
             store.children[0],
+            cmd.RecordObservation(area="physical", notes="later", observer="KP"),
             __import__("tests.factories", fromlist=["on"]).on(date(2026, 11, 1)),
-            area="physical",
-            notes="later",
-            observer="KP",
         )
         note = ledger.create_checkpoint(log_key, store.settings.log_origin)
         size = int(note.split("\n")[1])

@@ -30,6 +30,7 @@ from api import cli_projections
 from api.bootstrap import open_ledger
 from api.demo import build_demo_cohort
 from api.settings import Settings
+from domain import commands as cmd
 from domain.application import ChildRecords
 from domain.errors import DomainError
 from projections.cohort import (
@@ -66,13 +67,13 @@ def cohort(records: ChildRecords, settings: Settings) -> CohortProjection:
 
 def sen_support(child: ChildBuilder, need: str = "SLCN", day: date = date(2025, 1, 6)) -> None:
     child.do(
-        "change_sen_status", day, status="K", need_codes=[need], primary_need=need, reason="Agreed"
+        cmd.ChangeSenStatus, day, status="K", need_codes=[need], primary_need=need, reason="Agreed"
     )
 
 
 def concern(child: ChildBuilder, level: str, day: date = date(2025, 1, 6)) -> int:
     return child.do(
-        "raise_concern",
+        cmd.RaiseConcern,
         day,
         concern_id=f"c{child.version}",
         areas=["communication_language"],
@@ -83,7 +84,7 @@ def concern(child: ChildBuilder, level: str, day: date = date(2025, 1, 6)) -> in
 
 def discussion(child: ChildBuilder, outcome_code: str, day: date = date(2025, 2, 3)) -> None:
     child.do(
-        "hold_discussion",
+        cmd.HoldDiscussion,
         day,
         participants=["KP", "SENCO"],
         outcome=outcome_code,
@@ -95,7 +96,7 @@ def discussion(child: ChildBuilder, outcome_code: str, day: date = date(2025, 2,
 
 def review(child: ChildBuilder, day: date, decision: str, next_review: date | None) -> None:
     child.do(
-        "hold_review",
+        cmd.HoldReview,
         day,
         plan_id="plan-1",
         outcome_progress=[{"outcome_id": "o1", "progress": "partly_met"}],
@@ -109,12 +110,12 @@ def review(child: ChildBuilder, day: date, decision: str, next_review: date | No
 
 def ehc_request(child: ChildBuilder, requested: date) -> None:
     child.do(
-        "submit_ehc_request", requested, request_date=requested, local_authority="LA", reason="R"
+        cmd.SubmitEhcRequest, requested, request_date=requested, local_authority="LA", reason="R"
     )
 
 
 def ehc_decision(child: ChildBuilder, decided: date, decision: str) -> None:
-    child.do("record_ehc_decision", decided, decision=decision, decision_date=decided)
+    child.do(cmd.RecordEhcDecision, decided, decision=decision, decision_date=decided)
 
 
 def ids(found: Iterable[CohortChild | OverdueReview | EhcDeadline]) -> set[UUID]:
@@ -130,7 +131,7 @@ class TestCohortQuestions:
         register(records)
         left = register(records)
         sen_support(left, "ASD")
-        left.do("leave", date(2025, 7, 18), destination="School", reason="Moved on")
+        left.do(cmd.Leave, date(2025, 7, 18), destination="School", reason="Moved on")
 
         cohort.catch_up()
 
@@ -149,7 +150,7 @@ class TestCohortQuestions:
         stopped = with_plan(register(records))
         review(stopped, date(2025, 3, 10), "stop", None)
         elsewhere = with_plan(register(records))
-        elsewhere.do("transfer", date(2025, 4, 1), to_setting="other-setting")
+        elsewhere.do(cmd.Transfer, date(2025, 4, 1), to_setting="other-setting")
 
         cohort.catch_up()
 
@@ -172,7 +173,7 @@ class TestCohortQuestions:
         with_plan(planned, start=date(2025, 3, 3))
         mistaken = register(records)
         wrong = concern(mistaken, "high")
-        mistaken.do("mark_mistaken", date(2025, 1, 7), target_version=wrong, reason="Wrong child")
+        mistaken.do(cmd.MarkMistaken, date(2025, 1, 7), target_version=wrong, reason="Wrong child")
         settled = register(records)
         concern(settled, "high")
         discussion(settled, "no_current_concern")
@@ -191,7 +192,7 @@ class TestCohortQuestions:
         sen_support(child, "SLCN")
         cohort.catch_up()
         wrong = child.do(
-            "change_sen_status",
+            cmd.ChangeSenStatus,
             date(2025, 3, 3),
             status="K",
             need_codes=["SEMH", "SLCN"],
@@ -201,7 +202,7 @@ class TestCohortQuestions:
         cohort.catch_up()
         assert cohort.by_status_and_need() == [StatusNeedCount("K", "SEMH", 1)]
 
-        child.do("mark_mistaken", date(2025, 3, 4), target_version=wrong, reason="Wrong child")
+        child.do(cmd.MarkMistaken, date(2025, 3, 4), target_version=wrong, reason="Wrong child")
         cohort.catch_up()
 
         assert cohort.by_status_and_need() == [StatusNeedCount("K", "SLCN", 1)]
@@ -212,10 +213,10 @@ class TestCohortQuestions:
         unnotified = with_plan(register(records))
         notified = with_plan(register(records))
         notified.do(
-            "notify_parent", date(2025, 1, 6), method="letter", information_service_given=True
+            cmd.NotifyParent, date(2025, 1, 6), method="letter", information_service_given=True
         )
         register(records).do(
-            "notify_parent", date(2025, 1, 6), method="meeting", information_service_given=False
+            cmd.NotifyParent, date(2025, 1, 6), method="meeting", information_service_given=False
         )
 
         cohort.catch_up()
@@ -241,7 +242,7 @@ class TestCohortQuestions:
         ehc_request(issued, date(2025, 6, 2))
         ehc_decision(issued, date(2025, 7, 7), "assess")
         issued.do(
-            "finalise_ehc_plan", date(2025, 12, 8), decision="issue", final_date=date(2025, 12, 8)
+            cmd.FinaliseEhcPlan, date(2025, 12, 8), decision="issue", final_date=date(2025, 12, 8)
         )
 
         cohort.catch_up()
@@ -260,7 +261,7 @@ class TestCohortQuestions:
         with_provision(register(records))  # 180.00, core
         changed = with_provision(register(records))
         changed.do(
-            "change_provision",
+            cmd.ChangeProvision,
             date(2025, 2, 3),
             provision_id="prov-1",
             changes={"cost": "300.25", "funding_source": "la_top_up"},
@@ -268,7 +269,7 @@ class TestCohortQuestions:
         )
         cohort.catch_up()  # the change arrives in a later catch-up than the start
         mistaken = with_provision(register(records))
-        mistaken.do("mark_mistaken", date(2025, 1, 7), target_version=2, reason="Never ran")
+        mistaken.do(cmd.MarkMistaken, date(2025, 1, 7), target_version=2, reason="Never ran")
 
         cohort.catch_up()
 
@@ -283,7 +284,7 @@ class TestCohortQuestions:
         child = with_plan(with_provision(register(records)))
         concern(child, "high")
         ehc_request(child, date(2026, 10, 20))
-        child.do("leave", date(2026, 11, 2), destination="School", reason="Moved on")
+        child.do(cmd.Leave, date(2026, 11, 2), destination="School", reason="Moved on")
         cohort.catch_up()
         assert cohort.overdue_reviews(TODAY) == []
         assert cohort.plans_without_parent_notification() == []
@@ -291,7 +292,7 @@ class TestCohortQuestions:
         assert cohort.cost_by_funding_source() == []
         assert cohort.by_status_and_need() == []
 
-        child.do("enrol", date(2026, 11, 9), setting_id="test-setting")
+        child.do(cmd.Enrol, date(2026, 11, 9), setting_id="test-setting")
         cohort.catch_up()
 
         assert ids(cohort.overdue_reviews(TODAY)) == {child.child_id}
@@ -378,9 +379,9 @@ NEEDS = ["SLCN", "SEMH", "ASD", "MLD"]
 def _status(app: ChildRecords, c: ChildBuilder, data: st.DataObject, day: date) -> None:
     if data.draw(st.booleans()):
         need = data.draw(st.sampled_from(NEEDS))
-        c.do("change_sen_status", day, status="K", need_codes=[need], primary_need=need, reason="")
+        c.do(cmd.ChangeSenStatus, day, status="K", need_codes=[need], primary_need=need, reason="")
     else:
-        c.do("change_sen_status", day, status="N", need_codes=[], primary_need=None, reason="")
+        c.do(cmd.ChangeSenStatus, day, status="N", need_codes=[], primary_need=None, reason="")
 
 
 def _concern_or_discuss(app: ChildRecords, c: ChildBuilder, data: st.DataObject, day: date) -> None:
@@ -402,7 +403,7 @@ def _provision(app: ChildRecords, c: ChildBuilder, data: st.DataObject, day: dat
             )
         )
         pid = data.draw(st.sampled_from(running))
-        c.do("change_provision", day, provision_id=pid, changes=changes, reason="Review")
+        c.do(cmd.ChangeProvision, day, provision_id=pid, changes=changes, reason="Review")
         return
     with_provision(c, f"p{c.version}", start=day)
 
@@ -410,7 +411,7 @@ def _provision(app: ChildRecords, c: ChildBuilder, data: st.DataObject, day: dat
 def _plan_or_review(app: ChildRecords, c: ChildBuilder, data: st.DataObject, day: date) -> None:
     if "plan-1" not in app.get_child(c.child_id).plans:
         c.do(
-            "issue_plan",
+            cmd.IssuePlan,
             day,
             plan_id="plan-1",
             start_date=day,
@@ -425,7 +426,7 @@ def _plan_or_review(app: ChildRecords, c: ChildBuilder, data: st.DataObject, day
 
 
 def _notify(app: ChildRecords, c: ChildBuilder, data: st.DataObject, day: date) -> None:
-    c.do("notify_parent", day, method="letter", information_service_given=True)
+    c.do(cmd.NotifyParent, day, method="letter", information_service_given=True)
 
 
 def _ehc_step(app: ChildRecords, c: ChildBuilder, data: st.DataObject, day: date) -> None:
@@ -437,32 +438,32 @@ def _ehc_step(app: ChildRecords, c: ChildBuilder, data: st.DataObject, day: date
     elif stage in ("assessing", "draft"):
         decision = data.draw(st.sampled_from(["draft", "issue", "not_issue"]))
         if decision == "draft" and stage == "assessing":
-            c.do("issue_ehc_draft", day, draft_date=day)
+            c.do(cmd.IssueEhcDraft, day, draft_date=day)
         else:
             c.do(
-                "finalise_ehc_plan",
+                cmd.FinaliseEhcPlan,
                 day,
                 decision=decision.replace("draft", "issue"),
                 final_date=day,
             )
     else:
-        c.do("hold_ehc_annual_review", day, review_date=day, summary="Reviewed")
+        c.do(cmd.HoldEhcAnnualReview, day, review_date=day, summary="Reviewed")
 
 
 def _move(app: ChildRecords, c: ChildBuilder, data: st.DataObject, day: date) -> None:
     status = app.get_child(c.child_id).status
     if status == "left":
-        c.do("enrol", day, setting_id=data.draw(st.sampled_from(["test-setting", "setting-b"])))
+        c.do(cmd.Enrol, day, setting_id=data.draw(st.sampled_from(["test-setting", "setting-b"])))
     elif data.draw(st.booleans()):
-        c.do("leave", day, destination="", reason="")
+        c.do(cmd.Leave, day, destination="", reason="")
     else:
         here = app.get_child(c.child_id).setting_id
-        c.do("transfer", day, to_setting="setting-b" if here != "setting-b" else "test-setting")
+        c.do(cmd.Transfer, day, to_setting="setting-b" if here != "setting-b" else "test-setting")
 
 
 def _mistake(app: ChildRecords, c: ChildBuilder, data: st.DataObject, day: date) -> None:
     target = data.draw(st.integers(1, c.version))
-    c.do("mark_mistaken", day, target_version=target, reason="Recorded in error")
+    c.do(cmd.MarkMistaken, day, target_version=target, reason="Recorded in error")
 
 
 STEPS: list[Step] = [
@@ -557,14 +558,14 @@ class TestCrashDuringCatchUp:
             concern(child, "high")
             for week in range(n + 10):
                 child.do(
-                    "record_observation",
+                    cmd.RecordObservation,
                     date(2025, 2, 3) + timedelta(weeks=week),
                     area="physical",
                     notes=f"week {week}",
                     observer="KP",
                 )
             if n % 3 == 0:
-                child.do("mark_mistaken", date(2025, 6, 2), target_version=5, reason="Wrong")
+                child.do(cmd.MarkMistaken, date(2025, 6, 2), target_version=5, reason="Wrong")
         newest = writer.recorder.max_notification_id()
         assert newest is not None
         rng = random.Random(20261124)

@@ -17,6 +17,7 @@ import pytest
 
 from api.bootstrap import open_records
 from api.settings import Settings
+from domain import commands as cmd
 from domain.application import ChildRecords
 from domain.errors import VersionConflict
 from tests.conftest import OpenStore
@@ -81,12 +82,10 @@ class TestCrashSafety:
                 stored = records.history(child)
                 assert len(stored) >= int(acks[-1]["version"])
                 # The store opens cleanly and takes new writes after the crash.
-                version = records.record_observation(
+                version = records.handle(
                     child,
+                    cmd.RecordObservation(area="physical", notes="after restart", observer="KP"),
                     on(date(2025, 3, 1), PRACTITIONER),
-                    area="physical",
-                    notes="after restart",
-                    observer="KP",
                 )
                 assert version == len(stored) + 1
             finally:
@@ -112,12 +111,10 @@ class TestConcurrentWriters:
             ) -> None:
                 barrier.wait()
                 try:
-                    app.record_observation(
+                    app.handle(
                         child.child_id,
+                        cmd.RecordObservation(area="physical", notes="race", observer="KP"),
                         on(date(2025, 2, 1), PRACTITIONER),
-                        area="physical",
-                        notes="race",
-                        observer="KP",
                         expected_version=expected,
                     )
                     outcomes.append("won")

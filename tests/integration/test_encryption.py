@@ -16,6 +16,7 @@ import pytest
 from api.bootstrap import Exporter, open_key_store, open_records, persistence_env
 from api.erasure import ErasureRefused, erase_child
 from api.settings import Settings
+from domain import commands as cmd
 from domain.access import access_log_id
 from domain.application import ChildRecords
 from ledger.framing import MAGIC_SEALED, NONCE_SIZE, parse, sealed_frame
@@ -35,7 +36,7 @@ MARKER = "zebra-marker-7f3a"
 def observed(child: ChildBuilder, notes: str, times: int = 3) -> ChildBuilder:
     for n in range(times):
         child.do(
-            "record_observation",
+            cmd.RecordObservation,
             date(2025, 1, 6 + n),
             PRACTITIONER,
             area="communication_language",

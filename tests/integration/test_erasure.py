@@ -27,6 +27,7 @@ from api.cli import app as cli
 from api.erasure import erase_child
 from api.settings import Settings
 from api.users import UserStore
+from domain import commands as cmd
 from domain.access import access_log_id
 from domain.application import ChildRecords
 from domain.envelope import EnvelopeDraft, RecordedBy
@@ -69,7 +70,7 @@ def cli_erase(settings: Settings, child: UUID, *extra: str, answer: str | None =
 def a_child_with_the_marker(records: ChildRecords) -> ChildBuilder:
     child = register(records)
     child.do(
-        "link_person",
+        cmd.LinkPerson,
         date(2024, 9, 2),
         person_id="parent-1",
         name=f"{MARKER} (mother)",
@@ -78,7 +79,7 @@ def a_child_with_the_marker(records: ChildRecords) -> ChildBuilder:
     )
     for n in range(6):
         child.do(
-            "record_observation",
+            cmd.RecordObservation,
             date(2025, 1, 6 + n),
             PRACTITIONER,
             area="communication_language",
@@ -323,14 +324,14 @@ class TestErasingOneChild:
     ) -> None:
         records = open_store()
         child = a_child_with_the_marker(records)
-        child.do("place_legal_hold", NOW, SENCO, reason="tribunal appeal pending")
+        child.do(cmd.PlaceLegalHold, NOW, SENCO, reason="tribunal appeal pending")
         result = cli_erase(settings, child.child_id, "--yes")
         assert result.exit_code == 2
         assert "legal hold" in result.output
         reader = open_store()
         assert len(reader.history(child.child_id)) == child.version
         assert open_key_store(reader).has_key(child.child_id)
-        child.do("lift_legal_hold", NOW, SENCO, reason="appeal decided")
+        child.do(cmd.LiftLegalHold, NOW, SENCO, reason="appeal decided")
         assert cli_erase(settings, child.child_id, "--yes").exit_code == 0
         with pytest.raises(ChildErased):
             open_store().get_child(child.child_id)
@@ -370,7 +371,7 @@ class TestErasingOneChild:
         records = open_store()
         child = a_child_with_the_marker(records)
         # The erasure event was stored, then the process died before the keys went.
-        records.erase(child.child_id, on(NOW), reason="retention period over")
+        records.handle(child.child_id, cmd.Erase(reason="retention period over"), on(NOW))
         with pytest.raises(ChildErased):
             records.get_child(child.child_id)
         assert open_key_store(records).has_key(child.child_id)
@@ -413,9 +414,9 @@ def test_erase_is_refused_by_the_domain_under_a_legal_hold(
     memory_records: ChildRecords,
 ) -> None:
     child = register(memory_records)
-    child.do("place_legal_hold", NOW, SENCO, reason="litigation")
+    child.do(cmd.PlaceLegalHold, NOW, SENCO, reason="litigation")
     with pytest.raises(LegalHoldActive):
-        child.do("erase", NOW, SENCO, reason="parent's request")
+        child.do(cmd.Erase, NOW, SENCO, reason="parent's request")
     assert child.history_kinds()[-1] == "LegalHoldPlaced"
 
 
@@ -427,14 +428,16 @@ class TestRetentionSchedule:
         records = open_store()
         due = register(records, born=date(1992, 2, 29), registered=date(1995, 9, 1))
         held = register(records, born=date(1990, 1, 1), registered=date(1993, 9, 1))
-        held.do("place_legal_hold", NOW, SENCO, reason="claim pending")
+        held.do(cmd.PlaceLegalHold, NOW, SENCO, reason="claim pending")
         young = register(records)
-        unknown = records.register_child(
+        unknown = records.register(
+            cmd.RegisterChild(
+                given_name="Testy",
+                family_name="Fictional",
+                date_of_birth=None,
+                setting_id="test-setting",
+            ),
             on(date(2024, 9, 2)),
-            given_name="Testy",
-            family_name="Fictional",
-            date_of_birth=None,
-            setting_id="test-setting",
         )
         env = {**_env(settings), "COLUMNS": "200"}
         shown = CliRunner().invoke(cli, ["retention", "report", "--today", "2026-11-24"], env=env)

@@ -15,6 +15,7 @@ import pytest
 from api.bootstrap import open_key_store, open_records
 from api.settings import Settings
 from api.users import UserStore
+from domain import commands as cmd
 from domain.access import access_log_id
 from domain.application import ChildRecords
 from domain.errors import ChildErased
@@ -39,7 +40,7 @@ def _prepared(settings: Settings, *, due: bool) -> tuple[UUID, UUID]:
         if due:
             child = register(records, born=date(1990, 1, 1), registered=date(1993, 9, 1))
             child.do(
-                "record_observation",
+                cmd.RecordObservation,
                 date(1994, 1, 6),
                 area="communication_language",
                 notes=f"{MARKER} observation",

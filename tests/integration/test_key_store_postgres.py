@@ -26,6 +26,7 @@ from api.bootstrap import open_records
 from api.cli import app as cli
 from api.cli_serve import ensure_keys
 from api.settings import Settings
+from domain import commands as cmd
 from domain.application import ChildRecords
 from ledger.key_errors import DataKeyErased, KeyStoreRefused
 from ledger.keystore import REFRESH_SECONDS
@@ -49,7 +50,7 @@ records.close()
 
 def observed(child: ChildBuilder, notes: str) -> ChildBuilder:
     child.do(
-        "record_observation",
+        cmd.RecordObservation,
         date(2025, 1, 6),
         PRACTITIONER,
         area="communication_language",

@@ -22,6 +22,7 @@ from pypdf import PdfReader
 from api import la_requests
 from api.bootstrap import Exporter, open_records
 from api.settings import Settings
+from domain import commands as cmd
 from domain.application import ChildRecords
 from exporters import pdf
 from exporters.archive import read_zip, write_zip
@@ -110,7 +111,7 @@ def long_child(world: World) -> UUID:
         week = n // 3
         day = date(2024, 9, 9) + timedelta(weeks=week, days=2 * (n % 3))
         add(
-            "record_observation",
+            cmd.RecordObservation,
             day,
             by=on(day).recorded_by,
             basis="fact",

@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from api.bootstrap import open_ledger, open_records
 from api.cli import app as cli
 from api.settings import Settings
+from domain import commands as cmd
 from domain.application import ChildRecords
 from domain.errors import VersionConflict
 from ledger.framing import SALT_KEY, canonical_plaintext, commit, parse, sealed_frame
@@ -66,7 +67,7 @@ def three_children(records: ChildRecords) -> list[str]:
         child = with_parent(register(records))
         for day in range(1, 4):
             child.do(
-                "record_observation",
+                cmd.RecordObservation,
                 date(2025, 2, day),
                 PRACTITIONER,
                 area="physical",
@@ -359,12 +360,10 @@ class TestAtomicity:
         stale = open_records(store[0], clock=fixed_clock)
         try:
             loaded = stale.get_child(child.child_id)
-            records.record_observation(
+            records.handle(
                 child.child_id,
+                cmd.RecordObservation(area="physical", notes="first", observer="KP"),
                 on(date(2025, 2, 1), PRACTITIONER),
-                area="physical",
-                notes="first",
-                observer="KP",
             )
             loaded.record_observation(
                 on(date(2025, 2, 1), PRACTITIONER).seal(now=fixed_clock(), skew=stale.skew),
@@ -399,12 +398,10 @@ class TestAtomicity:
                 f'FOR EACH ROW EXECUTE FUNCTION "{raw.schema}".refuse()'
             )
         with pytest.raises(Exception, match="audit refused"):
-            records.record_observation(
+            records.handle(
                 child.child_id,
+                cmd.RecordObservation(area="physical", notes="never stored", observer="KP"),
                 on(date(2025, 2, 1), PRACTITIONER),
-                area="physical",
-                notes="never stored",
-                observer="KP",
                 expected_version=1,
             )
         assert len(records.history(child.child_id)) == 1
@@ -414,12 +411,10 @@ class TestAtomicity:
             "DROP TRIGGER refuse" if raw.is_sqlite else "DROP TRIGGER refuse ON {p}ledger_leaves"
         )
         assert (
-            records.record_observation(
+            records.handle(
                 child.child_id,
+                cmd.RecordObservation(area="physical", notes="now stored", observer="KP"),
                 on(date(2025, 2, 1), PRACTITIONER),
-                area="physical",
-                notes="now stored",
-                observer="KP",
                 expected_version=1,
             )
             == 2
@@ -435,12 +430,10 @@ class TestAtomicity:
         _, records, raw = store
         child = register(records)
         with pytest.raises(VersionConflict):
-            records.record_observation(
+            records.handle(
                 child.child_id,
+                cmd.RecordObservation(area="physical", notes="x", observer="KP"),
                 on(date(2025, 2, 1), PRACTITIONER),
-                area="physical",
-                notes="x",
-                observer="KP",
                 expected_version=7,
             )
         assert raw.run("SELECT COUNT(*) AS n FROM {p}ledger_leaves")[0]["n"] == 1

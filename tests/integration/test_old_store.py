@@ -18,6 +18,7 @@ from eventsourcing.persistence import JSONTranscoder, StoredEvent
 
 from api.bootstrap import open_ledger, open_records
 from api.settings import Settings
+from domain import commands as cmd
 from domain.application import ChildRecords
 from domain.envelope import EnvelopeDraft, RecordedBy
 from domain.errors import ChildErased
@@ -118,12 +119,14 @@ class TestAStoreWrittenByTheOldEncoder:
         ledger = open_ledger(records, old_store)
         children = [UUID(c) for c in EXPECTED["children"]]
         for child in children:
-            records.record_observation(
+            records.handle(
                 child,
+                cmd.RecordObservation(
+                    area="physical",
+                    notes="Written by the orjson encoder «after» the old ones.",
+                    observer="KP",
+                ),
                 EnvelopeDraft(TODAY, SENCO),
-                area="physical",
-                notes="Written by the orjson encoder «after» the old ones.",
-                observer="KP",
             )
         assert audited(old_store, ledger) == EXPECTED["leaves"] + len(children)
         for child in children:
@@ -138,8 +141,10 @@ class TestAStoreWrittenByTheOldEncoder:
         mapper = records.mapper
         assert isinstance(mapper, CommittingMapper)
         child = UUID(next(iter(EXPECTED["children"])))
-        records.record_observation(
-            child, EnvelopeDraft(TODAY, SENCO), area="physical", notes="Zoë “ok”", observer="KP"
+        records.handle(
+            child,
+            cmd.RecordObservation(area="physical", notes="Zoë “ok”", observer="KP"),
+            EnvelopeDraft(TODAY, SENCO),
         )
         stored = records.recorder.select_events(child, desc=True, limit=1)[0]
         payload = mapper.payload(stored)

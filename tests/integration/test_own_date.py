@@ -15,32 +15,31 @@ from hypothesis import strategies as st
 
 from api.bootstrap import open_records
 from api.settings import Settings
+from domain import commands as cmd
 from domain.application import ChildRecords
 from domain.errors import ConsentRequired, DomainError, ProvisionClosed, UnknownReference
-from tests.factories import fixed_clock, on, register, with_parent, with_provision
+from tests.factories import commanding, fixed_clock, on, register, with_parent, with_provision
 
 DAY0 = date(2024, 9, 2)
 
 
 def _consent(app: ChildRecords, child_id: UUID, day: date, consent_id: str = "c1") -> int:
-    return app.give_consent(
+    return app.handle(
         child_id,
+        cmd.GiveConsent(
+            consent_id=consent_id, purpose="referral", service="SALT", given_by="parent-1"
+        ),
         on(day),
-        consent_id=consent_id,
-        purpose="referral",
-        service="SALT",
-        given_by="parent-1",
     )
 
 
 def _referral(app: ChildRecords, child_id: UUID, day: date, referral_id: str, consent: str) -> int:
-    return app.make_referral(
+    return app.handle(
         child_id,
+        cmd.MakeReferral(
+            referral_id=referral_id, service="SALT", reason="Speech sounds", consent_id=consent
+        ),
         on(day),
-        referral_id=referral_id,
-        service="SALT",
-        reason="Speech sounds",
-        consent_id=consent,
     )
 
 
@@ -60,8 +59,10 @@ class TestHandBuilt:
     ) -> None:
         child = with_parent(register(records))
         _consent(records, child.child_id, date(2025, 3, 1))
-        records.withdraw_consent(
-            child.child_id, on(date(2025, 5, 1)), consent_id="c1", withdrawn_by="parent-1"
+        records.handle(
+            child.child_id,
+            cmd.WithdrawConsent(consent_id="c1", withdrawn_by="parent-1"),
+            on(date(2025, 5, 1)),
         )
         # Recorded late, dated while the consent was live.
         _referral(records, child.child_id, date(2025, 4, 1), "r1", "c1")
@@ -71,7 +72,7 @@ class TestHandBuilt:
     def test_a_review_dated_before_its_plan_is_refused(self, records: ChildRecords) -> None:
         child = with_parent(register(records))
         child.do(
-            "issue_plan",
+            cmd.IssuePlan,
             date(2025, 1, 6),
             plan_id="plan-1",
             start_date=date(2025, 1, 6),
@@ -88,74 +89,73 @@ class TestHandBuilt:
             shared_with_parents=True,
         )
         with pytest.raises(UnknownReference) as refused:
-            records.hold_review(
+            records.handle(
                 child.child_id,
+                cmd.HoldReview(
+                    plan_id="plan-1",
+                    outcome_progress=[],
+                    provision_impact=[],
+                    reflection="",
+                    decision="continue",
+                    next_review_date=date(2025, 2, 1),
+                    attendees=[],
+                ),
                 on(date(2024, 12, 1)),
-                plan_id="plan-1",
-                outcome_progress=[],
-                provision_impact=[],
-                reflection="",
-                decision="continue",
-                next_review_date=date(2025, 2, 1),
-                attendees=[],
             )
         assert refused.value.field == "plan_id"
 
     def test_a_session_before_its_provision_started_is_refused(self, records: ChildRecords) -> None:
         child = with_provision(with_parent(register(records)), start=date(2025, 1, 6))
         with pytest.raises(UnknownReference):
-            records.deliver_session(
+            records.handle(
                 child.child_id,
+                cmd.DeliverSession(
+                    provision_id="prov-1", session_date=date(2025, 1, 3), minutes=20, notes=""
+                ),
                 on(date(2025, 1, 3)),
-                provision_id="prov-1",
-                session_date=date(2025, 1, 3),
-                minutes=20,
-                notes="",
             )
 
     def test_a_session_before_a_later_end_is_accepted(self, records: ChildRecords) -> None:
         child = with_provision(with_parent(register(records)), start=date(2025, 1, 6))
         child.do(
-            "end_provision",
+            cmd.EndProvision,
             date(2025, 2, 28),
             provision_id="prov-1",
             end_date=date(2025, 2, 28),
             reason="Done",
         )
-        records.deliver_session(
+        records.handle(
             child.child_id,
+            cmd.DeliverSession(
+                provision_id="prov-1", session_date=date(2025, 1, 13), minutes=20, notes=""
+            ),
             on(date(2025, 1, 13)),
-            provision_id="prov-1",
-            session_date=date(2025, 1, 13),
-            minutes=20,
-            notes="",
         )
         with pytest.raises(ProvisionClosed):
-            records.deliver_session(
+            records.handle(
                 child.child_id,
+                cmd.DeliverSession(
+                    provision_id="prov-1", session_date=date(2025, 3, 3), minutes=20, notes=""
+                ),
                 on(date(2025, 3, 3)),
-                provision_id="prov-1",
-                session_date=date(2025, 3, 3),
-                minutes=20,
-                notes="",
             )
 
     def test_an_ehc_step_dated_before_the_request_is_refused(self, records: ChildRecords) -> None:
         child = with_parent(register(records))
         child.do(
-            "submit_ehc_request",
+            cmd.SubmitEhcRequest,
             date(2025, 2, 3),
             request_date=date(2025, 2, 3),
             local_authority="Example LA",
             reason="Needs beyond SEN support",
         )
         with pytest.raises(DomainError):
-            records.record_ehc_decision(
+            records.handle(
                 child.child_id,
+                cmd.RecordEhcDecision(
+                    decision="assess", decision_date=date(2025, 1, 20), reason=""
+                ),
                 on(date(2025, 1, 20)),
-                decision="assess",
-                decision_date=date(2025, 1, 20),
-                reason="",
             )
 
     def test_ids_stay_unique_across_dates(self, records: ChildRecords) -> None:
@@ -167,23 +167,23 @@ class TestHandBuilt:
 
 
 class TestMarksDoNotPredateWhatTheyMark:
-    @pytest.mark.parametrize("command", ["mark_mistaken", "correct", "dispute"])
+    @pytest.mark.parametrize("command", [cmd.MarkMistaken, cmd.Correct, cmd.Dispute])
     def test_a_mark_dated_before_its_entry_is_refused(
-        self, records: ChildRecords, command: str
+        self, records: ChildRecords, command: type[cmd.Command]
     ) -> None:
         child = with_parent(register(records))
         target = _consent(records, child.child_id, date(2025, 3, 10))
         payload: dict[str, Any] = {
-            "mark_mistaken": {"target_version": target, "reason": "Wrong child"},
-            "correct": {"supersedes": target, "statement": "The service was OT"},
-            "dispute": {"target_version": target, "person_id": "parent-1", "comment": "No"},
+            cmd.MarkMistaken: {"target_version": target, "reason": "Wrong child"},
+            cmd.Correct: {"supersedes": target, "statement": "The service was OT"},
+            cmd.Dispute: {"target_version": target, "person_id": "parent-1", "comment": "No"},
         }[command]
         before = len(records.history(child.child_id))
         with pytest.raises(DomainError) as refused:
-            getattr(records, command)(child.child_id, on(date(2025, 3, 9)), **payload)
+            commanding(records, command)(child.child_id, on(date(2025, 3, 9)), **payload)
         assert refused.value.field == "occurred_at"
         assert len(records.history(child.child_id)) == before
-        getattr(records, command)(child.child_id, on(date(2025, 3, 10)), **payload)
+        commanding(records, command)(child.child_id, on(date(2025, 3, 10)), **payload)
 
 
 # --- the property -----------------------------------------------------------------------
@@ -201,30 +201,34 @@ def _apply(app: ChildRecords, child_id: UUID, op: Op, serial: int) -> int:
     cid, pid = f"c{op.key}", f"p{op.key}"
     calls: dict[str, Any] = {
         "consent": lambda: _consent(app, child_id, day, cid),
-        "withdraw": lambda: app.withdraw_consent(
-            child_id, on(day), consent_id=cid, withdrawn_by="parent-1"
+        "withdraw": lambda: app.handle(
+            child_id, cmd.WithdrawConsent(consent_id=cid, withdrawn_by="parent-1"), on(day)
         ),
         "referral": lambda: _referral(app, child_id, day, f"r{serial}", cid),
-        "start": lambda: app.start_provision(
+        "start": lambda: app.handle(
             child_id,
+            cmd.StartProvision(
+                provision_id=pid,
+                description="Talk group",
+                area="communication_language",
+                start_date=day,
+                group_size=4,
+                session_minutes=20,
+                sessions_per_week=3,
+                weeks=10,
+                staff_grade="practitioner",
+                cost="180.00",
+                funding_source="core",
+            ),
             on(day),
-            provision_id=pid,
-            description="Talk group",
-            area="communication_language",
-            start_date=day,
-            group_size=4,
-            session_minutes=20,
-            sessions_per_week=3,
-            weeks=10,
-            staff_grade="practitioner",
-            cost="180.00",
-            funding_source="core",
         ),
-        "end": lambda: app.end_provision(
-            child_id, on(day), provision_id=pid, end_date=day, reason="Done"
+        "end": lambda: app.handle(
+            child_id, cmd.EndProvision(provision_id=pid, end_date=day, reason="Done"), on(day)
         ),
-        "session": lambda: app.deliver_session(
-            child_id, on(day), provision_id=pid, session_date=day, minutes=20, notes=""
+        "session": lambda: app.handle(
+            child_id,
+            cmd.DeliverSession(provision_id=pid, session_date=day, minutes=20, notes=""),
+            on(day),
         ),
     }
     return int(calls[op.kind]())

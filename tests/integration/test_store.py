@@ -8,6 +8,7 @@ from uuid import uuid4
 import pytest
 from eventsourcing.application import project_aggregate
 
+from domain import commands as cmd
 from domain.application import ChildRecords
 from domain.errors import ChildNotFound, VersionConflict
 from tests.conftest import OpenStore
@@ -21,7 +22,7 @@ class TestChildRecordStore:
         writer = open_store()
         child = with_plan(with_provision(with_parent(register(writer))))
         child.do(
-            "record_observation",
+            cmd.RecordObservation,
             date(2025, 2, 1),
             PRACTITIONER,
             area="communication_language",
@@ -54,12 +55,10 @@ class TestChildRecordStore:
     ) -> None:
         child = with_parent(register(records))
         with pytest.raises(VersionConflict) as refused:
-            records.record_observation(
+            records.handle(
                 child.child_id,
+                cmd.RecordObservation(area="physical", notes="Climbed.", observer="KP"),
                 on(date(2025, 2, 1), PRACTITIONER),
-                area="physical",
-                notes="Climbed.",
-                observer="KP",
                 expected_version=1,
             )
         assert refused.value.actual == 2
@@ -70,7 +69,7 @@ class TestChildRecordStore:
         child = with_provision(with_parent(register(writer)))
         for n in range(1, 450):
             child.do(
-                "deliver_session",
+                cmd.DeliverSession,
                 date(2025, 1, 6),
                 PRACTITIONER,
                 provision_id="prov-1",

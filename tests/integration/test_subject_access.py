@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from api.bootstrap import Exporter, open_records
 from api.cli import app as cli
 from api.settings import Settings
+from domain import commands as cmd
 from domain.application import ChildRecords
 from domain.envelope import EnvelopeDraft
 from domain.events import EvidenceBundleExported
@@ -48,7 +49,7 @@ def sar(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sar]:
     records = open_records(settings)
     child = with_parent(register(records))
     child.do(
-        "record_observation",
+        cmd.RecordObservation,
         date(2025, 1, 6),
         PRACTITIONER,
         area="personal_social_emotional",
@@ -56,23 +57,25 @@ def sar(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sar]:
         observer="Key person",
     )
     third = EnvelopeDraft(date(2025, 1, 7), PRACTITIONER, sensitivity="third_party")
-    child.version = records.record_observation(
+    child.version = records.handle(
         child.child_id,
+        cmd.RecordObservation(
+            area="personal_social_emotional",
+            notes=f"Upset after {THIRD_PARTY_WORDS}'s parent shouted at pick-up.",
+            observer="Key person",
+        ),
         third,
-        area="personal_social_emotional",
-        notes=f"Upset after {THIRD_PARTY_WORDS}'s parent shouted at pick-up.",
-        observer="Key person",
         expected_version=child.version,
     )
     flagged = child.version
     child.do(
-        "correct",
+        cmd.Correct,
         date(2025, 1, 8),
         SENCO,
         supersedes=flagged,
         statement=f"{THIRD_PARTY_WORDS}: aunt",
     )
-    child.do("record_parent_view", date(2025, 1, 9), PARENT, person_id="parent-1", view="Happy.")
+    child.do(cmd.RecordParentView, date(2025, 1, 9), PARENT, person_id="parent-1", view="Happy.")
     exporter = Exporter(records, settings, pdf=False)
     bundle = exporter.export(
         child.child_id, as_of=None, known_at=None, reason=None, subject_access=True

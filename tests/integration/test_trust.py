@@ -23,6 +23,7 @@ from api.cli import app as cli
 from api.cli_serve import ensure_keys
 from api.settings import Settings
 from api.users import UserStore
+from domain import commands as cmd
 from domain.envelope import EnvelopeDraft, RecordedBy
 from exporters import dsse
 from exporters.archive import read_zip, write_zip
@@ -285,13 +286,15 @@ class TestSpecConformance:
     def test_notes_with_unicode_line_separators_verify(self, store: Store) -> None:
         child = store.children[0]
         record = store.records.get_child(child)
-        store.records.record_observation(
+        store.records.handle(
             child,
+            cmd.RecordObservation(
+                area="physical",
+                notes="First line\u2028second line\u2029third paragraph",
+                observer="Key person",
+            ),
             EnvelopeDraft(date(2025, 3, 3), RecordedBy("u-kp", "practitioner", record.setting_id)),
             expected_version=record.version,
-            area="physical",
-            notes="First line\u2028second line\u2029third paragraph",
-            observer="Key person",
         )
         content = store.bundle(child).content
         keys = store.exporter.keys

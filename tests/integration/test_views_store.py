@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from api.bootstrap import open_ledger, open_records, set_record_clock
 from api.settings import Settings
+from domain import commands as cmd
 from domain.application import ChildRecords
 from ledger.leaf import parse_time
 from projections.views import VIEWS, ChildViews
@@ -31,7 +32,7 @@ def clock_at(moment: datetime) -> Callable[[], datetime]:
 def observe(records: ChildRecords, child: ChildBuilder, day: date, recorded: datetime) -> int:
     set_record_clock(records, clock_at(recorded))
     return child.do(
-        "record_observation",
+        cmd.RecordObservation,
         day,
         PRACTITIONER,
         area="physical",

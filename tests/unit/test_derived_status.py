@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from domain import commands as cmd
 from domain.errors import DomainError
 from projections.provision_map import provision_map
 from projections.support_plan import support_plan
@@ -16,7 +17,7 @@ from tests.story import Story
 def ehc_plan_issued() -> Story:
     story = Story()
     story.add(
-        "change_sen_status",
+        cmd.ChangeSenStatus,
         date(2024, 10, 1),
         status="K",
         need_codes=["SLCN"],
@@ -24,22 +25,22 @@ def ehc_plan_issued() -> Story:
         reason="Speech and language needs",
     )
     story.add(
-        "submit_ehc_request",
+        cmd.SubmitEhcRequest,
         date(2025, 1, 6),
         request_date=date(2025, 1, 6),
         local_authority="Demo LA",
         reason="Needs exceed SEN support",
     )
     story.add(
-        "record_ehc_decision",
+        cmd.RecordEhcDecision,
         date(2025, 2, 10),
         decision="assess",
         decision_date=date(2025, 2, 10),
         reason="",
     )
-    story.add("issue_ehc_draft", date(2025, 4, 7), draft_date=date(2025, 4, 7))
+    story.add(cmd.IssueEhcDraft, date(2025, 4, 7), draft_date=date(2025, 4, 7))
     story.add(
-        "finalise_ehc_plan", date(2025, 5, 19), decision="issue", final_date=date(2025, 5, 19)
+        cmd.FinaliseEhcPlan, date(2025, 5, 19), decision="issue", final_date=date(2025, 5, 19)
     )
     return story
 
@@ -62,7 +63,7 @@ class TestStatusFollowsThePlan:
         before = story.child.version
         with pytest.raises(DomainError) as refused:
             story.add(
-                "change_sen_status",
+                cmd.ChangeSenStatus,
                 date(2025, 6, 2),
                 status="K",
                 need_codes=["SLCN"],
@@ -74,7 +75,7 @@ class TestStatusFollowsThePlan:
         assert story.child.version == before
         # Recording the needs again under E is fine.
         story.add(
-            "change_sen_status",
+            cmd.ChangeSenStatus,
             date(2025, 6, 2),
             status="E",
             need_codes=["SLCN", "SEMH"],
@@ -87,7 +88,7 @@ class TestAProvisionPastItsPlannedEnd:
     def test_is_not_active_and_is_flagged_for_review(self) -> None:
         story = Story()
         story.add(
-            "start_provision",
+            cmd.StartProvision,
             date(2025, 1, 6),
             provision_id="talk",
             description="Talk group",

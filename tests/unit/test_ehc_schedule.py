@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from domain import commands as cmd
 from projections.ehc_timeline import ehc_timeline
 from tests.story import Story
 
@@ -11,7 +12,7 @@ from tests.story import Story
 def requested() -> Story:
     story = Story()
     story.add(
-        "submit_ehc_request",
+        cmd.SubmitEhcRequest,
         date(2025, 1, 6),
         request_date=date(2025, 1, 6),
         local_authority="Demo LA",
@@ -36,7 +37,7 @@ class TestTheWholeSchedule:
     def test_a_refusal_to_assess_ends_the_later_steps(self) -> None:
         story = requested()
         story.add(
-            "record_ehc_decision",
+            cmd.RecordEhcDecision,
             date(2025, 2, 10),
             decision="not_assess",
             decision_date=date(2025, 2, 10),
@@ -51,16 +52,16 @@ class TestTheWholeSchedule:
     def test_an_issued_plan_ends_the_notice_and_meets_the_final_step(self) -> None:
         story = requested()
         story.add(
-            "record_ehc_decision",
+            cmd.RecordEhcDecision,
             date(2025, 2, 10),
             decision="assess",
             decision_date=date(2025, 2, 10),
             reason="",
         )
         assert [s[2] for s in states(story, date(2025, 3, 1))] == ["met", "pending", "pending"]
-        story.add("issue_ehc_draft", date(2025, 3, 31), draft_date=date(2025, 3, 31))
+        story.add(cmd.IssueEhcDraft, date(2025, 3, 31), draft_date=date(2025, 3, 31))
         story.add(
-            "finalise_ehc_plan", date(2025, 4, 21), decision="issue", final_date=date(2025, 4, 21)
+            cmd.FinaliseEhcPlan, date(2025, 4, 21), decision="issue", final_date=date(2025, 4, 21)
         )
         assert [s[2] for s in states(story, date(2025, 4, 22))[:3]] == [
             "met",
@@ -71,14 +72,14 @@ class TestTheWholeSchedule:
     def test_a_late_notice_not_to_issue_is_missed(self) -> None:
         story = requested()
         story.add(
-            "record_ehc_decision",
+            cmd.RecordEhcDecision,
             date(2025, 2, 10),
             decision="assess",
             decision_date=date(2025, 2, 10),
             reason="",
         )
         story.add(
-            "finalise_ehc_plan",
+            cmd.FinaliseEhcPlan,
             date(2025, 5, 5),
             decision="not_issue",
             final_date=date(2025, 5, 5),

@@ -12,10 +12,21 @@ from typing import Any
 
 import pytest
 
+from domain import commands as cmd
 from domain.application import ChildRecords
 from domain.envelope import MAX_ATTACHMENTS, Envelope, EnvelopeDraft, RecordedBy
 from domain.errors import DomainError, FutureDate, InvalidValue
-from tests.factories import NOW, PARENT, SENCO, SETTING, TODAY, ChildBuilder, on, register
+from tests.factories import (
+    NOW,
+    PARENT,
+    SENCO,
+    SETTING,
+    TODAY,
+    ChildBuilder,
+    commanding,
+    on,
+    register,
+)
 
 SKEW = timedelta(minutes=5)
 TOKYO = timezone(timedelta(hours=9))
@@ -236,11 +247,10 @@ def test_given_a_bad_attachment_when_a_command_runs_then_nothing_is_stored(
 ) -> None:
     child = register(memory_records)
     with pytest.raises(InvalidValue) as caught:
-        memory_records.record_child_view(
+        memory_records.handle(
             child.child_id,
+            cmd.RecordChildView(view="I like the sandpit", method="Talking"),
             EnvelopeDraft(TODAY, SENCO, attachments=["A" * 64]),
-            view="I like the sandpit",
-            method="Talking",
         )
     assert caught.value.field == "attachments"
     assert len(memory_records.history(child.child_id)) == 1
@@ -276,16 +286,18 @@ def _observation(
     notes: str = "Fine", observer: str = "Key person", area: str = "general"
 ) -> Command:
     def run(app: ChildRecords, child: ChildBuilder) -> object:
-        return app.record_observation(
-            child.child_id, on(TODAY), area=area, notes=notes, observer=observer
+        return app.handle(
+            child.child_id,
+            cmd.RecordObservation(area=area, notes=notes, observer=observer),
+            on(TODAY),
         )
 
     return run
 
 
-def _command(name: str, by: RecordedBy = SENCO, **payload: Any) -> Command:
+def _command(kind: type[cmd.Command], by: RecordedBy = SENCO, **payload: Any) -> Command:
     def run(app: ChildRecords, child: ChildBuilder) -> object:
-        return getattr(app, name)(child.child_id, on(TODAY, by), **payload)
+        return commanding(app, kind)(child.child_id, on(TODAY, by), **payload)
 
     return run
 
@@ -299,7 +311,7 @@ def _register(**overrides: Any) -> Command:
             "setting_id": SETTING,
             **overrides,
         }
-        return app.register_child(on(TODAY), **values)
+        return app.register(cmd.RegisterChild(**values), on(TODAY))
 
     return run
 
@@ -310,7 +322,7 @@ MARKED_COMMANDS = [
     pytest.param(_observation(area=MARKER), "area", id="area-vocabulary"),
     pytest.param(
         _command(
-            "raise_concern",
+            cmd.RaiseConcern,
             concern_id=MARKER + "!",
             areas=["general"],
             level="low",
@@ -321,14 +333,14 @@ MARKED_COMMANDS = [
     ),
     pytest.param(
         _command(
-            "change_sen_status", status="K", need_codes=[MARKER], primary_need=MARKER, reason=""
+            cmd.ChangeSenStatus, status="K", need_codes=[MARKER], primary_need=MARKER, reason=""
         ),
         "need_codes",
         id="need-code",
     ),
     pytest.param(
         _command(
-            "hold_discussion",
+            cmd.HoldDiscussion,
             participants=["KP"],
             outcome=MARKER,
             hypothesis="h",
@@ -340,7 +352,7 @@ MARKED_COMMANDS = [
     ),
     pytest.param(
         _command(
-            "start_provision",
+            cmd.StartProvision,
             provision_id="p-1",
             description="d",
             area="general",
@@ -358,7 +370,7 @@ MARKED_COMMANDS = [
     ),
     pytest.param(
         _command(
-            "give_consent",
+            cmd.GiveConsent,
             PARENT,
             consent_id="c-1",
             purpose="photographs",
@@ -369,18 +381,20 @@ MARKED_COMMANDS = [
         id="unknown-person",
     ),
     pytest.param(
-        _command("withdraw_consent", PARENT, consent_id=MARKER, withdrawn_by="parent-1"),
+        _command(cmd.WithdrawConsent, PARENT, consent_id=MARKER, withdrawn_by="parent-1"),
         "consent_id",
         id="unknown-consent",
     ),
     pytest.param(
-        _command("make_referral", referral_id="r-1", service="SALT", reason="r", consent_id=MARKER),
+        _command(
+            cmd.MakeReferral, referral_id="r-1", service="SALT", reason="r", consent_id=MARKER
+        ),
         "consent_id",
         id="referral-consent",
     ),
     pytest.param(
         _command(
-            "revise_plan",
+            cmd.RevisePlan,
             plan_id=MARKER,
             review_date=TODAY,
             outcomes=[],
@@ -392,7 +406,7 @@ MARKED_COMMANDS = [
     ),
     pytest.param(
         _command(
-            "action_recommendation",
+            cmd.ActionRecommendation,
             report_id=MARKER,
             recommendation_id="r1",
             action="actioned",
@@ -401,7 +415,7 @@ MARKED_COMMANDS = [
         "report_id",
         id="unknown-report",
     ),
-    pytest.param(_command("transfer", to_setting=SETTING), "to_setting", id="same-setting"),
+    pytest.param(_command(cmd.Transfer, to_setting=SETTING), "to_setting", id="same-setting"),
     pytest.param(_register(given_name=MARKER * 20), "given_name", id="register-long-name"),
 ]
 
@@ -412,7 +426,7 @@ def test_given_a_marked_value_when_a_command_is_refused_then_the_message_omits_i
 ) -> None:
     child = register(memory_records)
     child.do(
-        "link_person",
+        cmd.LinkPerson,
         TODAY,
         person_id="parent-1",
         name=MARKER,
@@ -432,7 +446,7 @@ def test_given_a_marked_unknown_change_key_when_refused_then_the_message_omits_i
 ) -> None:
     child = register(memory_records)
     child.do(
-        "start_provision",
+        cmd.StartProvision,
         TODAY,
         provision_id="p-1",
         description="d",
@@ -447,8 +461,10 @@ def test_given_a_marked_unknown_change_key_when_refused_then_the_message_omits_i
         funding_source="core",
     )
     with pytest.raises(InvalidValue) as caught:
-        memory_records.change_provision(
-            child.child_id, on(TODAY), provision_id="p-1", changes={MARKER: 1}, reason="r"
+        memory_records.handle(
+            child.child_id,
+            cmd.ChangeProvision(provision_id="p-1", changes={MARKER: 1}, reason="r"),
+            on(TODAY),
         )
     assert caught.value.field == "changes"
     assert MARKER not in str(caught.value)

@@ -17,6 +17,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from domain import commands as cmd
 from domain import events as ev
 from domain.application import ChildRecords
 from domain.envelope import RecordedBy
@@ -45,6 +46,7 @@ from tests.factories import (
     SETTING,
     TODAY,
     ChildBuilder,
+    commanding,
     on,
     outcome,
     register,
@@ -90,7 +92,7 @@ def assert_refused(
 def assert_accepted(
     child: ChildBuilder,
     kind: type[ev.ChildEvent],
-    command: str,
+    command: type[cmd.Command],
     day: date | datetime,
     by: RecordedBy = SENCO,
     /,
@@ -185,11 +187,11 @@ def child(memory_records: ChildRecords) -> ChildBuilder:
     return with_parent(register(memory_records))
 
 
-def agreed_for(child: ChildBuilder, command: str) -> None:
+def agreed_for(child: ChildBuilder, command: type[cmd.Command]) -> None:
     """Contacting a professional needs the parents' agreement first (CoP 6.47)."""
-    if command == "record_contact":
+    if command == cmd.RecordContact:
         child.do(
-            "give_consent",
+            cmd.GiveConsent,
             DAY,
             PARENT,
             consent_id="contact",
@@ -208,7 +210,7 @@ def planned(child: ChildBuilder) -> ChildBuilder:
 @pytest.fixture
 def left(child: ChildBuilder) -> ChildBuilder:
     """The child after they left the setting."""
-    child.do("leave", LEFT_ON, destination="Reception class", reason="Started school")
+    child.do(cmd.Leave, LEFT_ON, destination="Reception class", reason="Started school")
     return child
 
 
@@ -223,7 +225,7 @@ def test_given_an_accepted_command_when_checked_as_refused_then_the_helper_fails
             child.app,
             child,
             InvalidValue,
-            child.app.record_observation,
+            commanding(child.app, cmd.RecordObservation),
             child.child_id,
             on(DAY),
             **observation(),
@@ -239,7 +241,7 @@ def test_given_a_subclass_error_when_checked_against_its_parent_then_the_helper_
             child.app,
             child,
             InvalidValue,
-            child.app.record_observation,
+            commanding(child.app, cmd.RecordObservation),
             child.child_id,
             on(tomorrow),
             **observation(),
@@ -252,20 +254,20 @@ def test_given_a_subclass_error_when_checked_against_its_parent_then_the_helper_
 @pytest.mark.parametrize(
     ("command", "payload"),
     [
-        pytest.param("record_observation", observation(), id="observation"),
-        pytest.param("leave", {"destination": "", "reason": ""}, id="leave"),
-        pytest.param("correct", {"supersedes": 1, "statement": "Wrong"}, id="correct"),
-        pytest.param("place_legal_hold", {"reason": "Claim"}, id="legal-hold"),
-        pytest.param("enrol", {"setting_id": SETTING}, id="enrol"),
+        pytest.param(cmd.RecordObservation, observation(), id="observation"),
+        pytest.param(cmd.Leave, {"destination": "", "reason": ""}, id="leave"),
+        pytest.param(cmd.Correct, {"supersedes": 1, "statement": "Wrong"}, id="correct"),
+        pytest.param(cmd.PlaceLegalHold, {"reason": "Claim"}, id="legal-hold"),
+        pytest.param(cmd.Enrol, {"setting_id": SETTING}, id="enrol"),
     ],
 )
 def test_given_an_unregistered_child_when_a_command_runs_then_child_not_found_and_nothing_stored(
-    child: ChildBuilder, command: str, payload: dict[str, Any]
+    child: ChildBuilder, command: type[cmd.Command], payload: dict[str, Any]
 ) -> None:
     app = child.app
     unknown = uuid4()
     with pytest.raises(ChildNotFound) as caught:
-        getattr(app, command)(unknown, on(DAY), **payload)
+        commanding(app, command)(unknown, on(DAY), **payload)
     assert caught.value.field == "child_id"
     with pytest.raises(ChildNotFound):
         app.history(unknown)
@@ -278,12 +280,11 @@ def test_given_an_unregistered_child_when_a_command_runs_then_child_not_found_an
 def test_given_a_registration_when_accepted_then_the_record_starts_at_version_one(
     memory_records: ChildRecords,
 ) -> None:
-    child_id = memory_records.register_child(
+    child_id = memory_records.register(
+        cmd.RegisterChild(
+            given_name=" Ada ", family_name="Example", date_of_birth=BORN, setting_id=SETTING
+        ),
         on(date(2024, 9, 2)),
-        given_name=" Ada ",
-        family_name="Example",
-        date_of_birth=BORN,
-        setting_id=SETTING,
     )
     history = memory_records.history(child_id)
     assert memory_records.get_child(child_id).version == 1
@@ -296,12 +297,11 @@ def test_given_a_registration_dated_before_birth_when_registered_then_before_bir
     memory_records: ChildRecords,
 ) -> None:
     with pytest.raises(BeforeBirth) as caught:
-        memory_records.register_child(
+        memory_records.register(
+            cmd.RegisterChild(
+                given_name="Ada", family_name="Example", date_of_birth=BORN, setting_id=SETTING
+            ),
             on(date(2023, 2, 28)),
-            given_name="Ada",
-            family_name="Example",
-            date_of_birth=BORN,
-            setting_id=SETTING,
         )
     assert caught.value.field == "occurred_at"
     assert list(memory_records.child_ids()) == []
@@ -326,7 +326,7 @@ def test_given_bad_registration_values_when_registered_then_invalid_value_and_no
         **overrides,
     }
     with pytest.raises(InvalidValue) as caught:
-        memory_records.register_child(on(date(2024, 9, 2)), **values)
+        memory_records.register(cmd.RegisterChild(**values), on(date(2024, 9, 2)))
     assert type(caught.value) is InvalidValue
     assert caught.value.field == field
     assert list(memory_records.child_ids()) == []
@@ -339,39 +339,39 @@ def test_given_bad_registration_values_when_registered_then_invalid_value_and_no
     ("command", "by", "payload", "kind"),
     [
         pytest.param(
-            "correct",
+            cmd.Correct,
             SENCO,
             {"supersedes": 2, "statement": "Relationship is aunt"},
             ev.RecordCorrected,
             id="correction",
         ),
         pytest.param(
-            "mark_mistaken",
+            cmd.MarkMistaken,
             SENCO,
             {"target_version": 2, "reason": "Wrong child"},
             ev.EntryMarkedMistaken,
             id="mark-mistaken",
         ),
         pytest.param(
-            "dispute",
+            cmd.Dispute,
             PARENT,
             {"target_version": 2, "person_id": "parent-1", "comment": "Not so"},
             ev.EntryDisputed,
             id="dispute",
         ),
         pytest.param(
-            "record_parent_view",
+            cmd.RecordParentView,
             PARENT,
             {"person_id": "parent-1", "view": "She loved it there"},
             ev.ParentViewRecorded,
             id="parent-view",
         ),
         pytest.param(
-            "enrol", SENCO, {"setting_id": "new-setting"}, ev.ChildEnrolled, id="re-enrol"
+            cmd.Enrol, SENCO, {"setting_id": "new-setting"}, ev.ChildEnrolled, id="re-enrol"
         ),
-        pytest.param("receive_report", SENCO, report(), ev.ReportReceived, id="late-report"),
+        pytest.param(cmd.ReceiveReport, SENCO, report(), ev.ReportReceived, id="late-report"),
         pytest.param(
-            "place_legal_hold",
+            cmd.PlaceLegalHold,
             SENCO,
             {"reason": "Claim notified"},
             ev.LegalHoldPlaced,
@@ -381,7 +381,7 @@ def test_given_bad_registration_values_when_registered_then_invalid_value_and_no
 )
 def test_given_a_child_who_left_when_an_allowed_entry_is_recorded_then_it_is_stored(
     left: ChildBuilder,
-    command: str,
+    command: type[cmd.Command],
     by: RecordedBy,
     payload: dict[str, Any],
     kind: type[ev.ChildEvent],
@@ -392,32 +392,34 @@ def test_given_a_child_who_left_when_an_allowed_entry_is_recorded_then_it_is_sto
 @pytest.mark.parametrize(
     ("command", "payload"),
     [
-        pytest.param("record_observation", observation(), id="observation"),
-        pytest.param("leave", {"destination": "", "reason": ""}, id="leave-again"),
-        pytest.param("transfer", {"to_setting": "other-setting"}, id="transfer"),
-        pytest.param("give_consent", consent(), id="consent"),
-        pytest.param("start_provision", provision(), id="provision"),
+        pytest.param(cmd.RecordObservation, observation(), id="observation"),
+        pytest.param(cmd.Leave, {"destination": "", "reason": ""}, id="leave-again"),
+        pytest.param(cmd.Transfer, {"to_setting": "other-setting"}, id="transfer"),
+        pytest.param(cmd.GiveConsent, consent(), id="consent"),
+        pytest.param(cmd.StartProvision, provision(), id="provision"),
         pytest.param(
-            "submit_ehc_request",
+            cmd.SubmitEhcRequest,
             {"request_date": AFTER_LEFT, "local_authority": "LA", "reason": "Needs"},
             id="ehc-request",
         ),
     ],
 )
 def test_given_a_child_who_left_when_new_work_is_recorded_then_record_closed(
-    left: ChildBuilder, command: str, payload: dict[str, Any]
+    left: ChildBuilder, command: type[cmd.Command], payload: dict[str, Any]
 ) -> None:
     app = left.app
     assert_refused(
-        app, left, RecordClosed, getattr(app, command), left.child_id, on(AFTER_LEFT), **payload
+        app, left, RecordClosed, commanding(app, command), left.child_id, on(AFTER_LEFT), **payload
     )
 
 
 def test_given_a_child_who_left_and_re_enrolled_when_observed_then_stored(
     left: ChildBuilder,
 ) -> None:
-    left.do("enrol", AFTER_LEFT, setting_id="new-setting")
-    assert_accepted(left, ev.ObservationRecorded, "record_observation", AFTER_LEFT, **observation())
+    left.do(cmd.Enrol, AFTER_LEFT, setting_id="new-setting")
+    assert_accepted(
+        left, ev.ObservationRecorded, cmd.RecordObservation, AFTER_LEFT, **observation()
+    )
     assert left.app.get_child(left.child_id).setting_id == "new-setting"
 
 
@@ -428,7 +430,7 @@ def test_given_an_enrolled_child_when_enrolled_again_then_record_closed(
         child.app,
         child,
         RecordClosed,
-        child.app.enrol,
+        commanding(child.app, cmd.Enrol),
         child.child_id,
         on(DAY),
         setting_id="other-setting",
@@ -442,13 +444,13 @@ def test_given_a_child_when_transferred_to_their_current_setting_then_invalid_va
         child.app,
         child,
         InvalidValue,
-        child.app.transfer,
+        commanding(child.app, cmd.Transfer),
         child.child_id,
         on(DAY),
         to_setting=SETTING,
     )
     assert err.field == "to_setting"
-    assert_accepted(child, ev.ChildTransferred, "transfer", DAY, to_setting="other-setting")
+    assert_accepted(child, ev.ChildTransferred, cmd.Transfer, DAY, to_setting="other-setting")
 
 
 # --- support plans -----------------------------------------------------------------------
@@ -460,7 +462,7 @@ def test_given_outcomes_and_a_later_review_date_when_plan_issued_then_stored(
     event = assert_accepted(
         child,
         ev.SupportPlanIssued,
-        "issue_plan",
+        cmd.IssuePlan,
         START,
         plan_id="plan-1",
         start_date=START,
@@ -478,7 +480,7 @@ def test_given_no_outcomes_when_plan_issued_then_plan_invalid(child: ChildBuilde
         child.app,
         child,
         PlanInvalid,
-        child.app.issue_plan,
+        commanding(child.app, cmd.IssuePlan),
         child.child_id,
         on(START),
         plan_id="plan-1",
@@ -502,7 +504,7 @@ def test_given_a_review_date_not_after_start_when_plan_issued_then_plan_invalid(
         child.app,
         child,
         PlanInvalid,
-        child.app.issue_plan,
+        commanding(child.app, cmd.IssuePlan),
         child.child_id,
         on(START),
         plan_id="plan-1",
@@ -522,7 +524,7 @@ def test_given_an_outcome_target_before_the_start_when_plan_issued_then_invalid_
         child.app,
         child,
         InvalidValue,
-        child.app.issue_plan,
+        commanding(child.app, cmd.IssuePlan),
         child.child_id,
         on(START),
         plan_id="plan-1",
@@ -560,7 +562,7 @@ def test_given_a_bad_outcome_when_plan_issued_then_invalid_value_naming_it(
         child.app,
         child,
         InvalidValue,
-        child.app.issue_plan,
+        commanding(child.app, cmd.IssuePlan),
         child.child_id,
         on(START),
         plan_id="plan-1",
@@ -580,7 +582,7 @@ def test_given_an_unknown_provision_when_plan_issued_then_unknown_reference(
         child.app,
         child,
         UnknownReference,
-        child.app.issue_plan,
+        commanding(child.app, cmd.IssuePlan),
         child.child_id,
         on(START),
         plan_id="plan-1",
@@ -597,7 +599,7 @@ def test_given_a_plan_when_revised_with_a_later_review_then_stored(planned: Chil
     assert_accepted(
         planned,
         ev.SupportPlanRevised,
-        "revise_plan",
+        cmd.RevisePlan,
         DAY,
         plan_id="plan-1",
         review_date=date(2025, 4, 7),
@@ -613,7 +615,7 @@ def test_given_an_unknown_plan_when_revised_then_unknown_reference(planned: Chil
         planned.app,
         planned,
         UnknownReference,
-        planned.app.revise_plan,
+        commanding(planned.app, cmd.RevisePlan),
         planned.child_id,
         on(DAY),
         plan_id="plan-404",
@@ -639,7 +641,7 @@ def test_given_a_plan_when_revised_badly_then_plan_invalid(
         planned.app,
         planned,
         PlanInvalid,
-        planned.app.revise_plan,
+        commanding(planned.app, cmd.RevisePlan),
         planned.child_id,
         on(DAY),
         plan_id="plan-1",
@@ -658,7 +660,7 @@ def test_given_a_revision_with_a_target_before_the_plan_start_then_invalid_value
         planned.app,
         planned,
         InvalidValue,
-        planned.app.revise_plan,
+        commanding(planned.app, cmd.RevisePlan),
         planned.child_id,
         on(DAY),
         plan_id="plan-1",
@@ -674,8 +676,8 @@ def test_given_a_revision_with_a_target_before_the_plan_start_then_invalid_value
 
 
 def test_given_a_live_referral_consent_when_referred_then_stored(child: ChildBuilder) -> None:
-    child.do("give_consent", DAY, PARENT, **consent())
-    event = assert_accepted(child, ev.ReferralMade, "make_referral", DAY, **referral())
+    child.do(cmd.GiveConsent, DAY, PARENT, **consent())
+    event = assert_accepted(child, ev.ReferralMade, cmd.MakeReferral, DAY, **referral())
     assert isinstance(event, ev.ReferralMade)
     assert event.consent_id == "c-1"
 
@@ -685,7 +687,7 @@ def test_given_no_consent_when_referred_then_consent_required(child: ChildBuilde
         child.app,
         child,
         ConsentRequired,
-        child.app.make_referral,
+        commanding(child.app, cmd.MakeReferral),
         child.child_id,
         on(DAY),
         **referral("c-404"),
@@ -695,7 +697,7 @@ def test_given_no_consent_when_referred_then_consent_required(child: ChildBuilde
 
 def test_given_a_refused_consent_when_referred_then_consent_required(child: ChildBuilder) -> None:
     child.do(
-        "refuse_consent",
+        cmd.RefuseConsent,
         DAY,
         PARENT,
         consent_id="c-1",
@@ -707,7 +709,7 @@ def test_given_a_refused_consent_when_referred_then_consent_required(child: Chil
         child.app,
         child,
         ConsentRequired,
-        child.app.make_referral,
+        commanding(child.app, cmd.MakeReferral),
         child.child_id,
         on(DAY),
         **referral(),
@@ -718,13 +720,13 @@ def test_given_a_refused_consent_when_referred_then_consent_required(child: Chil
 def test_given_a_withdrawn_consent_when_referred_then_consent_required(
     child: ChildBuilder,
 ) -> None:
-    child.do("give_consent", DAY, PARENT, **consent())
-    child.do("withdraw_consent", DAY, PARENT, consent_id="c-1", withdrawn_by="parent-1")
+    child.do(cmd.GiveConsent, DAY, PARENT, **consent())
+    child.do(cmd.WithdrawConsent, DAY, PARENT, consent_id="c-1", withdrawn_by="parent-1")
     err = assert_refused(
         child.app,
         child,
         ConsentRequired,
-        child.app.make_referral,
+        commanding(child.app, cmd.MakeReferral),
         child.child_id,
         on(DAY),
         **referral(),
@@ -735,12 +737,12 @@ def test_given_a_withdrawn_consent_when_referred_then_consent_required(
 def test_given_consent_for_another_purpose_when_referred_then_consent_required(
     child: ChildBuilder,
 ) -> None:
-    child.do("give_consent", DAY, PARENT, **consent(purpose="share_with_la"))
+    child.do(cmd.GiveConsent, DAY, PARENT, **consent(purpose="share_with_la"))
     err = assert_refused(
         child.app,
         child,
         ConsentRequired,
-        child.app.make_referral,
+        commanding(child.app, cmd.MakeReferral),
         child.child_id,
         on(DAY),
         **referral(),
@@ -751,12 +753,12 @@ def test_given_consent_for_another_purpose_when_referred_then_consent_required(
 def test_given_consent_to_refer_to_another_service_when_referred_then_consent_required(
     child: ChildBuilder,
 ) -> None:
-    child.do("give_consent", DAY, PARENT, **consent())  # for SALT
+    child.do(cmd.GiveConsent, DAY, PARENT, **consent())  # for SALT
     err = assert_refused(
         child.app,
         child,
         ConsentRequired,
-        child.app.make_referral,
+        commanding(child.app, cmd.MakeReferral),
         child.child_id,
         on(DAY),
         referral_id="ref-1",
@@ -770,9 +772,9 @@ def test_given_consent_to_refer_to_another_service_when_referred_then_consent_re
 def test_given_consent_naming_the_service_in_other_case_when_referred_then_stored(
     child: ChildBuilder,
 ) -> None:
-    child.do("give_consent", DAY, PARENT, **consent())  # for "SALT"
+    child.do(cmd.GiveConsent, DAY, PARENT, **consent())  # for "SALT"
     event = assert_accepted(
-        child, ev.ReferralMade, "make_referral", DAY, **{**referral(), "service": " salt "}
+        child, ev.ReferralMade, cmd.MakeReferral, DAY, **{**referral(), "service": " salt "}
     )
     assert isinstance(event, ev.ReferralMade)
     assert event.service == "salt"
@@ -785,7 +787,7 @@ def test_given_a_referral_consent_without_a_service_when_given_then_invalid_valu
         child.app,
         child,
         InvalidValue,
-        child.app.give_consent,
+        commanding(child.app, cmd.GiveConsent),
         child.child_id,
         on(DAY, PARENT),
         consent_id="c-1",
@@ -797,7 +799,7 @@ def test_given_a_referral_consent_without_a_service_when_given_then_invalid_valu
     assert_accepted(
         child,
         ev.ConsentGiven,
-        "give_consent",
+        cmd.GiveConsent,
         DAY,
         PARENT,
         consent_id="c-1",
@@ -810,21 +812,21 @@ def test_given_a_referral_consent_without_a_service_when_given_then_invalid_valu
 @pytest.mark.parametrize(
     ("command", "payload", "field"),
     [
-        pytest.param("give_consent", {**consent(), "given_by": "stranger"}, "given_by", id="give"),
+        pytest.param(cmd.GiveConsent, {**consent(), "given_by": "stranger"}, "given_by", id="give"),
         pytest.param(
-            "refuse_consent",
+            cmd.RefuseConsent,
             {"consent_id": "c-1", "purpose": "referral", "service": "", "refused_by": "stranger"},
             "refused_by",
             id="refuse",
         ),
         pytest.param(
-            "record_parent_view",
+            cmd.RecordParentView,
             {"person_id": "stranger", "view": "Hello"},
             "person_id",
             id="parent-view",
         ),
         pytest.param(
-            "dispute",
+            cmd.Dispute,
             {"target_version": 2, "person_id": "stranger", "comment": "No"},
             "person_id",
             id="dispute",
@@ -832,14 +834,14 @@ def test_given_a_referral_consent_without_a_service_when_given_then_invalid_valu
     ],
 )
 def test_given_a_person_not_linked_when_named_then_unknown_reference(
-    child: ChildBuilder, command: str, payload: dict[str, Any], field: str
+    child: ChildBuilder, command: type[cmd.Command], payload: dict[str, Any], field: str
 ) -> None:
     app = child.app
     err = assert_refused(
         app,
         child,
         UnknownReference,
-        getattr(app, command),
+        commanding(app, command),
         child.child_id,
         on(DAY, PARENT),
         **payload,
@@ -848,11 +850,11 @@ def test_given_a_person_not_linked_when_named_then_unknown_reference(
 
 
 def test_given_a_live_consent_when_withdrawn_then_stored(child: ChildBuilder) -> None:
-    child.do("give_consent", DAY, PARENT, **consent())
+    child.do(cmd.GiveConsent, DAY, PARENT, **consent())
     assert_accepted(
         child,
         ev.ConsentWithdrawn,
-        "withdraw_consent",
+        cmd.WithdrawConsent,
         DAY,
         PARENT,
         consent_id="c-1",
@@ -868,7 +870,7 @@ def test_given_an_unknown_consent_when_withdrawn_then_unknown_reference(
         child.app,
         child,
         UnknownReference,
-        child.app.withdraw_consent,
+        commanding(child.app, cmd.WithdrawConsent),
         child.child_id,
         on(DAY, PARENT),
         consent_id="c-404",
@@ -883,7 +885,7 @@ def test_given_a_consent_that_is_not_live_when_withdrawn_then_invalid_value(
 ) -> None:
     if state == "refused":
         child.do(
-            "refuse_consent",
+            cmd.RefuseConsent,
             DAY,
             PARENT,
             consent_id="c-1",
@@ -892,13 +894,13 @@ def test_given_a_consent_that_is_not_live_when_withdrawn_then_invalid_value(
             refused_by="parent-1",
         )
     else:
-        child.do("give_consent", DAY, PARENT, **consent())
-        child.do("withdraw_consent", DAY, PARENT, consent_id="c-1", withdrawn_by="parent-1")
+        child.do(cmd.GiveConsent, DAY, PARENT, **consent())
+        child.do(cmd.WithdrawConsent, DAY, PARENT, consent_id="c-1", withdrawn_by="parent-1")
     err = assert_refused(
         child.app,
         child,
         InvalidValue,
-        child.app.withdraw_consent,
+        commanding(child.app, cmd.WithdrawConsent),
         child.child_id,
         on(DAY, PARENT),
         consent_id="c-1",
@@ -911,7 +913,7 @@ def test_given_a_consent_that_is_not_live_when_withdrawn_then_invalid_value(
 
 
 def test_given_a_plan_and_provision_when_reviewed_then_stored(planned: ChildBuilder) -> None:
-    assert_accepted(planned, ev.ReviewHeld, "hold_review", REVIEW_DAY, **review())
+    assert_accepted(planned, ev.ReviewHeld, cmd.HoldReview, REVIEW_DAY, **review())
     plan = planned.app.get_child(planned.child_id).plans["plan-1"]
     assert plan["reviews"] == 1
     assert plan["review_date"] == date(2025, 6, 2)
@@ -923,7 +925,7 @@ def test_given_a_stop_decision_when_reviewed_without_next_date_then_stored(
     assert_accepted(
         planned,
         ev.ReviewHeld,
-        "hold_review",
+        cmd.HoldReview,
         REVIEW_DAY,
         **review(decision="stop", next_review_date=None),
     )
@@ -962,7 +964,7 @@ def test_given_a_review_naming_what_does_not_exist_then_unknown_reference(
         planned.app,
         planned,
         UnknownReference,
-        planned.app.hold_review,
+        commanding(planned.app, cmd.HoldReview),
         planned.child_id,
         on(REVIEW_DAY),
         **review(**overrides),
@@ -974,7 +976,7 @@ def test_given_an_outcome_of_another_plan_when_reviewed_then_unknown_reference(
     planned: ChildBuilder,
 ) -> None:
     planned.do(
-        "issue_plan",
+        cmd.IssuePlan,
         DAY,
         plan_id="plan-2",
         start_date=DAY,
@@ -987,7 +989,7 @@ def test_given_an_outcome_of_another_plan_when_reviewed_then_unknown_reference(
         planned.app,
         planned,
         UnknownReference,
-        planned.app.hold_review,
+        commanding(planned.app, cmd.HoldReview),
         planned.child_id,
         on(REVIEW_DAY),
         **review(outcome_progress=[{"outcome_id": "o2", "progress": "met"}]),
@@ -1012,7 +1014,7 @@ def test_given_a_missing_or_early_next_review_date_when_reviewed_then_plan_inval
         planned.app,
         planned,
         PlanInvalid,
-        planned.app.hold_review,
+        commanding(planned.app, cmd.HoldReview),
         planned.child_id,
         on(REVIEW_DAY),
         **review(decision=decision, next_review_date=next_review_date),
@@ -1043,7 +1045,7 @@ def test_given_a_review_with_a_value_outside_its_vocabulary_then_invalid_value(
         planned.app,
         planned,
         InvalidValue,
-        planned.app.hold_review,
+        commanding(planned.app, cmd.HoldReview),
         planned.child_id,
         on(REVIEW_DAY),
         **review(**overrides),
@@ -1056,7 +1058,7 @@ def test_given_a_review_with_a_value_outside_its_vocabulary_then_invalid_value(
 
 def test_given_a_costed_provision_when_started_then_stored_with_pence(child: ChildBuilder) -> None:
     event = assert_accepted(
-        child, ev.ProvisionStarted, "start_provision", START, **provision(cost="180.5")
+        child, ev.ProvisionStarted, cmd.StartProvision, START, **provision(cost="180.5")
     )
     assert isinstance(event, ev.ProvisionStarted)
     assert event.cost == Decimal("180.50")
@@ -1066,7 +1068,7 @@ def test_given_a_provision_when_ended_on_its_start_day_then_stored(planned: Chil
     assert_accepted(
         planned,
         ev.ProvisionEnded,
-        "end_provision",
+        cmd.EndProvision,
         START,
         provision_id="prov-1",
         end_date=START,
@@ -1081,7 +1083,7 @@ def test_given_a_provision_when_ended_before_it_started_then_provision_closed(
         planned.app,
         planned,
         ProvisionClosed,
-        planned.app.end_provision,
+        commanding(planned.app, cmd.EndProvision),
         planned.child_id,
         on(DAY),
         provision_id="prov-1",
@@ -1095,37 +1097,37 @@ def test_given_a_provision_when_ended_before_it_started_then_provision_closed(
     ("command", "payload"),
     [
         pytest.param(
-            "change_provision",
+            cmd.ChangeProvision,
             {"provision_id": "prov-1", "changes": {"weeks": 12}, "reason": "More"},
             id="change",
         ),
         pytest.param(
-            "end_provision",
+            cmd.EndProvision,
             {"provision_id": "prov-1", "end_date": date(2025, 3, 20), "reason": "x"},
             id="end-again",
         ),
         pytest.param(
-            "deliver_session",
+            cmd.DeliverSession,
             {"provision_id": "prov-1", "session_date": date(2025, 3, 3), "minutes": 20},
             id="deliver",
         ),
         pytest.param(
-            "deliver_session",
+            cmd.DeliverSession,
             {"provision_id": "prov-1", "session_date": date(2025, 2, 10), "minutes": 20},
             id="deliver-dated-before-the-end",
         ),
         pytest.param(
-            "miss_session",
+            cmd.MissSession,
             {"provision_id": "prov-1", "session_date": date(2025, 3, 3), "reason": "Absent"},
             id="miss",
         ),
     ],
 )
 def test_given_an_ended_provision_when_changed_ended_or_logged_then_provision_closed(
-    planned: ChildBuilder, command: str, payload: dict[str, Any]
+    planned: ChildBuilder, command: type[cmd.Command], payload: dict[str, Any]
 ) -> None:
     planned.do(
-        "end_provision",
+        cmd.EndProvision,
         date(2025, 3, 1),
         provision_id="prov-1",
         end_date=date(2025, 3, 1),
@@ -1136,7 +1138,7 @@ def test_given_an_ended_provision_when_changed_ended_or_logged_then_provision_cl
         app,
         planned,
         ProvisionClosed,
-        getattr(app, command),
+        commanding(app, command),
         planned.child_id,
         on(date(2025, 3, 3)),
         **payload,
@@ -1148,20 +1150,23 @@ def test_given_an_ended_provision_when_changed_ended_or_logged_then_provision_cl
     ("command", "extra", "kind"),
     [
         pytest.param(
-            "deliver_session", {"minutes": 20, "notes": ""}, ev.SessionDelivered, id="deliver"
+            cmd.DeliverSession, {"minutes": 20, "notes": ""}, ev.SessionDelivered, id="deliver"
         ),
-        pytest.param("miss_session", {"reason": "Staff absent"}, ev.SessionMissed, id="miss"),
+        pytest.param(cmd.MissSession, {"reason": "Staff absent"}, ev.SessionMissed, id="miss"),
     ],
 )
 def test_given_a_session_on_or_before_the_start_when_logged_then_only_the_start_day_is_accepted(
-    planned: ChildBuilder, command: str, extra: dict[str, Any], kind: type[ev.ChildEvent]
+    planned: ChildBuilder,
+    command: type[cmd.Command],
+    extra: dict[str, Any],
+    kind: type[ev.ChildEvent],
 ) -> None:
     app = planned.app
     err = assert_refused(
         app,
         planned,
         ProvisionClosed,
-        getattr(app, command),
+        commanding(app, command),
         planned.child_id,
         on(DAY),
         provision_id="prov-1",
@@ -1178,31 +1183,37 @@ def test_given_a_session_on_or_before_the_start_when_logged_then_only_the_start_
     ("command", "payload"),
     [
         pytest.param(
-            "change_provision",
+            cmd.ChangeProvision,
             {"provision_id": "prov-404", "changes": {"weeks": 12}, "reason": "x"},
             id="change",
         ),
         pytest.param(
-            "end_provision", {"provision_id": "prov-404", "end_date": DAY, "reason": "x"}, id="end"
+            cmd.EndProvision, {"provision_id": "prov-404", "end_date": DAY, "reason": "x"}, id="end"
         ),
         pytest.param(
-            "deliver_session",
+            cmd.DeliverSession,
             {"provision_id": "prov-404", "session_date": DAY, "minutes": 20},
             id="deliver",
         ),
         pytest.param(
-            "miss_session",
+            cmd.MissSession,
             {"provision_id": "prov-404", "session_date": DAY, "reason": "x"},
             id="miss",
         ),
     ],
 )
 def test_given_an_unknown_provision_when_named_then_unknown_reference(
-    planned: ChildBuilder, command: str, payload: dict[str, Any]
+    planned: ChildBuilder, command: type[cmd.Command], payload: dict[str, Any]
 ) -> None:
     app = planned.app
     err = assert_refused(
-        app, planned, UnknownReference, getattr(app, command), planned.child_id, on(DAY), **payload
+        app,
+        planned,
+        UnknownReference,
+        commanding(app, command),
+        planned.child_id,
+        on(DAY),
+        **payload,
     )
     assert err.field == "provision_id"
 
@@ -1213,7 +1224,7 @@ def test_given_a_running_provision_when_changed_then_stored_with_cleaned_values(
     event = assert_accepted(
         planned,
         ev.ProvisionChanged,
-        "change_provision",
+        cmd.ChangeProvision,
         DAY,
         provision_id="prov-1",
         changes={"cost": "200", "weeks": 12, "staff_grade": "teacher"},
@@ -1243,7 +1254,7 @@ def test_given_a_bad_change_when_provision_changed_then_invalid_value(
         planned.app,
         planned,
         InvalidValue,
-        planned.app.change_provision,
+        commanding(planned.app, cmd.ChangeProvision),
         planned.child_id,
         on(DAY),
         provision_id="prov-1",
@@ -1271,7 +1282,7 @@ def test_given_a_change_beyond_the_start_bounds_when_provision_changed_then_inva
         planned.app,
         planned,
         InvalidValue,
-        planned.app.start_provision,
+        commanding(planned.app, cmd.StartProvision),
         planned.child_id,
         on(START),
         **too_big,
@@ -1280,7 +1291,7 @@ def test_given_a_change_beyond_the_start_bounds_when_provision_changed_then_inva
         planned.app,
         planned,
         InvalidValue,
-        planned.app.change_provision,
+        commanding(planned.app, cmd.ChangeProvision),
         planned.child_id,
         on(DAY),
         provision_id="prov-1",
@@ -1291,7 +1302,7 @@ def test_given_a_change_beyond_the_start_bounds_when_provision_changed_then_inva
     assert_accepted(
         planned,
         ev.ProvisionChanged,
-        "change_provision",
+        cmd.ChangeProvision,
         DAY,
         provision_id="prov-1",
         changes={key: value - 1},
@@ -1322,7 +1333,7 @@ def test_given_a_bad_value_when_provision_started_then_invalid_value_naming_the_
         child.app,
         child,
         InvalidValue,
-        child.app.start_provision,
+        commanding(child.app, cmd.StartProvision),
         child.child_id,
         on(START),
         **provision(**overrides),
@@ -1338,18 +1349,18 @@ def other_child(memory_records: ChildRecords) -> ChildBuilder:
     """A second child with a longer history (versions 1..6)."""
     other = with_parent(register(memory_records))
     for _ in range(4):
-        other.do("record_observation", DAY, **observation())
+        other.do(cmd.RecordObservation, DAY, **observation())
     assert other.version == 6
     return other
 
 
 TARGETS = [
-    pytest.param("correct", "supersedes", {"statement": "Should read aunt"}, SENCO, id="correct"),
+    pytest.param(cmd.Correct, "supersedes", {"statement": "Should read aunt"}, SENCO, id="correct"),
     pytest.param(
-        "mark_mistaken", "target_version", {"reason": "Wrong child"}, SENCO, id="mark-mistaken"
+        cmd.MarkMistaken, "target_version", {"reason": "Wrong child"}, SENCO, id="mark-mistaken"
     ),
     pytest.param(
-        "dispute",
+        cmd.Dispute,
         "target_version",
         {"person_id": "parent-1", "comment": "No"},
         PARENT,
@@ -1371,7 +1382,7 @@ TARGETS = [
 def test_given_a_target_that_is_not_an_event_of_this_child_then_unknown_reference(
     child: ChildBuilder,
     other_child: ChildBuilder,
-    command: str,
+    command: type[cmd.Command],
     field: str,
     payload: dict[str, Any],
     by: RecordedBy,
@@ -1383,7 +1394,7 @@ def test_given_a_target_that_is_not_an_event_of_this_child_then_unknown_referenc
         app,
         child,
         UnknownReference,
-        getattr(app, command),
+        commanding(app, command),
         child.child_id,
         on(DAY, by),
         **{field: target},
@@ -1397,7 +1408,7 @@ def test_given_a_target_that_is_not_an_event_of_this_child_then_unknown_referenc
     ("command", "field", "payload", "by", "kind"),
     [
         pytest.param(
-            "correct",
+            cmd.Correct,
             "supersedes",
             {"statement": "Should read aunt"},
             SENCO,
@@ -1405,7 +1416,7 @@ def test_given_a_target_that_is_not_an_event_of_this_child_then_unknown_referenc
             id="correct",
         ),
         pytest.param(
-            "mark_mistaken",
+            cmd.MarkMistaken,
             "target_version",
             {"reason": "Wrong child"},
             SENCO,
@@ -1413,7 +1424,7 @@ def test_given_a_target_that_is_not_an_event_of_this_child_then_unknown_referenc
             id="mark-mistaken",
         ),
         pytest.param(
-            "dispute",
+            cmd.Dispute,
             "target_version",
             {"person_id": "parent-1", "comment": "No"},
             PARENT,
@@ -1426,7 +1437,7 @@ def test_given_a_target_that_is_not_an_event_of_this_child_then_unknown_referenc
 def test_given_an_existing_event_of_this_child_when_targeted_then_stored(
     child: ChildBuilder,
     other_child: ChildBuilder,
-    command: str,
+    command: type[cmd.Command],
     field: str,
     payload: dict[str, Any],
     by: RecordedBy,
@@ -1440,7 +1451,7 @@ def test_given_an_existing_event_of_this_child_when_targeted_then_stored(
 @pytest.fixture
 def with_parent_view(child: ChildBuilder) -> ChildBuilder:
     """The child with a parent's view at version 3."""
-    child.do("record_parent_view", DAY, PARENT, person_id="parent-1", view="He talks at home")
+    child.do(cmd.RecordParentView, DAY, PARENT, person_id="parent-1", view="He talks at home")
     assert child.version == 3
     return child
 
@@ -1454,7 +1465,7 @@ def test_given_a_parent_view_when_staff_correct_it_then_parent_view_protected(
         child.app,
         child,
         ParentViewProtected,
-        child.app.correct,
+        commanding(child.app, cmd.Correct),
         child.child_id,
         on(DAY, staff),
         supersedes=3,
@@ -1472,7 +1483,7 @@ def test_given_a_parent_view_when_staff_mark_it_mistaken_then_parent_view_protec
         child.app,
         child,
         ParentViewProtected,
-        child.app.mark_mistaken,
+        commanding(child.app, cmd.MarkMistaken),
         child.child_id,
         on(DAY, staff),
         target_version=3,
@@ -1487,7 +1498,7 @@ def test_given_a_parent_view_when_the_parent_corrects_it_then_stored(
     event = assert_accepted(
         with_parent_view,
         ev.RecordCorrected,
-        "correct",
+        cmd.Correct,
         DAY,
         PARENT,
         supersedes=3,
@@ -1500,12 +1511,12 @@ def test_given_a_parent_view_when_the_parent_corrects_it_then_stored(
 def test_given_a_parents_dispute_when_staff_mark_it_mistaken_then_parent_view_protected(
     child: ChildBuilder,
 ) -> None:
-    child.do("dispute", DAY, PARENT, target_version=2, person_id="parent-1", comment="Not so")
+    child.do(cmd.Dispute, DAY, PARENT, target_version=2, person_id="parent-1", comment="Not so")
     err = assert_refused(
         child.app,
         child,
         ParentViewProtected,
-        child.app.mark_mistaken,
+        commanding(child.app, cmd.MarkMistaken),
         child.child_id,
         on(DAY),
         target_version=3,
@@ -1517,12 +1528,12 @@ def test_given_a_parents_dispute_when_staff_mark_it_mistaken_then_parent_view_pr
 def test_given_a_parents_dispute_when_staff_correct_it_then_parent_view_protected(
     child: ChildBuilder,
 ) -> None:
-    child.do("dispute", DAY, PARENT, target_version=2, person_id="parent-1", comment="Not so")
+    child.do(cmd.Dispute, DAY, PARENT, target_version=2, person_id="parent-1", comment="Not so")
     err = assert_refused(
         child.app,
         child,
         ParentViewProtected,
-        child.app.correct,
+        commanding(child.app, cmd.Correct),
         child.child_id,
         on(DAY),
         supersedes=3,
@@ -1535,12 +1546,12 @@ def test_given_a_parents_correction_of_their_view_when_staff_mark_it_mistaken_th
     with_parent_view: ChildBuilder,
 ) -> None:
     child = with_parent_view
-    child.do("correct", DAY, PARENT, supersedes=3, statement="He talks a lot at home")
+    child.do(cmd.Correct, DAY, PARENT, supersedes=3, statement="He talks a lot at home")
     err = assert_refused(
         child.app,
         child,
         ParentViewProtected,
-        child.app.mark_mistaken,
+        commanding(child.app, cmd.MarkMistaken),
         child.child_id,
         on(DAY),
         target_version=4,
@@ -1564,7 +1575,7 @@ def test_given_occurred_at_within_the_skew_when_recorded_then_stored(
     child: ChildBuilder, occurred_at: date | datetime, precision: str
 ) -> None:
     event = assert_accepted(
-        child, ev.ObservationRecorded, "record_observation", occurred_at, **observation()
+        child, ev.ObservationRecorded, cmd.RecordObservation, occurred_at, **observation()
     )
     assert event.precision == precision
 
@@ -1584,7 +1595,7 @@ def test_given_occurred_at_beyond_the_skew_when_recorded_then_future_date(
         child.app,
         child,
         FutureDate,
-        child.app.record_observation,
+        commanding(child.app, cmd.RecordObservation),
         child.child_id,
         on(occurred_at),
         **observation(),
@@ -1598,7 +1609,7 @@ def test_given_a_naive_datetime_when_recorded_then_invalid_value(child: ChildBui
         child.app,
         child,
         InvalidValue,
-        child.app.record_observation,
+        commanding(child.app, cmd.RecordObservation),
         child.child_id,
         on(naive),
         **observation(),
@@ -1613,13 +1624,13 @@ def test_given_occurred_at_before_birth_when_recorded_then_before_birth(
         child.app,
         child,
         BeforeBirth,
-        child.app.record_observation,
+        commanding(child.app, cmd.RecordObservation),
         child.child_id,
         on(BORN - timedelta(days=1)),
         **observation(),
     )
     assert err.field == "occurred_at"
-    assert_accepted(child, ev.ObservationRecorded, "record_observation", BORN, **observation())
+    assert_accepted(child, ev.ObservationRecorded, cmd.RecordObservation, BORN, **observation())
 
 
 def test_given_a_local_evening_that_is_the_birthday_in_utc_when_recorded_then_stored(
@@ -1627,71 +1638,75 @@ def test_given_a_local_evening_that_is_the_birthday_in_utc_when_recorded_then_st
 ) -> None:
     evening_in_new_york = datetime(2023, 2, 28, 19, 30, tzinfo=timezone(timedelta(hours=-5)))
     event = assert_accepted(
-        child, ev.ObservationRecorded, "record_observation", evening_in_new_york, **observation()
+        child, ev.ObservationRecorded, cmd.RecordObservation, evening_in_new_york, **observation()
     )
     assert event.occurred_at == datetime(2023, 3, 1, 0, 30, tzinfo=UTC)
 
 
 # --- EHC needs assessment ------------------------------------------------------------------
 
-EHC_STEPS: dict[str, dict[str, Any]] = {
-    "submit_ehc_request": {
+EHC_STEPS: dict[type[cmd.Command], dict[str, Any]] = {
+    cmd.SubmitEhcRequest: {
         "request_date": date(2025, 6, 2),
         "local_authority": "Example LA",
         "reason": "Needs beyond SEN support",
     },
-    "record_ehc_decision": {"decision": "assess", "decision_date": date(2025, 7, 14)},
-    "receive_ehc_advice": {
+    cmd.RecordEhcDecision: {"decision": "assess", "decision_date": date(2025, 7, 14)},
+    cmd.ReceiveEhcAdvice: {
         "advice_from": "EP",
         "advice_kind": "educational",
         "summary": "Advice given",
     },
-    "issue_ehc_draft": {"draft_date": date(2025, 9, 15)},
-    "finalise_ehc_plan": {"decision": "issue", "final_date": date(2025, 10, 20)},
-    "hold_ehc_annual_review": {"review_date": date(2026, 10, 19), "summary": "Plan continues"},
+    cmd.IssueEhcDraft: {"draft_date": date(2025, 9, 15)},
+    cmd.FinaliseEhcPlan: {"decision": "issue", "final_date": date(2025, 10, 20)},
+    cmd.HoldEhcAnnualReview: {"review_date": date(2026, 10, 19), "summary": "Plan continues"},
 }
 EHC_DAY = date(2026, 10, 19)
 
 
-def ehc(child: ChildBuilder, *steps: str, **overrides: Any) -> None:
+def ehc(
+    child: ChildBuilder,
+    *steps: type[cmd.Command],
+    overrides: dict[type[cmd.Command], dict[str, Any]] | None = None,
+) -> None:
     """Run EHC steps in the given order (all dated EHC_DAY)."""
     for step in steps:
-        child.do(step, EHC_DAY, **{**EHC_STEPS[step], **overrides.get(step, {})})
+        child.do(step, EHC_DAY, **{**EHC_STEPS[step], **(overrides or {}).get(step, {})})
 
 
 @pytest.mark.parametrize(
     ("done", "step"),
     [
-        pytest.param((), "record_ehc_decision", id="decision-without-request"),
-        pytest.param((), "receive_ehc_advice", id="advice-without-request"),
-        pytest.param(("submit_ehc_request",), "receive_ehc_advice", id="advice-before-decision"),
-        pytest.param((), "issue_ehc_draft", id="draft-without-request"),
-        pytest.param(("submit_ehc_request",), "issue_ehc_draft", id="draft-without-decision"),
-        pytest.param((), "finalise_ehc_plan", id="final-plan-without-request"),
+        pytest.param((), cmd.RecordEhcDecision, id="decision-without-request"),
+        pytest.param((), cmd.ReceiveEhcAdvice, id="advice-without-request"),
+        pytest.param((cmd.SubmitEhcRequest,), cmd.ReceiveEhcAdvice, id="advice-before-decision"),
+        pytest.param((), cmd.IssueEhcDraft, id="draft-without-request"),
+        pytest.param((cmd.SubmitEhcRequest,), cmd.IssueEhcDraft, id="draft-without-decision"),
+        pytest.param((), cmd.FinaliseEhcPlan, id="final-plan-without-request"),
         pytest.param(
-            ("submit_ehc_request",), "finalise_ehc_plan", id="final-plan-without-decision"
+            (cmd.SubmitEhcRequest,), cmd.FinaliseEhcPlan, id="final-plan-without-decision"
         ),
-        pytest.param((), "hold_ehc_annual_review", id="annual-review-without-plan"),
+        pytest.param((), cmd.HoldEhcAnnualReview, id="annual-review-without-plan"),
         pytest.param(
-            ("submit_ehc_request", "record_ehc_decision", "issue_ehc_draft"),
-            "hold_ehc_annual_review",
+            (cmd.SubmitEhcRequest, cmd.RecordEhcDecision, cmd.IssueEhcDraft),
+            cmd.HoldEhcAnnualReview,
             id="annual-review-on-a-draft",
         ),
-        pytest.param(("submit_ehc_request",), "submit_ehc_request", id="request-twice"),
+        pytest.param((cmd.SubmitEhcRequest,), cmd.SubmitEhcRequest, id="request-twice"),
         pytest.param(
-            ("submit_ehc_request", "record_ehc_decision"),
-            "record_ehc_decision",
+            (cmd.SubmitEhcRequest, cmd.RecordEhcDecision),
+            cmd.RecordEhcDecision,
             id="decision-twice",
         ),
         pytest.param(
-            ("submit_ehc_request", "record_ehc_decision", "issue_ehc_draft", "finalise_ehc_plan"),
-            "submit_ehc_request",
+            (cmd.SubmitEhcRequest, cmd.RecordEhcDecision, cmd.IssueEhcDraft, cmd.FinaliseEhcPlan),
+            cmd.SubmitEhcRequest,
             id="request-with-a-plan",
         ),
     ],
 )
 def test_given_an_ehc_step_out_of_order_then_ehc_step_out_of_order(
-    child: ChildBuilder, done: tuple[str, ...], step: str
+    child: ChildBuilder, done: tuple[type[cmd.Command], ...], step: type[cmd.Command]
 ) -> None:
     ehc(child, *done)
     app = child.app
@@ -1699,7 +1714,7 @@ def test_given_an_ehc_step_out_of_order_then_ehc_step_out_of_order(
         app,
         child,
         EhcStepOutOfOrder,
-        getattr(app, step),
+        commanding(app, step),
         child.child_id,
         on(EHC_DAY),
         **EHC_STEPS[step],
@@ -1711,15 +1726,15 @@ def test_given_a_not_assess_decision_when_a_draft_is_issued_then_ehc_step_out_of
 ) -> None:
     ehc(
         child,
-        "submit_ehc_request",
-        "record_ehc_decision",
-        record_ehc_decision={"decision": "not_assess"},
+        cmd.SubmitEhcRequest,
+        cmd.RecordEhcDecision,
+        overrides={cmd.RecordEhcDecision: {"decision": "not_assess"}},
     )
     assert_refused(
         child.app,
         child,
         EhcStepOutOfOrder,
-        child.app.issue_ehc_draft,
+        commanding(child.app, cmd.IssueEhcDraft),
         child.child_id,
         on(EHC_DAY),
         draft_date=EHC_DAY,
@@ -1731,19 +1746,19 @@ def test_given_a_not_issue_decision_when_an_annual_review_is_held_then_ehc_step_
 ) -> None:
     ehc(
         child,
-        "submit_ehc_request",
-        "record_ehc_decision",
-        "finalise_ehc_plan",
-        finalise_ehc_plan={"decision": "not_issue"},
+        cmd.SubmitEhcRequest,
+        cmd.RecordEhcDecision,
+        cmd.FinaliseEhcPlan,
+        overrides={cmd.FinaliseEhcPlan: {"decision": "not_issue"}},
     )
     assert_refused(
         child.app,
         child,
         EhcStepOutOfOrder,
-        child.app.hold_ehc_annual_review,
+        commanding(child.app, cmd.HoldEhcAnnualReview),
         child.child_id,
         on(EHC_DAY),
-        **EHC_STEPS["hold_ehc_annual_review"],
+        **EHC_STEPS[cmd.HoldEhcAnnualReview],
     )
 
 
@@ -1769,17 +1784,17 @@ def test_given_a_final_plan_when_a_second_annual_review_is_held_then_stored(
 ) -> None:
     ehc(
         child,
-        "submit_ehc_request",
-        "record_ehc_decision",
-        "finalise_ehc_plan",
-        "hold_ehc_annual_review",
+        cmd.SubmitEhcRequest,
+        cmd.RecordEhcDecision,
+        cmd.FinaliseEhcPlan,
+        cmd.HoldEhcAnnualReview,
     )
     assert_accepted(
         child,
         ev.EhcAnnualReviewHeld,
-        "hold_ehc_annual_review",
+        cmd.HoldEhcAnnualReview,
         EHC_DAY,
-        **EHC_STEPS["hold_ehc_annual_review"],
+        **EHC_STEPS[cmd.HoldEhcAnnualReview],
     )
 
 
@@ -1787,27 +1802,29 @@ def test_given_a_final_plan_when_a_second_annual_review_is_held_then_stored(
     ("done", "overrides"),
     [
         pytest.param(
-            ("submit_ehc_request", "record_ehc_decision"),
-            {"record_ehc_decision": {"decision": "not_assess"}},
+            (cmd.SubmitEhcRequest, cmd.RecordEhcDecision),
+            {cmd.RecordEhcDecision: {"decision": "not_assess"}},
             id="after-not-assess",
         ),
         pytest.param(
-            ("submit_ehc_request", "record_ehc_decision", "finalise_ehc_plan"),
-            {"finalise_ehc_plan": {"decision": "not_issue"}},
+            (cmd.SubmitEhcRequest, cmd.RecordEhcDecision, cmd.FinaliseEhcPlan),
+            {cmd.FinaliseEhcPlan: {"decision": "not_issue"}},
             id="after-not-issue",
         ),
     ],
 )
 def test_given_a_refusal_by_the_la_when_a_new_request_is_submitted_then_stored(
-    child: ChildBuilder, done: tuple[str, ...], overrides: dict[str, dict[str, Any]]
+    child: ChildBuilder,
+    done: tuple[type[cmd.Command], ...],
+    overrides: dict[type[cmd.Command], dict[str, Any]],
 ) -> None:
-    ehc(child, *done, **overrides)
+    ehc(child, *done, overrides=overrides)
     assert_accepted(
         child,
         ev.EhcRequestSubmitted,
-        "submit_ehc_request",
+        cmd.SubmitEhcRequest,
         EHC_DAY,
-        **EHC_STEPS["submit_ehc_request"],
+        **EHC_STEPS[cmd.SubmitEhcRequest],
     )
     assert child.app.get_child(child.child_id).ehc_stage == "requested"
 
@@ -1815,17 +1832,17 @@ def test_given_a_refusal_by_the_la_when_a_new_request_is_submitted_then_stored(
 @pytest.mark.parametrize(
     ("done", "step", "decision"),
     [
-        pytest.param(("submit_ehc_request",), "record_ehc_decision", "maybe", id="decision"),
+        pytest.param((cmd.SubmitEhcRequest,), cmd.RecordEhcDecision, "maybe", id="decision"),
         pytest.param(
-            ("submit_ehc_request", "record_ehc_decision"),
-            "finalise_ehc_plan",
+            (cmd.SubmitEhcRequest, cmd.RecordEhcDecision),
+            cmd.FinaliseEhcPlan,
             "perhaps",
             id="final-decision",
         ),
     ],
 )
 def test_given_an_ehc_decision_outside_its_vocabulary_then_invalid_value(
-    child: ChildBuilder, done: tuple[str, ...], step: str, decision: str
+    child: ChildBuilder, done: tuple[type[cmd.Command], ...], step: type[cmd.Command], decision: str
 ) -> None:
     ehc(child, *done)
     app = child.app
@@ -1833,7 +1850,7 @@ def test_given_an_ehc_decision_outside_its_vocabulary_then_invalid_value(
         app,
         child,
         InvalidValue,
-        getattr(app, step),
+        commanding(app, step),
         child.child_id,
         on(EHC_DAY),
         **{**EHC_STEPS[step], "decision": decision},
@@ -1857,7 +1874,7 @@ def test_given_a_consistent_status_when_changed_then_stored(
     assert_accepted(
         child,
         ev.SenStatusChanged,
-        "change_sen_status",
+        cmd.ChangeSenStatus,
         DAY,
         status=status,
         need_codes=codes,
@@ -1888,7 +1905,7 @@ def test_given_an_inconsistent_status_when_changed_then_invalid_value(
         child.app,
         child,
         InvalidValue,
-        child.app.change_sen_status,
+        commanding(child.app, cmd.ChangeSenStatus),
         child.child_id,
         on(DAY),
         status=status,
@@ -1902,12 +1919,12 @@ def test_given_an_inconsistent_status_when_changed_then_invalid_value(
 def test_given_no_finalised_ehc_plan_when_status_e_then_ehc_step_out_of_order(
     child: ChildBuilder,
 ) -> None:
-    ehc(child, "submit_ehc_request", "record_ehc_decision", "issue_ehc_draft")
+    ehc(child, cmd.SubmitEhcRequest, cmd.RecordEhcDecision, cmd.IssueEhcDraft)
     err = assert_refused(
         child.app,
         child,
         EhcStepOutOfOrder,
-        child.app.change_sen_status,
+        commanding(child.app, cmd.ChangeSenStatus),
         child.child_id,
         on(EHC_DAY),
         status="E",
@@ -1919,11 +1936,11 @@ def test_given_no_finalised_ehc_plan_when_status_e_then_ehc_step_out_of_order(
 
 
 def test_given_a_finalised_ehc_plan_when_status_e_then_stored(child: ChildBuilder) -> None:
-    ehc(child, "submit_ehc_request", "record_ehc_decision", "finalise_ehc_plan")
+    ehc(child, cmd.SubmitEhcRequest, cmd.RecordEhcDecision, cmd.FinaliseEhcPlan)
     assert_accepted(
         child,
         ev.SenStatusChanged,
-        "change_sen_status",
+        cmd.ChangeSenStatus,
         EHC_DAY,
         status="E",
         need_codes=["ASD"],
@@ -1942,7 +1959,7 @@ def test_given_an_outcome_outside_the_vocabulary_when_discussed_then_invalid_val
         child.app,
         child,
         InvalidValue,
-        child.app.hold_discussion,
+        commanding(child.app, cmd.HoldDiscussion),
         child.child_id,
         on(DAY),
         **discussion(outcome="watch_and_wait"),
@@ -1968,7 +1985,7 @@ def test_given_different_views_without_both_views_then_invalid_value(
         child.app,
         child,
         InvalidValue,
-        child.app.hold_discussion,
+        commanding(child.app, cmd.HoldDiscussion),
         child.child_id,
         on(DAY),
         **{**discussion(outcome="different_views"), **views},
@@ -1982,7 +1999,7 @@ def test_given_different_views_with_both_views_when_discussed_then_stored(
     event = assert_accepted(
         child,
         ev.DiscussionHeld,
-        "hold_discussion",
+        cmd.HoldDiscussion,
         DAY,
         **discussion(outcome="different_views"),
         key_person_view="Worried",
@@ -2001,14 +2018,18 @@ def test_given_an_extra_configured_outcome_when_discussed_then_stored() -> None:
     try:
         child = register(app)
         event = assert_accepted(
-            child, ev.DiscussionHeld, "hold_discussion", DAY, **discussion(outcome="watch_and_wait")
+            child,
+            ev.DiscussionHeld,
+            cmd.HoldDiscussion,
+            DAY,
+            **discussion(outcome="watch_and_wait"),
         )
         assert isinstance(event, ev.DiscussionHeld)
         assert event.outcome == "watch_and_wait"
         assert_accepted(
             child,
             ev.DiscussionHeld,
-            "hold_discussion",
+            cmd.HoldDiscussion,
             DAY,
             **discussion(outcome="no_current_concern"),
         )
@@ -2041,7 +2062,7 @@ def test_given_a_discussion_missing_what_it_needs_then_invalid_value(
         child.app,
         child,
         InvalidValue,
-        child.app.hold_discussion,
+        commanding(child.app, cmd.HoldDiscussion),
         child.child_id,
         on(DAY),
         **discussion(**overrides),
@@ -2055,7 +2076,7 @@ def test_given_no_current_concern_when_discussed_without_hypothesis_then_stored(
     assert_accepted(
         child,
         ev.DiscussionHeld,
-        "hold_discussion",
+        cmd.HoldDiscussion,
         DAY,
         **discussion(outcome="no_current_concern", hypothesis=""),
     )
@@ -2069,16 +2090,16 @@ def _already_linked(child: ChildBuilder) -> None:
 
 
 def _setup_report(child: ChildBuilder) -> None:
-    child.do("receive_report", DAY, **report())
+    child.do(cmd.ReceiveReport, DAY, **report())
 
 
 def _setup_consent(child: ChildBuilder) -> None:
-    child.do("give_consent", DAY, PARENT, **consent())
+    child.do(cmd.GiveConsent, DAY, PARENT, **consent())
 
 
 def _setup_referral(child: ChildBuilder) -> None:
-    child.do("give_consent", DAY, PARENT, **consent())
-    child.do("make_referral", DAY, **referral())
+    child.do(cmd.GiveConsent, DAY, PARENT, **consent())
+    child.do(cmd.MakeReferral, DAY, **referral())
 
 
 @pytest.mark.parametrize(
@@ -2086,7 +2107,7 @@ def _setup_referral(child: ChildBuilder) -> None:
     [
         pytest.param(
             _already_linked,
-            "link_person",
+            cmd.LinkPerson,
             {
                 "person_id": "parent-1",
                 "name": "Another",
@@ -2098,14 +2119,14 @@ def _setup_referral(child: ChildBuilder) -> None:
         ),
         pytest.param(
             with_provision,
-            "start_provision",
+            cmd.StartProvision,
             provision("prov-1"),
             "provision_id",
             id="provision_id",
         ),
         pytest.param(
             with_plan,
-            "issue_plan",
+            cmd.IssuePlan,
             {
                 "plan_id": "plan-1",
                 "start_date": START,
@@ -2118,11 +2139,11 @@ def _setup_referral(child: ChildBuilder) -> None:
             id="plan_id",
         ),
         pytest.param(
-            _setup_consent, "give_consent", consent(), "consent_id", id="consent_id-given"
+            _setup_consent, cmd.GiveConsent, consent(), "consent_id", id="consent_id-given"
         ),
         pytest.param(
             _setup_consent,
-            "refuse_consent",
+            cmd.RefuseConsent,
             {
                 "consent_id": "c-1",
                 "purpose": "photographs",
@@ -2132,14 +2153,16 @@ def _setup_referral(child: ChildBuilder) -> None:
             "consent_id",
             id="consent_id-refused",
         ),
-        pytest.param(_setup_report, "receive_report", report(), "report_id", id="report_id"),
-        pytest.param(_setup_referral, "make_referral", referral(), "referral_id", id="referral_id"),
+        pytest.param(_setup_report, cmd.ReceiveReport, report(), "report_id", id="report_id"),
+        pytest.param(
+            _setup_referral, cmd.MakeReferral, referral(), "referral_id", id="referral_id"
+        ),
     ],
 )
 def test_given_an_id_already_used_on_the_record_when_reused_then_invalid_value(
     child: ChildBuilder,
     setup: Callable[[ChildBuilder], object],
-    command: str,
+    command: type[cmd.Command],
     payload: dict[str, Any],
     field: str,
 ) -> None:
@@ -2149,9 +2172,9 @@ def test_given_an_id_already_used_on_the_record_when_reused_then_invalid_value(
         app,
         child,
         InvalidValue,
-        getattr(app, command),
+        commanding(app, command),
         child.child_id,
-        on(DAY, PARENT if "consent" in command else SENCO),
+        on(DAY, PARENT if "Consent" in command.__name__ else SENCO),
         **payload,
     )
     assert err.field == field
@@ -2164,7 +2187,7 @@ def test_given_an_id_used_on_another_child_when_used_here_then_stored(
     assert_accepted(
         child,
         ev.SupportPlanIssued,
-        "issue_plan",
+        cmd.IssuePlan,
         START,
         plan_id="plan-1",
         start_date=START,
@@ -2180,13 +2203,15 @@ def test_given_a_child_id_already_registered_when_registered_again_then_child_ex
 ) -> None:
     app = child.app
     with pytest.raises(ChildExists) as caught:
-        app.register_child(
+        app.register(
+            cmd.RegisterChild(
+                given_name="ZZ-MARKER-42",
+                family_name="Example",
+                date_of_birth=BORN,
+                setting_id=SETTING,
+                child_id=child.child_id,
+            ),
             on(DAY),
-            given_name="ZZ-MARKER-42",
-            family_name="Example",
-            date_of_birth=BORN,
-            setting_id=SETTING,
-            child_id=child.child_id,
         )
     assert type(caught.value) is ChildExists
     assert caught.value.field == "child_id"
@@ -2202,11 +2227,11 @@ def test_given_a_child_id_already_registered_when_registered_again_then_child_ex
 def test_given_a_report_when_a_recommendation_is_actioned_then_stored(
     child: ChildBuilder,
 ) -> None:
-    child.do("receive_report", DAY, **report())
+    child.do(cmd.ReceiveReport, DAY, **report())
     assert_accepted(
         child,
         ev.RecommendationActioned,
-        "action_recommendation",
+        cmd.ActionRecommendation,
         DAY,
         report_id="rep-1",
         recommendation_id="r1",
@@ -2225,12 +2250,12 @@ def test_given_a_report_when_a_recommendation_is_actioned_then_stored(
 def test_given_an_unknown_report_or_recommendation_when_actioned_then_unknown_reference(
     child: ChildBuilder, report_id: str, recommendation_id: str, field: str
 ) -> None:
-    child.do("receive_report", DAY, **report())
+    child.do(cmd.ReceiveReport, DAY, **report())
     err = assert_refused(
         child.app,
         child,
         UnknownReference,
-        child.app.action_recommendation,
+        commanding(child.app, cmd.ActionRecommendation),
         child.child_id,
         on(DAY),
         report_id=report_id,
@@ -2244,9 +2269,9 @@ def test_given_an_unknown_report_or_recommendation_when_actioned_then_unknown_re
 def test_given_a_recommendation_of_another_report_when_actioned_then_unknown_reference(
     child: ChildBuilder,
 ) -> None:
-    child.do("receive_report", DAY, **report("rep-1"))
+    child.do(cmd.ReceiveReport, DAY, **report("rep-1"))
     child.do(
-        "receive_report",
+        cmd.ReceiveReport,
         DAY,
         **{
             **report("rep-2"),
@@ -2257,7 +2282,7 @@ def test_given_a_recommendation_of_another_report_when_actioned_then_unknown_ref
         child.app,
         child,
         UnknownReference,
-        child.app.action_recommendation,
+        commanding(child.app, cmd.ActionRecommendation),
         child.child_id,
         on(DAY),
         report_id="rep-1",
@@ -2276,7 +2301,7 @@ def test_given_a_report_with_repeated_recommendation_ids_then_invalid_value(
         child.app,
         child,
         InvalidValue,
-        child.app.receive_report,
+        commanding(child.app, cmd.ReceiveReport),
         child.child_id,
         on(DAY),
         **{**report(), "recommendations": recs},
@@ -2285,12 +2310,12 @@ def test_given_a_report_with_repeated_recommendation_ids_then_invalid_value(
 
 
 def test_given_an_action_outside_the_vocabulary_then_invalid_value(child: ChildBuilder) -> None:
-    child.do("receive_report", DAY, **report())
+    child.do(cmd.ReceiveReport, DAY, **report())
     err = assert_refused(
         child.app,
         child,
         InvalidValue,
-        child.app.action_recommendation,
+        commanding(child.app, cmd.ActionRecommendation),
         child.child_id,
         on(DAY),
         report_id="rep-1",
@@ -2304,31 +2329,33 @@ def test_given_an_action_outside_the_vocabulary_then_invalid_value(child: ChildB
 # --- text rules ----------------------------------------------------------------------------
 
 TEXT_FIELDS = [
-    pytest.param("record_observation", observation(), "notes", LONG, id="observation.notes"),
-    pytest.param("record_observation", observation(), "observer", SHORT, id="observation.observer"),
+    pytest.param(cmd.RecordObservation, observation(), "notes", LONG, id="observation.notes"),
     pytest.param(
-        "raise_concern",
+        cmd.RecordObservation, observation(), "observer", SHORT, id="observation.observer"
+    ),
+    pytest.param(
+        cmd.RaiseConcern,
         {"concern_id": "k-1", "areas": ["physical"], "level": "low", "description": "Trips often"},
         "description",
         LONG,
         id="concern.description",
     ),
     pytest.param(
-        "record_child_view",
+        cmd.RecordChildView,
         {"view": "I like blocks", "method": "Talking mat"},
         "view",
         LONG,
         id="child_view.view",
     ),
     pytest.param(
-        "record_child_view",
+        cmd.RecordChildView,
         {"view": "I like blocks", "method": "Talking mat"},
         "method",
         SHORT,
         id="child_view.method",
     ),
     pytest.param(
-        "record_contact",
+        cmd.RecordContact,
         {
             "professional": "Dr Example",
             "professional_role": "GP",
@@ -2341,7 +2368,7 @@ TEXT_FIELDS = [
         id="contact.summary",
     ),
     pytest.param(
-        "record_contact",
+        cmd.RecordContact,
         {
             "professional": "Dr Example",
             "professional_role": "GP",
@@ -2354,7 +2381,7 @@ TEXT_FIELDS = [
         id="contact.professional",
     ),
     pytest.param(
-        "link_person",
+        cmd.LinkPerson,
         {
             "person_id": "carer-1",
             "name": "A Carer",
@@ -2365,9 +2392,9 @@ TEXT_FIELDS = [
         SHORT,
         id="person.name",
     ),
-    pytest.param("place_legal_hold", {"reason": "Claim"}, "reason", LONG, id="hold.reason"),
+    pytest.param(cmd.PlaceLegalHold, {"reason": "Claim"}, "reason", LONG, id="hold.reason"),
     pytest.param(
-        "correct",
+        cmd.Correct,
         {"supersedes": 2, "statement": "Aunt"},
         "statement",
         LONG,
@@ -2380,7 +2407,7 @@ TEXT_FIELDS = [
 @pytest.mark.parametrize("value", ["", "   "], ids=["empty", "blank"])
 def test_given_an_empty_required_text_when_recorded_then_invalid_value_naming_it(
     child: ChildBuilder,
-    command: str,
+    command: type[cmd.Command],
     payload: dict[str, Any],
     field: str,
     limit: int,
@@ -2392,7 +2419,7 @@ def test_given_an_empty_required_text_when_recorded_then_invalid_value_naming_it
         app,
         child,
         InvalidValue,
-        getattr(app, command),
+        commanding(app, command),
         child.child_id,
         on(DAY),
         **{**payload, field: value},
@@ -2402,7 +2429,7 @@ def test_given_an_empty_required_text_when_recorded_then_invalid_value_naming_it
 
 @pytest.mark.parametrize(("command", "payload", "field", "limit"), TEXT_FIELDS)
 def test_given_a_text_over_its_limit_when_recorded_then_invalid_value_naming_it(
-    child: ChildBuilder, command: str, payload: dict[str, Any], field: str, limit: int
+    child: ChildBuilder, command: type[cmd.Command], payload: dict[str, Any], field: str, limit: int
 ) -> None:
     agreed_for(child, command)
     app = child.app
@@ -2410,7 +2437,7 @@ def test_given_a_text_over_its_limit_when_recorded_then_invalid_value_naming_it(
         app,
         child,
         InvalidValue,
-        getattr(app, command),
+        commanding(app, command),
         child.child_id,
         on(DAY),
         **{**payload, field: "x" * (limit + 1)},
@@ -2420,7 +2447,7 @@ def test_given_a_text_over_its_limit_when_recorded_then_invalid_value_naming_it(
 
 @pytest.mark.parametrize(("command", "payload", "field", "limit"), TEXT_FIELDS)
 def test_given_a_text_at_its_limit_when_recorded_then_stored_stripped(
-    child: ChildBuilder, command: str, payload: dict[str, Any], field: str, limit: int
+    child: ChildBuilder, command: type[cmd.Command], payload: dict[str, Any], field: str, limit: int
 ) -> None:
     agreed_for(child, command)
     before = child.version
@@ -2444,33 +2471,33 @@ CONCERN: dict[str, Any] = {
     ("command", "payload", "field"),
     [
         pytest.param(
-            "record_observation",
+            cmd.RecordObservation,
             {**observation(), "area": "juggling"},
             "area",
             id="observation.area",
         ),
-        pytest.param("raise_concern", {**CONCERN, "level": "severe"}, "level", id="concern.level"),
+        pytest.param(cmd.RaiseConcern, {**CONCERN, "level": "severe"}, "level", id="concern.level"),
         pytest.param(
-            "raise_concern",
+            cmd.RaiseConcern,
             {**CONCERN, "areas": ["physical", "juggling"]},
             "areas",
             id="concern.areas",
         ),
-        pytest.param("raise_concern", {**CONCERN, "areas": []}, "areas", id="concern.no-areas"),
+        pytest.param(cmd.RaiseConcern, {**CONCERN, "areas": []}, "areas", id="concern.no-areas"),
         pytest.param(
-            "raise_concern", {**CONCERN, "concern_id": "k 1"}, "concern_id", id="concern.bad-id"
+            cmd.RaiseConcern, {**CONCERN, "concern_id": "k 1"}, "concern_id", id="concern.bad-id"
         ),
         pytest.param(
-            "notify_parent",
+            cmd.NotifyParent,
             {"method": "pigeon", "information_service_given": True},
             "method",
             id="notify.method",
         ),
         pytest.param(
-            "give_consent", consent(purpose="everything"), "purpose", id="consent.purpose"
+            cmd.GiveConsent, consent(purpose="everything"), "purpose", id="consent.purpose"
         ),
         pytest.param(
-            "record_contact",
+            cmd.RecordContact,
             {
                 "professional": "Dr Example",
                 "professional_role": "GP",
@@ -2482,13 +2509,13 @@ CONCERN: dict[str, Any] = {
             id="contact.kind",
         ),
         pytest.param(
-            "record_progress_check",
+            cmd.RecordProgressCheck,
             {"summary": "Typical", "areas_of_concern": ["juggling"]},
             "areas_of_concern",
             id="progress_check.areas",
         ),
         pytest.param(
-            "assess_tracking",
+            cmd.AssessTracking,
             {
                 "area": "literacy",
                 "band": "22-36",
@@ -2500,7 +2527,7 @@ CONCERN: dict[str, Any] = {
             id="tracking.band-order",
         ),
         pytest.param(
-            "assess_tracking",
+            cmd.AssessTracking,
             {
                 "area": "literacy",
                 "band": "22-36",
@@ -2512,7 +2539,7 @@ CONCERN: dict[str, Any] = {
             id="tracking.months",
         ),
         pytest.param(
-            "record_attendance",
+            cmd.RecordAttendance,
             {
                 "period_start": DAY,
                 "period_end": DAY - timedelta(days=1),
@@ -2523,7 +2550,7 @@ CONCERN: dict[str, Any] = {
             id="attendance.period",
         ),
         pytest.param(
-            "record_attendance",
+            cmd.RecordAttendance,
             {
                 "period_start": START,
                 "period_end": DAY,
@@ -2534,7 +2561,7 @@ CONCERN: dict[str, Any] = {
             id="attendance.more-than-possible",
         ),
         pytest.param(
-            "note_export",
+            cmd.NoteExport,
             {"bundle_sha256": "ab" * 31, "as_of": None, "known_at": None, "purpose": "EHC request"},
             "bundle_sha256",
             id="export.short-digest",
@@ -2542,7 +2569,7 @@ CONCERN: dict[str, Any] = {
     ],
 )
 def test_given_a_value_breaking_its_rule_when_recorded_then_invalid_value_naming_the_field(
-    child: ChildBuilder, command: str, payload: dict[str, Any], field: str
+    child: ChildBuilder, command: type[cmd.Command], payload: dict[str, Any], field: str
 ) -> None:
     agreed_for(child, command)
     app = child.app
@@ -2550,9 +2577,9 @@ def test_given_a_value_breaking_its_rule_when_recorded_then_invalid_value_naming
         app,
         child,
         InvalidValue,
-        getattr(app, command),
+        commanding(app, command),
         child.child_id,
-        on(DAY, PARENT if command == "give_consent" else SENCO),
+        on(DAY, PARENT if command == cmd.GiveConsent else SENCO),
         **payload,
     )
     assert err.field == field
@@ -2562,25 +2589,25 @@ def test_given_a_value_breaking_its_rule_when_recorded_then_invalid_value_naming
     ("command", "payload", "kind"),
     [
         pytest.param(
-            "raise_concern",
+            cmd.RaiseConcern,
             {**CONCERN, "areas": ["physical", "physical"]},
             ev.ConcernRaised,
             id="concern",
         ),
         pytest.param(
-            "notify_parent",
+            cmd.NotifyParent,
             {"method": "meeting", "information_service_given": True},
             ev.ParentNotified,
             id="notify",
         ),
         pytest.param(
-            "record_progress_check",
+            cmd.RecordProgressCheck,
             {"summary": "Typical", "areas_of_concern": ["literacy"]},
             ev.ProgressCheckAtTwoRecorded,
             id="progress-check",
         ),
         pytest.param(
-            "assess_tracking",
+            cmd.AssessTracking,
             {
                 "area": "literacy",
                 "band": "22-36",
@@ -2592,7 +2619,7 @@ def test_given_a_value_breaking_its_rule_when_recorded_then_invalid_value_naming
             id="tracking",
         ),
         pytest.param(
-            "record_attendance",
+            cmd.RecordAttendance,
             {
                 "period_start": START,
                 "period_end": DAY,
@@ -2603,7 +2630,7 @@ def test_given_a_value_breaking_its_rule_when_recorded_then_invalid_value_naming
             id="attendance",
         ),
         pytest.param(
-            "note_export",
+            cmd.NoteExport,
             {"bundle_sha256": "ab" * 32, "as_of": None, "known_at": None, "purpose": "EHC request"},
             ev.EvidenceBundleExported,
             id="export",
@@ -2611,7 +2638,10 @@ def test_given_a_value_breaking_its_rule_when_recorded_then_invalid_value_naming
     ],
 )
 def test_given_values_within_their_rules_when_recorded_then_stored(
-    child: ChildBuilder, command: str, payload: dict[str, Any], kind: type[ev.ChildEvent]
+    child: ChildBuilder,
+    command: type[cmd.Command],
+    payload: dict[str, Any],
+    kind: type[ev.ChildEvent],
 ) -> None:
     assert_accepted(child, kind, command, DAY, **payload)
 
@@ -2622,7 +2652,7 @@ def test_given_repeated_areas_when_a_concern_is_raised_then_they_are_stored_once
     event = assert_accepted(
         child,
         ev.ConcernRaised,
-        "raise_concern",
+        cmd.RaiseConcern,
         DAY,
         **{**CONCERN, "areas": ["physical", "literacy", "physical"]},
     )
@@ -2638,7 +2668,7 @@ def test_given_a_bundle_digest_that_is_not_lower_case_hex_then_invalid_value(
         child.app,
         child,
         InvalidValue,
-        child.app.note_export,
+        commanding(child.app, cmd.NoteExport),
         child.child_id,
         on(DAY),
         bundle_sha256=digest,
@@ -2660,7 +2690,7 @@ def test_given_a_wrong_expected_version_when_a_command_runs_then_version_conflic
         child.app,
         child,
         VersionConflict,
-        child.app.record_observation,
+        commanding(child.app, cmd.RecordObservation),
         child.child_id,
         on(DAY),
         expected_version=expected,
@@ -2673,8 +2703,8 @@ def test_given_a_wrong_expected_version_when_a_command_runs_then_version_conflic
 def test_given_the_current_expected_version_when_a_command_runs_then_stored(
     child: ChildBuilder,
 ) -> None:
-    version = child.app.record_observation(
-        child.child_id, on(DAY), expected_version=2, **observation()
+    version = child.app.handle(
+        child.child_id, cmd.RecordObservation(**observation()), on(DAY), expected_version=2
     )
     assert version == 3
     assert type(child.app.history(child.child_id)[-1]) is ev.ObservationRecorded
@@ -2684,12 +2714,12 @@ def test_given_another_writer_saved_first_when_a_command_runs_then_version_confl
     child: ChildBuilder,
 ) -> None:
     app = child.app
-    child.do("record_observation", DAY, **observation("First writer"))
+    child.do(cmd.RecordObservation, DAY, **observation("First writer"))
     err = assert_refused(
         app,
         child,
         VersionConflict,
-        app.record_observation,
+        commanding(app, cmd.RecordObservation),
         child.child_id,
         on(DAY),
         expected_version=2,
@@ -2715,13 +2745,13 @@ def test_given_a_write_between_load_and_save_when_saved_then_version_conflict_no
         calls.append(child_id)
         if len(calls) == 1:  # only the first load: the other writer's own load passes through
             interleaved.append(
-                app.record_observation(child_id, on(DAY), **observation("Other writer"))
+                app.handle(child_id, cmd.RecordObservation(**observation("Other writer")), on(DAY))
             )
         return loaded
 
     monkeypatch.setattr(app, "get_child", load_then_let_another_writer_in)
     with pytest.raises(VersionConflict) as caught:
-        app.record_observation(child.child_id, on(DAY), **observation("Late writer"))
+        app.handle(child.child_id, cmd.RecordObservation(**observation("Late writer")), on(DAY))
     monkeypatch.undo()
     assert interleaved == [3]
     assert (caught.value.expected, caught.value.actual) == (2, 3)
@@ -2744,10 +2774,10 @@ def test_given_a_record_restored_from_snapshots_when_commands_run_then_the_rules
     )
     try:
         child = with_plan(with_provision(with_parent(register(app))))
-        child.do("record_parent_view", DAY, PARENT, person_id="parent-1", view="Happy")
-        child.do("give_consent", DAY, PARENT, **consent())
-        child.do("withdraw_consent", DAY, PARENT, consent_id="c-1", withdrawn_by="parent-1")
-        child.do("end_provision", DAY, provision_id="prov-1", end_date=DAY, reason="Met")
+        child.do(cmd.RecordParentView, DAY, PARENT, person_id="parent-1", view="Happy")
+        child.do(cmd.GiveConsent, DAY, PARENT, **consent())
+        child.do(cmd.WithdrawConsent, DAY, PARENT, consent_id="c-1", withdrawn_by="parent-1")
+        child.do(cmd.EndProvision, DAY, provision_id="prov-1", end_date=DAY, reason="Met")
         assert child.version == 8
         assert app.snapshots is not None
         assert [s.originator_version for s in app.snapshots.get(child.child_id)] == [3, 6]
@@ -2760,7 +2790,7 @@ def test_given_a_record_restored_from_snapshots_when_commands_run_then_the_rules
             app,
             child,
             ProvisionClosed,
-            app.deliver_session,
+            commanding(app, cmd.DeliverSession),
             child.child_id,
             on(DAY),
             provision_id="prov-1",
@@ -2771,7 +2801,7 @@ def test_given_a_record_restored_from_snapshots_when_commands_run_then_the_rules
             app,
             child,
             ParentViewProtected,
-            app.correct,
+            commanding(app, cmd.Correct),
             child.child_id,
             on(DAY),
             supersedes=5,
@@ -2781,7 +2811,7 @@ def test_given_a_record_restored_from_snapshots_when_commands_run_then_the_rules
             app,
             child,
             ConsentRequired,
-            app.make_referral,
+            commanding(app, cmd.MakeReferral),
             child.child_id,
             on(DAY),
             **referral(),
@@ -2790,13 +2820,13 @@ def test_given_a_record_restored_from_snapshots_when_commands_run_then_the_rules
             app,
             child,
             UnknownReference,
-            app.mark_mistaken,
+            commanding(app, cmd.MarkMistaken),
             child.child_id,
             on(DAY),
             target_version=9,
             reason="No such entry",
         )
-        assert_accepted(child, ev.ReviewHeld, "hold_review", REVIEW_DAY, **review())
+        assert_accepted(child, ev.ReviewHeld, cmd.HoldReview, REVIEW_DAY, **review())
     finally:
         app.close()
 
@@ -2808,15 +2838,15 @@ def test_given_a_record_restored_from_snapshots_when_commands_run_then_the_rules
     ("place", "lift", "placed", "lifted"),
     [
         pytest.param(
-            "place_legal_hold",
-            "lift_legal_hold",
+            cmd.PlaceLegalHold,
+            cmd.LiftLegalHold,
             ev.LegalHoldPlaced,
             ev.LegalHoldLifted,
             id="legal-hold",
         ),
         pytest.param(
-            "restrict_processing",
-            "lift_restriction",
+            cmd.RestrictProcessing,
+            cmd.LiftRestriction,
             ev.ProcessingRestricted,
             ev.ProcessingRestrictionLifted,
             id="restriction",
@@ -2825,8 +2855,8 @@ def test_given_a_record_restored_from_snapshots_when_commands_run_then_the_rules
 )
 def test_given_a_hold_or_restriction_when_placed_twice_or_lifted_twice_then_invalid_value(
     child: ChildBuilder,
-    place: str,
-    lift: str,
+    place: type[cmd.Command],
+    lift: type[cmd.Command],
     placed: type[ev.ChildEvent],
     lifted: type[ev.ChildEvent],
 ) -> None:
@@ -2835,7 +2865,7 @@ def test_given_a_hold_or_restriction_when_placed_twice_or_lifted_twice_then_inva
         app,
         child,
         InvalidValue,
-        getattr(app, lift),
+        commanding(app, lift),
         child.child_id,
         on(DAY),
         reason="Nothing to lift",
@@ -2843,12 +2873,12 @@ def test_given_a_hold_or_restriction_when_placed_twice_or_lifted_twice_then_inva
     assert err.field == "reason"
     assert_accepted(child, placed, place, DAY, reason="Accuracy contested")
     err = assert_refused(
-        app, child, InvalidValue, getattr(app, place), child.child_id, on(DAY), reason="Again"
+        app, child, InvalidValue, commanding(app, place), child.child_id, on(DAY), reason="Again"
     )
     assert err.field == "reason"
     assert_accepted(child, lifted, lift, DAY, reason="Resolved")
     err = assert_refused(
-        app, child, InvalidValue, getattr(app, lift), child.child_id, on(DAY), reason="Again"
+        app, child, InvalidValue, commanding(app, lift), child.child_id, on(DAY), reason="Again"
     )
     assert err.field == "reason"
     assert_accepted(child, placed, place, DAY, reason="New claim")
@@ -2872,7 +2902,7 @@ def test_given_no_parental_agreement_when_a_professional_is_contacted_then_conse
         child.app,
         child,
         ConsentRequired,
-        child.app.record_contact,
+        commanding(child.app, cmd.RecordContact),
         child.child_id,
         on(DAY),
         **CONTACT,
@@ -2883,13 +2913,13 @@ def test_given_no_parental_agreement_when_a_professional_is_contacted_then_conse
 def test_given_a_withdrawn_agreement_when_a_professional_is_contacted_then_consent_required(
     child: ChildBuilder,
 ) -> None:
-    agreed_for(child, "record_contact")
-    child.do("withdraw_consent", DAY, PARENT, consent_id="contact", withdrawn_by="parent-1")
+    agreed_for(child, cmd.RecordContact)
+    child.do(cmd.WithdrawConsent, DAY, PARENT, consent_id="contact", withdrawn_by="parent-1")
     assert_refused(
         child.app,
         child,
         ConsentRequired,
-        child.app.record_contact,
+        commanding(child.app, cmd.RecordContact),
         child.child_id,
         on(DAY),
         **CONTACT,
@@ -2899,27 +2929,27 @@ def test_given_a_withdrawn_agreement_when_a_professional_is_contacted_then_conse
 def test_given_parental_agreement_when_a_professional_is_contacted_then_stored(
     child: ChildBuilder,
 ) -> None:
-    agreed_for(child, "record_contact")
-    assert_accepted(child, ev.ProfessionalContact, "record_contact", DAY, **CONTACT)
+    agreed_for(child, cmd.RecordContact)
+    assert_accepted(child, ev.ProfessionalContact, cmd.RecordContact, DAY, **CONTACT)
 
 
 @pytest.mark.parametrize(
     ("command", "payload", "field"),
     [
         pytest.param(
-            "deliver_session",
+            cmd.DeliverSession,
             {"provision_id": "prov-1", "minutes": 20, "notes": ""},
             "session_date",
             id="session-delivered",
         ),
         pytest.param(
-            "miss_session",
+            cmd.MissSession,
             {"provision_id": "prov-1", "reason": "Ill"},
             "session_date",
             id="session-missed",
         ),
         pytest.param(
-            "end_provision",
+            cmd.EndProvision,
             {"provision_id": "prov-1", "reason": "Met"},
             "end_date",
             id="provision-end",
@@ -2927,13 +2957,13 @@ def test_given_parental_agreement_when_a_professional_is_contacted_then_stored(
     ],
 )
 def test_given_a_date_after_the_entry_when_recorded_then_invalid_value(
-    planned: ChildBuilder, command: str, payload: dict[str, Any], field: str
+    planned: ChildBuilder, command: type[cmd.Command], payload: dict[str, Any], field: str
 ) -> None:
     err = assert_refused(
         planned.app,
         planned,
         InvalidValue,
-        getattr(planned.app, command),
+        commanding(planned.app, command),
         planned.child_id,
         on(DAY),
         **{**payload, field: DAY + timedelta(days=1)},
@@ -2950,8 +2980,14 @@ def test_given_a_used_concern_id_when_raised_again_then_invalid_value(child: Chi
         "level": "low",
         "description": "Trips often",
     }
-    child.do("raise_concern", DAY, **concern)
+    child.do(cmd.RaiseConcern, DAY, **concern)
     err = assert_refused(
-        child.app, child, InvalidValue, child.app.raise_concern, child.child_id, on(DAY), **concern
+        child.app,
+        child,
+        InvalidValue,
+        commanding(child.app, cmd.RaiseConcern),
+        child.child_id,
+        on(DAY),
+        **concern,
     )
     assert err.field == "concern_id"

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from domain import commands as cmd
 from projections.la_profile import LoadedProfile
 from projections.la_readiness import NAMED_PROFESSIONAL, la_readiness
 from projections.timeline import admit
@@ -149,7 +150,7 @@ def test_as_of_a_past_date_the_profile_sees_only_what_had_happened(
 def test_a_withdrawn_consent_no_longer_counts(profiles: dict[str, LoadedProfile]) -> None:
     story = Story()
     write_known_history(on_story(story))
-    story.add("withdraw_consent", date(2026, 11, 1), consent_id="la", withdrawn_by="parent-1")
+    story.add(cmd.WithdrawConsent, date(2026, 11, 1), consent_id="la", withdrawn_by="parent-1")
     result = la_readiness(story.entries, profiles["generic-cop"], today=TODAY)
     consent = next(x for x in result["expectations"] if x["id"] == "consent")
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from domain import commands as cmd
 from projections.la_profile import LoadedProfile
 from projections.la_request import cited_versions, fill_request
 from tests.factories import TODAY
@@ -99,7 +100,7 @@ def test_a_fields_limit_keeps_the_newest_and_lists_the_rest(
     story = Story()
     for day in range(1, 15):
         story.add(
-            "record_observation",
+            cmd.RecordObservation,
             date(2026, 3, day),
             area="physical",
             notes=f"Observation number {day}.",
@@ -121,7 +122,7 @@ def test_tribunal_mode_leaves_out_expert_reports_older_than_three_years(
     story = Story(registered=date(2022, 9, 5))
     for report_id, dated in (("old", date(2023, 6, 1)), ("new", date(2025, 6, 1))):
         story.add(
-            "receive_report",
+            cmd.ReceiveReport,
             dated,
             basis="third_party_report",
             report_id=report_id,

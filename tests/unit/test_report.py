@@ -22,6 +22,7 @@ from pypdf import PdfReader
 from api.bootstrap import open_ledger, open_records
 from api.demo import build_demo_cohort
 from api.settings import Settings
+from domain import commands as cmd
 from domain.application import ChildRecords
 from exporters.report import SECTIONS, SENTENCES, ReportInput, render_html, render_pdf
 from exporters.report_pdf import KIND_LABELS, render_report_pdf
@@ -118,7 +119,7 @@ class TestRecordTextIsEscaped:
     def test_a_script_in_an_observation_is_shown_as_text(self, store: Store) -> None:
         child = with_parent(register(store.records))
         child.do(
-            "record_observation",
+            cmd.RecordObservation,
             date(2025, 3, 3),
             PRACTITIONER,
             area="physical",
@@ -132,7 +133,7 @@ class TestRecordTextIsEscaped:
     def test_a_provision_change_names_its_units_and_splits_at_its_date(self, store: Store) -> None:
         child = with_parent(register(store.records))
         child.do(
-            "start_provision",
+            cmd.StartProvision,
             date(2025, 1, 6),
             provision_id="talk",
             description="Talk group",
@@ -147,7 +148,7 @@ class TestRecordTextIsEscaped:
             funding_source="core",
         )
         child.do(
-            "change_provision",
+            cmd.ChangeProvision,
             date(2025, 2, 5),
             provision_id="talk",
             changes={"sessions_per_week": 4, "cost": "400.00"},
@@ -170,7 +171,7 @@ class TestProgressChart:
             (date(2025, 3, 1), "physical", 16, 22, 25),
         ]:
             child.do(
-                "assess_tracking",
+                cmd.AssessTracking,
                 day,
                 PRACTITIONER,
                 area=area,
@@ -191,7 +192,7 @@ class TestProgressChart:
     def test_without_tracking_the_report_says_so_and_draws_no_chart(self, store: Store) -> None:
         child = with_parent(register(store.records))
         child.do(
-            "record_parent_view",
+            cmd.RecordParentView,
             date(2025, 1, 6),
             PARENT,
             person_id="parent-1",
@@ -267,7 +268,7 @@ def long_child(store: Store) -> UUID:
     """A record whose parents' views, contacts and tracking alone run to many pages."""
     child = with_parent(register(store.records, born=date(2022, 1, 10)))
     child.do(
-        "give_consent",
+        cmd.GiveConsent,
         date(2024, 9, 3),
         consent_id="c1",
         purpose="contact_professional",
@@ -276,9 +277,9 @@ def long_child(store: Store) -> UUID:
     )
     for n in range(90):
         day = date(2024, 9, 9) + timedelta(days=7 * n)
-        child.do("record_parent_view", day, PARENT, person_id="parent-1", view=f"{n}: {LONG_VIEW}")
+        child.do(cmd.RecordParentView, day, PARENT, person_id="parent-1", view=f"{n}: {LONG_VIEW}")
         child.do(
-            "record_contact",
+            cmd.RecordContact,
             day,
             professional="Demo Therapist",
             professional_role="Speech and language therapist",
@@ -287,7 +288,7 @@ def long_child(store: Store) -> UUID:
             summary=LONG_VIEW,
         )
         child.do(
-            "assess_tracking",
+            cmd.AssessTracking,
             day,
             area="communication_language",
             band="16-26 months",

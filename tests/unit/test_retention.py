@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from domain import commands as cmd
 from domain.application import ChildRecords
 from domain.errors import ChildErased, InvalidValue, LegalHoldActive, RetentionNotOver
 from domain.events import RetentionDisposed
@@ -53,7 +54,7 @@ class TestDisposal:
         self, memory_records: ChildRecords
     ) -> None:
         child = register(memory_records, born=date(1990, 1, 1), registered=date(1993, 9, 1))
-        child.do("dispose", NOW, SENCO, policy=TOOLKIT)
+        child.do(cmd.Dispose, NOW, SENCO, policy=TOOLKIT)
         with pytest.raises(ChildErased):
             memory_records.get_child(child.child_id)
         last = list(memory_records.events.get(child.child_id))[-1]
@@ -64,25 +65,27 @@ class TestDisposal:
     def test_disposal_before_the_date_is_refused(self, memory_records: ChildRecords) -> None:
         child = register(memory_records, born=date(2023, 3, 1))
         with pytest.raises(RetentionNotOver):
-            child.do("dispose", NOW, SENCO, policy=TOOLKIT)
+            child.do(cmd.Dispose, NOW, SENCO, policy=TOOLKIT)
         assert child.history_kinds() == ["ChildRegistered"]
 
     def test_a_legal_hold_keeps_a_record_past_its_date(self, memory_records: ChildRecords) -> None:
         child = register(memory_records, born=date(1990, 1, 1), registered=date(1993, 9, 1))
-        child.do("place_legal_hold", NOW, SENCO, reason="claim pending")
+        child.do(cmd.PlaceLegalHold, NOW, SENCO, reason="claim pending")
         with pytest.raises(LegalHoldActive):
-            child.do("dispose", NOW, SENCO, policy=TOOLKIT)
+            child.do(cmd.Dispose, NOW, SENCO, policy=TOOLKIT)
 
     def test_without_a_date_of_birth_review_is_required(self, memory_records: ChildRecords) -> None:
-        child_id = memory_records.register_child(
+        child_id = memory_records.register(
+            cmd.RegisterChild(
+                given_name="Testy",
+                family_name="Fictional",
+                date_of_birth=None,
+                setting_id="test-setting",
+            ),
             on(date(1995, 9, 1)),
-            given_name="Testy",
-            family_name="Fictional",
-            date_of_birth=None,
-            setting_id="test-setting",
         )
         with pytest.raises(RetentionNotOver, match="review"):
-            memory_records.dispose(child_id, on(NOW), policy=TOOLKIT)
+            memory_records.handle(child_id, cmd.Dispose(policy=TOOLKIT), on(NOW))
         counted = RetentionPolicy(25, "from_registration")
-        memory_records.dispose(child_id, on(NOW), policy=counted)
+        memory_records.handle(child_id, cmd.Dispose(policy=counted), on(NOW))
         assert memory_records.is_erased(child_id)

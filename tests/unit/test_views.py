@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from domain import commands as cmd
 from domain.vocabulary import DISCUSSION_OUTCOMES
 from projections.chronology import chronology
 from projections.ehc_timeline import ehc_timeline
@@ -19,7 +20,7 @@ from tests.story import Story, stamp
 def parent_linked() -> Story:
     story = Story()
     story.add(
-        "link_person",
+        cmd.LinkPerson,
         date(2024, 9, 2),
         person_id="parent-1",
         name="P Fictional",
@@ -31,7 +32,7 @@ def parent_linked() -> Story:
 
 def observe(story: Story, day: date, notes: str, recorded: datetime | None = None) -> int:
     return story.add(
-        "record_observation",
+        cmd.RecordObservation,
         day,
         by=PRACTITIONER,
         area="physical",
@@ -70,7 +71,7 @@ class TestTwoTimeAxes:
         story = parent_linked()
         original = observe(story, date(2025, 3, 3), "climbed", recorded=stamp(date(2025, 3, 3)))
         story.add(
-            "correct", date(2025, 4, 1), supersedes=original, statement="It was the small frame"
+            cmd.Correct, date(2025, 4, 1), supersedes=original, statement="It was the small frame"
         )
         as_of_march = chronology(admit(story.entries, as_of=date(2025, 3, 31)))
         row = next(r for r in as_of_march["entries"] if r["version"] == original)
@@ -101,7 +102,7 @@ class TestChronology:
     def test_corrections_mistakes_and_disputes_sit_beside_their_entry(self) -> None:
         story = parent_linked()
         opinion = story.add(
-            "hold_discussion",
+            cmd.HoldDiscussion,
             date(2025, 3, 5),
             basis="professional_opinion",
             outcomes=DISCUSSION_OUTCOMES,
@@ -113,13 +114,13 @@ class TestChronology:
         )
         wrong = observe(story, date(2025, 3, 6), "wrong child")
         story.add(
-            "mark_mistaken",
+            cmd.MarkMistaken,
             date(2025, 3, 7),
             target_version=wrong,
             reason="Recorded on the wrong child",
         )
         story.add(
-            "dispute",
+            cmd.Dispute,
             date(2025, 3, 8),
             by=PARENT,
             basis="parent_view",
@@ -128,7 +129,7 @@ class TestChronology:
             comment="He is fine at home",
         )
         story.add(
-            "correct",
+            cmd.Correct,
             date(2025, 3, 9),
             supersedes=opinion,
             statement="Parents were not at the meeting",
@@ -143,16 +144,16 @@ class TestChronology:
 def sen_support_story() -> Story:
     story = parent_linked()
     story.add(
-        "change_sen_status",
+        cmd.ChangeSenStatus,
         date(2025, 1, 6),
         status="K",
         need_codes=["SLCN", "SEMH"],
         primary_need="SLCN",
         reason="Agreed with parents",
     )
-    story.add("notify_parent", date(2025, 1, 6), method="meeting", information_service_given=True)
+    story.add(cmd.NotifyParent, date(2025, 1, 6), method="meeting", information_service_given=True)
     story.add(
-        "start_provision",
+        cmd.StartProvision,
         date(2025, 1, 6),
         provision_id="talk",
         description="Talk group",
@@ -167,7 +168,7 @@ def sen_support_story() -> Story:
         funding_source="core",
     )
     story.add(
-        "issue_plan",
+        cmd.IssuePlan,
         date(2025, 1, 6),
         plan_id="plan-1",
         start_date=date(2025, 1, 6),
@@ -190,7 +191,7 @@ class TestSupportPlan:
     def test_status_outcomes_progress_and_overdue_review(self) -> None:
         story = sen_support_story()
         story.add(
-            "hold_review",
+            cmd.HoldReview,
             date(2025, 3, 17),
             plan_id="plan-1",
             outcome_progress=[{"outcome_id": "o1", "progress": "partly_met", "note": ""}],
@@ -223,20 +224,20 @@ class TestSupportPlan:
     def test_a_status_marked_mistaken_no_longer_counts(self) -> None:
         story = sen_support_story()
         wrong = story.add(
-            "change_sen_status",
+            cmd.ChangeSenStatus,
             date(2025, 2, 1),
             status="N",
             need_codes=[],
             primary_need=None,
             reason="",
         )
-        story.add("mark_mistaken", date(2025, 2, 2), target_version=wrong, reason="Wrong child")
+        story.add(cmd.MarkMistaken, date(2025, 2, 2), target_version=wrong, reason="Wrong child")
         assert support_plan(story.entries, today=date(2025, 2, 3))["sen_status"]["status"] == "K"
 
     def test_consents_in_force_drop_a_withdrawn_consent(self) -> None:
         story = parent_linked()
         story.add(
-            "give_consent",
+            cmd.GiveConsent,
             date(2025, 1, 6),
             by=PARENT,
             consent_id="la",
@@ -245,7 +246,7 @@ class TestSupportPlan:
             given_by="parent-1",
         )
         story.add(
-            "withdraw_consent",
+            cmd.WithdrawConsent,
             date(2025, 2, 6),
             by=PARENT,
             consent_id="la",
@@ -265,7 +266,7 @@ class TestProvisionMap:
         story = sen_support_story()
         for day in range(9):
             story.add(
-                "deliver_session",
+                cmd.DeliverSession,
                 date(2025, 1, 7) + timedelta(days=day),
                 by=PRACTITIONER,
                 provision_id="talk",
@@ -274,7 +275,7 @@ class TestProvisionMap:
                 notes="",
             )
         story.add(
-            "miss_session",
+            cmd.MissSession,
             date(2025, 1, 20),
             by=PRACTITIONER,
             provision_id="talk",
@@ -296,7 +297,7 @@ class TestProvisionMap:
     def test_a_block_spanning_two_terms_with_a_cost_change(self) -> None:
         story = parent_linked()
         story.add(
-            "start_provision",
+            cmd.StartProvision,
             date(2025, 3, 17),
             provision_id="ot",
             description="OT",
@@ -311,7 +312,7 @@ class TestProvisionMap:
             funding_source="additional",
         )
         story.add(
-            "change_provision",
+            cmd.ChangeProvision,
             date(2025, 4, 28),
             provision_id="ot",
             changes={"cost": "1000.00", "funding_source": "la_top_up"},
@@ -328,7 +329,7 @@ class TestProvisionMap:
     def test_a_change_mid_provision_splits_sessions_fidelity_and_cost_at_its_date(self) -> None:
         story = parent_linked()
         story.add(
-            "start_provision",
+            cmd.StartProvision,
             date(2025, 1, 6),
             provision_id="talk",
             description="Talk group",
@@ -343,7 +344,7 @@ class TestProvisionMap:
             funding_source="core",
         )
         story.add(
-            "change_provision",
+            cmd.ChangeProvision,
             date(2025, 2, 5),  # a Wednesday in its fifth week
             provision_id="talk",
             changes={"sessions_per_week": 4, "cost": "400.00"},
@@ -356,7 +357,7 @@ class TestProvisionMap:
                 {"minutes": 20, "notes": ""} if kind == "deliver" else {"reason": "Absent"}
             )
             story.add(
-                f"{kind}_session",
+                cmd.DeliverSession if kind == "deliver" else cmd.MissSession,
                 day,
                 by=PRACTITIONER,
                 provision_id="talk",
@@ -397,7 +398,7 @@ class TestCountsAreInclusiveAndBounded:
     def test_attendance_every_day_from_registration_is_all_of_the_days(self) -> None:
         story = parent_linked()  # registered 2 Sep 2024
         story.add(
-            "record_attendance",
+            cmd.RecordAttendance,
             date(2025, 6, 20),
             period_start=date(2024, 9, 2),
             period_end=date(2025, 6, 20),
@@ -415,7 +416,7 @@ class TestCountsAreInclusiveAndBounded:
     def test_fidelity_never_exceeds_the_whole(self) -> None:
         story = parent_linked()
         story.add(
-            "start_provision",
+            cmd.StartProvision,
             date(2025, 1, 6),
             provision_id="talk",
             description="Talk group",
@@ -432,7 +433,7 @@ class TestCountsAreInclusiveAndBounded:
         for d in range(3):
             day = date(2025, 1, 6) + timedelta(days=d)
             story.add(
-                "deliver_session",
+                cmd.DeliverSession,
                 day,
                 by=PRACTITIONER,
                 provision_id="talk",
@@ -453,7 +454,7 @@ class TestReadinessAndEhcTimeline:
         story = sen_support_story()
         for day in (date(2025, 3, 17), date(2025, 5, 19)):
             story.add(
-                "hold_review",
+                cmd.HoldReview,
                 day,
                 plan_id="plan-1",
                 outcome_progress=[],
@@ -464,7 +465,7 @@ class TestReadinessAndEhcTimeline:
                 attendees=["SENCO"],
             )
         view = story.add(
-            "record_parent_view",
+            cmd.RecordParentView,
             date(2024, 10, 1),
             by=PARENT,
             basis="parent_view",
@@ -484,14 +485,14 @@ class TestReadinessAndEhcTimeline:
     def test_statutory_deadlines_from_the_request_date(self) -> None:
         story = sen_support_story()
         story.add(
-            "submit_ehc_request",
+            cmd.SubmitEhcRequest,
             date(2025, 1, 6),
             request_date=date(2025, 1, 6),
             local_authority="Demo LA",
             reason="Needs exceed SEN support",
         )
         story.add(
-            "record_ehc_decision",
+            cmd.RecordEhcDecision,
             date(2025, 2, 10),
             decision="assess",
             decision_date=date(2025, 2, 10),
