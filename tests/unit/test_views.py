@@ -6,7 +6,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from domain import commands as cmd
-from domain.vocabulary import DISCUSSION_OUTCOMES
 from projections.chronology import chronology
 from projections.ehc_timeline import ehc_timeline
 from projections.provision_map import provision_map
@@ -105,7 +104,6 @@ class TestChronology:
             cmd.HoldDiscussion,
             date(2025, 3, 5),
             basis="professional_opinion",
-            outcomes=DISCUSSION_OUTCOMES,
             participants=["KP", "SENCO"],
             outcome="agreed_concern_monitor",
             hypothesis="Processing delay",
