@@ -296,8 +296,8 @@ def open_services(settings: Settings) -> Services:
     """Everything the HTTP API needs, wired once at start-up."""
     from api.deps import Services
     from api.pending_erasures import finish_pending_erasures
+    from api.session_store import WebSessions
     from api.users import UserStore
-    from api.web.session_store import WebSessions
 
     records = open_records(settings)
     # An erasure interrupted before its keys were destroyed is finished before serving.

@@ -11,9 +11,9 @@ from rich.console import Console
 
 from api.bootstrap import open_records
 from api.db_roles import grant_statements
+from api.session_store import WebSessions
 from api.settings import Settings
 from api.users import UserStore
-from api.web.session_store import WebSessions
 from ledger.documents import DocumentStore
 from ledger.keystore_pg import PostgresKeys
 from ledger.log import LedgerBackend

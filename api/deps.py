@@ -13,9 +13,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from api.bootstrap import Exporter
 from api.permissions import allows
 from api.schemas import RecordTime, WorldDay
+from api.session_store import WebSessions
 from api.settings import Settings
 from api.users import User, UserStore
-from api.web.session_store import WebSessions
 from domain.application import ChildRecords
 from domain.child import ChildRecord
 from domain.envelope import RecordedBy

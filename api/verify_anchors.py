@@ -19,6 +19,8 @@ from exporters.archive import Limits
 from exporters.trust import TrustStore, installation_anchor
 from exporters.verify import Verified, verify_bundle
 
+MAX_BUNDLE = 50 * 1024 * 1024  # the largest bundle the API and the checker page take
+
 RETRY_AFTER_SECONDS = 5
 
 

@@ -1,50 +1,20 @@
-"""POST /v1/children/{id}/exports: the signed evidence bundle, as a zip."""
+"""POST /v1/children/{id}/exports: the signed evidence bundle, as a zip
+(the use case is api/services/exports.py)."""
 
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
 
-from api import la_requests
-from api.deps import ServicesDep, UserDep, child_action, permit, recorder, visible_child
+from api.deps import ServicesDep, UserDep, admitted_child
 from api.errors import documented
-from api.routes.la import LA_PATTERN
-from api.schemas import RecordTime, WorldDay
-from exporters.bundle import ExportError
+from api.services.exports import ExportRequest, export_bundle
+from domain.child import ChildRecord
 
 router = APIRouter(tags=["bundles"], responses=documented(401))
-
-
-class ExportRequest(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {"as_of": "2026-11-01", "reason": "Needs exceed what SEN support can meet."}
-            ]
-        },
-    )
-
-    as_of: WorldDay | None = Field(
-        default=None, description="World date (default today; 1900-01-01 to 2999-12-31)."
-    )
-    known_at: RecordTime | None = Field(default=None, description="Record time (ISO, with zone).")
-    reason: str | None = Field(
-        default=None, max_length=2000, description="Reason for the EHC request, for the report."
-    )
-    pdf: bool = Field(default=True, description="Include the PDF report.")
-    la: str | None = Field(
-        default=None,
-        pattern=LA_PATTERN,
-        description="Add this LA's pre-filled request (GET /v1/la-profiles), signed with the rest.",
-    )
-    pages: int | None = Field(
-        default=None, ge=1, le=500, description="Keep that request within N pages."
-    )
-    tribunal: bool = Field(default=False, description="SEND Tribunal limits for that request.")
 
 
 @router.post(
@@ -67,38 +37,13 @@ class ExportRequest(BaseModel):
     },
     response_class=Response,
     openapi_extra={"x-permission": "export.bundle"},
-    dependencies=[child_action("export.bundle")],
 )
-def export(child_id: UUID, body: ExportRequest, svc: ServicesDep, user: UserDep) -> Response:
+def export(
+    child_id: UUID,  # noqa: ARG001 - the path's, read by the dependency
+    body: ExportRequest,
+    svc: ServicesDep,
+    user: UserDep,
+    child: Annotated[ChildRecord, admitted_child("export.bundle")],
+) -> Response:
     """SENCOs and admins only; recorded on the child as EvidenceBundleExported."""
-    child = visible_child(svc, user, child_id)
-    permit(user, "export.bundle")
-    exporter = (
-        svc.exporter if body.pdf else type(svc.exporter)(svc.records, svc.settings, pdf=False)
-    )
-    la = (
-        la_requests.la_request(
-            la_requests.profile(svc.settings, body.la), body.pages, body.tribunal
-        )
-        if body.la
-        else None
-    )
-    try:
-        bundle = exporter.export(
-            child_id,
-            as_of=body.as_of,
-            known_at=body.known_at,
-            reason=body.reason,
-            by=recorder(user, child),
-            la=la,
-        )
-    except ExportError as error:
-        raise HTTPException(409, str(error)) from None
-    return Response(
-        bundle.content,
-        media_type="application/zip",
-        headers={
-            "Content-Disposition": f'attachment; filename="sendtrail-{child_id}.zip"',
-            "X-Bundle-SHA256": bundle.sha256,
-        },
-    )
+    return export_bundle(svc, user, child, body)

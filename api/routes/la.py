@@ -4,26 +4,24 @@ pre-filled request for one of them (readiness is `GET …/readiness?la=` in view
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from api import la_requests
-from api.deps import ServicesDep, UserDep, child_action, log_read, permit, visible_child
+from api.deps import ServicesDep, UserDep, child_action, visible_child
 from api.errors import documented
-from api.schemas import RecordTime, WorldDay
+from api.services.exports import LA_PATTERN
+from api.services.la_request import RequestIn, la_request
 from projections.la_profile import scan_profiles
 
 router = APIRouter(tags=["LA requests"], responses=documented(401))
 
-LA_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 LaProfileId = Annotated[
     str, Query(pattern=LA_PATTERN, description="An LA profile's id (GET /v1/la-profiles).")
 ]
-MEDIA = {"pdf": "application/pdf", "html": "text/html; charset=utf-8", "json": "application/json"}
 
 
 class ProfileSummary(BaseModel):
@@ -47,23 +45,6 @@ class BrokenProfile(BaseModel):
 class ProfileList(BaseModel):
     profiles: list[ProfileSummary]
     broken: list[BrokenProfile] = Field(description="Files refused by the schema (not used).")
-
-
-class RequestIn(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [{"format": "pdf"}, {"tribunal": True}, {"pages": 20}]},
-    )
-
-    as_of: WorldDay | None = Field(default=None, description="World date (default today).")
-    known_at: RecordTime | None = Field(default=None, description="Record time (ISO, with zone).")
-    pages: int | None = Field(
-        default=None, ge=1, le=500, description="Keep the document within N pages (PDF)."
-    )
-    tribunal: bool = Field(
-        default=False, description="SEND Tribunal limits: 75 pages, reports at most 3 years old."
-    )
-    format: Literal["pdf", "html", "json"] = "pdf"
 
 
 @router.get(
@@ -119,22 +100,4 @@ def request(
     """SENCOs and admins. Hints only: nothing in a profile blocks a request or an export.
     Logged in the child's access log."""
     visible_child(svc, user, child_id)
-    permit(user, "export.la_request")
-    loaded = la_requests.profile(svc.settings, la)
-    document = la_requests.request(
-        svc.views,
-        child_id,
-        loaded,
-        as_of=body.as_of,
-        known_at=body.known_at,
-        pages=body.pages,
-        tribunal=body.tribunal,
-        pdf=body.format == "pdf",
-    )
-    log_read(svc, user, child_id, "la-request", as_of=body.as_of, known_at=body.known_at)
-    name = f"request-{la}-{child_id}.{body.format}"
-    return Response(
-        document.content(body.format),
-        media_type=MEDIA[body.format],
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return la_request(svc, user, child_id, la, body)

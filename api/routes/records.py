@@ -18,7 +18,7 @@ from api import schemas as s
 from api.catalogue import WRITES, WriteKind
 from api.deps import ServicesDep, UserDep, admitted_child
 from api.errors import documented
-from api.recording import record
+from api.services.recording import record
 from domain.child import ChildRecord
 
 router = APIRouter(responses=documented(401))
@@ -28,7 +28,8 @@ IfMatch = Annotated[
     Header(
         alias="If-Match",
         description='The expected version, e.g. `7` or `"7"`, when the body has none.',
-        # Documented here, checked by api.recording.expected_version (a 422 naming If-Match).
+        # Documented here; checked by api.services.recording.expected_version (a 422
+        # naming If-Match).
         json_schema_extra={"pattern": r'^\s*(?:"[0-9]{1,10}"|[0-9]{1,10})\s*$'},
     ),
 ]

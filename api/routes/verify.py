@@ -9,12 +9,11 @@ from pydantic import BaseModel, Field
 
 from api.deps import UserDep
 from api.errors import documented
-from api.verify_anchors import check_upload
+from api.verify_anchors import MAX_BUNDLE, check_upload
 from exporters.trust import TrustStoreError
 from exporters.verify import VerificationError
 
 router = APIRouter(tags=["bundles"], responses=documented(401))
-MAX_BUNDLE = 50 * 1024 * 1024
 
 
 class VerifyResult(BaseModel):

@@ -22,7 +22,7 @@ from api.deps import (
 )
 from api.errors import documented
 from api.permissions import allows
-from api.routes.la import LA_PATTERN
+from api.services.exports import LA_PATTERN
 
 # Every read: 404 for a child you may not see, 410 for an erased one, 422 for a malformed
 # id, as_of or known_at.

@@ -13,7 +13,7 @@ from api import la_requests
 from api.catalogue import BY_SLUG, NOT_DISPUTABLE
 from api.deps import STAFF, Services, ServicesDep
 from api.permissions import actions_of, allows
-from api.routes.children import list_children
+from api.services.children import children_for
 from api.web.forms import FormState
 from api.web.provision_chart import cost_per_term_chart
 from api.web.reads import Times, read, times
@@ -71,7 +71,7 @@ def children(request: Request, svc: ServicesDep, who: VisitorDep) -> Response:
     """The children of your setting (a parent goes straight to their own child)."""
     if who.role == "parent":
         return RedirectResponse(f"/children/{who.user.child_id}", status_code=303)
-    listed = list_children(svc, who.user)
+    listed = children_for(svc, who.user)
     return page(
         request,
         "children.html",

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from api.deps import ServicesDep
-from api.routes.dashboard import dashboard as cohort_dashboard
+from api.services.dashboard import dashboard as cohort_dashboard
 from api.web.render import page
 from api.web.session import VisitorDep
 from domain.errors import ChildNotFound

@@ -8,8 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from api.deps import ServicesDep, permit, visible_child
-from api.routes.exports import ExportRequest
-from api.routes.exports import export as api_export
+from api.services.exports import ExportRequest, export_bundle
 from api.web.forms import FormState, filled, typed, validate
 from api.web.pages_child import overview_page
 from api.web.session import CheckedForm, VisitorDep
@@ -28,7 +27,7 @@ def export(
     child_id: UUID, request: Request, svc: ServicesDep, who: VisitorDep, posted: CheckedForm
 ) -> Response:
     """The signed bundle as a download; recorded on the child as the API records it."""
-    visible_child(svc, who.user, child_id)
+    child = visible_child(svc, who.user, child_id)
     permit(who.user, "export.bundle")
     state = FormState(values=typed(posted))
     data = filled(state.values, "as_of", "reason", "la")
@@ -37,4 +36,4 @@ def export(
     body = validate(ExportRequest, data, state, LABELS)
     if body is None:
         return overview_page(request, svc, who, child_id, export=state, status=422)
-    return api_export(child_id, body, svc, who.user)
+    return export_bundle(svc, who.user, child, body)

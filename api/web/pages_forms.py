@@ -12,7 +12,7 @@ from starlette.datastructures import UploadFile as StarletteUpload
 
 from api.deps import Services, ServicesDep, permit, visible_child
 from api.documents_access import store_upload
-from api.recording import record as record_entry
+from api.services.recording import record as record_entry
 from api.web.forms import FormState, refused, typed, validate
 from api.web.reads import Times, read, summary_read
 from api.web.record_forms import FORMS, RecordForm, outcomes

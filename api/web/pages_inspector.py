@@ -10,12 +10,11 @@ from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
-from api.routes.verify import MAX_BUNDLE
-from api.verify_anchors import check_upload
+from api.session_store import same_token
+from api.verify_anchors import MAX_BUNDLE, check_upload
 from api.web.explain import explain
 from api.web.render import page
 from api.web.session import CsrfRefused, VisitorDep
-from api.web.session_store import same_token
 from exporters.verify import VerificationError
 
 router = APIRouter(include_in_schema=False)

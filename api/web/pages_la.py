@@ -12,8 +12,8 @@ from fastapi.responses import Response
 
 from api import la_requests
 from api.deps import Services, ServicesDep, log_read, permit, withheld_from
-from api.routes.la import RequestIn
-from api.routes.la import request as api_request
+from api.services.la_request import RequestIn
+from api.services.la_request import la_request as requested
 from api.web.forms import FormState, filled, typed, validate, whole_numbers
 from api.web.pages_child import child_context
 from api.web.reads import Times, read, times
@@ -96,4 +96,4 @@ def download(
         state.add(None, "Choose a local authority from the list")
     if body is None or la not in choices:
         return la_page(request, svc, who, child_id, form=state, la=None, status=422)
-    return api_request(child_id, la, body, svc, who.user)
+    return requested(svc, who.user, child_id, la, body)

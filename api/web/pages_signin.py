@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from api.deps import ServicesDep
+from api.session_store import same_token
 from api.users import User
 from api.web.render import page
 from api.web.session import (
@@ -20,7 +21,6 @@ from api.web.session import (
     secure,
     set_session_cookie,
 )
-from api.web.session_store import same_token
 
 router = APIRouter(include_in_schema=False)
 MAX_TOKEN = 200

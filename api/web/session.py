@@ -10,8 +10,8 @@ from fastapi.responses import Response
 from starlette.datastructures import FormData
 
 from api.deps import ServicesDep
+from api.session_store import LIFETIME, csrf_token, same_token
 from api.users import User
-from api.web.session_store import LIFETIME, csrf_token, same_token
 
 SESSION_COOKIE = "sendtrail_session"
 # Before sign-in there is no session: the sign-in form is protected by a double-submit

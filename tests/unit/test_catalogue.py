@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import fields
+from datetime import date
 
 import pytest
 
@@ -64,7 +65,9 @@ def test_a_commands_fields_are_exactly_its_methods_arguments(
 @pytest.mark.parametrize("write", WRITES, ids=lambda w: w.slug)
 def test_every_row_names_a_known_permission_and_distinct_texts(write: WriteKind) -> None:
     assert write.action in PERMISSIONS
-    assert write.summary and write.description and write.saved
+    assert write.summary
+    assert write.description
+    assert write.saved
     assert write.summary != write.saved
 
 
@@ -80,7 +83,7 @@ def test_a_row_built_from_a_body_gives_the_command_with_the_bodys_fields() -> No
 
     body = ObservationIn(
         expected_version=3,
-        occurred_at="2025-03-10",
+        occurred_at=date(2025, 3, 10),
         area="physical",
         notes="Climbed.",
         observer="KP",

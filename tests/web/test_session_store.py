@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 from typing import cast
 
 from api.bootstrap import open_records
+from api.session_store import WebSessions, csrf_token
 from api.settings import Settings
 from api.users import UserStore
-from api.web.session_store import WebSessions, csrf_token
 from ledger.log import LedgerBackend
 
 

@@ -1,0 +1,124 @@
+"""The children a user may see, and registering a child."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.deps import Services, may_see, permit
+from api.schemas import OccurredAt, WorldDay
+from api.services.recording import recorded_at
+from api.users import User
+from domain import commands as cmd
+from domain.child import ChildRecord
+from domain.envelope import EnvelopeDraft, RecordedBy
+from domain.errors import ChildErased
+
+
+class ChildSummary(BaseModel):
+    child_id: UUID
+    given_name: str
+    family_name: str
+    date_of_birth: date | None
+    setting_id: str
+    status: str
+    sen_status: str
+    primary_need: str | None
+    ehc_stage: str
+    version: int
+
+
+class ChildList(BaseModel):
+    children: list[ChildSummary]
+    count: int
+
+
+class ChildCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "given_name": "Ada",
+                    "family_name": "Example",
+                    "date_of_birth": "2023-03-01",
+                    "occurred_at": "2025-09-02",
+                }
+            ]
+        },
+    )
+
+    given_name: str = Field(min_length=1, max_length=200)
+    family_name: str = Field(min_length=1, max_length=200)
+    date_of_birth: WorldDay | None = None
+    occurred_at: OccurredAt
+
+
+class Created(BaseModel):
+    child_id: UUID
+    version: int
+    recorded_at: datetime = Field(description="When the store committed the registration.")
+
+
+def summary_of(child: ChildRecord) -> ChildSummary:
+    """What a list shows of one child."""
+    return ChildSummary(
+        child_id=child.id,
+        given_name=child.given_name,
+        family_name=child.family_name,
+        date_of_birth=child.date_of_birth,
+        setting_id=child.setting_id,
+        status=child.status,
+        sen_status=child.sen_status,
+        primary_need=child.primary_need,
+        ehc_stage=child.ehc_stage,
+        version=child.version,
+    )
+
+
+def children_for(
+    svc: Services, user: User, *, sen_status: str | None = None, status: str | None = None
+) -> ChildList:
+    """The children `user` may see (staff: their setting; an inspector: those shared with
+    their body; a parent: their own), each logged in its access log (view `list`)."""
+    permit(user, "read.children")
+    found = []
+    for child_id in svc.records.child_ids():
+        if user.role == "parent" and str(child_id) != user.child_id:
+            continue
+        try:
+            child = svc.records.get_child(child_id, read_only=True)
+        except ChildErased:
+            continue  # erased since the ids were listed
+        if not may_see(user, child):
+            continue
+        if (sen_status and child.sen_status != sen_status) or (status and child.status != status):
+            continue
+        found.append(summary_of(child))
+    # Names, dates of birth and needs are personal data: the list read is logged on each
+    # child shown (ids only), in one transaction, as every read of one child is.
+    svc.records.note_list_access(
+        [c.child_id for c in found],
+        user=user.user_id,
+        role=user.role,
+        setting=user.setting_id,
+        view="list",
+    )
+    return ChildList(children=found, count=len(found))
+
+
+def register(svc: Services, user: User, body: ChildCreate) -> Created:
+    """Open a record in the user's own setting (SENCO or admin)."""
+    permit(user, "child.register")
+    child_id = svc.records.register(
+        cmd.RegisterChild(
+            given_name=body.given_name,
+            family_name=body.family_name,
+            date_of_birth=body.date_of_birth,
+            setting_id=user.setting_id,
+        ),
+        EnvelopeDraft(body.occurred_at, RecordedBy(user.user_id, user.role, user.setting_id)),
+    )
+    return Created(child_id=child_id, version=1, recorded_at=recorded_at(svc, child_id, 1))

@@ -1,0 +1,76 @@
+"""A setting's cohort dashboard, from the cohort read models (caught up on read)."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from typing import Any, cast
+from uuid import UUID
+
+from api.deps import Services, may_see, permit
+from api.users import User
+from domain.errors import ChildNotFound
+from ledger.log import LedgerBackend
+from projections.cohort import CohortProjection
+from projections.jsonable import jsonable
+
+AGGREGATES = ("by_status_and_need", "cost_by_funding_source")
+
+
+def dashboard(svc: Services, user: User, *, today: date | None, days: int) -> dict[str, Any]:
+    """Overdue reviews, children by SEN status and need, high concern without a plan, plans
+    without parent notification, EHC deadlines due within `days`, cost by funding source
+    (ids, codes, dates and amounts only: no names). An inspector sees only the rows of
+    children shared with their body."""
+    permit(user, "read.dashboard")
+    cohort = CohortProjection(svc.records, cast(LedgerBackend, svc.records.recorder))
+    cohort.catch_up()
+    day = today or svc.records.clock().date()
+    found = board(cohort, day, user.setting_id, days)
+    return _shared_only(svc, user, found) if user.role == "inspector" else found
+
+
+def _rows(items: list[Any]) -> list[dict[str, Any]]:
+    return [jsonable(dataclasses.asdict(item)) for item in items]
+
+
+def board(cohort: CohortProjection, day: Any, setting: str, days: int) -> dict[str, Any]:
+    """The dashboard of one setting."""
+    return {
+        "setting_id": setting,
+        "today": day.isoformat(),
+        "by_status_and_need": _rows(cohort.by_status_and_need(setting_id=setting)),
+        "overdue_reviews": _rows(cohort.overdue_reviews(day, setting_id=setting)),
+        "high_concern_without_plan": _rows(cohort.high_concern_without_plan(setting_id=setting)),
+        "plans_without_parent_notification": _rows(
+            cohort.plans_without_parent_notification(setting_id=setting)
+        ),
+        "ehc_deadlines_due": _rows(cohort.ehc_deadlines_due(day, days=days, setting_id=setting)),
+        "cost_by_funding_source": _rows(cohort.cost_by_funding_source(setting_id=setting)),
+    }
+
+
+AGGREGATES = ("by_status_and_need", "cost_by_funding_source")
+
+
+def _shared_only(svc: Any, user: Any, found: dict[str, Any]) -> dict[str, Any]:
+    """An inspector's dashboard: only the rows of children shared with their body, and no
+    setting-wide totals (they would count children not shared)."""
+    seen: dict[str, bool] = {}
+
+    def shared(child_id: str) -> bool:
+        if child_id not in seen:
+            try:
+                child = svc.records.get_child(UUID(child_id), read_only=True)
+            except ChildNotFound:
+                seen[child_id] = False
+            else:
+                seen[child_id] = may_see(user, child)
+        return seen[child_id]
+
+    for key, rows in found.items():
+        if key in AGGREGATES:
+            found[key] = []
+        elif isinstance(rows, list):
+            found[key] = [r for r in rows if shared(str(r["child_id"]))]
+    return found
