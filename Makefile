@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck layers unit bench clean
+.PHONY: run test quick lint typecheck layers unit bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,11 @@ run: $(STAMP)
 
 ## test: set up, then lint, type-check, check the layering and run every test
 test: $(STAMP) lint typecheck layers unit
+
+## quick: the fast loop while working: no browser, no PostgreSQL, nothing marked slow
+quick: $(STAMP)
+	env -u SENDTRAIL_TEST_POSTGRES -u SENDTRAIL_REQUIRE_BROWSER $(BIN)/pytest -q -x \
+		-m "not slow and not postgres" --ignore=tests/web/test_browser.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

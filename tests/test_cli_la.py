@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
-from tests.unit.test_la_profiles import MINIMAL
+from tests.support.la import MINIMAL
 
 WIDE = {"COLUMNS": "200"}
 

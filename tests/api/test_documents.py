@@ -35,8 +35,8 @@ from exporters.verify import VerificationError, verify_bundle
 from ledger.documents import DocumentStore
 from ledger.log import LedgerBackend
 from tests.conftest import POSTGRES_URL
-from tests.integration.test_bundle import resign
 from tests.processes import one_line, sendtrail
+from tests.support.bundles import resign
 
 SETTING = "nursery-oak"
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"

@@ -340,6 +340,7 @@ class TestSencoJourney:
 
 
 class TestLoad:
+    @pytest.mark.slow  # ~50 s: in CI and `make test`, not in `make quick`
     def test_concurrent_writers_lose_nothing(self, server: Server) -> None:
         with server.client() as client:
             children = [register(client, f"Load{n}") for n in range(50)]

@@ -24,8 +24,7 @@ from api.users import UserStore
 from ledger.log import LedgerBackend
 from tests.factories import SETTING, fixed_clock, shared_with
 from tests.la_history import Known, register_known_child
-from tests.unit.test_la_profiles import MINIMAL
-from tests.unit.test_la_readiness import EXPECTED
+from tests.support.la import EXPECTED, MINIMAL
 
 ROLES = ("admin", "senco", "practitioner", "parent", "inspector")
 

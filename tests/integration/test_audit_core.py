@@ -18,7 +18,7 @@ from ledger.log import Ledger
 from ledger.merkle import root
 from tests.factories import fixed_clock
 from tests.integration.ledger_tamper import RawStore
-from tests.integration.test_ledger import three_children
+from tests.support.audit import three_children
 
 
 @pytest.fixture

@@ -27,8 +27,8 @@ from api.settings import Settings
 from ledger.kek import read_keks
 from tests.conftest import POSTGRES_URL
 from tests.factories import register
-from tests.integration.test_erasure import files_holding
 from tests.processes import KILLED, ROOT, cli_env, one_line, sendtrail
+from tests.support.erasure import files_holding
 
 WRITER = """
 import json, sys

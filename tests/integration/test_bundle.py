@@ -7,72 +7,25 @@ import base64
 import hashlib
 import io
 import json
-import shutil
 import subprocess
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from uuid import UUID
 
 import bagit
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from api.bootstrap import Exporter, open_records, set_record_clock
-from api.demo import build_demo_cohort
-from api.settings import Settings
 from domain import commands as cmd
-from domain.application import ChildRecords
 from exporters import dsse
 from exporters.archive import read_zip, write_zip
-from exporters.bagit_files import bag
-from exporters.bundle import Bundle, build_bundle
+from exporters.bundle import Bundle
 from exporters.verify import VerificationError, verify_bundle
-from ledger.keys import EXPORTER_KEY, LOG_KEY, create_key_pair, key_paths, load_public
+from ledger.keys import EXPORTER_KEY, key_paths, load_public
+from tests.support.bundles import Store, make_store, resign
 
 TODAY = date(2026, 11, 24)
-
-
-@dataclass
-class Store:
-    settings: Settings
-    records: ChildRecords
-    exporter: Exporter
-    children: list[UUID]
-
-    def bundle(
-        self, child: UUID, *, as_of: date | None = None, known_at: datetime | None = None
-    ) -> Bundle:
-        return build_bundle(
-            self.records,
-            self.exporter.ledger,
-            self.exporter.views,
-            child,
-            as_of=as_of,
-            known_at=known_at,
-            keys=self.exporter.keys,
-        )
-
-
-def make_store(root: Path, *, seed: int = 7, keys_from: Path | None = None) -> Store:
-    settings = Settings(data_dir=root)
-    if keys_from is None:
-        for name in (LOG_KEY, EXPORTER_KEY):
-            create_key_pair(settings.keys_dir, name)
-    else:
-        shutil.copytree(keys_from, settings.keys_dir)
-    records = open_records(settings)
-    children = build_demo_cohort(
-        records,
-        children=5,
-        seed=seed,
-        today=TODAY,
-        record_clock=lambda c: set_record_clock(records, c),
-    )
-    set_record_clock(records, lambda: datetime.now(tz=UTC))
-    return Store(settings, records, Exporter(records, settings, pdf=False), children)
 
 
 @pytest.fixture(scope="module")
@@ -89,24 +42,6 @@ def ehc_bundle(store: Store) -> Bundle:
 
 def files_of(bundle: Bundle) -> dict[str, bytes]:
     return read_zip(bundle.content)
-
-
-def resign(files: dict[str, bytes], key: Ed25519PrivateKey) -> bytes:
-    """What an insider holding the exporter key (but not the log key) could produce."""
-    payload = {k[5:]: v for k, v in files.items() if k.startswith("data/")}
-    tags = {k: v for k, v in files.items() if k in ("VERIFY.txt", "signer.pub.pem", "log.pub.pem")}
-    info = dict(
-        line.split(": ", 1)
-        for line in files["bag-info.txt"].decode().splitlines()
-        if not line.startswith("Payload-Oxum")
-    )
-    rebagged = bag(payload, tags, info)
-    digest = hashlib.sha256(rebagged["tagmanifest-sha256.txt"]).hexdigest()
-    summary = json.loads(rebagged["data/bundle.json"])
-    rebagged["signatures/bundle.dsse.json"] = dsse.sign_envelope(
-        dsse.statement("tagmanifest-sha256.txt", digest, summary), key
-    )
-    return write_zip(rebagged)
 
 
 def exporter_key(store: Store) -> Ed25519PrivateKey:

@@ -28,7 +28,7 @@ from ledger.mapper import CommittingMapper
 from tests.conftest import OpenStore
 from tests.factories import PRACTITIONER, ChildBuilder, fixed_clock, on, register, with_parent
 from tests.integration.ledger_tamper import RawStore
-from tests.integration.test_ledger import run_audit
+from tests.support.audit import run_audit
 
 MARKER = "zebra-marker-7f3a"
 
@@ -316,7 +316,7 @@ class TestWrittenBeforeEncryption:
         from exporters.archive import read_zip
         from exporters.verify import VerificationError, verify_bundle
         from ledger.keys import EXPORTER_KEY
-        from tests.integration.test_bundle import resign
+        from tests.support.bundles import resign
 
         settings = Settings(data_dir=tmp_path / "data")
         for name in (LOG_KEY, EXPORTER_KEY):

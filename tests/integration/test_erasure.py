@@ -5,7 +5,6 @@ the audit and a bundle exported before the erasure are untouched."""
 
 from __future__ import annotations
 
-import subprocess
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -42,17 +41,14 @@ from projections.cohort import CohortProjection
 from tests.conftest import POSTGRES_URL, OpenStore, _postgres_skip_reason
 from tests.factories import (
     NOW,
-    PRACTITIONER,
     SENCO,
-    ChildBuilder,
     fixed_clock,
     on,
     register,
     with_parent,
 )
-from tests.integration.test_ledger import run_audit
-
-MARKER = "quokka-erasure-marker-41c9"
+from tests.support.audit import run_audit
+from tests.support.erasure import MARKER, a_child_with_the_marker, files_holding, pg_dump
 
 
 def _env(settings: Settings) -> dict[str, str]:
@@ -65,28 +61,6 @@ def _env(settings: Settings) -> dict[str, str]:
 def cli_erase(settings: Settings, child: UUID, *extra: str, answer: str | None = None) -> Any:
     args = ["erase", str(child), "--reason", "parent's request (Art. 17)", *extra]
     return CliRunner().invoke(cli, args, env=_env(settings), input=answer)
-
-
-def a_child_with_the_marker(records: ChildRecords) -> ChildBuilder:
-    child = register(records)
-    child.do(
-        cmd.LinkPerson,
-        date(2024, 9, 2),
-        person_id="parent-1",
-        name=f"{MARKER} (mother)",
-        relationship="mother",
-        parental_responsibility=True,
-    )
-    for n in range(6):
-        child.do(
-            cmd.RecordObservation,
-            date(2025, 1, 6 + n),
-            PRACTITIONER,
-            area="communication_language",
-            notes=f"{MARKER} observation {n}",
-            observer="Key person",
-        )
-    return child
 
 
 def raw_data_key(settings: Settings, originator: UUID) -> tuple[bytes, bytes]:
@@ -116,32 +90,11 @@ def raw_data_key(settings: Settings, originator: UUID) -> tuple[bytes, bytes]:
     return bytes(wrapped), AESGCM(kek).decrypt(wrapped[:12], wrapped[12:], ad)
 
 
-def files_holding(folder: Path, needles: dict[str, bytes]) -> list[str]:
-    """'file: needle' for every needle found in any file under `folder`."""
-    found: list[str] = []
-    for path in sorted(folder.rglob("*")):
-        if path.is_file():
-            content = path.read_bytes()
-            found.extend(f"{path.name}: {name}" for name, n in needles.items() if n in content)
-    return found
-
-
 def dump_holding(settings: Settings, needles: dict[str, bytes]) -> list[str]:
     """'dump: needle' for every needle in a pg_dump of the events and the keys (bytes
     columns are written there in hex)."""
     dump = pg_dump(settings)
     return [f"dump: {name}" for name, n in needles.items() if n in dump or n.hex().encode() in dump]
-
-
-def pg_dump(settings: Settings) -> bytes:
-    assert settings.database_url is not None
-    dsn, _, query = settings.database_url.partition("?")
-    schema = query.split("=", 1)[1]
-    return subprocess.run(
-        ["pg_dump", "--data-only", f"--schema={schema}", f"--schema={schema}_keys", dsn],
-        check=True,
-        capture_output=True,
-    ).stdout
 
 
 @dataclass

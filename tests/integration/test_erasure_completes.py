@@ -23,8 +23,8 @@ from ledger.keys import EXPORTER_KEY, LOG_KEY, create_key_pair
 from ledger.log import LedgerBackend
 from projections.cohort import CohortProjection
 from tests.factories import fixed_clock, register
-from tests.integration.test_erasure import MARKER, a_child_with_the_marker, files_holding, pg_dump
 from tests.processes import KILLED, one_line, sendtrail, serving
+from tests.support.erasure import MARKER, a_child_with_the_marker, files_holding, pg_dump
 
 STEPS = ["erasure-recorded", "read-models-purged", "keys-destroyed"]
 pytestmark = pytest.mark.slow

@@ -33,8 +33,8 @@ from ledger.keys import EXPORTER_KEY, LOG_KEY, create_key_pair, key_paths, load_
 from projections.la_profile import BUILTIN_DIR, LoadedProfile, load_profile, scan_profiles
 from projections.la_request import cited_versions
 from tests.factories import TODAY, fixed_clock, on
-from tests.integration.test_bundle import resign
 from tests.la_history import Known, on_store, register_known_child
+from tests.support.bundles import resign
 
 CASE_FILE = """\
 schema = "sendtrail/la-profile/v1"

@@ -25,8 +25,9 @@ from domain.errors import VersionConflict
 from ledger.framing import SALT_KEY, canonical_plaintext, commit, parse, sealed_frame
 from ledger.keys import LOG_KEY, create_key_pair, key_paths, load_private
 from ledger.mapper import CommittingMapper
-from tests.factories import PRACTITIONER, fixed_clock, on, register, with_parent
+from tests.factories import PRACTITIONER, fixed_clock, on, register
 from tests.integration.ledger_tamper import RawStore
+from tests.support.audit import _env, run_audit, three_children
 
 
 @pytest.fixture
@@ -35,18 +36,6 @@ def store(settings: Settings) -> Iterator[tuple[Settings, ChildRecords, RawStore
     records = open_records(settings, clock=fixed_clock)
     yield settings, records, RawStore(settings)
     records.close()
-
-
-def _env(settings: Settings) -> dict[str, str]:
-    env = {"SENDTRAIL_DATA": str(settings.data_dir)}
-    if settings.database_url:
-        env["SENDTRAIL_DATABASE_URL"] = settings.database_url
-    return env
-
-
-def run_audit(settings: Settings, *args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(cli, ["audit", *args], env={**_env(settings), "COLUMNS": "300"})
-    return result.exit_code, " ".join(result.output.split())
 
 
 def checkpoint(settings: Settings) -> str:
@@ -59,23 +48,6 @@ def plaintext(records: ChildRecords, child_id: str, version: int) -> bytes:
     """The decrypted payload JSON of one stored event (salt included)."""
     stored = records.recorder.select_events(UUID(child_id), gt=version - 1, lte=version)[0]
     return cast(CommittingMapper, records.mapper).payload(stored)
-
-
-def three_children(records: ChildRecords) -> list[str]:
-    ids = []
-    for n in range(3):
-        child = with_parent(register(records))
-        for day in range(1, 4):
-            child.do(
-                cmd.RecordObservation,
-                date(2025, 2, day),
-                PRACTITIONER,
-                area="physical",
-                notes=f"child {n} day {day}",
-                observer="KP",
-            )
-        ids.append(str(child.child_id))
-    return ids
 
 
 class TestCleanLedger:

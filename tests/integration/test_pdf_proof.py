@@ -15,7 +15,7 @@ from api.cli import app as cli
 from exporters.archive import read_zip
 from exporters.pdf_proof import bundle_of, with_bundle
 from ledger.keys import EXPORTER_KEY, LOG_KEY, key_paths
-from tests.integration.test_bundle import Store, make_store
+from tests.support.bundles import Store, make_store
 
 pytestmark = pytest.mark.slow
 

@@ -26,7 +26,7 @@ from exporters.bundle import Bundle
 from exporters.verify import WITHHELD, VerificationError, verify_bundle
 from ledger.keys import EXPORTER_KEY, LOG_KEY, create_key_pair
 from tests.factories import PARENT, PRACTITIONER, SENCO, ChildBuilder, register, with_parent
-from tests.integration.test_bundle import resign
+from tests.support.bundles import resign
 
 THIRD_PARTY_WORDS = "another-family-narwhal-93"
 

@@ -28,7 +28,7 @@ from exporters.archive import read_zip, write_zip
 from exporters.bundle import Bundle, build_bundle
 from exporters.timestamp import TimestampError, read_token, request_token, verify_token
 from exporters.verify import VerificationError, verify_bundle
-from tests.integration.test_bundle import Store, make_store, resign
+from tests.support.bundles import Store, make_store, resign
 
 pytestmark = pytest.mark.skipif(
     shutil.which("openssl") is None,

@@ -32,7 +32,7 @@ from exporters.trust import TrustStore, TrustStoreError, anchor_of
 from exporters.verify import VerificationError, verify_bundle
 from ledger import checkpoint as cp
 from ledger.keys import load_public, public_pem
-from tests.integration.test_bundle import Store, make_store, resign
+from tests.support.bundles import Store, make_store, resign
 
 EXIT_SIGNER_UNKNOWN = 6
 

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from exporters.archive import read_zip
 from exporters.dsse import key_id
 from ledger.keys import public_pem
-from tests.integration.test_bundle import Store, make_store, resign
+from tests.support.bundles import Store, make_store, resign
 
 pytestmark = pytest.mark.skipif(
     not shutil.which("openssl") or not shutil.which("bash"), reason="needs bash and openssl"

@@ -27,9 +27,9 @@ from ledger import checkpoint as cp
 from ledger.cosignature import Witness, cosigned_by, with_lines
 from ledger.keys import LOG_KEY, key_paths, raw_public
 from ledger.witness import WitnessService, WitnessState
-from tests.integration.test_bundle import make_store
 from tests.processes import ROOT
 from tests.serving import free_port
+from tests.support.bundles import make_store
 
 
 def note_of(size: int, root: bytes, key: Ed25519PrivateKey, origin: str = "log.example/a") -> str:

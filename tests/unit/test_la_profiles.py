@@ -23,25 +23,7 @@ from projections.la_profile import (
 )
 from projections.la_readiness import EVALUATORS, LAW
 from projections.la_request import NEEDED
-
-MINIMAL = """\
-schema = "sendtrail/la-profile/v1"
-id = "{id}"
-name = "Example"
-local_authority = "Example Council (fictional)"
-source = "test"
-updated = 2026-11-01
-
-[[expectations]]
-id = "views"
-kind = "parent_view"
-title = "Parents' views"
-
-[[sections]]
-id = "one"
-title = "One"
-fields = [{{ label = "Name", fill = "child.name" }}]
-"""
+from tests.support.la import MINIMAL
 
 
 def write(folder: Path, profile_id: str, text: str | None = None) -> Path:

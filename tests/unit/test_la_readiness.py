@@ -15,51 +15,7 @@ from projections.timeline import admit
 from tests.factories import TODAY
 from tests.la_history import Known, on_story, write_known_history
 from tests.story import Story
-
-EXPECTED = {
-    "generic-cop": {
-        "action_taken": "met",
-        "progress": "met",
-        "provision_map": "met",
-        "professionals": "stale",  # the report is dated 28 Aug 2025
-        "parents_told": "met",
-        "parent_view": "met",
-        "child_view": "stale",  # May 2025
-        "consent": "met",
-        "attendance": "met",  # 683 of 730 days
-    },
-    "example-shire-apdr": {
-        "apdr_cycles": "stale",  # three reviews, the latest more than six months ago
-        "specialist_involved": "stale",
-        "advice_acted_on": "missing",  # r2 recorded as not actioned
-        "progress": "missing",  # two assessments, three expected
-        "provision": "met",
-        "parent_view": "met",
-        "child_view": "stale",
-        "consent_signed": "met",
-        "attendance": "met",
-    },
-    "example-borough-notional": {
-        "costed_map": "met",
-        "notional_budget": "missing",  # £3,000 of £6,000
-        "two_reviews": "met",
-        "two_terms": "met",
-        "recent_reports": "stale",
-        "parent_view": "met",
-        "consent": "met",
-        "attendance": "met",  # 362 of 365 days
-    },
-    "example-city-nospend": {
-        "needs_described": "met",
-        "parents_told": "met",
-        "what_was_tried": "met",
-        "progress": "met",
-        "agencies": "met",
-        "parent_view": "met",
-        "child_view": "stale",
-        "consent": "met",
-    },
-}
+from tests.support.la import EXPECTED
 
 
 def statuses(result: dict[str, Any]) -> dict[str, str]:
