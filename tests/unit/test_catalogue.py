@@ -90,3 +90,18 @@ def test_a_row_built_from_a_body_gives_the_command_with_the_bodys_fields() -> No
     )
     command = BY_SLUG["observation"].command_for(body, {})
     assert command == cmd.RecordObservation(area="physical", notes="Climbed.", observer="KP")
+
+
+@pytest.mark.parametrize(
+    "kind", [*child_event_kinds(), ev.ChildRegistered], ids=lambda k: k.__name__
+)
+def test_every_kind_of_event_has_its_report_sentence_and_label(kind: type) -> None:
+    """The report describes every kind in words of its own: a kind without them would be
+    shown field by field under a made-up title, which no test would notice."""
+    from exporters.report import SENTENCES
+    from exporters.report_pdf import KIND_LABELS
+
+    if kind in cmd.NO_COMMAND:
+        return
+    assert kind.__name__ in SENTENCES, f"add {kind.__name__} to exporters/report.py SENTENCES"
+    assert kind.__name__ in KIND_LABELS, f"add {kind.__name__} to report_pdf.py KIND_LABELS"
