@@ -12,6 +12,7 @@ from starlette.datastructures import UploadFile as StarletteUpload
 
 from api.deps import Services, ServicesDep, permit, visible_child
 from api.documents_access import store_upload
+from api.permissions import allows
 from api.services.recording import record as record_entry
 from api.web.forms import FormState, refused, typed, validate
 from api.web.reads import Times, read, summary_read
@@ -24,6 +25,36 @@ from domain.vocabulary import AREAS, IMPACT, PROGRESS, REVIEW_DECISIONS
 from exporters.report import readable_chronology
 
 router = APIRouter(include_in_schema=False)
+# The parts of the record a kind of entry belongs to, by the first part of its API path.
+SECTIONS = {
+    "observations": "What was seen",
+    "tracking": "What was seen",
+    "progress-checks": "What was seen",
+    "attendance": "What was seen",
+    "concerns": "Concerns and discussions",
+    "discussions": "Concerns and discussions",
+    "parent-notifications": "SEN support",
+    "sen-status": "SEN support",
+    "plans": "SEN support",
+    "provisions": "Provision",
+    "sessions": "Provision",
+    "reviews": "SEN support",
+    "consents": "People and consent",
+    "people": "People and consent",
+    "shares": "People and consent",
+    "referrals": "Outside advice",
+    "professional-contacts": "Outside advice",
+    "reports": "Outside advice",
+    "parent-views": "Voices",
+    "child-views": "Voices",
+    "enrolments": "Where the child is",
+    "transfers": "Where the child is",
+    "leaving": "Where the child is",
+    "ehc": "EHC needs assessment",
+    "corrections": "About an earlier entry",
+    "mistakes": "About an earlier entry",
+    "disputes": "About an earlier entry",
+}
 OBSERVER = {"practitioner": "Key person", "senco": "SENCO", "admin": "Setting administrator"}
 
 
@@ -127,8 +158,9 @@ def _form_page(
     today = svc.records.clock().date().isoformat()
     if state is None:
         state = FormState(values=_defaults(spec, who, child, choices, today))
-        if spec.slug == "dispute":
-            state.values["target_version"] = target
+        for name in ("target_version", "supersedes"):  # the entry a mark is about
+            if name in spec.model.model_fields and target.isdigit():
+                state.values[name] = target
     return page(
         request,
         spec.template,
@@ -143,6 +175,27 @@ def _form_page(
             **choices,
         },
         status=status,
+    )
+
+
+@router.get("/children/{child_id}/record")
+def forms(child_id: UUID, request: Request, svc: ServicesDep, who: VisitorDep) -> Response:
+    """Every kind of entry your role may record on this child, by part of the record."""
+    child = visible_child(svc, who.user, child_id)
+    groups: dict[str, list[RecordForm]] = {}
+    for spec in FORMS.values():
+        if allows(who.role, spec.action):
+            groups.setdefault(SECTIONS.get(spec.write.path.split("/")[0], "Other"), []).append(spec)
+    return page(
+        request,
+        "record_index.html",
+        {
+            "title": "Add to the record",
+            "child": child,
+            "child_id": str(child_id),
+            "child_name": f"{child.given_name} {child.family_name}",
+            "groups": groups,
+        },
     )
 
 
@@ -171,12 +224,17 @@ def record(
     data, where = spec.shape(state.values, svc.records.clock().date().isoformat())
     labels = {**spec.labels, **_row_labels(spec, svc, child_id)}
     body = validate(spec.model, data, state, labels, where)
-    if body is not None:
+    for name in spec.write.path_params:
+        if not state.value(name).strip():
+            state.add(name, f"Enter {labels.get(name, name).lower()}")
+    if body is not None and not state.failed:
         new_file = None
         try:
             if spec.takes_files:
                 body, new_file = _with_file(posted.get("photo"), body, svc, child_id)
-            created = record_entry(svc, who.user, child, spec.write, body)
+            created = record_entry(
+                svc, who.user, child, spec.write, body, path_args=_path_args(spec, state)
+            )
         except ChildNotFound:
             raise
         except DomainError as error:
@@ -193,6 +251,11 @@ def record(
     return RedirectResponse(
         f"/children/{child_id}{back}?saved={spec.slug}&v={created.version}", status_code=303
     )
+
+
+def _path_args(spec: RecordForm, state: FormState) -> dict[str, str]:
+    """The ids the API takes in its path (which plan, which provision), as typed."""
+    return {name: state.value(name).strip() for name in spec.write.path_params}
 
 
 def _with_file(sent: object, body: Any, svc: Services, child_id: UUID) -> tuple[Any, str | None]:

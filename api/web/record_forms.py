@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from api import schemas as s
-from api.catalogue import BY_SLUG, WriteKind
+from api.catalogue import BY_SLUG, WRITES, WriteKind
 from api.web.forms import filled, lines, whole_numbers
+from api.web.generated_forms import FormField, generated
 from domain.vocabulary import DISCUSSION_OUTCOMES
 
 Shape = Callable[[Mapping[str, str], str], tuple[dict[str, Any], dict[str, str]]]
@@ -28,6 +29,7 @@ class RecordForm:
     views: tuple[str, ...] = ()  # what the form reads to offer its choices
     back_to: str = "chronology"  # where a saved entry is shown
     takes_files: bool = False  # a photo or document may be attached (field "photo")
+    fields: tuple[FormField, ...] = ()  # a generated form's fields, in order
 
     @property
     def slug(self) -> str:
@@ -212,6 +214,27 @@ FORMS: dict[str, RecordForm] = {
         ),
     )
 }
+
+
+# Statements about the record's own keeping, not evidence: no file is attached to them.
+NO_FILES = frozenset({"correction", "mistake", "share", "share-withdrawal", "consent-withdrawal"})
+
+
+def _generated(write: WriteKind) -> RecordForm:
+    form = generated(write)
+    labels = {**form.labels, "photo": "Photo or document"}
+    return RecordForm(
+        write,
+        write.summary,
+        "form_generic.html",
+        labels,
+        form.shape,
+        takes_files=write.slug not in NO_FILES,
+        fields=form.fields,
+    )
+
+
+FORMS.update({w.slug: _generated(w) for w in WRITES if w.slug not in FORMS})
 
 
 def outcomes(extra: Mapping[str, str]) -> list[tuple[str, str]]:
