@@ -35,16 +35,19 @@ import json, sys
 from datetime import date
 from api.bootstrap import open_records
 from api.settings import Settings
+from domain import commands as cmd
 from domain.envelope import EnvelopeDraft, RecordedBy
 records = open_records(Settings())
 by = RecordedBy("u-kp", "practitioner", "test-setting")
 while True:
-    child = records.register_child(EnvelopeDraft(date(2025, 1, 6), by), given_name="Backup",
-        family_name="Test", date_of_birth=date(2023, 1, 1), setting_id="test-setting")
+    child = records.register(cmd.RegisterChild(given_name="Backup", family_name="Test",
+        date_of_birth=date(2023, 1, 1), setting_id="test-setting"),
+        EnvelopeDraft(date(2025, 1, 6), by))
     print(json.dumps([str(child), 1]), flush=True)
     for version in range(1, 8):
-        records.record_observation(child, EnvelopeDraft(date(2025, 2, 1), by), area="physical",
-            notes=f"acknowledged write {version + 1}", observer="KP", expected_version=version)
+        records.handle(child, cmd.RecordObservation(area="physical",
+            notes=f"acknowledged write {version + 1}", observer="KP"),
+            EnvelopeDraft(date(2025, 2, 1), by), expected_version=version)
         print(json.dumps([str(child), version + 1]), flush=True)
 """
 pytestmark = pytest.mark.slow

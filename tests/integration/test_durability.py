@@ -28,18 +28,20 @@ import json, sys
 from datetime import date
 from api.bootstrap import open_records
 from api.settings import Settings
+from domain import commands as cmd
 from domain.envelope import EnvelopeDraft, RecordedBy
 settings = Settings.model_validate_json(sys.argv[1])
 records = open_records(settings)
 by = RecordedBy("u-kp", "practitioner", "test-setting")
-child = records.register_child(EnvelopeDraft(date(2025, 1, 6), by), given_name="Crash",
-    family_name="Test", date_of_birth=date(2023, 1, 1), setting_id="test-setting")
+child = records.register(cmd.RegisterChild(given_name="Crash", family_name="Test",
+    date_of_birth=date(2023, 1, 1), setting_id="test-setting"),
+        EnvelopeDraft(date(2025, 1, 6), by))
 print(json.dumps({"child": str(child), "version": 1}), flush=True)
 version = 1
 while True:
-    version = records.record_observation(child, EnvelopeDraft(date(2025, 2, 1), by),
-        area="physical", notes=f"acknowledged write {version + 1}", observer="KP",
-        expected_version=version)
+    version = records.handle(child, cmd.RecordObservation(area="physical",
+        notes=f"acknowledged write {version + 1}", observer="KP"),
+        EnvelopeDraft(date(2025, 2, 1), by), expected_version=version)
     print(json.dumps({"child": str(child), "version": version}), flush=True)
 """
 
