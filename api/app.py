@@ -18,6 +18,7 @@ from api.routes import (
     dashboard,
     documents,
     exports,
+    groups,
     la,
     published,
     records,
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (
         children,
         records,
+        groups,
         views,
         dashboard,
         exports,

@@ -30,12 +30,21 @@ from domain import events as ev
 from domain.access import RecordViewed, access_log_id
 from domain.child import ChildRecord
 from domain.envelope import Envelope, EnvelopeDraft
-from domain.errors import ChildErased, ChildExists, ChildNotFound, VersionConflict
+from domain.errors import (
+    ChildErased,
+    ChildExists,
+    ChildNotFound,
+    DomainError,
+    GroupRefused,
+    InvalidValue,
+    VersionConflict,
+)
 from domain.transcodings import DateAsISO, RecordedByAsDict
 from domain.vocabulary import DISCUSSION_OUTCOMES, Vocabulary
 
 Clock = Callable[[], datetime]
 Judge = Callable[[ChildRecord, Envelope], None]  # a command applied to a record
+Together = tuple[UUID, "cmd.Command", EnvelopeDraft, int | None]  # child, command, draft, expected
 # The last event a record takes before its keys are destroyed (topics stay in clear).
 ERASURES = (ev.RecordErased, ev.RetentionDisposed)
 ERASURE_TOPICS = frozenset(get_topic(kind) for kind in ERASURES)
@@ -305,6 +314,25 @@ class ChildRecords(Application[UUID]):
         command: Judge,
         loaded: ChildRecord | None = None,
     ) -> int:
+        child, before = self._judged(child_id, draft, expected_version, command, loaded)
+        try:
+            self.save(child)
+        except IntegrityError:
+            actual = self.get_child(child_id).version
+            if actual == before:
+                raise  # nobody else wrote: a real store failure, not a conflict
+            raise VersionConflict(expected=before, actual=actual) from None
+        return child.version
+
+    def _judged(
+        self,
+        child_id: UUID,
+        draft: EnvelopeDraft,
+        expected_version: int | None,
+        command: Judge,
+        loaded: ChildRecord | None,
+    ) -> tuple[ChildRecord, int]:
+        """The record with the command's event pending (not saved), and its version before."""
         envelope = draft.seal(now=self.clock(), skew=self.skew)
         # A caller that already loaded the record (to check who may see it) lends it: one
         # load per request. The copy is what the command changes; a stale one is caught
@@ -318,14 +346,7 @@ class ChildRecords(Application[UUID]):
             raise VersionConflict(expected=expected_version, actual=child.version)
         before = child.version
         command(self._as_it_stood(child, envelope.occurred_at), envelope)
-        try:
-            self.save(child)
-        except IntegrityError:
-            actual = self.get_child(child_id).version
-            if actual == before:
-                raise  # nobody else wrote: a real store failure, not a conflict
-            raise VersionConflict(expected=before, actual=actual) from None
-        return child.version
+        return child, before
 
     def _as_it_stood(self, child: ChildRecord, occurred_at: datetime) -> ChildRecord:
         """The record as it stood at `occurred_at`, to judge a new entry of that date by
@@ -384,3 +405,41 @@ class ChildRecords(Application[UUID]):
         return self._run(
             child_id, draft, expected_version, lambda c, e: command.apply(c, e, context), loaded
         )
+
+    def handle_together(self, items: Sequence[Together]) -> list[int]:
+        """Several commands, each on its own child (one session for a provision's group, a
+        class's attendance), stored in one transaction or not at all: each is judged as
+        `handle` judges it, and if any is refused, `GroupRefused` names every refusal by
+        its position and nothing is stored. Returns each record's new version."""
+        context = cmd.Context(discussion_outcomes=self.discussion_outcomes)
+        judged: list[tuple[ChildRecord, int]] = []
+        refusals: dict[int, DomainError] = {}
+        seen: set[UUID] = set()
+        for i, (child_id, command, draft, expected_version) in enumerate(items):
+            if child_id in seen:
+                refusals[i] = InvalidValue("a child appears twice in the group", field="child_id")
+                continue
+            seen.add(child_id)
+            try:
+                judged.append(
+                    self._judged(
+                        child_id,
+                        draft,
+                        expected_version,
+                        lambda c, e, command=command: command.apply(c, e, context),  # type: ignore[misc]
+                        None,
+                    )
+                )
+            except DomainError as error:
+                refusals[i] = error
+        if refusals:
+            raise GroupRefused(refusals)
+        try:
+            self.save(*[child for child, _ in judged])
+        except IntegrityError:
+            for child, before in judged:
+                actual = self.get_child(child.id).version
+                if actual != before:
+                    raise VersionConflict(expected=before, actual=actual) from None
+            raise
+        return [child.version for child, _ in judged]

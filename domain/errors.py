@@ -137,3 +137,18 @@ class EntryNotFound(UnknownReference):
     API: a write about an entry the writer cannot see is answered as if it did not exist)."""
 
     code = "entry_not_found"
+
+
+class GroupRefused(DomainError):
+    """Entries of a group write (one session for a provision's group, a class's attendance)
+    were refused: nothing of the group was stored. `refusals` names each refused entry by
+    its position in the group, with the domain's own error for it."""
+
+    code = "group_refused"
+
+    def __init__(self, refusals: dict[int, DomainError]) -> None:
+        super().__init__(
+            f"{len(refusals)} of the group's entries were refused: nothing was stored",
+            field="entries",
+        )
+        self.refusals = refusals
