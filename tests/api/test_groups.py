@@ -211,16 +211,11 @@ def test_an_inspector_cannot_write_group_sessions(api: Api) -> None:
 
 def test_a_class_attendance_stores_one_entry_per_child_or_none(api: Api) -> None:
     a, b = api.child("Kit", provision=False), api.child("Lou", provision=False)
-    good = {
-        "occurred_at": "2025-02-14",
-        "period_start": "2025-01-06",
-        "period_end": "2025-02-14",
-        "entries": [
-            {"child_id": a, "sessions_possible": 60, "sessions_attended": 58},
-            {"child_id": b, "sessions_possible": 60, "sessions_attended": 41},
-        ],
-    }
-    bad = {**good, "entries": [good["entries"][0], {**good["entries"][1], "sessions_attended": 61}]}
+    first: dict[str, Any] = {"child_id": a, "sessions_possible": 60, "sessions_attended": 58}
+    second: dict[str, Any] = {"child_id": b, "sessions_possible": 60, "sessions_attended": 41}
+    period = {"occurred_at": "2025-02-14", "period_start": "2025-01-06", "period_end": "2025-02-14"}
+    good = {**period, "entries": [first, second]}
+    bad = {**period, "entries": [first, {**second, "sessions_attended": 61}]}
     refused = api.client.post("/v1/class-attendance", headers=api.auth(), json=bad)
     assert refused.status_code == 422, refused.text
     assert [len(api.events(x)) for x in (a, b)] == [1, 1]
