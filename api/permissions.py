@@ -63,6 +63,7 @@ PERMISSIONS: Mapping[str, frozenset[str]] = {
     "read.children": _EVERYONE,
     "read.access_log": _LEADS,
     "read.dashboard": _LEADS | {"inspector"},
+    "read.provision_map": _LEADS,  # the setting's provision map by term, and its costs
     "read.la_profiles": _EVERYONE,
     "read.la_readiness": _EVERYONE,
     # What admins own.

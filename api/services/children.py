@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime
 from uuid import UUID
 
@@ -84,19 +85,12 @@ def children_for(
     """The children `user` may see (staff: their setting; an inspector: those shared with
     their body; a parent: their own), each logged in its access log (view `list`)."""
     permit(user, "read.children")
-    found = []
-    for child_id in svc.records.child_ids():
-        if user.role == "parent" and str(child_id) != user.child_id:
-            continue
-        try:
-            child = svc.records.get_child(child_id, read_only=True)
-        except ChildErased:
-            continue  # erased since the ids were listed
-        if not may_see(user, child):
-            continue
-        if (sen_status and child.sen_status != sen_status) or (status and child.status != status):
-            continue
-        found.append(summary_of(child))
+    found = [
+        summary_of(child)
+        for child in visible_children(svc, user)
+        if not (sen_status and child.sen_status != sen_status)
+        and not (status and child.status != status)
+    ]
     # Names, dates of birth and needs are personal data: the list read is logged on each
     # child shown (ids only), in one transaction, as every read of one child is.
     svc.records.note_list_access(
@@ -107,6 +101,20 @@ def children_for(
         view="list",
     )
     return ChildList(children=found, count=len(found))
+
+
+def visible_children(svc: Services, user: User) -> Iterator[ChildRecord]:
+    """Every child `user` may see, in registration order (not logged: the caller logs
+    what it shows)."""
+    for child_id in svc.records.child_ids():
+        if user.role == "parent" and str(child_id) != user.child_id:
+            continue
+        try:
+            child = svc.records.get_child(child_id, read_only=True)
+        except ChildErased:
+            continue  # erased since the ids were listed
+        if may_see(user, child):
+            yield child
 
 
 def register(svc: Services, user: User, body: ChildCreate) -> Created:

@@ -19,6 +19,7 @@ from api.web import (
     pages_inspector,
     pages_keys,
     pages_la,
+    pages_provision,
     pages_signin,
 )
 from api.web.error_pages import csrf_refused
@@ -41,6 +42,7 @@ def install(app: FastAPI) -> None:
         pages_inspector,
         pages_keys,
         pages_la,
+        pages_provision,
     ):
         app.include_router(module.router)
 

@@ -222,3 +222,62 @@ def test_a_class_attendance_stores_one_entry_per_child_or_none(api: Api) -> None
     stored = api.client.post("/v1/class-attendance", headers=api.auth(), json=good)
     assert stored.status_code == 201, stored.text
     assert [api.events(x)[-1]["event"]["sessions_attended"] for x in (a, b)] == [58, 41]
+
+
+class TestProvisionByTerm:
+    """The setting-wide provision map, with known answers: PROVISION is 3 sessions a week
+    for 10 weeks from Monday 6 January 2025, £180 for the block (£18 a week), core funds."""
+
+    def test_known_answers_for_two_weeks_of_a_group(self, tmp_path_factory: Any) -> None:
+        settings = Settings(data_dir=tmp_path_factory.mktemp("by-term") / "data")
+        ensure_keys(settings)
+        app = create_app(settings)
+        with TestClient(app) as client:
+            users = app.state.services.users
+            api = Api(client, {"senco": users.add("S", role="senco", setting_id=SETTING)[1]})
+            a, b = api.child("Ann"), api.child("Ben")
+            for day, b_done in (("2025-01-07", True), ("2025-01-14", False)):
+                posted = client.post(
+                    "/v1/group-sessions",
+                    headers=api.auth(),
+                    json={
+                        "provision_id": "prov-talk",
+                        "session_date": day,
+                        "entries": [
+                            session(a, delivered=True, minutes=20),
+                            session(b, delivered=True, minutes=20)
+                            if b_done
+                            else session(b, delivered=False, reason="Absent"),
+                        ],
+                    },
+                )
+                assert posted.status_code == 201, posted.text
+            found = client.get(
+                "/v1/provision-map", params={"as_of": "2025-01-19"}, headers=api.auth()
+            )
+            assert found.status_code == 200, found.text
+            (term,) = found.json()["terms"]
+            assert term["term"] == "spring 2024/25"
+            assert term["children"] == 2
+            assert term["planned_sessions"] == 12  # 2 weeks begun x 3 a week x 2 children
+            assert term["delivered_sessions"] == 3
+            assert term["missed_sessions"] == 1
+            assert term["fidelity_percent"] == 25.0
+            assert term["cost"] == "72.00"  # 2 weeks x £18 x 2 children
+            assert term["by_funding_source"] == {"core": "72.00"}
+            (kind,) = term["provisions"]
+            assert kind["description"] == PROVISION["description"]
+            earlier = client.get(
+                "/v1/provision-map", params={"as_of": "2025-01-05"}, headers=api.auth()
+            ).json()
+            assert earlier["terms"] == []
+            csv_text = client.get(
+                "/v1/provision-map.csv", params={"as_of": "2025-01-19"}, headers=api.auth()
+            ).text
+            lines = csv_text.splitlines()
+            assert lines[0].startswith("term,provision,area,children")
+            assert lines[-1].startswith("spring 2024/25,all,,2,12,3,1,25.0,72.00")
+
+    def test_only_leads_read_the_setting_map(self, api: Api) -> None:
+        response = api.client.get("/v1/provision-map", headers=api.auth("practitioner"))
+        assert response.status_code == 403

@@ -119,3 +119,17 @@ def test_a_class_attendance_is_saved_for_every_child_given(app: FastAPI, as_: Cl
     stored = client.post("/class-attendance", data=good)
     assert stored.status_code == 303, stored.text
     assert lengths(app, ids) == [n + 1 for n in before]
+
+
+def test_the_setting_provision_map_has_a_chart_a_table_and_a_csv(as_: Client) -> None:
+    client = as_("senco")
+    page = client.get("/provision-map")
+    assert page.status_code == 200
+    assert "<svg" in page.text
+    assert "Sessions planned" in page.text
+    past = client.get("/provision-map?as_of=2000-01-01")
+    assert "No provision had started by then" in past.text
+    download = client.get("/provision-map.csv")
+    assert download.status_code == 200
+    assert download.text.startswith("term,provision,area,children")
+    assert as_("practitioner").get("/provision-map").status_code == 403
