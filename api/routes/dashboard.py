@@ -11,6 +11,7 @@ from api.deps import ServicesDep, UserDep
 from api.errors import documented
 from api.schemas import WorldDay
 from api.services.dashboard import dashboard as cohort_dashboard
+from api.services.inbox import inbox
 
 router = APIRouter(tags=["dashboard"], responses=documented(401))
 
@@ -33,3 +34,20 @@ def dashboard(
     without parent notification, EHC deadlines due within `days`, cost by funding source.
     Ids, codes, dates and amounts only: no names."""
     return cohort_dashboard(svc, user, today=today, days=days)
+
+
+@router.get(
+    "/inbox",
+    responses=documented(403, 422),
+    summary="What needs your attention",
+    openapi_extra={"x-permission": "read.dashboard"},
+)
+def inbox_route(
+    svc: ServicesDep,
+    user: UserDep,
+    soon: Annotated[int, Query(ge=1, le=365, description="EHC deadlines within N days.")] = 30,
+) -> dict[str, Any]:
+    """By child: a parent's dispute or view and a consent withdrawn since you last looked at
+    the record, an overdue review, outcomes past their target date, provision past its
+    planned end, EHC deadlines overdue or due soon; each with where it is dealt with."""
+    return inbox(svc, user, soon=soon)

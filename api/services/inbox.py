@@ -1,0 +1,59 @@
+"""The inbox: what needs the user's attention across the children they may see
+(projections/inbox.py per child), with "since you last looked" taken from the child's own
+access log (the user's last read of that record, the inbox's own reads left out). Every
+child the inbox names is logged as read (view `inbox`)."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from api.deps import Services, permit, withheld_from
+from api.services.children import visible_children
+from api.users import User
+from projections.inbox import items_for
+
+VIEWS = ("plan", "provision-map", "ehc-timeline")
+NOT_A_LOOK = frozenset({"inbox", "list", "setting-provision-map"})
+
+
+def inbox(svc: Services, user: User, *, soon: int = 30) -> dict[str, Any]:
+    """Items by child, most urgent first; a child with nothing to do is left out."""
+    permit(user, "read.dashboard")
+    today = svc.records.clock().date()
+    found: list[dict[str, Any]] = []
+    for child in visible_children(svc, user):
+        if child.status != "active":
+            continue
+        looks = [
+            a.timestamp
+            for a in svc.records.accesses(child.id)
+            if a.user == user.user_id and a.view not in NOT_A_LOOK
+        ]
+        hidden = withheld_from(svc, user, child.id).keys()
+        entries = svc.views.admitted(child.id, withhold=hidden)
+        views = {name: svc.views.view(name, child.id, withhold=hidden) for name in VIEWS}
+        items = items_for(
+            entries, views, today=today, last_looked=max(looks, default=None), soon=soon
+        )
+        if items:
+            found.append(
+                {
+                    "child_id": str(child.id),
+                    "name": f"{child.given_name} {child.family_name}",
+                    "items": [i.row() for i in items],
+                }
+            )
+    found.sort(key=lambda c: (not any(i["urgent"] for i in c["items"]), c["items"][0]["when"]))
+    svc.records.note_list_access(
+        [UUID(c["child_id"]) for c in found],
+        user=user.user_id,
+        role=user.role,
+        setting=user.setting_id,
+        view="inbox",
+    )
+    return {
+        "today": today.isoformat(),
+        "children": found,
+        "count": sum(len(c["items"]) for c in found),
+    }
