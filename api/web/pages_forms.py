@@ -14,7 +14,7 @@ from api.deps import Services, ServicesDep, permit, visible_child
 from api.documents_access import store_upload
 from api.permissions import allows
 from api.services.recording import record as record_entry
-from api.web.forms import FormState, refused, typed, validate
+from api.web.forms import MAX_KEPT, FormState, refused, typed, validate
 from api.web.reads import Times, read, summary_read
 from api.web.record_forms import FORMS, RecordForm, outcomes
 from api.web.render import page
@@ -158,6 +158,9 @@ def _form_page(
     today = svc.records.clock().date().isoformat()
     if state is None:
         state = FormState(values=_defaults(spec, who, child, choices, today))
+        for name, value in request.query_params.items():  # pre-filled by a link
+            if name in spec.labels and name not in ("expected_version", "photo"):
+                state.values[name] = value[:MAX_KEPT]
         for name in ("target_version", "supersedes"):  # the entry a mark is about
             if name in spec.model.model_fields and target.isdigit():
                 state.values[name] = target

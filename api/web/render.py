@@ -11,6 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment
 
+from api.web.gap_forms import gap_link
 from exporters import templating
 from exporters.report import VOCABULARIES, format_moment
 from projections.wording import format_day, format_money
@@ -42,7 +43,7 @@ def _label(code: str | None, vocabulary: str) -> str:
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:
-    return templating.environment(
+    env = templating.environment(
         TEMPLATES,
         day=format_day,
         moment=format_moment,
@@ -51,6 +52,8 @@ def environment() -> Environment:
         dates=_dates,
         entries=_entries,
     )
+    env.globals["gap_link"] = gap_link  # where a readiness gap is filled
+    return env
 
 
 def page(
