@@ -8,6 +8,7 @@ from typing import Any, cast
 from uuid import UUID
 
 from api.deps import Services, may_see, permit
+from api.services.children import visible_children
 from api.users import User
 from domain.errors import ChildNotFound
 from ledger.log import LedgerBackend
@@ -26,16 +27,56 @@ def dashboard(svc: Services, user: User, *, today: date | None, days: int) -> di
     cohort = CohortProjection(svc.records, cast(LedgerBackend, svc.records.recorder))
     cohort.catch_up()
     day = today or svc.records.clock().date()
-    found = board(cohort, day, user.setting_id, days)
-    return _shared_only(svc, user, found) if user.role == "inspector" else found
+    if user.role != "inspector":
+        return board(cohort, day, user.setting_id, days)
+    # An LA caseworker's (or inspector's) caseload spans every setting sharing with their
+    # body: the rows of those children only, whichever setting they are in.
+    found = _shared_only(svc, user, board(cohort, day, None, days))
+    found["setting_id"] = None
+    found["caseload"] = caseload(svc, user, day)
+    return found
+
+
+def caseload(svc: Services, user: User, day: date) -> list[dict[str, Any]]:
+    """Each child shared with the user's body, across settings: its setting, EHC stage,
+    the next statutory step and readiness (hints met of all); each read is logged."""
+    rows = []
+    for child in visible_children(svc, user):
+        ehc = svc.views.view("ehc-timeline", child.id, as_of=day)
+        ready = svc.views.view("readiness", child.id, as_of=day)
+        pending = [
+            step
+            for step in (ehc.get("current") or {}).get("steps", [])
+            if step.get("state") == "pending"
+        ]
+        rows.append(
+            {
+                "child_id": str(child.id),
+                "setting_id": child.setting_id,
+                "ehc_stage": child.ehc_stage,
+                "request_date": (ehc.get("current") or {}).get("request_date"),
+                "next_step": pending[0]["step"] if pending else None,
+                "next_due": pending[0]["due"] if pending else None,
+                "readiness_met": ready.get("met"),
+                "readiness_total": ready.get("total"),
+            }
+        )
+    svc.records.note_list_access(
+        [UUID(r["child_id"]) for r in rows],
+        user=user.user_id,
+        role=user.role,
+        setting=user.setting_id,
+        view="la-caseload",
+    )
+    return sorted(rows, key=lambda r: (r["next_due"] is None, r["next_due"] or ""))
 
 
 def _rows(items: list[Any]) -> list[dict[str, Any]]:
     return [jsonable(dataclasses.asdict(item)) for item in items]
 
 
-def board(cohort: CohortProjection, day: Any, setting: str, days: int) -> dict[str, Any]:
-    """The dashboard of one setting."""
+def board(cohort: CohortProjection, day: Any, setting: str | None, days: int) -> dict[str, Any]:
+    """The dashboard of one setting (None: of every setting)."""
     return {
         "setting_id": setting,
         "today": day.isoformat(),

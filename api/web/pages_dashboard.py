@@ -28,11 +28,20 @@ def dashboard(request: Request, svc: ServicesDep, who: VisitorDep) -> Response:
     inspector: the same roles as GET /v1/dashboard)."""
     board = cohort_dashboard(svc, who.user, today=None, days=30)
     names: dict[str, str] = {}
-    for key in LISTS:
-        for row in board[key]:
+    for key in (*LISTS, "caseload"):
+        for row in board.get(key, []):
             names.setdefault(row["child_id"], _name(svc, row["child_id"]))
+    # Settings by their names where the record knows them (a setting id is not for people).
+    settings = {row.get("setting_id") for row in board.get("caseload", [])}
     return page(
-        request, "dashboard.html", {"title": "Cohort dashboard", "board": board, "names": names}
+        request,
+        "dashboard.html",
+        {
+            "title": "Cohort dashboard",
+            "board": board,
+            "names": names,
+            "setting_names": {s: _setting_name(svc, s) for s in settings if s},
+        },
     )
 
 
@@ -42,3 +51,9 @@ def _name(svc: ServicesDep, child_id: str) -> str:
     except ChildNotFound:  # erased since the read model was caught up
         return "(record erased)"
     return f"{child.given_name} {child.family_name}"
+
+
+def _setting_name(svc: ServicesDep, setting_id: str) -> str:
+    """A setting as people call it: its display name if configured, else its id in words."""
+    configured = getattr(svc.settings, "setting_names", {}) or {}
+    return str(configured.get(setting_id) or setting_id.replace("-", " ").capitalize())
