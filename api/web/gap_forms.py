@@ -4,7 +4,10 @@ gap already says pre-filled (any form takes its fields' values from the query st
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from urllib.parse import urlencode
+
+from api.catalogue import BY_SLUG
 
 # hint id or expectation kind -> (form slug, pre-filled values)
 GAP_FORMS: dict[str, tuple[str, dict[str, str]]] = {
@@ -28,10 +31,11 @@ GAP_FORMS: dict[str, tuple[str, dict[str, str]]] = {
 }
 
 
-def gap_link(child_id: object, gap: str) -> str:
-    """The link to the form that fills `gap` (a hint id or expectation kind), or ''."""
+def gap_link(child_id: object, gap: str, can: Collection[str]) -> str:
+    """The link to the form that fills `gap` (a hint id or expectation kind), or '' when
+    there is none or the visitor's role (whose actions are `can`) may not use it."""
     found = GAP_FORMS.get(gap)
-    if found is None:
+    if found is None or BY_SLUG[found[0]].action not in can:
         return ""
     slug, values = found
     query = f"?{urlencode(values)}" if values else ""
