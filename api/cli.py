@@ -1,10 +1,6 @@
-"""The `sendtrail` command line. The only place that turns errors into exit codes.
-
-Exit codes: 0 success; 1 a check failed (audit, verify); 2 bad usage or refused input;
-3 not found; 4 the key store refused (wrong or missing KEK file; key store missing, empty,
-damaged or another installation's; missing data key; ciphertext that fails
-authentication); 5 the store could not be read or written (disk full, database
-unreachable, read-only, damaged file). `api.cli_faults` tells 4 and 5 for every command.
+"""The `sendtrail` command line. Its exit codes and the one table from an error's type
+to its code are in api/exit_codes.py; `main` applies the table to whatever a command
+leaves unhandled, and `api.cli_faults` tells 4 and 5 for every command.
 """
 
 from __future__ import annotations
@@ -15,6 +11,7 @@ from uuid import UUID
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
@@ -38,9 +35,9 @@ from api import (
 from api.bootstrap import open_records, set_record_clock
 from api.crash_points import crash_at
 from api.demo import build_demo_cohort
+from api.exit_codes import EXIT_KEYS, EXIT_NOT_FOUND, EXIT_REFUSED, exit_code
 from api.settings import Settings
 from domain.errors import ChildErased, ChildNotFound, DomainError
-from ledger.key_errors import PrivacyError
 from projections.timeline import ENVELOPE_FIELDS
 
 app = typer.Typer(
@@ -75,9 +72,6 @@ app.add_typer(cli_documents.documents_app, name="documents")
 app.command("import")(cli_import.import_command)
 app.command("import-schema")(cli_import.import_schema)
 console = Console()
-EXIT_REFUSED = 2
-EXIT_NOT_FOUND = 3
-EXIT_KEYS = 4
 
 
 def _settings() -> Settings:
@@ -178,12 +172,14 @@ def main() -> None:
     """Console-script entry point."""
     try:
         app()
-    except DomainError as error:
-        console.print(f"[red]Refused:[/red] {error.message}")
-        raise SystemExit(EXIT_REFUSED) from None
-    except PrivacyError as error:  # wrong KEK file, missing data key, tampered ciphertext
-        console.print(f"[red]Key store:[/red] {error}")
-        raise SystemExit(EXIT_KEYS) from None
+    except Exception as error:  # every known error: one line, and its code from the table
+        code = exit_code(error)
+        if code is None:
+            raise
+        said = error.message if isinstance(error, DomainError) else str(error)
+        what = "Key store" if code == EXIT_KEYS else "Refused" if code == EXIT_REFUSED else "Error"
+        console.print(f"[red]{what}:[/red] {escape(said)}")
+        raise SystemExit(code) from None
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress
 
+from api.exit_codes import EXIT_FAILED, EXIT_REFUSED, EXIT_UNREADABLE
 from api.keyless import open_keyless
 from api.pending_erasures import pending_erasures
 from api.settings import Settings
@@ -30,10 +31,6 @@ from ledger.keystore_pg import open_key_view
 from ledger.log import Ledger, LedgerBackend
 from ledger.pairing import event_store_installation, refusal, uncovered_originators
 
-EXIT_FAILED = 1
-EXIT_REFUSED = 2
-EXIT_KEYS = 4
-EXIT_UNREADABLE = 5
 console = Console()
 
 

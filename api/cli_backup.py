@@ -22,14 +22,12 @@ from rich.progress import TaskID
 from api.backup import BackupRefused, Progress, take_backup
 from api.backup_manifest import BackupInvalid
 from api.crash_points import crash_at
+from api.exit_codes import EXIT_FAILED, EXIT_KEYS, EXIT_REFUSED
 from api.restore import RestoreFailed, RestoreRefused, restore
 from api.settings import Settings
 from ledger.audit import AuditError
 from ledger.keys import LOG_KEY, KeyFileError, key_paths, load_private
 
-EXIT_FAILED = 1
-EXIT_REFUSED = 2
-EXIT_KEYS = 4
 console = Console()
 
 

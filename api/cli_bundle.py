@@ -14,6 +14,7 @@ from rich.console import Console
 from api import la_requests
 from api.bootstrap import open_exporter, open_records
 from api.crash_points import Step, crash_at
+from api.exit_codes import EXIT_FAILED, EXIT_REFUSED, EXIT_SIGNER_UNKNOWN
 from api.settings import Settings
 from exporters.archive import ArchiveError, read_zip
 from exporters.bundle import Bundle, ExportError
@@ -24,10 +25,6 @@ from exporters.verify import VerificationError, verify_bundle
 from ledger.cosignature import Witness
 from ledger.keys import EXPORTER_KEY, LOG_KEY, KeyFileError, key_paths, load_public
 
-EXIT_FAILED = 1
-EXIT_REFUSED = 2
-EXIT_NOT_FOUND = 3
-EXIT_SIGNER_UNKNOWN = 6  # intact, but checked only with the keys inside it
 console = Console()
 
 

@@ -11,6 +11,7 @@ from rich.console import Console
 
 from api.bootstrap import open_records
 from api.db_roles import grant_statements
+from api.exit_codes import EXIT_REFUSED
 from api.session_store import WebSessions
 from api.settings import Settings
 from api.users import UserStore
@@ -18,8 +19,6 @@ from ledger.documents import DocumentStore
 from ledger.keystore_pg import PostgresKeys
 from ledger.log import LedgerBackend
 from projections.cohort import CohortProjection
-
-EXIT_REFUSED = 2
 
 db_app = typer.Typer(
     help="PostgreSQL: make the tables (as their owner) and grant an application role.",

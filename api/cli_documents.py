@@ -10,6 +10,7 @@ from rich.console import Console
 
 from api.bootstrap import open_ledger, open_records
 from api.documents_cleanup import GRACE, cleanup, orphans
+from api.exit_codes import EXIT_FAILED
 from api.settings import Settings
 from ledger.documents import DocumentStore
 from ledger.log import LedgerBackend
@@ -45,7 +46,7 @@ def cleanup_orphans(
 ) -> None:
     """Delete files attached to no entry, uploaded more than --older-than hours ago."""
     if not yes and not typer.confirm("Delete every file attached to no entry?"):
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILED)
     settings = Settings()
     records = open_records(settings)
     try:

@@ -21,14 +21,13 @@ from eventsourcing.persistence import PersistenceError
 from rich.console import Console
 from rich.markup import escape
 
+from api.exit_codes import EXIT_KEYS, EXIT_STORAGE
 from api.keyless import store_name
 from api.settings import Settings
 from ledger.faults import DAMAGED, classify, in_folder
 from ledger.key_errors import KeyStoreRefused, KeyStoreUnavailable, PrivacyError
 from ledger.keyless import StoreUnavailable
 
-EXIT_KEYS = 4
-EXIT_STORAGE = 5
 console = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
 STORE_ERRORS = (PersistenceError, sqlite3.Error, psycopg.Error)

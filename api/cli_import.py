@@ -11,12 +11,11 @@ from rich.console import Console
 from rich.progress import Progress
 
 from api.bootstrap import open_records
+from api.exit_codes import EXIT_NOT_FOUND, EXIT_REFUSED
 from api.importing.mapping import MappingError, json_schema, load_mapping
 from api.importing.run import Importer, run_import, summary_lines
 from api.settings import Settings
 
-EXIT_REFUSED = 2
-EXIT_NOT_FOUND = 3
 console = Console()
 
 

@@ -17,6 +17,7 @@ from rich.table import Table
 
 from api import la_requests
 from api.bootstrap import open_ledger, open_records
+from api.exit_codes import EXIT_NOT_FOUND, EXIT_REFUSED
 from api.settings import Settings
 from domain.application import ChildRecords
 from exporters.durable_file import write_durably
@@ -31,8 +32,6 @@ from projections.la_profile import (
 )
 from projections.views import ChildViews
 
-EXIT_REFUSED = 2
-EXIT_NOT_FOUND = 3
 FORMATS = (".pdf", ".html", ".json")
 STATUS_STYLE = {"met": "green", "missing": "red", "stale": "yellow"}
 console = Console()

@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 
 from api.bootstrap import open_ledger, open_records
+from api.exit_codes import EXIT_REFUSED
 from api.settings import Settings
 from api.witness_client import WitnessConfigError, parse_witnesses, submit
 from ledger.keys import (
@@ -18,9 +19,6 @@ from ledger.keys import (
     key_paths,
     load_private,
 )
-
-EXIT_FAILED = 1
-EXIT_REFUSED = 2
 
 keys_app = typer.Typer(help="Manage the Ed25519 log and exporter keys.", no_args_is_help=True)
 console = Console()

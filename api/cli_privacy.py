@@ -11,6 +11,7 @@ from rich.console import Console
 from api.bootstrap import open_key_store, open_records
 from api.crash_points import Step, crash_at
 from api.erasure import ErasureRefused, erase_child
+from api.exit_codes import EXIT_NOT_FOUND, EXIT_REFUSED
 from api.pending_erasures import finish_pending_erasures, pending_erasures
 from api.published_keys import published
 from api.settings import Settings
@@ -20,8 +21,6 @@ from domain.errors import ChildNotFound, DomainError
 from ledger.key_errors import PrivacyError
 from ledger.log import LedgerBackend
 
-EXIT_REFUSED = 2
-EXIT_NOT_FOUND = 3
 console = Console()
 
 

@@ -12,8 +12,8 @@ from rich.table import Table
 
 from api.app import create_app
 from api.bootstrap import open_records, open_services, set_record_clock
-from api.cli_faults import EXIT_STORAGE
 from api.demo import build_demo_cohort, resumable
+from api.exit_codes import EXIT_NOT_FOUND, EXIT_REFUSED, EXIT_STORAGE
 from api.permissions import PERMISSIONS, ROLES
 from api.settings import Settings
 from api.users import UserError, UserStore, check_parent_binding
@@ -25,7 +25,6 @@ from ledger.log import LedgerBackend
 
 users_app = typer.Typer(help="API users and their bearer tokens.", no_args_is_help=True)
 console = Console()
-EXIT_REFUSED = 2
 UVICORN_STARTUP_FAILED = 3
 
 
@@ -100,7 +99,7 @@ def revoke_user(user_id: Annotated[str, typer.Argument(help="The user id (u-…)
         records.close()
     if not found:
         console.print("[red]No such user.[/red]")
-        raise typer.Exit(3)
+        raise typer.Exit(EXIT_NOT_FOUND)
     console.print(f"revoked {user_id}")
 
 

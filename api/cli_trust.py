@@ -8,13 +8,12 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from api.exit_codes import EXIT_NOT_FOUND, EXIT_REFUSED
 from api.settings import Settings
 from exporters.dsse import key_id
 from exporters.trust import TrustStore, TrustStoreError
 from ledger.keys import KeyFileError, load_public
 
-EXIT_REFUSED = 2
-EXIT_NOT_FOUND = 3
 trust_app = typer.Typer(
     help="Whose keys `verify` trusts: a setting's exporter and log keys, by name.",
     no_args_is_help=True,

@@ -13,9 +13,9 @@ import typer
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from api.exit_codes import EXIT_REFUSED
 from ledger.keys import KeyFileError, load_public, raw_public
 
-EXIT_REFUSED = 2
 witness_app = typer.Typer(help="An independent witness of settings' logs.", no_args_is_help=True)
 
 
