@@ -86,7 +86,7 @@ def open_as(browser: Any, site: Site, role: str, **options: Any) -> Any:
     page = context.new_page()
     page.goto("/")
     page.get_by_label("Your sign-in token").fill(site.world.tokens[role])
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in with the token").click()
     page.wait_for_load_state()
     return page
 
@@ -112,11 +112,11 @@ def test_sign_in_refuses_a_wrong_token_then_lets_the_right_one_in(browser: Any, 
     page.goto("/children")  # signed out: sent to sign in first
     assert "/sign-in" in page.url
     page.get_by_label("Your sign-in token").fill("st_not-a-real-token")
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in with the token").click()
     assert page.get_by_role("alert").filter(has_text="not recognised").is_visible()
     shot(page, "sign-in-refused")
     page.get_by_label("Your sign-in token").fill(site.world.tokens["senco"])
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in with the token").click()
     page.wait_for_url("**/children")  # back where the visitor was going
     page.get_by_role("link", name="Dashboard").click()
     assert page.get_by_role("heading", name="Cohort dashboard").is_visible()
