@@ -353,3 +353,39 @@ def test_the_api_docs_render_offline_and_pages_break_no_policy(browser: Any, sit
     page.locator(".opblock").first.wait_for()
     shot(page, "api-docs")
     assert violations == []
+
+
+def test_an_admin_invites_a_parent_who_sets_a_password_and_signs_in_on_a_phone(
+    browser: Any, site: Site
+) -> None:
+    phone = {"width": 390, "height": 844}
+    admin = open_as(browser, site, "admin", viewport=phone)
+    admin.get_by_role("link", name="Accounts").click()
+    assert admin.evaluate("document.documentElement.scrollWidth") <= 390
+    admin.get_by_role("link", name="Invite someone").click()
+    admin.get_by_label("Their name").fill("Pat Example")
+    admin.get_by_label("Parent or carer").check()
+    admin.get_by_label("A parent's child").select_option(str(site.world.own))
+    admin.get_by_role("button", name="Make the invitation").click()
+    # The child's linked people are offered; the first is chosen.
+    admin.get_by_role("group", name="Which of the child's people they are").get_by_role(
+        "radio"
+    ).first.check()
+    admin.get_by_role("button", name="Make the invitation").click()
+    link = admin.get_by_label("Invitation link").input_value()
+    assert admin.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(admin, "invitation-ready-390px")
+    parent = browser.new_context(locale="en-GB", viewport=phone).new_page()
+    parent.goto(link)
+    parent.get_by_label("User name").fill("pat@example.org")
+    parent.get_by_label("Password", exact=True).fill("a long enough passphrase")
+    parent.get_by_label("The same password again").fill("a long enough passphrase")
+    parent.get_by_role("button", name="Set up my account").click()
+    parent.wait_for_url("**/sign-in?accepted=1")
+    parent.get_by_label("Email or user name").fill("pat@example.org")
+    parent.get_by_label("Password", exact=True).fill("a long enough passphrase")
+    parent.get_by_role("button", name="Sign in", exact=True).click()
+    parent.wait_for_url(f"**/children/{site.world.own}")
+    assert parent.evaluate("document.documentElement.scrollWidth") <= 390
+    parent.context.close()
+    admin.context.close()
