@@ -13,8 +13,10 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx import Response
+from typer.testing import CliRunner
 
 from api.app import create_app
+from api.cli import app as cli
 from api.deps import Services
 from api.signin_limits import FAILURES
 from tests.web.conftest import Client
@@ -377,3 +379,26 @@ def test_admin_forms_need_the_sessions_csrf_token(as_: Client) -> None:
     admin = as_("admin")
     refused = admin.post("/admin/users/invite", data={"csrf": "forged", "name": "X"})
     assert refused.status_code == 403
+
+
+def test_the_cli_invites_the_first_admin_who_sets_a_password(
+    app: FastAPI, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SENDTRAIL_DATA", str(world.settings.data_dir))
+    monkeypatch.delenv("SENDTRAIL_DATABASE_URL", raising=False)
+    setting = services(app).users.live(world.user_ids["admin"])
+    assert setting is not None
+    runner = CliRunner()
+    refused = runner.invoke(
+        cli, ["users", "invite", "X", "--role", "parent", "--setting", setting.setting_id]
+    )
+    assert refused.exit_code == 2
+    made = runner.invoke(
+        cli, ["users", "invite", "First Admin", "--role", "admin", "--setting", setting.setting_id]
+    )
+    assert made.exit_code == 0, made.output
+    link = made.output.strip().splitlines()[-1]
+    assert link.startswith("/invitation/inv_")
+    login = unique("first-admin")
+    assert accept(browser(app), link, login) == 303
+    assert signed_in(app, login).get("/admin/users").status_code == 200
