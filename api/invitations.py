@@ -20,6 +20,9 @@ from ledger.log import LedgerBackend
 from ledger.sql import Row, create_tables
 
 DAYS = 7
+# A person's account lasts until an admin revokes it (ten years bounds a forgotten one);
+# a token-only user's keeps the CLI's one year.
+ACCOUNT_DAYS = 3650
 CREATE_INVITATIONS = (
     "CREATE TABLE IF NOT EXISTS {p}api_invitations (invitation_sha256 TEXT PRIMARY KEY, "
     "invitation_id TEXT NOT NULL UNIQUE, name TEXT NOT NULL, role TEXT NOT NULL, "
@@ -159,6 +162,7 @@ class InvitationStore:
                 person_id=invitation.person_id,
                 login=login,
                 password_hash=password_hash,
+                days=ACCOUNT_DAYS,
             )
             # Only one acceptance wins: the row is claimed only while still unused.
             cursor.execute(
