@@ -362,6 +362,7 @@ def test_an_admin_invites_a_parent_who_sets_a_password_and_signs_in_on_a_phone(
     admin = open_as(browser, site, "admin", viewport=phone)
     admin.get_by_role("link", name="Accounts").click()
     assert admin.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(admin, "accounts-390px")
     admin.get_by_role("link", name="Invite someone").click()
     admin.get_by_label("Their name").fill("Pat Example")
     admin.get_by_label("Parent or carer").check()
@@ -375,7 +376,7 @@ def test_an_admin_invites_a_parent_who_sets_a_password_and_signs_in_on_a_phone(
     link = admin.get_by_label("Invitation link").input_value()
     assert admin.evaluate("document.documentElement.scrollWidth") <= 390
     shot(admin, "invitation-ready-390px")
-    parent = browser.new_context(locale="en-GB", viewport=phone).new_page()
+    parent = browser.new_context(base_url=site.base, locale="en-GB", viewport=phone).new_page()
     parent.goto(link)
     parent.get_by_label("User name").fill("pat@example.org")
     parent.get_by_label("Password", exact=True).fill("a long enough passphrase")
@@ -387,5 +388,11 @@ def test_an_admin_invites_a_parent_who_sets_a_password_and_signs_in_on_a_phone(
     parent.get_by_role("button", name="Sign in", exact=True).click()
     parent.wait_for_url(f"**/children/{site.world.own}")
     assert parent.evaluate("document.documentElement.scrollWidth") <= 390
+    parent.goto("/account/two-factor")
+    assert parent.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(parent, "two-factor-390px")
+    admin.goto("/admin/users")
+    shot(admin, "accounts-with-a-parent-390px")
+    assert admin.evaluate("document.documentElement.scrollWidth") <= 390
     parent.context.close()
     admin.context.close()
