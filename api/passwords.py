@@ -54,16 +54,18 @@ def totp_uri(secret: str, account: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=account, issuer_name=ISSUER)
 
 
-def code_matches(secret: str | None, code: str, *, now: datetime | None = None) -> bool:
-    """Whether `code` is the secret's current code (or the one before or after, for clock
-    drift), compared in constant time."""
+def code_step(secret: str | None, code: str, *, now: datetime | None = None) -> int | None:
+    """The time step whose code `code` is, if it is the secret's current code (or the one
+    before or after, for clock drift), compared in constant time; None otherwise. Each
+    step's code is accepted once (the caller records the step: RFC 6238, 5.2)."""
     code = code.strip().replace(" ", "")
     if not secret or not code.isdigit() or len(code) != 6:
-        return False
+        return None
     totp = pyotp.TOTP(secret)
     moment = now or datetime.now(tz=UTC)
-    found = False
+    found = None
     for drift in (-1, 0, 1):
         expected = totp.at(moment, counter_offset=drift)
-        found |= hmac.compare_digest(expected.encode(), code.encode())
+        if hmac.compare_digest(expected.encode(), code.encode()):
+            found = totp.timecode(moment) + drift
     return found

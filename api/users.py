@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
+from api.passwords import code_step
 from api.permissions import ROLES
 from domain.application import ChildRecords
 from domain.errors import DomainError
@@ -108,7 +109,15 @@ CREATE_USERS = (
 # Columns added after the table's first version (issue 14): a parent's linked person, an
 # inspector's body; (issue 19) the user name, the argon2id hash of the password and the
 # TOTP secret of a user who signs in with a password.
-ADDED_COLUMNS = ("person_id", "organisation", "login", "password_hash", "totp_secret")
+ADDED_COLUMNS = (
+    "person_id",
+    "organisation",
+    "login",
+    "password_hash",
+    "totp_secret",
+    "totp_last_step",
+    "totp_claim",
+)
 CREATE_LOGIN_INDEX = "CREATE UNIQUE INDEX IF NOT EXISTS api_users_login ON {p}api_users (login)"
 
 
@@ -264,13 +273,38 @@ class UserStore:
             row = cursor.fetchone()
         return None if row is None else row["totp_secret"]
 
-    def set_totp(self, user_id: str, secret: str | None) -> None:
-        """Turn the second factor on (with its secret) or off (None)."""
+    def set_totp(self, user_id: str, secret: str | None, step: int | None = None) -> None:
+        """Turn the second factor on (with its secret and the step of the code that
+        confirmed it, which is then used up) or off (None)."""
         with self.backend.ledger_cursor(commit=True) as cursor:
             cursor.execute(
-                self.tables.q("UPDATE {p}api_users SET totp_secret = ? WHERE user_id = ?"),
-                [secret, user_id],
+                self.tables.q(
+                    "UPDATE {p}api_users SET totp_secret = ?, totp_last_step = ? WHERE user_id = ?"
+                ),
+                [secret, None if step is None else str(step), user_id],
             )
+
+    def use_code(self, user_id: str, code: str) -> bool:
+        """Whether `code` is the user's current TOTP code and not used before: a code is
+        accepted once (a later use of the same or an earlier step is refused), also when
+        two servers check it at the same moment."""
+        step = code_step(self.totp_secret(user_id), code)
+        if step is None:
+            return False
+        claim = secrets.token_hex(16)  # which check's update won, read back below
+        with self.backend.ledger_cursor(commit=True) as cursor:
+            cursor.execute(
+                self.tables.q(
+                    "UPDATE {p}api_users SET totp_last_step = ?, totp_claim = ? WHERE user_id = ? "
+                    "AND (totp_last_step IS NULL OR CAST(totp_last_step AS BIGINT) < ?)"
+                ),
+                [str(step), claim, user_id, step],
+            )
+            cursor.execute(
+                self.tables.q("SELECT totp_claim FROM {p}api_users WHERE user_id = ?"), [user_id]
+            )
+            row = cursor.fetchone()
+        return row is not None and row["totp_claim"] == claim
 
     def set_role(self, user_id: str, role: str, *, setting_id: str) -> bool:
         """Change a staff user's role (admin, senco, practitioner) within their setting;

@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from api.deps import ServicesDep
 from api.passwords import (
     MAX_PASSWORD,
-    code_matches,
+    code_step,
     hash_password,
     new_totp_secret,
     password_problem,
@@ -155,10 +155,9 @@ def set_two_factor(
     code = form.get("code")
     code = code if isinstance(code, str) else ""
     if who.user.totp:
-        current = svc.users.totp_secret(who.user.user_id)
         if who.role in TWO_FACTOR_ROLES and svc.settings.require_totp:
             state.add(None, "Your role must keep a second factor at this setting")
-        elif not code_matches(current, code):
+        elif not svc.users.use_code(who.user.user_id, code):
             state.add("code", "Enter the code your authenticator app shows now")
         if state.failed:
             return _two_factor_page(request, who, state, secret=None, status=422)
@@ -167,8 +166,9 @@ def set_two_factor(
     secret = form.get("secret")
     if not isinstance(secret, str) or not SECRET.match(secret):
         return _two_factor_page(request, who, state, secret=new_totp_secret(), status=422)
-    if not code_matches(secret, code):
+    step = code_step(secret, code)
+    if step is None:
         state.add("code", "That code does not match: enter the 6 digits your app shows now")
         return _two_factor_page(request, who, state, secret=secret, status=422)
-    svc.users.set_totp(who.user.user_id, secret)
+    svc.users.set_totp(who.user.user_id, secret, step)
     return RedirectResponse(f"{TWO_FACTOR_PAGE}?done=on", status_code=303)

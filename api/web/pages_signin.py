@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from api.deps import Services, ServicesDep
-from api.passwords import MAX_PASSWORD, code_matches, password_matches
+from api.passwords import MAX_PASSWORD, password_matches
 from api.session_store import same_token
 from api.signin_limits import subjects
 from api.users import MAX_LOGIN, User
@@ -171,7 +171,7 @@ def _by_token(svc: Services, token: str, code: str) -> tuple[User | None, str, s
     if user.totp:
         if not code.strip():
             return None, "token-code", BLANK_CODE
-        if not code_matches(svc.users.totp_secret(user.user_id), code):
+        if not svc.users.use_code(user.user_id, code):
             return None, "token-code", "That code is not the current one: enter the newest code"
     return user, "token", ""
 
@@ -187,11 +187,11 @@ def _by_password(
     ok = password_matches(found[1] if found else None, password[:MAX_PASSWORD])
     if found is None or not ok:
         return None, "login", "That user name and password do not match an account"
-    user, _, secret = found
-    if secret is not None:
+    user = found[0]
+    if user.totp:
         if not code.strip():
             return None, "code", BLANK_CODE
-        if not code_matches(secret, code):
+        if not svc.users.use_code(user.user_id, code):
             return None, "code", "That code is not the current one: enter the newest code"
     return user, "login", ""
 

@@ -4,9 +4,11 @@ app server sees them (issue 19.3)."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
+import pyotp
 import pytest
 
 from api.bootstrap import open_records
@@ -90,7 +92,14 @@ def test_totp_role_changes_and_revocation(settings: Settings) -> None:
                 login="kim",
                 password_hash=hash_password("k" * 12),
             )
-        users.set_totp(user.user_id, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+        secret = pyotp.random_base32()
+        users.set_totp(user.user_id, secret)
+        now = pyotp.TOTP(secret).now()
+        assert users.use_code(user.user_id, now)
+        assert not users.use_code(user.user_id, now)  # each code once
+        assert users.use_code(user.user_id, pyotp.TOTP(secret).at(time.time() + 30))
+        assert not users.use_code(user.user_id, now)  # nor an earlier one after a later
+        assert not users.use_code(user.user_id, "12345x")
         live = users.live(user.user_id)
         assert live is not None
         assert live.totp

@@ -4,6 +4,7 @@ second factor, rate limits, revocation, parent binding, API tokens and who may m
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -180,8 +181,19 @@ def test_totp_enrolment_then_sign_in_needs_the_code(app: FastAPI, as_: Client) -
     assert asked.status_code == 422
     assert "6-digit code" in asked.text
     assert attempt(browser(app), login, PASSWORD, "123456").status_code in (401,)
-    client = signed_in(app, login, PASSWORD, pyotp.TOTP(secret).now())
+    # The code that turned it on is used up; the next one (within the drift allowed) works
+    # once, and the same code again is refused (a code seen over a shoulder is worthless).
+    code = next_code(secret)
+    client = signed_in(app, login, PASSWORD, code)
+    replayed = attempt(browser(app), login, PASSWORD, code)
+    assert replayed.status_code == 401
+    assert "not the current one" in replayed.text
     assert client.get("/children").status_code == 200
+
+
+def next_code(secret: str) -> str:
+    """The code of the next 30-second step (accepted for clock drift)."""
+    return pyotp.TOTP(secret).at(time.time() + 30)
 
 
 @contextmanager
