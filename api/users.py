@@ -264,6 +264,23 @@ class UserStore:
             return None
         return user, str(row["password_hash"]), row["totp_secret"]
 
+    def password_hash(self, user_id: str) -> str | None:
+        """The argon2id hash of the user's password (None: they have none)."""
+        with self.backend.ledger_cursor() as cursor:
+            cursor.execute(
+                self.tables.q("SELECT password_hash FROM {p}api_users WHERE user_id = ?"),
+                [user_id],
+            )
+            row = cursor.fetchone()
+        return None if row is None else row["password_hash"]
+
+    def set_password(self, user_id: str, password_hash: str) -> None:
+        with self.backend.ledger_cursor(commit=True) as cursor:
+            cursor.execute(
+                self.tables.q("UPDATE {p}api_users SET password_hash = ? WHERE user_id = ?"),
+                [password_hash, user_id],
+            )
+
     def totp_secret(self, user_id: str) -> str | None:
         """The user's TOTP secret (None: no second factor)."""
         with self.backend.ledger_cursor() as cursor:

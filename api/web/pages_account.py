@@ -15,10 +15,12 @@ from api.passwords import (
     code_step,
     hash_password,
     new_totp_secret,
+    password_matches,
     password_problem,
     totp_uri,
 )
 from api.session_store import same_token
+from api.signin_limits import subjects
 from api.users import MAX_LOGIN, UserError
 from api.web.error_pages import error_page
 from api.web.forms import FormState, typed
@@ -172,3 +174,57 @@ def set_two_factor(
         return _two_factor_page(request, who, state, secret=secret, status=422)
     svc.users.set_totp(who.user.user_id, secret, step)
     return RedirectResponse(f"{TWO_FACTOR_PAGE}?done=on", status_code=303)
+
+
+CHANGE_PAGE = "/account/password"
+
+
+def _password_page(request: Request, form: FormState, *, status: int = 200) -> Response:
+    done = request.query_params.get("done") == "1"
+    return page(
+        request,
+        "change_password.html",
+        {"title": "Change your password", "s": form, "done": done},
+        status=status,
+    )
+
+
+@router.get(CHANGE_PAGE)
+def password_form(request: Request, who: VisitorDep) -> Response:
+    if who.user.login is None:
+        return error_page(request, 404)
+    return _password_page(request, FormState())
+
+
+@router.post(CHANGE_PAGE)
+def change_password(
+    request: Request, svc: ServicesDep, who: VisitorDep, form: CheckedForm
+) -> Response:
+    """A new password, once the current one is given (a failure counts towards the
+    account's sign-in limit: this form is no way round it)."""
+    if who.user.login is None:
+        return error_page(request, 404)
+    keys = subjects(who.user.login, None)
+    wait = svc.limits.retry_after(keys)
+    if wait is not None:
+        return error_page(
+            request,
+            429,
+            title="Too many wrong passwords",
+            explanation="Nothing was changed. Please wait a few minutes and try again.",
+        )
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    current, new = fields.get("current", ""), fields.get("password", "")
+    state = FormState()
+    if not password_matches(svc.users.password_hash(who.user.user_id), current[:MAX_PASSWORD]):
+        svc.limits.failed(keys)
+        state.add("current", "Enter your current password")
+    problem = password_problem(new, user_name=who.user.login)
+    if problem:
+        state.add("password", problem)
+    elif not same_token(fields.get("password_again", ""), new):
+        state.add("password_again", "Enter the same new password twice")
+    if state.failed:
+        return _password_page(request, state, status=422)
+    svc.users.set_password(who.user.user_id, hash_password(new))
+    return RedirectResponse(f"{CHANGE_PAGE}?done=1", status_code=303)

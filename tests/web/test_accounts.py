@@ -414,3 +414,22 @@ def test_the_cli_invites_the_first_admin_who_sets_a_password(
     login = unique("first-admin")
     assert accept(browser(app), link, login) == 303
     assert signed_in(app, login).get("/admin/users").status_code == 200
+
+
+def test_a_user_changes_their_password_with_the_current_one(app: FastAPI, as_: Client) -> None:
+    login, _ = new_user(app, as_)
+    client = signed_in(app, login)
+    form = client.get("/account/password")
+    assert form.status_code == 200
+    data = {"csrf": csrf_of(form.text), "current": "not it at all", "password": "tiny"}
+    refused = client.post("/account/password", data=data)
+    assert refused.status_code == 422
+    assert "Enter your current password" in refused.text
+    assert "at least 12 characters" in refused.text
+    new = "a different long passphrase"
+    data = {"csrf": csrf_of(form.text), "current": PASSWORD, "password": new}
+    changed = client.post("/account/password", data={**data, "password_again": new})
+    assert changed.status_code == 303
+    assert attempt(browser(app), login, PASSWORD).status_code == 401
+    assert attempt(browser(app), login, new).status_code == 303
+    assert as_("practitioner").get("/account/password").status_code == 404  # a token user
