@@ -295,8 +295,10 @@ def open_exporter(records: ChildRecords, settings: Settings, *, pdf: bool = True
 def open_services(settings: Settings) -> Services:
     """Everything the HTTP API needs, wired once at start-up."""
     from api.deps import Services
+    from api.invitations import InvitationStore
     from api.pending_erasures import finish_pending_erasures
     from api.session_store import WebSessions
+    from api.signin_limits import SignInLimits
     from api.users import UserStore
 
     records = open_records(settings)
@@ -304,7 +306,8 @@ def open_services(settings: Settings) -> Services:
     finish_pending_erasures(records, cast(LedgerBackend, records.recorder), open_key_store(records))
     ledger = open_ledger(records, settings)
     exporter = open_exporter(records, settings)
-    users = UserStore(cast(LedgerBackend, records.recorder))
+    backend = cast(LedgerBackend, records.recorder)
+    users = UserStore(backend)
     return Services(
         settings=settings,
         records=records,
@@ -313,7 +316,9 @@ def open_services(settings: Settings) -> Services:
         exporter=exporter,
         users=users,
         sessions=WebSessions(cast(LedgerBackend, records.recorder), users),
-        documents=DocumentStore(cast(LedgerBackend, records.recorder)),
+        documents=DocumentStore(backend),
+        invitations=InvitationStore(backend, users),
+        limits=SignInLimits(backend),
     )
 
 

@@ -12,8 +12,10 @@ from rich.console import Console
 from api.bootstrap import open_records
 from api.db_roles import grant_statements
 from api.exit_codes import EXIT_REFUSED
+from api.invitations import InvitationStore
 from api.session_store import WebSessions
 from api.settings import Settings
+from api.signin_limits import SignInLimits
 from api.users import UserStore
 from ledger.documents import DocumentStore
 from ledger.keystore_pg import PostgresKeys
@@ -47,6 +49,8 @@ def db_init() -> None:
         backend = cast(LedgerBackend, records.recorder)
         users = UserStore(backend)
         WebSessions(backend, users)
+        InvitationStore(backend, users)
+        SignInLimits(backend)
         CohortProjection(records, backend)
         DocumentStore(backend)
         schema = backend.tables.schema

@@ -1,4 +1,4 @@
-"""`sendtrail serve` and `sendtrail users add|revoke`."""
+"""`sendtrail serve` and `sendtrail users add|invite|revoke`."""
 
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ from api.app import create_app
 from api.bootstrap import open_records, open_services, set_record_clock
 from api.demo import build_demo_cohort, resumable
 from api.exit_codes import EXIT_NOT_FOUND, EXIT_REFUSED, EXIT_STORAGE
+from api.invitations import InvitationStore
 from api.permissions import PERMISSIONS, ROLES
 from api.settings import Settings
-from api.users import UserError, UserStore, check_parent_binding
+from api.users import STAFF_ROLES, UserError, UserStore, check_parent_binding
 from domain import commands as cmd
 from domain.application import ChildRecords
 from domain.envelope import EnvelopeDraft, RecordedBy
@@ -75,6 +76,36 @@ def add_user(
         f"user {user.user_id} ({user.role}, {user.setting_id}) until {user.expires_at[:10]}"
     )
     typer.echo(token)
+
+
+@users_app.command("invite")
+def invite_user(
+    name: Annotated[str, typer.Argument(help="The person's name (kept only in the user table).")],
+    role: Annotated[str, typer.Option(help="admin, senco or practitioner.")],
+    setting: Annotated[str, typer.Option(help="The setting the user belongs to.")],
+    base_url: Annotated[
+        str, typer.Option(help="The address the pages are served at, e.g. https://sen.example.org")
+    ] = "",
+) -> None:
+    """Make a one-time invitation link (7 days) with which a person chooses their user name
+    and password: how the first admin gets a password. Parents are invited in the browser."""
+    records = open_records(Settings())
+    try:
+        backend = cast(LedgerBackend, records.recorder)
+        if role not in STAFF_ROLES:
+            raise UserError(f"role must be one of {', '.join(STAFF_ROLES)}")
+        if not name.strip() or not setting.strip():
+            raise UserError("name and setting must not be empty")
+        _, token = InvitationStore(backend, UserStore(backend)).create(
+            name, role=role, setting_id=setting, invited_by="cli"
+        )
+    except UserError as error:
+        console.print(f"[red]Refused:[/red] {error}")
+        raise typer.Exit(EXIT_REFUSED) from None
+    finally:
+        records.close()
+    console.print("Pass this link on; it works once, for 7 days:", highlight=False)
+    typer.echo(f"{base_url.rstrip('/')}/invitation/{token}")
 
 
 @users_app.command("permissions")

@@ -31,6 +31,8 @@ WORKING = {
     "ledger_heads": "SELECT, INSERT, UPDATE",  # one row per child, moved on at each write
     "api_users": "SELECT, INSERT, UPDATE, DELETE",  # revoked; removed with an erased child
     "web_sessions": "SELECT, INSERT, DELETE",
+    "api_invitations": "SELECT, INSERT, UPDATE, DELETE",
+    "api_signin_failures": "SELECT, INSERT, DELETE",
     "cohort_children": "SELECT, INSERT, UPDATE, DELETE",
     "cohort_costs": "SELECT, INSERT, UPDATE, DELETE",
     "cohort_tracking": "SELECT, INSERT, UPDATE, DELETE",

@@ -11,10 +11,12 @@ from fastapi import Depends, HTTPException, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.bootstrap import Exporter
+from api.invitations import InvitationStore
 from api.permissions import allows
 from api.schemas import RecordTime, WorldDay
 from api.session_store import WebSessions
 from api.settings import Settings
+from api.signin_limits import SignInLimits
 from api.users import User, UserStore
 from domain.application import ChildRecords
 from domain.child import ChildRecord
@@ -40,6 +42,8 @@ class Services:
     users: UserStore
     sessions: WebSessions
     documents: DocumentStore
+    invitations: InvitationStore
+    limits: SignInLimits
 
 
 def services(request: Request) -> Services:

@@ -24,6 +24,7 @@ from uuid import UUID
 
 from api.bootstrap import open_key_store
 from api.crash_points import Step, no_crash
+from api.invitations import InvitationStore
 from api.users import UserStore
 from domain import commands as cmd
 from domain.application import ChildRecords
@@ -130,7 +131,9 @@ def finish_erasure(
     models and parent users, then the keys, then the files. Returns (keys destroyed,
     parent users removed); idempotent."""
     CohortProjection(records, backend).forget(child_id)
-    removed = UserStore(backend).remove_for_child(str(child_id))
+    users = UserStore(backend)
+    removed = users.remove_for_child(str(child_id))
+    InvitationStore(backend, users).remove_for_child(str(child_id))
     step("read-models-purged")
     destroyed = open_key_store(records).destroy(records.stored_ids(child_id))
     # After the keys: a read racing with us may have cached the record again meanwhile.

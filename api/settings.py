@@ -141,6 +141,20 @@ class Settings(BaseSettings):
         "sendtrail.local/log for an installation made before origins were unique.",
     )
 
+    smtp_url: str | None = Field(
+        default=None,
+        description="Where invitation emails are sent: smtp://[user:password@]host[:port], "
+        "smtp+starttls://... or smtps://...; unset: no email, the admin passes the link on.",
+    )
+    smtp_from: str = Field(
+        default="sendtrail@localhost", description="The From address of invitation emails."
+    )
+    require_totp: bool = Field(
+        default=False,
+        description="Admins and SENCOs must turn on a second factor (TOTP) before they can "
+        "use the pages (the API's bearer tokens are not affected).",
+    )
+
     test_crash_at: str | None = Field(
         default=None,
         description="Tests only: the named step of a long command at which the process "

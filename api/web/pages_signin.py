@@ -8,9 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from api.deps import ServicesDep
+from api.deps import Services, ServicesDep
+from api.passwords import MAX_PASSWORD, password_matches
 from api.session_store import same_token
-from api.users import User
+from api.signin_limits import subjects
+from api.users import MAX_LOGIN, User
 from api.web.render import page
 from api.web.session import (
     SESSION_COOKIE,
@@ -47,8 +49,11 @@ def _sign_in_page(
     *,
     status: int = 200,
     error: str | None = None,
+    field: str = "login",
     signed_out: bool = False,
     next_page: str | None = None,
+    login: str = "",
+    headers: dict[str, str] | None = None,
 ) -> Response:
     nonce = secrets.token_urlsafe(24)
     response = page(
@@ -59,9 +64,13 @@ def _sign_in_page(
             "nonce": nonce,
             "next": _local(next_page or request.query_params.get("next")) or "",
             "error": error,
+            "field": field,
+            "login": login[:MAX_LOGIN],
             "signed_out": signed_out,
+            "accepted": request.query_params.get("accepted") == "1",
         },
         status=status,
+        headers=headers,
     )
     response.set_cookie(
         SIGNIN_COOKIE, nonce, httponly=True, samesite="strict", secure=secure(request), path="/"
@@ -89,10 +98,14 @@ def sign_in(
     request: Request,
     svc: ServicesDep,
     token: Annotated[str, Form()] = "",
+    login: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    code: Annotated[str, Form()] = "",
     nonce: Annotated[str, Form()] = "",
     next_page: Annotated[str, Form(alias="next")] = "",
 ) -> Response:
-    """Check the token (never shown back, never logged) and open a session."""
+    """Check the token, or the user name, password and code (none of them ever shown back
+    or logged), within the rate limits, and open a session."""
     if not same_token(nonce, request.cookies.get(SIGNIN_COOKIE, "")) or not nonce:
         return _sign_in_page(
             request,
@@ -100,17 +113,39 @@ def sign_in(
             error="The sign-in form had expired. Please try again.",
             next_page=next_page,
         )
-    token = token.strip()
-    user = svc.users.authenticate(token) if 0 < len(token) <= MAX_TOKEN else None
-    if user is None:
-        message = (
-            "Enter your sign-in token"
-            if not token
-            else "That token was not recognised, or it has expired or been revoked"
-        )
+    by_token = bool(token.strip()) or not (login.strip() or password)
+    address = request.client.host if request.client else None
+    keys = subjects(None if by_token else login, address)
+    wait = svc.limits.retry_after(keys)
+    if wait is not None:
+        minutes = max(1, round(wait / 60))
         return _sign_in_page(
-            request, status=401 if token else 422, error=message, next_page=next_page
+            request,
+            status=429,
+            error=f"Too many failed sign-ins. Please wait {minutes} minute"
+            f"{'' if minutes == 1 else 's'} and try again.",
+            field="token" if by_token else "login",
+            next_page=next_page,
+            headers={"Retry-After": str(wait)},
         )
+    user, field, message = (
+        _by_token(svc, token.strip(), code)
+        if by_token
+        else _by_password(svc, login, password, code)
+    )
+    if user is None:
+        if message not in BLANK:
+            svc.limits.failed(keys)
+        return _sign_in_page(
+            request,
+            status=422 if message in BLANK else 401,
+            error=message,
+            field=field,
+            next_page=next_page,
+            login="" if by_token else login,
+        )
+    if not by_token:
+        svc.limits.succeeded(subjects(login, None))
     old = request.cookies.get(SESSION_COOKIE)
     if old:
         svc.sessions.close(old)
@@ -118,6 +153,47 @@ def sign_in(
     set_session_cookie(response, request, svc.sessions.open(user))
     response.delete_cookie(SIGNIN_COOKIE, path="/")
     return response
+
+
+BLANK_KEY = "Enter your sign-in token"
+BLANK_LOGIN = "Enter your user name and password"
+BLANK_CODE = "Enter the 6-digit code from your authenticator app"
+BLANK = (BLANK_KEY, BLANK_LOGIN, BLANK_CODE)
+
+
+def _by_token(svc: Services, token: str, code: str) -> tuple[User | None, str, str]:
+    """The token's user; one who turned on a second factor also gives a current code."""
+    if not token:
+        return None, "token", BLANK_KEY
+    user = svc.users.authenticate(token) if len(token) <= MAX_TOKEN else None
+    if user is None:
+        return None, "token", "That token was not recognised, or it has expired or been revoked"
+    if user.totp:
+        if not code.strip():
+            return None, "token-code", BLANK_CODE
+        if not svc.users.use_code(user.user_id, code):
+            return None, "token-code", "That code is not the current one: enter the newest code"
+    return user, "token", ""
+
+
+def _by_password(
+    svc: Services, login: str, password: str, code: str
+) -> tuple[User | None, str, str]:
+    """The user if the user name, password and (when they turned it on) code are right;
+    the same words whether the user name or the password was wrong."""
+    if not login.strip() or not password:
+        return None, "login", BLANK_LOGIN
+    found = svc.users.credentials(login) if len(login) <= MAX_LOGIN else None
+    ok = password_matches(found[1] if found else None, password[:MAX_PASSWORD])
+    if found is None or not ok:
+        return None, "login", "That user name and password do not match an account"
+    user = found[0]
+    if user.totp:
+        if not code.strip():
+            return None, "code", BLANK_CODE
+        if not svc.users.use_code(user.user_id, code):
+            return None, "code", "That code is not the current one: enter the newest code"
+    return user, "login", ""
 
 
 @router.post("/sign-out")

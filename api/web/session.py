@@ -23,6 +23,15 @@ class SignInRequired(Exception):
     """No live session: the visitor is sent to the sign-in page."""
 
 
+class TwoFactorRequired(Exception):
+    """An admin or SENCO without a second factor where the settings require one: sent to
+    turn it on before anything else."""
+
+
+TWO_FACTOR_PAGE = "/account/two-factor"
+TWO_FACTOR_ROLES = ("admin", "senco")
+
+
 class CsrfRefused(Exception):
     """A POST without this session's CSRF token: refused, nothing done."""
 
@@ -51,6 +60,13 @@ def visitor(request: Request, svc: ServicesDep) -> Visitor:
         raise SignInRequired
     found = Visitor(user, session_id)
     request.state.visitor = found  # for the page header, error pages included
+    if (
+        svc.settings.require_totp
+        and user.role in TWO_FACTOR_ROLES
+        and not user.totp
+        and request.url.path not in (TWO_FACTOR_PAGE, "/sign-out")
+    ):
+        raise TwoFactorRequired
     return found
 
 

@@ -10,6 +10,8 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from api.web import (
+    pages_account,
+    pages_admin,
     pages_child,
     pages_dashboard,
     pages_documents,
@@ -24,7 +26,7 @@ from api.web import (
     pages_signin,
 )
 from api.web.error_pages import csrf_refused
-from api.web.session import CsrfRefused, SignInRequired
+from api.web.session import TWO_FACTOR_PAGE, CsrfRefused, SignInRequired, TwoFactorRequired
 
 STATIC = Path(__file__).parent / "static"
 
@@ -34,6 +36,8 @@ def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (
         pages_signin,
+        pages_account,
+        pages_admin,
         pages_dashboard,
         pages_child,
         pages_forms,
@@ -54,6 +58,10 @@ def install(app: FastAPI) -> None:
         here = request.url.path if request.method == "GET" else ""
         target = f"/sign-in?next={quote(here)}" if here and here != "/" else "/sign-in"
         return RedirectResponse(target, status_code=303)
+
+    @app.exception_handler(TwoFactorRequired)
+    async def two_factor_first(_request: Request, _: TwoFactorRequired) -> Response:
+        return RedirectResponse(TWO_FACTOR_PAGE, status_code=303)
 
     @app.exception_handler(CsrfRefused)
     async def refused(request: Request, _: CsrfRefused) -> Response:

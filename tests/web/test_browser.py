@@ -86,7 +86,7 @@ def open_as(browser: Any, site: Site, role: str, **options: Any) -> Any:
     page = context.new_page()
     page.goto("/")
     page.get_by_label("Your sign-in token").fill(site.world.tokens[role])
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in with the token").click()
     page.wait_for_load_state()
     return page
 
@@ -112,11 +112,11 @@ def test_sign_in_refuses_a_wrong_token_then_lets_the_right_one_in(browser: Any, 
     page.goto("/children")  # signed out: sent to sign in first
     assert "/sign-in" in page.url
     page.get_by_label("Your sign-in token").fill("st_not-a-real-token")
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in with the token").click()
     assert page.get_by_role("alert").filter(has_text="not recognised").is_visible()
     shot(page, "sign-in-refused")
     page.get_by_label("Your sign-in token").fill(site.world.tokens["senco"])
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in with the token").click()
     page.wait_for_url("**/children")  # back where the visitor was going
     page.get_by_role("link", name="Dashboard").click()
     assert page.get_by_role("heading", name="Cohort dashboard").is_visible()
@@ -353,3 +353,46 @@ def test_the_api_docs_render_offline_and_pages_break_no_policy(browser: Any, sit
     page.locator(".opblock").first.wait_for()
     shot(page, "api-docs")
     assert violations == []
+
+
+def test_an_admin_invites_a_parent_who_sets_a_password_and_signs_in_on_a_phone(
+    browser: Any, site: Site
+) -> None:
+    phone = {"width": 390, "height": 844}
+    admin = open_as(browser, site, "admin", viewport=phone)
+    admin.get_by_role("link", name="Accounts").click()
+    assert admin.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(admin, "accounts-390px")
+    admin.get_by_role("link", name="Invite someone").click()
+    admin.get_by_label("Their name").fill("Pat Example")
+    admin.get_by_label("Parent or carer").check()
+    admin.get_by_label("A parent's child").select_option(str(site.world.own))
+    admin.get_by_role("button", name="Make the invitation").click()
+    # The child's linked people are offered; the first is chosen.
+    admin.get_by_role("group", name="Which of the child's people they are").get_by_role(
+        "radio"
+    ).first.check()
+    admin.get_by_role("button", name="Make the invitation").click()
+    link = admin.get_by_label("Invitation link").input_value()
+    assert admin.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(admin, "invitation-ready-390px")
+    parent = browser.new_context(base_url=site.base, locale="en-GB", viewport=phone).new_page()
+    parent.goto(link)
+    parent.get_by_label("User name").fill("pat@example.org")
+    parent.get_by_label("Password", exact=True).fill("a long enough passphrase")
+    parent.get_by_label("The same password again").fill("a long enough passphrase")
+    parent.get_by_role("button", name="Set up my account").click()
+    parent.wait_for_url("**/sign-in?accepted=1")
+    parent.get_by_label("Email or user name").fill("pat@example.org")
+    parent.get_by_label("Password", exact=True).fill("a long enough passphrase")
+    parent.get_by_role("button", name="Sign in", exact=True).click()
+    parent.wait_for_url(f"**/children/{site.world.own}")
+    assert parent.evaluate("document.documentElement.scrollWidth") <= 390
+    parent.goto("/account/two-factor")
+    assert parent.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(parent, "two-factor-390px")
+    admin.goto("/admin/users")
+    shot(admin, "accounts-with-a-parent-390px")
+    assert admin.evaluate("document.documentElement.scrollWidth") <= 390
+    parent.context.close()
+    admin.context.close()
