@@ -35,7 +35,7 @@ from ledger.cosignature import Witness, cosigned_by
 from ledger.framing import SALT_KEY, FrameError, canonical_plaintext, commit, parse
 from ledger.leaf import GENESIS, LEAF_FORMAT, AuditLeaf, parse_time
 from ledger.log import head_leaf_hash
-from ledger.merkle import MerkleError, verify_consistency, verify_inclusion
+from ledger.merkle import InclusionVerifier, MerkleError, verify_consistency, verify_inclusion
 from projections.la_request import cited_versions
 from projections.timeline import ABOUT_OTHERS as ENTRIES_ABOUT_OTHERS
 
@@ -268,9 +268,11 @@ def verify_bundle(
         anchor = next((a.name for a in anchors if a.covers(signer, logger, head.origin)), None)
     # One entry per "\n"-ended line (JSON Lines): never split at U+2028, U+2029 or U+0085,
     # which a note may hold and str.splitlines() would break on.
-    text = files.get("data/events.jsonl", b"").decode("utf-8", "replace")
-    lines = text.split("\n")[:-1] if text.endswith("\n") else text.split("\n")
+    # (Split as bytes: orjson reads each line's UTF-8 itself and refuses invalid UTF-8.)
+    text = files.get("data/events.jsonl", b"")
+    lines = text.split(b"\n")[:-1] if text.endswith(b"\n") else text.split(b"\n")
     previous, last = GENESIS, None
+    included = InclusionVerifier(head.size, head.root)  # each shared node hashed once
     admitted: set[int] = set()
     attached: dict[str, dict[str, Any]] = {}  # digest -> what an admitted entry records
     for number, raw in enumerate(lines, start=1):
@@ -296,7 +298,7 @@ def verify_bundle(
             raise VerificationError("hash chain broken (prev is not the entry before)", where=where)
         digest = leaf.hash()
         try:
-            verify_inclusion(digest, leaf.index, head.size, proof, head.root)
+            included.verify(digest, leaf.index, proof)
         except MerkleError:
             raise VerificationError(
                 "not in the signed log (inclusion proof fails)", where=where
