@@ -24,13 +24,13 @@ def _simple(value: Any, *, ascii_keys: bool) -> bool:
     keys: one walk over the containers, far cheaper than parsing the output again."""
     if not isinstance(value, _CONTAINERS):
         return not isinstance(value, float)
-    stack = [value]
+    stack: list[Any] = [value]
     while stack:
         item = stack.pop()
         if isinstance(item, dict):
             if ascii_keys and not all(key.isascii() for key in item):
                 return False
-            item = item.values()
+            item = list(item.values())
         for member in item:
             if isinstance(member, float):
                 return False
