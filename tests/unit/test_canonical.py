@@ -46,7 +46,7 @@ def test_floats_and_non_ascii_keys_go_to_the_reference_library() -> None:
 
 
 def test_text_that_looks_like_a_number_is_still_text() -> None:
-    document: dict[str, Any] = {"note": "Met at 10:30. Scores [1.5, 2e3]", "n": [1, -2], "k": {"t": ",7.0"}}
+    document: dict[str, Any] = {"note": "At 10:30. Scores [1.5, 2e3]", "k": {"t": ",7.0"}}
     assert canonical(document) == rfc8785.dumps(document)
     assert canonical([1.0, "x"]) == b'[1,"x"]'  # a float next to text: the reference's form
 
