@@ -149,7 +149,7 @@ def _inclusion_ranges(index: int, size: int) -> list[tuple[int, int]]:
     siblings: list[tuple[int, int]] = []
     lo, hi = 0, size
     while hi - lo > 1:
-        k = _largest_power_of_two_below(hi - lo)
+        k = 1 << ((hi - lo - 1).bit_length() - 1)  # _largest_power_of_two_below, inline
         if index - lo < k:
             siblings.append((lo + k, hi))
             hi = lo + k
