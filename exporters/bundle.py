@@ -193,7 +193,9 @@ def build_bundle(
             _event_line(
                 leaf,
                 found.state if found else None,
-                orjson.loads(mapper.payload(found)) if found else None,
+                # The payload JSON as stored, spliced in unparsed (its members keep their
+                # stored order: the canonical event, then the salt).
+                orjson.Fragment(mapper.payload(found)) if found else None,
                 reason,
                 proofs[leaf.index],
             )
@@ -202,12 +204,9 @@ def build_bundle(
     position = [h[0] for h in heads].index(str(child_id))
     head_proof = inclusion_proof(position, len(heads), [head_leaf_hash(*h) for h in heads])
 
-    view_data = {
-        name: views.view(
-            name, child_id, as_of=as_of_day, known_at=effective_known, withhold=withheld
-        )
-        for name in VIEWS
-    }
+    view_data = views.views(
+        list(VIEWS), child_id, as_of=as_of_day, known_at=effective_known, withhold=withheld
+    )
     payload: dict[str, bytes] = {
         "events.jsonl": b"".join(lines),
         "audit/checkpoint.txt": note.encode(),

@@ -662,11 +662,15 @@ def describe(entry: dict[str, Any], record: _Record) -> tuple[str, str]:
         title = re.sub(r"(?<!^)(?=[A-Z])", " ", kind).capitalize()
         parts = tuple(f"{k.replace('_', ' ')}: {{{k}}}" for k in sorted(details))
     text = [
-        part.format_map(shown).rstrip(" .")
-        for part in parts
-        if any(shown.get(f) for _, f, _, _ in Formatter().parse(part) if f)
+        part.format_map(shown).rstrip(" .") for part in parts if any(map(shown.get, _fields(part)))
     ]
     return title.format_map(shown), " ".join(_stop(part) for part in text)
+
+
+@lru_cache(maxsize=1024)
+def _fields(part: str) -> tuple[str, ...]:
+    """The fields a sentence part names (parsed once per part, not once per entry)."""
+    return tuple(f for _, f, _, _ in Formatter().parse(part) if f)
 
 
 def _stop(part: str) -> str:

@@ -35,7 +35,7 @@ from ledger.cosignature import Witness, cosigned_by
 from ledger.framing import SALT_KEY, FrameError, canonical_plaintext, commit, parse
 from ledger.leaf import GENESIS, LEAF_FORMAT, AuditLeaf, parse_time
 from ledger.log import head_leaf_hash
-from ledger.merkle import MerkleError, verify_consistency, verify_inclusion
+from ledger.merkle import InclusionVerifier, MerkleError, verify_consistency, verify_inclusion
 from projections.la_request import cited_versions
 from projections.timeline import ABOUT_OTHERS as ENTRIES_ABOUT_OTHERS
 
@@ -144,12 +144,30 @@ def _occurred(event: dict[str, Any]) -> datetime:
     return datetime.fromisoformat(value["_data_"] if isinstance(value, dict) else value)
 
 
-def _check_entry(
-    line: dict[str, Any], leaf: AuditLeaf, where: str, summary: dict[str, Any]
-) -> None:
-    known_at = datetime.fromisoformat(summary["known_at"])
+@dataclass(frozen=True)
+class _Claims:
+    """What the signed summary says that every entry is checked against (read once)."""
+
+    known_at: datetime
+    as_of: str
+    withheld: frozenset[int]
+
+    @classmethod
+    def of(cls, summary: dict[str, Any]) -> _Claims:
+        try:
+            return cls(
+                datetime.fromisoformat(summary["known_at"]),
+                str(summary["as_of"]),
+                frozenset(summary.get("withheld", [])),
+            )
+        except (KeyError, TypeError, ValueError):
+            raise VerificationError("unreadable", where="data/bundle.json") from None
+
+
+def _check_entry(line: dict[str, Any], leaf: AuditLeaf, where: str, claims: _Claims) -> None:
+    known_at = claims.known_at
     recorded = parse_time(leaf.recorded_at)
-    withheld = leaf.version in summary.get("withheld", [])
+    withheld = leaf.version in claims.withheld
     if not line["admitted"]:
         if line.get("stored") is not None or line.get("event") is not None:
             raise VerificationError("an entry not admitted carries content", where=where)
@@ -191,7 +209,7 @@ def _check_entry(
             "event does not match its commitment (content changed)", where=where
         )
     kind = leaf.topic.rsplit(":", 1)[-1]
-    if kind not in ABOUT_OTHERS and _occurred(event).date().isoformat() > summary["as_of"]:
+    if kind not in ABOUT_OTHERS and _occurred(event).date().isoformat() > claims.as_of:
         raise VerificationError("admitted although it happened after the as-of date", where=where)
 
 
@@ -268,9 +286,12 @@ def verify_bundle(
         anchor = next((a.name for a in anchors if a.covers(signer, logger, head.origin)), None)
     # One entry per "\n"-ended line (JSON Lines): never split at U+2028, U+2029 or U+0085,
     # which a note may hold and str.splitlines() would break on.
-    text = files.get("data/events.jsonl", b"").decode("utf-8", "replace")
-    lines = text.split("\n")[:-1] if text.endswith("\n") else text.split("\n")
+    # (Split as bytes: orjson reads each line's UTF-8 itself and refuses invalid UTF-8.)
+    text = files.get("data/events.jsonl", b"")
+    lines = text.split(b"\n")[:-1] if text.endswith(b"\n") else text.split(b"\n")
     previous, last = GENESIS, None
+    claims = _Claims.of(summary)
+    included = InclusionVerifier(head.size, head.root)  # each shared node hashed once
     admitted: set[int] = set()
     attached: dict[str, dict[str, Any]] = {}  # digest -> what an admitted entry records
     for number, raw in enumerate(lines, start=1):
@@ -296,12 +317,12 @@ def verify_bundle(
             raise VerificationError("hash chain broken (prev is not the entry before)", where=where)
         digest = leaf.hash()
         try:
-            verify_inclusion(digest, leaf.index, head.size, proof, head.root)
+            included.verify(digest, leaf.index, proof)
         except MerkleError:
             raise VerificationError(
                 "not in the signed log (inclusion proof fails)", where=where
             ) from None
-        _check_entry(line, leaf, where, summary)
+        _check_entry(line, leaf, where, claims)
         if line["admitted"]:
             admitted.add(leaf.version)
             for attachment in (line.get("event") or {}).get("attachments") or []:

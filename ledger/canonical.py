@@ -11,54 +11,45 @@ against that library on random documents.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import orjson
 import rfc8785
 
-MAX_SAFE_INTEGER = 2**53 - 1
+_CONTAINERS = (dict, list, tuple)
 
 
-class _NotSimple(Exception):
-    pass
-
-
-def _refuse_float(_text: str) -> Any:
-    raise _NotSimple
-
-
-def _safe_int(text: str) -> int:
-    number = int(text)
-    if abs(number) > MAX_SAFE_INTEGER:
-        raise _NotSimple
-    return number
-
-
-def _ascii_keys(value: Any) -> bool:
-    stack = [value]
+def _simple(value: Any, *, ascii_keys: bool) -> bool:
+    """Whether `value` holds no float and (if `ascii_keys` is asked) only ASCII object
+    keys: one walk over the containers, far cheaper than parsing the output again."""
+    if not isinstance(value, _CONTAINERS):
+        return not isinstance(value, float)
+    stack: list[Any] = [value]
     while stack:
         item = stack.pop()
         if isinstance(item, dict):
-            if not all(key.isascii() for key in item):
+            if ascii_keys and not all(key.isascii() for key in item):
                 return False
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
+            item = list(item.values())
+        for member in item:
+            if isinstance(member, float):
+                return False
+            if isinstance(member, _CONTAINERS):
+                stack.append(member)
     return True
 
 
 def canonical(value: Any) -> bytes:
-    """The RFC 8785 bytes of a JSON value."""
+    """The RFC 8785 bytes of a JSON value (strings, numbers, booleans, null, lists and
+    dicts with string keys, as a JSON parser gives them)."""
     try:
-        encoded = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
-        # The C parser finds floats and unsafe integers far faster than a Python walk.
-        json.loads(encoded, parse_float=_refuse_float, parse_int=_safe_int)
-        if not encoded.isascii() and not _ascii_keys(value):
-            raise _NotSimple
-        return encoded
-    except (_NotSimple, TypeError, ValueError, orjson.JSONEncodeError):
-        return rfc8785.dumps(value)
+        # Strict integers: orjson refuses beyond 53 bits, exactly RFC 8785's safe range.
+        encoded = orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER)
+        if _simple(value, ascii_keys=not encoded.isascii()):
+            return encoded
+    except (TypeError, orjson.JSONEncodeError):
+        pass
+    return rfc8785.dumps(value)
 
 
 def canonical_strings_and_ints(value: dict[str, str | int]) -> bytes:

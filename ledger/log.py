@@ -122,7 +122,7 @@ class Ledger:
         """Proofs for many leaves against one tree size, from one batched read. The proofs
         of neighbouring leaves share most of their subtrees: each is read and folded once."""
         paths = {i: _inclusion_ranges(i, size) for i in indices}
-        ranges = {r: perfect_subtrees(*r) for path in paths.values() for r in path}
+        ranges = {r: perfect_subtrees(*r) for r in {r for path in paths.values() for r in path}}
         keys = sorted({key for pieces in ranges.values() for key in pieces})
         with self.backend.ledger_cursor() as cursor:
             found = fetch_nodes(cursor, self.tables, keys)

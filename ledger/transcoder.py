@@ -173,13 +173,17 @@ class CanonicalTranscoder(JSONTranscoder):
 
 def _ascii_keys(value: Any) -> bool:
     """Whether every object key in `value` is ASCII (RFC 8785 sorts by UTF-16 code
-    units, orjson by code points: they agree on ASCII)."""
-    if isinstance(value, dict):
-        return all(
-            (not isinstance(k, str) or k.isascii()) and _ascii_keys(v) for k, v in value.items()
-        )
-    if isinstance(value, list | tuple):
-        return all(_ascii_keys(v) for v in value)
+    units, orjson by code points: they agree on ASCII). Only containers are visited: an
+    event with non-ASCII text runs this on every write."""
+    stack: list[Any] = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if not all(not isinstance(k, str) or k.isascii() for k in item):
+                return False
+            item = list(item.values())
+        if isinstance(item, list | tuple):
+            stack.extend(m for m in item if isinstance(m, dict | list | tuple))
     return True
 
 

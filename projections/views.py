@@ -63,9 +63,24 @@ class ChildViews:
         withhold: AbstractSet[int] = frozenset(),
     ) -> dict[str, Any]:
         """One named view (see VIEWS), stamped with the times it was built for."""
+        return self.views([name], child_id, as_of=as_of, known_at=known_at, withhold=withhold)[name]
+
+    def views(
+        self,
+        names: Sequence[str],
+        child_id: UUID,
+        *,
+        as_of: date | None = None,
+        known_at: datetime | None = None,
+        withhold: AbstractSet[int] = frozenset(),
+    ) -> dict[str, dict[str, Any]]:
+        """Several named views at the same times, from one pass of `admit`."""
         entries = self.admitted(child_id, as_of=as_of, known_at=known_at, withhold=withhold)
         today = as_of or self.records.clock().date()
-        return _stamped(child_id, name, today, known_at, entries, VIEWS[name](entries, today))
+        return {
+            name: _stamped(child_id, name, today, known_at, entries, VIEWS[name](entries, today))
+            for name in names
+        }
 
     def chronology_page(
         self,

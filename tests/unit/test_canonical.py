@@ -15,7 +15,9 @@ scalars = (
     st.none()
     | st.booleans()
     | st.integers(-(2**53) + 1, 2**53 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(alphabet=st.characters(exclude_categories=["Cs"]))
+    | st.sampled_from(["10:30.", "[1e5", "a,2.5", ":-3E", "1.0"])  # text that looks numeric
 )
 documents = st.recursive(
     scalars,
@@ -43,9 +45,18 @@ def test_floats_and_non_ascii_keys_go_to_the_reference_library() -> None:
         assert canonical(document) == rfc8785.dumps(document)
 
 
+def test_text_that_looks_like_a_number_is_still_text() -> None:
+    document: dict[str, Any] = {"note": "At 10:30. Scores [1.5, 2e3]", "k": {"t": ",7.0"}}
+    assert canonical(document) == rfc8785.dumps(document)
+    assert canonical([1.0, "x"]) == b'[1,"x"]'  # a float next to text: the reference's form
+
+
 def test_integers_beyond_the_safe_range_are_refused_like_the_reference() -> None:
     with pytest.raises(rfc8785.IntegerDomainError):
         canonical({"n": 2**60})
+    with pytest.raises(rfc8785.IntegerDomainError):
+        canonical([2**53])
+    assert canonical([2**53 - 1, -(2**53) + 1]) == b"[9007199254740991,-9007199254740991]"
 
 
 @settings(max_examples=300)

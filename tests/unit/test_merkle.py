@@ -19,6 +19,7 @@ from ledger.merkle import (
     EMPTY_ROOT,
     ConsistencyProofError,
     InclusionProofError,
+    InclusionVerifier,
     MemorySubtreeStore,
     MerkleError,
     MerkleLog,
@@ -758,3 +759,36 @@ def test_freshly_built_log_of_random_size_agrees(size: int, data: st.DataObject)
     index = data.draw(st.integers(0, size - 1), label="index")
     old_size = data.draw(st.integers(1, size), label="old_size")
     _verify_all(log, LEAVES[:size], size, index, old_size)
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 7, 8, 13, 31])
+def test_the_batch_verifier_agrees_with_verify_inclusion_on_every_proof(size: int) -> None:
+    """InclusionVerifier reuses the nodes earlier proofs established; whatever it has seen,
+    it accepts and refuses exactly what verify_inclusion does."""
+    tree_root = ref_root(size)
+    verifier = InclusionVerifier(size, tree_root)
+    order = [*range(size - 1, -1, -2), *range(size - 2, -1, -2)]  # out of order, on purpose
+    for index in [*order, *order]:  # and each leaf twice
+        leaf, proof = LEAVES[index], inclusion_proof(index, size, LEAVES)
+        verifier.verify(leaf, index, proof)
+        tampered_proofs = [
+            [*proof[:position], flipped, *proof[position + 1 :]]
+            for position, element in enumerate(proof)
+            for flipped in all_flips(element)[:3]
+        ]
+        shortened = [proof[:-1]] if proof else []
+        for tampered in [*tampered_proofs, *shortened, [*proof, leaf]]:
+            with pytest.raises(InclusionProofError):
+                verify_inclusion(leaf, index, size, tampered, tree_root)
+            with pytest.raises(InclusionProofError):
+                verifier.verify(leaf, index, tampered)
+        for bad_leaf in all_flips(leaf)[:3]:
+            with pytest.raises(InclusionProofError):
+                verifier.verify(bad_leaf, index, proof)
+        other = (index + 1) % size
+        if size > 1 and inclusion_proof(other, size, LEAVES) != proof:
+            with pytest.raises(InclusionProofError):
+                verifier.verify(leaf, other, proof)
+    wrong_root = InclusionVerifier(size, all_flips(tree_root)[0])
+    with pytest.raises(InclusionProofError):
+        wrong_root.verify(LEAVES[0], 0, inclusion_proof(0, size, LEAVES))

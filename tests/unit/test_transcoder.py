@@ -115,11 +115,20 @@ def test_an_event_state_round_trips_with_its_types() -> None:
 
 
 def test_floats_and_non_ascii_keys_are_committed_by_the_reference_library() -> None:
-    for state in ({"x": 1e21, "y": 0.1, "z": 2.0}, {"é": 1, "z": 2, "\U0001f600": 3, "\uff01": 4}):
+    nested = {"notes": "Zoë", "z": [{"a": "ß", "items": [{"ключ": "x"}]}]}  # a key deep inside
+    states: tuple[dict[str, Any], ...] = (
+        {"x": 1e21, "y": 0.1, "z": 2.0},
+        {"é": 1, "z": 2, "\U0001f600": 3, "\uff01": 4},
+        nested,
+    )
+    for state in states:
         canonical, payload = NEW.canonical_and_payload(state)
         assert canonical == rfc8785.dumps(state)
         assert NEW.decode(payload) == state
         assert type(NEW.decode(payload).get("z")) is type(state["z"])
+    assert NEW.canonical_and_payload({"notes": "Zoë", "a": [{"b": "ß"}]})[0] == rfc8785.dumps(
+        {"notes": "Zoë", "a": [{"b": "ß"}]}
+    )
 
 
 def test_an_unregistered_type_is_refused_as_the_stock_transcoder_refuses_it() -> None:
