@@ -122,7 +122,7 @@ def import_sendtrail(folder: Path, *, log_key: Path | None, dry_run: bool, user:
         records.close()
     for where, rule in outcome.refused:
         console.print(f"refused {where}: {rule}", markup=False)
-    verb = "would store" if dry_run else "stored"
+    verb = "stored" if outcome.written else "would store"
     console.print(
         f"{verb} {outcome.events} entries of {outcome.children} children and "
         f"{outcome.documents} files; {outcome.skipped} entries skipped (already imported); "
@@ -130,7 +130,12 @@ def import_sendtrail(folder: Path, *, log_key: Path | None, dry_run: bool, user:
         markup=False,
     )
     if outcome.refused:
-        console.print("Nothing was stored.")
+        console.print(
+            f"{outcome.stored} records were stored whole before the refusal; run it again "
+            "once the export is whole (what is stored is skipped)."
+            if outcome.stored
+            else "Nothing was stored."
+        )
         raise typer.Exit(EXIT_REFUSED)
 
 

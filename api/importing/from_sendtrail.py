@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
 from datetime import datetime
@@ -57,6 +58,7 @@ MAPPING_KIND = "sendtrail_export"
 EVENT_TOPICS = "domain.events:"
 ENVELOPE_NAMES = frozenset(f.name for f in fields(Envelope))
 NOT_FIELDS = ENVELOPE_NAMES | {"timestamp", "originator_topic", "originator_id"}
+DIGEST = re.compile(r"[0-9a-f]{64}")
 SAVE_BATCH = 100  # children per transaction (each child's entries always together)
 
 
@@ -87,6 +89,7 @@ class Outcome:
     documents: int = 0
     refused: list[tuple[str, str]] = field(default_factory=list)  # where, rule
     written: bool = False
+    stored: int = 0  # records saved (each whole); less than `children` only if refused midway
     origin: str = ""
 
 
@@ -123,6 +126,9 @@ class SendtrailImporter:
         """Validate the bag and the checkpoint; returns export.json."""
         if not (self.source / "bagit.txt").is_file():
             raise ExportRefused(self.source.name, "is not a setting export (no bagit.txt)")
+        for path in self.source.rglob("*"):
+            if path.is_symlink():  # an export holds files, never links to elsewhere
+                raise ExportRefused(path.relative_to(self.source).as_posix(), "is a link")
         try:
             bag = bagit.Bag(str(self.source))
             bag.validate(processes=1)
@@ -262,7 +268,29 @@ class SendtrailImporter:
             raise ExportRefused(name, "stops before the child's last entry (tail left out)")
         if int(entry.get("events", -1)) != len(checked):
             raise ExportRefused("export.json", "a child's count of events is wrong")
+        self._documents_listed(child_id)
         return child_id, checked
+
+    def _documents_listed(self, child_id: UUID) -> list[dict[str, Any]]:
+        """The child's files as documents.json lists them, each one checked: a digest that
+        names a file of the bag whose bytes have that digest."""
+        folder = f"children/{child_id}"
+        where = f"{folder}/documents.json"
+        try:
+            listed = orjson.loads((self.source / "data" / where).read_bytes())["documents"]
+        except (OSError, orjson.JSONDecodeError, KeyError, TypeError):
+            raise ExportRefused(where, "missing or unreadable") from None
+        if not isinstance(listed, list):
+            raise ExportRefused(where, "documents must be a list")
+        for doc in listed:
+            if not isinstance(doc, dict) or not DIGEST.fullmatch(str(doc.get("sha256"))):
+                raise ExportRefused(where, "each document needs its sha256 (64 hex digits)")
+            name = f"{folder}/documents/{doc['sha256']}"
+            if self.digests.get(name) != doc["sha256"]:
+                raise ExportRefused(name, "missing, or its bytes differ from its digest")
+            if not isinstance(doc.get("name"), str) or not isinstance(doc.get("media_type"), str):
+                raise ExportRefused(where, "each document needs its name and media_type")
+        return cast(list[dict[str, Any]], listed)
 
     def _stored_upto(self, child_id: UUID, checked: list[Checked]) -> ChildRecord | None:
         """The record here, if it was taken in before; refused if it no longer lines up."""
@@ -357,7 +385,10 @@ class SendtrailImporter:
             return outcome
         if stage:
             stage("Storing", total)
-        self._write(entries, outcome, progress)
+        try:
+            self._write(entries, outcome, progress)
+        except ExportRefused as refusal:  # changed on disk since it was checked
+            outcome.refused.append((refusal.where, refusal.rule))
         return outcome
 
     def _write(
@@ -393,6 +424,7 @@ class SendtrailImporter:
         progress: Callable[[int], None] | None,
     ) -> None:
         self.records.save(*(child for child, _ in batch))
+        outcome.stored += len(batch)
         for child, count in batch:
             outcome.documents += self._documents(child.id, store)
             if progress:
@@ -401,7 +433,7 @@ class SendtrailImporter:
     def _documents(self, child_id: UUID, store: DocumentStore) -> int:
         """Store the child's files under its key here (those already here are kept)."""
         folder = self.source / "data" / "children" / str(child_id)
-        listed = orjson.loads((folder / "documents.json").read_bytes()).get("documents", [])
+        listed = self._documents_listed(child_id)
         if not listed:
             return 0
         keys = self.mapper.keys
@@ -420,7 +452,7 @@ class SendtrailImporter:
                     metadata_stripped=bool(doc["metadata_stripped"]),
                     aead=aead,
                 )
-            if found.sha256 != doc["sha256"]:
+            if found.sha256 != doc["sha256"]:  # changed since the bag was checked
                 raise ExportRefused(str(path.name), "the file's bytes differ from its digest")
             stored += int(new)
         return stored

@@ -277,12 +277,15 @@ def _tampered(out: Path, tmp_path: Path, change: str) -> Path:
     manifest = json.loads((copy / "data" / "export.json").read_text())
     events = copy / "data" / "children" / manifest["children"][0]["child_id"] / "events.jsonl"
     lines = events.read_text().splitlines()
-    if change == "content":
+    if change == "document":  # a digest that would lead out of the folder
+        listing = {"documents": [{"sha256": "../../../keys/x", "name": "x", "media_type": "a/b"}]}
+        (events.parent / "documents.json").write_text(json.dumps(listing))
+    elif change == "content":
         line = json.loads(lines[1])
         line["event"]["notes"] = "Rewritten."
         line["event"].setdefault("summary", "Rewritten.")
         lines[1] = json.dumps(line)
-    else:  # the record's tail cut off
+    elif change == "tail":  # the record's tail cut off
         lines = lines[:-1]
     events.write_text("\n".join(lines) + "\n")
     # Re-bag, so only the proofs can tell (the manifests are no defence on their own).
@@ -291,7 +294,7 @@ def _tampered(out: Path, tmp_path: Path, change: str) -> Path:
     return copy
 
 
-@pytest.mark.parametrize("change", ["content", "tail"])
+@pytest.mark.parametrize("change", ["content", "tail", "document"])
 def test_tampered_export_is_refused_and_nothing_stored(
     settings: Settings, target: Settings, tmp_path: Path, change: str
 ) -> None:
@@ -305,7 +308,7 @@ def test_tampered_export_is_refused_and_nothing_stored(
     outcome = _import(target, _tampered(tmp_path / "export", tmp_path, change))
     assert outcome.refused
     assert not outcome.written
-    expected = "commitment" if change == "content" else "tail"
+    expected = {"content": "commitment", "tail": "tail", "document": "sha256"}[change]
     assert expected in outcome.refused[0][1]
     records = open_records(target)
     try:
