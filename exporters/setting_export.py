@@ -9,6 +9,7 @@ A BagIt directory (RFC 8493; the `bagit` library validates it) holding, under da
     keys/log.pub.pem               the key that signed it (and keys/exporter.pub.pem)
     children/<id>/events.jsonl     one line per entry, in version order: its leaf, leaf
                                    hash, inclusion proof, stored bytes and plaintext event
+    children/<id>/access.jsonl     who read the record there (its access log), the same way
     children/<id>/documents.json   the child's files (name, media type, size, digest) and
     children/<id>/documents/<sha256>   the files themselves, in clear
     summary/<Kind>.csv             one row per entry of each kind, for spreadsheets
@@ -36,6 +37,7 @@ import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from domain.access import access_log_id
 from domain.application import ChildRecords
 from exporters.bagit_files import directory_tags
 from exporters.durable_file import fsync_dir
@@ -61,6 +63,7 @@ data/children/<child id>/events.jsonl: one JSON object per line, in version orde
   stored           the stored bytes (base64): SHA-256 of them is leaf.state_sha256
   event            the plaintext event; SHA-256(salt || JCS(event without _commit_salt))
                    is leaf.commitment, salt = event._commit_salt
+data/children/<child id>/access.jsonl: who read the record there, line by line the same way.
 data/export.json: per child, its head (the last leaf) and the head's proof in the
   checkpoint's child-heads tree, so a record's tail cannot be cut off unseen.
 data/summary/<Kind>.csv: one row per entry of that kind (a reading aid).
@@ -138,6 +141,36 @@ def _event_line(leaf: AuditLeaf, proof: list[bytes], stored: bytes, event: Any) 
     )
 
 
+def _sequence(
+    records: ChildRecords,
+    ledger: Ledger,
+    originator: UUID,
+    size: int,
+    target: Path,
+    each: Callable[[AuditLeaf, type[Any], dict[str, Any]], None] | None = None,
+) -> list[AuditLeaf]:
+    """Write one stored sequence (a child's record, or its access log) as JSON Lines, each
+    entry with its proof against the checkpoint of `size`; returns its leaves."""
+    mapper = records.mapper
+    if not isinstance(mapper, CommittingMapper):
+        raise SettingExportError("the store is not configured with the committing mapper")
+    leaves = [lf for lf in ledger.leaves(str(originator)) if lf.index < size]
+    stored = (
+        {s.originator_version: s for s in records.recorder.select_events(originator)}
+        if leaves
+        else {}
+    )
+    proofs = ledger.inclusion_proofs([lf.index for lf in leaves], size) if leaves else {}
+    with target.open("wb") as lines:
+        for leaf in leaves:
+            found = stored[leaf.version]
+            payload = mapper.payload(found)
+            lines.write(_event_line(leaf, proofs[leaf.index], found.state, orjson.loads(payload)))
+            if each is not None:
+                each(leaf, *mapper.decode_state(found.topic, payload, leaf.version))
+    return leaves
+
+
 class _Writer:
     """Writes one export's files under a temporary folder beside the target."""
 
@@ -183,9 +216,6 @@ def export_setting(
     in a temporary folder beside `out` and renamed into place at the end."""
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise SettingExportError(f"{out.name} exists and is not an empty folder")
-    mapper = records.mapper
-    if not isinstance(mapper, CommittingMapper):
-        raise SettingExportError("the store is not configured with the committing mapper")
     note = _checkpoint(ledger, keys)
     head = cp.verify(note, keys.log_public, keys.origin)
     heads = ledger.heads_at(head.size)
@@ -204,21 +234,27 @@ def export_setting(
             child = records.get_child(child_id, read_only=True)
             if setting is not None and child.setting_id != setting:
                 continue
-            leaves = [lf for lf in ledger.leaves(str(child_id)) if lf.index < head.size]
-            if not leaves:
-                continue  # registered after the checkpoint
-            stored = {s.originator_version: s for s in records.recorder.select_events(child_id)}
-            proofs = ledger.inclusion_proofs([lf.index for lf in leaves], head.size)
             folder = f"children/{child_id}"
-            with writer.path(f"{folder}/events.jsonl").open("wb") as lines:
-                for leaf in leaves:
-                    found = stored[leaf.version]
-                    payload = mapper.payload(found)
-                    cls, state = mapper.decode_state(found.topic, payload, leaf.version)
-                    lines.write(
-                        _event_line(leaf, proofs[leaf.index], found.state, orjson.loads(payload))
-                    )
-                    tables.add(cls, state, str(child_id), leaf.version, leaf.recorded_at)
+            leaves = _sequence(
+                records,
+                ledger,
+                child_id,
+                head.size,
+                writer.path(f"{folder}/events.jsonl"),
+                lambda leaf, cls, state: tables.add(
+                    cls, state, leaf.child_id, leaf.version, leaf.recorded_at
+                ),
+            )
+            if not leaves:
+                writer.path(f"{folder}/events.jsonl").unlink()
+                continue  # registered after the checkpoint
+            # Who read the record there, with the same proofs (kept as data: reads here
+            # are logged here).
+            log_id = access_log_id(child_id)
+            if not _sequence(
+                records, ledger, log_id, head.size, writer.path(f"{folder}/access.jsonl")
+            ):
+                writer.path(f"{folder}/access.jsonl").unlink()
             files = documents.documents(child_id)
             if files:
                 key = aead(child_id)

@@ -170,9 +170,13 @@ class SendtrailImporter:
         return manifest
 
     def children(self) -> list[dict[str, Any]]:
+        """export.json's list of children, each child once."""
         found = self.manifest.get("children")
-        if not isinstance(found, list):
-            raise ExportRefused("export.json", "children must be a list")
+        if not isinstance(found, list) or not all(isinstance(c, dict) for c in found):
+            raise ExportRefused("export.json", "children must be a list of objects")
+        ids = [str(c.get("child_id")) for c in found]
+        if len(set(ids)) != len(ids):
+            raise ExportRefused("export.json", "a child is listed twice")
         return cast(list[dict[str, Any]], found)
 
     # --- one child ------------------------------------------------------------------------
@@ -199,6 +203,7 @@ class SendtrailImporter:
             raise RuntimeError("open() the export first")
         try:
             child_id = UUID(str(entry["child_id"]))
+            count = int(entry["events"])
             stated_head = tuple(entry["head"])
             verify_inclusion(
                 head_leaf_hash(*stated_head),
@@ -207,7 +212,7 @@ class SendtrailImporter:
                 [bytes.fromhex(h) for h in entry["head_proof"]],
                 head.heads_root,
             )
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, AttributeError):
             raise ExportRefused("export.json", "a child's entry is unreadable") from None
         except MerkleError:
             raise ExportRefused(
@@ -266,7 +271,7 @@ class SendtrailImporter:
             raise ExportRefused(name, "holds no entries")
         if stated_head != (last.child_id, last.version, last.index, last.hash().hex()):
             raise ExportRefused(name, "stops before the child's last entry (tail left out)")
-        if int(entry.get("events", -1)) != len(checked):
+        if count != len(checked):
             raise ExportRefused("export.json", "a child's count of events is wrong")
         self._documents_listed(child_id)
         return child_id, checked

@@ -97,6 +97,7 @@ def _source(settings: Settings) -> tuple[list[UUID], UUID, UUID]:
         )
         set_record_clock(records, records.clock)
         _attach(records, ids[0], b"a fictional drawing")
+        records.note_access(ids[0], user="u-senco", role="senco", setting="s", view="plan")
         who = RecordedBy("u-senco", "senco", records.get_child(ids[1]).setting_id)
         records.correct(
             ids[1], EnvelopeDraft(TODAY, who), supersedes=2, statement="Date of entry was wrong."
@@ -214,6 +215,10 @@ def test_round_trip_reproduces_every_view(
     rows = list(csv.DictReader(io.StringIO(observations)))
     assert len(rows) == done.kinds["ObservationRecorded"]
     assert "Drew a circle with a crayon." in {r["notes"] for r in rows}
+
+    (read,) = (out / "data" / "children" / str(attached) / "access.jsonl").read_text().splitlines()
+    assert json.loads(read)["event"]["view"] == "plan"  # who read it there, with its proof
+    assert len(json.loads(read)["inclusion_proof"]) > 0
 
     dry = _import(target, out, dry=True)
     assert not dry.refused
