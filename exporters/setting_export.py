@@ -155,12 +155,11 @@ def _sequence(
     if not isinstance(mapper, CommittingMapper):
         raise SettingExportError("the store is not configured with the committing mapper")
     leaves = [lf for lf in ledger.leaves(str(originator)) if lf.index < size]
-    stored = (
-        {s.originator_version: s for s in records.recorder.select_events(originator)}
-        if leaves
-        else {}
-    )
-    proofs = ledger.inclusion_proofs([lf.index for lf in leaves], size) if leaves else {}
+    if not leaves:
+        return leaves  # and no file
+    stored = {s.originator_version: s for s in records.recorder.select_events(originator)}
+    proofs = ledger.inclusion_proofs([lf.index for lf in leaves], size)
+    target.parent.mkdir(parents=True, exist_ok=True)
     with target.open("wb") as lines:
         for leaf in leaves:
             found = stored[leaf.version]
@@ -178,12 +177,12 @@ class _Writer:
         self.root = root
 
     def path(self, name: str) -> Path:
-        target = self.root / "data" / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        return target
+        return self.root / "data" / name
 
     def write(self, name: str, content: bytes) -> None:
-        self.path(name).write_bytes(content)
+        target = self.path(name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
 
     def finish(self, info: dict[str, str]) -> None:
         """Hash every payload file and write the bag's tag files."""
@@ -214,6 +213,7 @@ def export_setting(
 ) -> SettingExport:
     """Write the export to `out` (a new or empty folder), whole or not at all: it is built
     in a temporary folder beside `out` and renamed into place at the end."""
+    out = out.resolve()
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise SettingExportError(f"{out.name} exists and is not an empty folder")
     note = _checkpoint(ledger, keys)
@@ -246,15 +246,11 @@ def export_setting(
                 ),
             )
             if not leaves:
-                writer.path(f"{folder}/events.jsonl").unlink()
                 continue  # registered after the checkpoint
             # Who read the record there, with the same proofs (kept as data: reads here
             # are logged here).
             log_id = access_log_id(child_id)
-            if not _sequence(
-                records, ledger, log_id, head.size, writer.path(f"{folder}/access.jsonl")
-            ):
-                writer.path(f"{folder}/access.jsonl").unlink()
+            _sequence(records, ledger, log_id, head.size, writer.path(f"{folder}/access.jsonl"))
             files = documents.documents(child_id)
             if files:
                 key = aead(child_id)
