@@ -32,6 +32,7 @@ from domain.envelope import EnvelopeDraft, RecordedBy
 from exporters.setting_export import SettingExport, SettingExportError, export_setting
 from ledger.documents import DocumentStore
 from ledger.log import LedgerBackend
+from projections.cohort import CohortProjection
 from projections.views import VIEWS, ChildViews
 
 TODAY = date(2026, 11, 24)
@@ -160,6 +161,26 @@ def _views(settings: Settings, ids: list[UUID]) -> dict[tuple[str, str, str], An
         records.close()
 
 
+def _cohort(settings: Settings) -> dict[str, Any]:
+    """The cohort dashboard's answers (its read models caught up first)."""
+    records = open_records(settings)
+    try:
+        cohort = CohortProjection(records, cast(LedgerBackend, records.recorder))
+        cohort.catch_up()
+        return {
+            "children": cohort.contents().children,
+            "costs": cohort.contents().costs,
+            "by_status": cohort.by_status_and_need(),
+            "overdue": cohort.overdue_reviews(TODAY),
+            "high_concern": cohort.high_concern_without_plan(),
+            "not_notified": cohort.plans_without_parent_notification(),
+            "ehc": cohort.ehc_deadlines_due(TODAY, 365),
+            "funding": cohort.cost_by_funding_source(),
+        }
+    finally:
+        records.close()
+
+
 def _without_record_time(value: Any, rows: list[dict[str, Any]]) -> Any:
     """The view less what differs by design: record time, basis (now `imported`) and
     provenance. Chronology rows are kept aside to check that provenance instead."""
@@ -229,6 +250,11 @@ def test_round_trip_reproduces_every_view(
     assert (first.children, first.events, first.documents) == (len(ids), done.events, 1)
 
     after = _same_views(settings, target, ids, origin=manifest["origin"])
+
+    dashboard = _cohort(settings)
+    assert len(dashboard["children"]) == len(ids)
+    assert dashboard["by_status"]
+    assert _cohort(target) == dashboard  # the cohort dashboard too
 
     records = open_records(target)  # the file is there, under the child's key here
     try:
