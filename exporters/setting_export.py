@@ -49,7 +49,7 @@ from ledger.keys import public_pem
 from ledger.leaf import LEAF_FORMAT, AuditLeaf
 from ledger.log import Ledger, head_leaf_hash
 from ledger.mapper import CommittingMapper
-from ledger.merkle import inclusion_proof
+from ledger.merkle import MemorySubtreeStore, MerkleLog
 
 FORMAT = "sendtrail/setting-export/v1"
 README = """sendtrail setting export ({format})
@@ -220,7 +220,9 @@ def export_setting(
     head = cp.verify(note, keys.log_public, keys.origin)
     heads = ledger.heads_at(head.size)
     position = {h[0]: n for n, h in enumerate(heads)}
-    head_hashes = [head_leaf_hash(*h) for h in heads]
+    heads_tree = MerkleLog(MemorySubtreeStore())  # every head's proof in O(log n)
+    for h in heads:
+        heads_tree.append(head_leaf_hash(*h))
     out.parent.mkdir(parents=True, exist_ok=True)
     temp = out.with_name(f".{out.name}.partial")
     shutil.rmtree(temp, ignore_errors=True)
@@ -280,7 +282,7 @@ def export_setting(
                     "documents": len(files),
                     "head": list(heads[at]),
                     "head_position": at,
-                    "head_proof": [h.hex() for h in inclusion_proof(at, len(heads), head_hashes)],
+                    "head_proof": [h.hex() for h in heads_tree.inclusion_proof(at, len(heads))],
                 }
             )
             if heads[at][1:3] != (last.version, last.index):
