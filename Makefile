@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.privacy
 	$(BIN)/python -m bench.la
 	$(BIN)/python -m bench.backup
+	$(BIN)/python -m bench.export_setting
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache sendtrail-data

@@ -21,6 +21,7 @@ from api import (
     cli_bundle,
     cli_db,
     cli_documents,
+    cli_export_setting,
     cli_faults,
     cli_import,
     cli_la,
@@ -71,6 +72,7 @@ app.add_typer(cli_witness.witness_app, name="witness")
 app.add_typer(cli_documents.documents_app, name="documents")
 app.command("import")(cli_import.import_command)
 app.command("import-schema")(cli_import.import_schema)
+app.command("export-setting")(cli_export_setting.export_setting_command)
 console = Console()
 
 

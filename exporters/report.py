@@ -691,7 +691,10 @@ def _chronology_row(e: dict[str, Any], record: _Record) -> dict[str, Any]:
     title, text = describe(e, record)
     flags = []
     if e["late"]:
-        lag = (date.fromisoformat(str(e["recorded_at"])[:10]) - date.fromisoformat(_on(e))).days
+        # An entry moved from another sendtrail was first recorded there (the chronology
+        # judged it late by that record time, so the lag is counted from it too).
+        first = (e.get("provenance") or {}).get("source_recorded_at") or e["recorded_at"]
+        lag = (date.fromisoformat(str(first)[:10]) - date.fromisoformat(_on(e))).days
         flags.append(("late", f"Recorded late, {lag} days after it happened"))
     for c in e["corrected_by"]:
         flags.append(

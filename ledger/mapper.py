@@ -132,23 +132,31 @@ class CommittingMapper(Mapper[UUID]):
             parsed.body,
         )
 
-    def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
-        payload = self.payload(stored_event)
+    def decode_state(
+        self, topic: str, payload: bytes, version: int
+    ) -> tuple[type[Any], dict[str, Any]]:
+        """The class and the (upcast) field values of a plaintext payload: what an event's
+        object is made of, less its originator id and version."""
         try:
             state: dict[str, Any] = self.transcoder.decode(payload)
         except ValueError as error:
             raise MapperDeserialisationError(
-                f"cannot read stored event version {stored_event.originator_version}: {error}"
+                f"cannot read stored event version {version}: {error}"
             ) from None
         state.pop(SALT_KEY, None)
-        cls = resolve_topic(stored_event.topic)
-        state["originator_id"] = _uuid(stored_event.originator_id)
-        state["originator_version"] = stored_event.originator_version
+        cls = resolve_topic(topic)
         class_version = getattr(cls, "class_version", 1)
         from_version = state.pop("class_version", 1)
         while from_version < class_version:
             getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
             from_version += 1
+        return cls, state
+
+    def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
+        version = stored_event.originator_version
+        cls, state = self.decode_state(stored_event.topic, self.payload(stored_event), version)
+        state["originator_id"] = _uuid(stored_event.originator_id)
+        state["originator_version"] = version
         event = object.__new__(cls)
         object.__setattr__(event, "__dict__", state)
         return cast(DomainEventProtocol[UUID], event)

@@ -8,9 +8,10 @@ disputes, and entries recorded long after they happened are flagged as late.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from ledger.leaf import parse_time
 from projections.jsonable import jsonable
 from projections.timeline import Entry, Flags, flags
 
@@ -45,7 +46,21 @@ def chronology(
 def _late(entry: Entry, late_after: timedelta) -> bool:
     slack = {"day": timedelta(days=1), "month": timedelta(days=31)}
     day = slack.get(entry.event.precision, timedelta(0))
-    return entry.recorded_at - entry.occurred_at > late_after + day
+    return _first_recorded(entry) - entry.occurred_at > late_after + day
+
+
+def _first_recorded(entry: Entry) -> datetime:
+    """When the entry was first recorded: here, or, for an entry taken in from another
+    sendtrail (whose leaf, checked on import, says when that log recorded it), there. An
+    entry recorded on time stays on time when a setting moves its records."""
+    provenance = entry.event.provenance
+    source = provenance.get("source_recorded_at") if provenance else None
+    if isinstance(source, str):
+        try:
+            return parse_time(source)
+        except ValueError:
+            pass
+    return entry.recorded_at
 
 
 def _row(entry: Entry, marks: dict[int, Flags], late: bool) -> dict[str, Any]:

@@ -60,11 +60,14 @@ class Story:
         recorded: datetime | None = None,
         by: RecordedBy = SENCO,
         basis: str = "fact",
+        provenance: dict[str, Any] | None = None,
         **payload: Any,
     ) -> int:
         """Run a command that happened on `day`, recorded at `recorded` (default: that
         evening, or later if earlier entries were recorded later). Returns its version."""
-        envelope = EnvelopeDraft(day, by, basis=basis).seal(now=NOW, skew=timedelta(minutes=5))
+        envelope = EnvelopeDraft(day, by, basis=basis, provenance=provenance).seal(
+            now=NOW, skew=timedelta(minutes=5)
+        )
         kind(**payload).apply(self.child, envelope, CONTEXT)
         when = recorded or max(
             stamp(envelope.occurred_on),

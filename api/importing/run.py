@@ -134,6 +134,10 @@ class Importer:
                 if not prov:
                     continue
                 keys.add(prov["row_key"])
+                # Moved from another sendtrail (from_sendtrail): the row it was imported
+                # from there still counts, so the same file is not imported twice.
+                prov = prov.get("source_provenance") or prov
+                keys.add(prov["row_key"])
                 if prov.get("source_child") and prov.get("mapping_kind") == "pupil_list":
                     children.setdefault(
                         f"{prov['source_system']}\x00{prov['source_child']}", child_id

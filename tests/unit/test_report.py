@@ -340,3 +340,32 @@ class TestThePdfKeepsToItsPageBudget:
         first = render_report_pdf(store.input(long_child), epoch=EPOCH, pages=12)
         second = render_report_pdf(store.input(long_child), epoch=EPOCH, pages=12)
         assert first.content == second.content
+
+
+def test_a_moved_entry_late_there_counts_its_lag_from_when_it_was_recorded_there() -> None:
+    from exporters.report import _chronology_row, _Record
+    from projections.chronology import chronology
+    from tests.story import Story, stamp
+
+    story = Story()
+    story.add(
+        cmd.RecordObservation,
+        date(2025, 2, 1),
+        recorded=stamp(date(2025, 6, 1)),  # taken in here on 1 June
+        basis="imported",
+        provenance={
+            "source_system": "sendtrail",
+            "row_key": "k1",
+            "source_recorded_at": "2025-03-01T09:00:00.000000Z",  # typed up there
+        },
+        area="physical",
+        notes="Typed up a month later",
+        observer="KP",
+    )
+    rows = chronology(story.entries)["entries"]
+    record = _Record(
+        {"chronology": {"entries": rows}, "plan": {}, "provision-map": {"provisions": []}}
+    )
+    assert _chronology_row(rows[-1], record)["flags"] == [
+        ("late", "Recorded late, 28 days after it happened")
+    ]

@@ -98,6 +98,51 @@ class TestChronology:
         assert flagged[a] is False
         assert view["late_entries"] == 1
 
+    def test_an_entry_moved_from_another_sendtrail_is_late_only_if_it_was_late_there(
+        self,
+    ) -> None:
+        story = parent_linked()
+        moved = {"source_system": "sendtrail", "row_key": "k1"}
+        recorded_here = stamp(date(2025, 6, 1))  # the day the setting moved its records
+        on_time = story.add(
+            cmd.RecordObservation,
+            date(2025, 2, 1),
+            recorded=recorded_here,
+            basis="imported",
+            provenance={**moved, "source_recorded_at": "2025-02-01T16:30:00.000000Z"},
+            area="physical",
+            notes="recorded that day there",
+            observer="KP",
+        )
+        late_there = story.add(
+            cmd.RecordObservation,
+            date(2025, 2, 1),
+            recorded=recorded_here,
+            basis="imported",
+            provenance={
+                **moved,
+                "row_key": "k2",
+                "source_recorded_at": "2025-03-01T09:00:00.000000Z",
+            },
+            area="physical",
+            notes="typed up a month later there",
+            observer="KP",
+        )
+        from_spreadsheet = story.add(
+            cmd.RecordObservation,
+            date(2025, 2, 1),
+            recorded=recorded_here,
+            basis="imported",
+            provenance={"source_system": "MIS", "row_key": "k3"},  # no record time known
+            area="physical",
+            notes="from a spreadsheet",
+            observer="KP",
+        )
+        flagged = {r["version"]: r["late"] for r in chronology(story.entries)["entries"]}
+        assert flagged[on_time] is False
+        assert flagged[late_there] is True
+        assert flagged[from_spreadsheet] is True
+
     def test_corrections_mistakes_and_disputes_sit_beside_their_entry(self) -> None:
         story = parent_linked()
         opinion = story.add(
