@@ -660,6 +660,24 @@ def _stop(part: str) -> str:
     return part if part.endswith(("!", "?", "”")) else part + "."
 
 
+KIND_NAMES = {
+    "ReviewHeld": "Review",
+    "RecordCorrected": "Correction",
+    "EntryMarkedMistaken": "Marked as entered by mistake",
+    "EntryDisputed": "Disagreement by a parent",
+}
+
+
+def kind_name(kind: str) -> str:
+    """A kind of entry as a list of kinds names it ('Observation', 'Concern raised')."""
+    if kind in KIND_NAMES:
+        return KIND_NAMES[kind]
+    if kind in SENTENCES:
+        title = re.sub(r"\s*\(?\{[^}]*\}\)?", "", SENTENCES[kind][0])
+        return title.rstrip(" :")
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", kind).capitalize()
+
+
 def readable_chronology(views: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """Every chronology entry as a person reads it (the report's appendix rows): the
     entry, a title, one sentence, who recorded it, and the flags beside it. Needs the

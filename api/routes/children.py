@@ -9,9 +9,12 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from api import name_search
 from api.deps import ServicesDep, UserDep, log_read, may_see, permit, role_action, visible_child
 from api.errors import documented
 from api.schemas import OccurredAt, WorldDay
+from api.users import User
+from domain.child import ChildRecord
 from domain.envelope import EnvelopeDraft, RecordedBy
 from domain.errors import ChildErased
 
@@ -33,7 +36,11 @@ class ChildSummary(BaseModel):
 
 class ChildList(BaseModel):
     children: list[ChildSummary]
-    count: int
+    count: int = Field(description="How many children this answer lists.")
+    total: int = Field(description="How many children match, on every page.")
+    next_offset: int | None = Field(
+        default=None, description="Where the next page starts (with `limit`); None after the last."
+    )
 
 
 class ChildCreate(BaseModel):
@@ -63,9 +70,12 @@ class Created(BaseModel):
 
 
 def summary(svc: Any, child_id: UUID) -> ChildSummary:
-    child = svc.records.get_child(child_id)
+    return _summary(svc.records.get_child(child_id, read_only=True))
+
+
+def _summary(child: ChildRecord) -> ChildSummary:
     return ChildSummary(
-        child_id=child_id,
+        child_id=child.id,
         given_name=child.given_name,
         family_name=child.family_name,
         date_of_birth=child.date_of_birth,
@@ -75,6 +85,54 @@ def summary(svc: Any, child_id: UUID) -> ChildSummary:
         primary_need=child.primary_need,
         ehc_stage=child.ehc_stage,
         version=child.version,
+    )
+
+
+def visible_children(
+    svc: Any,
+    user: User,
+    *,
+    name: str = "",
+    sen_status: str | None = None,
+    status: str | None = None,
+) -> list[ChildSummary]:
+    """The children `user` may see that match, by family then given name. Not logged: the
+    caller logs the children it shows (`log_listed`)."""
+    found = []
+    for child_id in svc.records.child_ids():
+        if user.role == "parent" and str(child_id) != user.child_id:
+            continue
+        try:
+            child = svc.records.get_child(child_id, read_only=True)
+        except ChildErased:
+            continue  # erased since the ids were listed
+        if not may_see(user, child):
+            continue
+        if (sen_status and child.sen_status != sen_status) or (status and child.status != status):
+            continue
+        if name and not name_search.matches(name, child.given_name, child.family_name):
+            continue
+        found.append(_summary(child))
+    return sorted(
+        found,
+        key=lambda c: (
+            name_search.folded(c.family_name),
+            name_search.folded(c.given_name),
+            str(c.child_id),
+        ),
+    )
+
+
+def log_listed(svc: Any, user: User, shown: list[ChildSummary]) -> None:
+    """Names, dates of birth and needs are personal data: a list read is logged on each
+    child shown (ids only, never the words searched for), in one transaction, as every
+    read of one child is."""
+    svc.records.note_list_access(
+        [c.child_id for c in shown],
+        user=user.user_id,
+        role=user.role,
+        setting=user.setting_id,
+        view="list",
     )
 
 
@@ -90,34 +148,32 @@ def list_children(
     user: UserDep,
     sen_status: Annotated[str | None, Query(pattern="^[NKE]$")] = None,
     status: Annotated[str | None, Query(pattern="^(active|left)$")] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=name_search.MAX_QUERY,
+            description="Only children whose name has every word of this (any case or accent).",
+        ),
+    ] = None,
+    limit: Annotated[
+        int | None, Query(ge=1, le=500, description="At most this many children (a page).")
+    ] = None,
+    offset: Annotated[int, Query(ge=0, description="Skip this many children.")] = 0,
 ) -> ChildList:
     """Setting-scoped for staff; an inspector sees only children shared with them; a
     parent sees only their own child. Each child listed is logged in its access log
-    (view `list`)."""
+    (view `list`); the words searched for are never logged."""
     permit(user, "read.children")
-    found = []
-    for child_id in svc.records.child_ids():
-        if user.role == "parent" and str(child_id) != user.child_id:
-            continue
-        try:
-            child = svc.records.get_child(child_id)
-        except ChildErased:
-            continue  # erased since the ids were listed
-        if not may_see(user, child):
-            continue
-        if (sen_status and child.sen_status != sen_status) or (status and child.status != status):
-            continue
-        found.append(summary(svc, child_id))
-    # Names, dates of birth and needs are personal data: the list read is logged on each
-    # child shown (ids only), in one transaction, as every read of one child is.
-    svc.records.note_list_access(
-        [c.child_id for c in found],
-        user=user.user_id,
-        role=user.role,
-        setting=user.setting_id,
-        view="list",
+    found = visible_children(svc, user, name=q or "", sen_status=sen_status, status=status)
+    end = len(found) if limit is None else min(len(found), offset + limit)
+    shown = found[offset:end]
+    log_listed(svc, user, shown)
+    return ChildList(
+        children=shown,
+        count=len(shown),
+        total=len(found),
+        next_offset=end if end < len(found) else None,
     )
-    return ChildList(children=found, count=len(found))
 
 
 @router.post(

@@ -9,11 +9,13 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from api import la_requests
-from api.deps import STAFF, Services, ServicesDep
+from api import la_requests, name_search
+from api.deps import STAFF, Services, ServicesDep, permit
 from api.permissions import actions_of, allows
-from api.routes.children import list_children
+from api.routes.children import log_listed, visible_children
+from api.web.chronology_search import author_choices, chronology_search, kind_choices
 from api.web.forms import FormState
+from api.web.paging import paging
 from api.web.provision_chart import cost_per_term_chart
 from api.web.reads import Times, read, times
 from api.web.render import page
@@ -75,18 +77,34 @@ def child_context(
     }
 
 
+CHILDREN_PER_PAGE = 25
+
+
 @router.get("/children")
 def children(request: Request, svc: ServicesDep, who: VisitorDep) -> Response:
-    """The children of your setting (a parent goes straight to their own child)."""
+    """The children of your setting, a page at a time, found by name (a parent goes
+    straight to their own child). The name searched for is never logged."""
     if who.role == "parent":
         return RedirectResponse(f"/children/{who.user.child_id}", status_code=303)
-    listed = list_children(svc, who.user)
+    permit(who.user, "read.children")
+    search = request.query_params.get("q", "").strip()
+    error = None
+    if len(search) > name_search.MAX_QUERY:
+        error = f"Enter at most {name_search.MAX_QUERY} characters of a name"
+        search = ""
+    found = visible_children(svc, who.user, name=search)
+    pages = paging(request, len(found), CHILDREN_PER_PAGE, {"q": search})
+    shown = found[pages.offset : pages.offset + pages.size]
+    log_listed(svc, who.user, shown)
     return page(
         request,
         "children.html",
         {
             "title": "Children",
-            "children": listed.children,
+            "children": shown,
+            "search": search,
+            "search_error": error,
+            "pages": pages,
             "is_staff": who.role in STAFF,
             "can": actions_of(who.role),
         },
@@ -130,9 +148,25 @@ def overview(child_id: UUID, request: Request, svc: ServicesDep, who: VisitorDep
     return overview_page(request, svc, who, child_id)
 
 
+CHRONOLOGY_PER_PAGE = 25
+# What a read of the record was, as the access log on the chronology says it.
+VIEW_WORDS = {
+    "list": "the list of children",
+    "summary": "the child's name and status",
+    "plan": "the support plan",
+    "chronology": "the chronology",
+    "events": "every entry, as data",
+    "provision-map": "the provision map",
+    "readiness": "the readiness hints",
+    "la-readiness": "an LA's expectations",
+    "ehc-timeline": "the EHC timeline",
+}
+
+
 @router.get("/children/{child_id}/chronology")
 def chronology(child_id: UUID, request: Request, svc: ServicesDep, who: VisitorDep) -> Response:
-    """Every entry in the order it happened, as a sentence, with both times."""
+    """Every entry, newest first and a page at a time, as a sentence with both times;
+    found by kind, by who wrote it and by words in it."""
     when = times(request)
     child, views = read(
         svc,
@@ -142,14 +176,31 @@ def chronology(child_id: UUID, request: Request, svc: ServicesDep, who: VisitorD
         when,
         logged=("chronology",),
     )
-    rows = readable_chronology(views)
+    rows = list(reversed(readable_chronology(views)))
+    search = chronology_search(request)
+    found = [row for row in rows if search.admits(row)] if search else rows
+    kept = {
+        "as_of": when.as_of.isoformat() if when.as_of else "",
+        "known": "1" if when.known_at else "",
+    }
+    pages = paging(request, len(found), CHRONOLOGY_PER_PAGE, {**kept, **search.keep})
     viewed_by = svc.records.accesses(child_id)[-20:] if allows(who.role, "read.access_log") else []
+    names = svc.users.names(
+        [row["entry"]["recorded_by"]["user"] for row in rows] + [a.user for a in viewed_by]
+    )
     return page(
         request,
         "chronology.html",
         {
             **child_context(request, who, child, when, "Chronology"),
-            "rows": list(reversed(rows)),
+            "rows": found[pages.offset : pages.offset + pages.size],
+            "total": len(rows),
+            "search": search,
+            "pages": pages,
+            "kinds": kind_choices(rows),
+            "authors": author_choices(rows, names),
+            "names": names,
+            "view_words": VIEW_WORDS,
             "late": views["chronology"]["late_entries"],
             "withheld": views["chronology"]["withheld"],
             "viewed_by": list(reversed(viewed_by)),
