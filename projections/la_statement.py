@@ -78,7 +78,9 @@ class Record:
                 extra.append(f"Corrected in v{c['version']}: {c['statement']}")
                 cited.append(c["version"])
             for d in mark.disputes:
-                extra.append(f"A parent disputes this (v{d['version']}): “{d['comment'].strip()}”")
+                extra.append(
+                    f"A parent disputes this (entry {d['version']}): “{d['comment'].strip()}”"
+                )
                 cited.append(d["version"])
         days = [e.occurred_on for e in entries]
         on = max(days) if days else None

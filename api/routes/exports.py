@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api import la_requests
 from api.deps import ServicesDep, UserDep, child_action, permit, recorder, visible_child
+from api.download_names import attachment, download_name
 from api.errors import documented
 from api.routes.la import LA_PATTERN
 from api.schemas import RecordTime, WorldDay
@@ -98,7 +99,9 @@ def export(child_id: UUID, body: ExportRequest, svc: ServicesDep, user: UserDep)
         bundle.content,
         media_type="application/zip",
         headers={
-            "Content-Disposition": f'attachment; filename="sendtrail-{child_id}.zip"',
+            "Content-Disposition": attachment(
+                download_name(child, body.as_of or svc.records.clock().date(), "bundle.zip")
+            ),
             "X-Bundle-SHA256": bundle.sha256,
         },
     )

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api import la_requests
 from api.deps import ServicesDep, UserDep, child_action, log_read, permit, visible_child
+from api.download_names import attachment, download_name
 from api.errors import documented
 from api.schemas import RecordTime, WorldDay
 from projections.la_profile import scan_profiles
@@ -118,7 +119,7 @@ def request(
 ) -> Response:
     """SENCOs and admins. Hints only: nothing in a profile blocks a request or an export.
     Logged in the child's access log."""
-    visible_child(svc, user, child_id)
+    child = visible_child(svc, user, child_id)
     permit(user, "export.la_request")
     loaded = la_requests.profile(svc.settings, la)
     document = la_requests.request(
@@ -132,9 +133,10 @@ def request(
         pdf=body.format == "pdf",
     )
     log_read(svc, user, child_id, "la-request", as_of=body.as_of, known_at=body.known_at)
-    name = f"request-{la}-{child_id}.{body.format}"
+    day = body.as_of or svc.records.clock().date()
+    name = download_name(child, day, f"request-{la}.{body.format}")
     return Response(
         document.content(body.format),
         media_type=MEDIA[body.format],
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        headers={"Content-Disposition": attachment(name)},
     )

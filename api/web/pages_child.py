@@ -112,7 +112,8 @@ def children(request: Request, svc: ServicesDep, who: VisitorDep) -> Response:
 
 
 def export_defaults(svc: Services) -> FormState:
-    return FormState(values={"as_of": svc.records.clock().date().isoformat()})
+    # The PDF report is on by default (the report renders fast enough for long records).
+    return FormState(values={"as_of": svc.records.clock().date().isoformat(), "pdf": "1"})
 
 
 def overview_page(
