@@ -14,8 +14,8 @@ things out.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from string import Formatter
@@ -65,6 +65,7 @@ class ReportInput:
     withheld: int = 0  # subject access: entries withheld as third-party information
     log_key_id: str = ""  # the log key's fingerprint (the signer's is signer_key_id)
     origin: str = ""  # the log's origin in its checkpoints
+    setting_names: Mapping[str, str] = field(default_factory=dict)  # id -> what it is called
 
 
 def render_html(data: ReportInput) -> str:
@@ -181,7 +182,10 @@ def _age(born: str | None, on: str) -> str:
 class _Record:
     """The chronology's entries, with the lookups every section shares."""
 
-    def __init__(self, views: dict[str, dict[str, Any]]) -> None:
+    def __init__(
+        self, views: dict[str, dict[str, Any]], setting_names: Mapping[str, str] | None = None
+    ) -> None:
+        self.setting_names = setting_names or {}
         self.entries: list[dict[str, Any]] = views["chronology"]["entries"]
         self.people: dict[str, str] = {
             p["person_id"]: f"{p['name']} ({p['relationship']})"
@@ -235,6 +239,10 @@ class _Record:
     def consent(self, consent_id: str) -> str:
         return self.consents.get(consent_id, consent_id)
 
+    def setting(self, setting_id: str | None) -> str:
+        """A setting by its name, where the setting has given it one."""
+        return self.setting_names.get(setting_id or "", setting_id or "—")
+
     def named(self, key: str, value: str) -> str | None:
         """A plan, outcome, report or recommendation id as its name (None: not such an id)."""
         table = {
@@ -265,7 +273,7 @@ def _on(entry: dict[str, Any]) -> str:
 def report_context(data: ReportInput) -> dict[str, Any]:
     """Everything the template shows, in the order it shows it."""
     views = data.views
-    record = _Record(views)
+    record = _Record(views, data.setting_names)
     plan = views["plan"]
     child = plan["child"]
     requests = record.of("EhcRequestSubmitted")
@@ -293,6 +301,7 @@ def report_context(data: ReportInput) -> dict[str, Any]:
         "kinds": by_kind,
         "people": record.people,
         "consent_names": record.consents,
+        "setting_name": record.setting,
         "needs": _needs(plan["sen_status"]),
         "plans": _plans(record, data.as_of),
         "provisions": _provisions(views["provision-map"], record),
@@ -592,6 +601,7 @@ EXPORT_PURPOSES = {
     "subject_access": "subject access request",
 }
 PEOPLE_FIELDS = frozenset({"person_id", "given_by", "refused_by", "withdrawn_by"})
+SETTING_FIELDS = frozenset({"setting_id", "from_setting", "to_setting"})
 
 
 # A provision change in words, each number with its unit (the block cost is never a weekly
@@ -622,6 +632,8 @@ def _shown(kind: str, key: str, value: Any, record: _Record) -> str:
         return record.provision(str(value))
     if key == "consent_id":
         return record.consent(str(value))
+    if key in SETTING_FIELDS:
+        return record.setting(str(value))
     if (name := record.named(key, str(value))) is not None:
         return name
     if key == "cost":
@@ -715,11 +727,14 @@ def kind_name(kind: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", " ", kind).capitalize()
 
 
-def readable_chronology(views: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def readable_chronology(
+    views: dict[str, dict[str, Any]], setting_names: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
     """Every chronology entry as a person reads it (the report's appendix rows): the
     entry, a title, one sentence, who recorded it, and the flags beside it. Needs the
-    chronology, plan and provision-map views (for names of people and provisions)."""
-    record = _Record(views)
+    chronology, plan and provision-map views (for names of people and provisions) and
+    the settings' names."""
+    record = _Record(views, setting_names)
     return [_chronology_row(e, record) for e in record.entries]
 
 

@@ -131,6 +131,7 @@ def request(
         pages=body.pages,
         tribunal=body.tribunal,
         pdf=body.format == "pdf",
+        setting_names=svc.settings.setting_names,
     )
     log_read(svc, user, child_id, "la-request", as_of=body.as_of, known_at=body.known_at)
     day = body.as_of or svc.records.clock().date()

@@ -177,7 +177,7 @@ def chronology(child_id: UUID, request: Request, svc: ServicesDep, who: VisitorD
         when,
         logged=("chronology",),
     )
-    rows = list(reversed(readable_chronology(views)))
+    rows = list(reversed(readable_chronology(views, svc.settings.setting_names)))
     search = chronology_search(request)
     found = [row for row in rows if search.admits(row)] if search else rows
     kept = {

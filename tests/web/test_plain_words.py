@@ -8,18 +8,33 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Iterator
 from typing import cast
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from api.app import create_app
 from api.deps import Services
 from exporters.report import readable_chronology
 from tests.web.conftest import Client
 from tests.web.world import World, csrf_of
 
-# The demo cohort's ids of plans, outcomes, reports and recommendations, as a word.
-DEMO_IDS = re.compile(r"\b(plan-1|o1|o2|salt-1|r1|r2|prov-talk)\b")
+# The demo cohort's ids of plans, outcomes, reports, recommendations and settings.
+DEMO_IDS = re.compile(r"\b(plan-1|o1|o2|salt-1|r1|r2|prov-talk|demo-nursery-[a-z]+)\b")
+NAMES = {"demo-nursery-oak": "Oak Tree Nursery", "demo-nursery-elm": "Elm Tree Nursery"}
+
+
+@pytest.fixture(scope="module")
+def app(world: World) -> Iterator[FastAPI]:
+    """The app of a setting that has named itself and its neighbour (SENDTRAIL_SETTING_NAMES)."""
+    named = world.settings.model_copy(update={"setting_names": NAMES})
+    app = create_app(named)
+    with TestClient(app):
+        yield app
+
+
 OLD_REFERENCE = re.compile(r"\bv[0-9]+\b")
 
 
@@ -60,8 +75,9 @@ def test_a_bundle_is_named_for_the_child_and_the_date(
         report = opened.read(
             next(n for n in opened.namelist() if n.endswith("report.html"))
         ).decode()
-    assert around(DEMO_IDS, text_of(report)) == []
+    assert around(DEMO_IDS, text_of(report)) == [], "\n".join(around(DEMO_IDS, text_of(report)))
     assert around(OLD_REFERENCE, text_of(report)) == []
+    assert NAMES[child.setting_id] in report
     assert "entry " in report
 
 
@@ -79,6 +95,8 @@ def test_an_la_request_is_named_for_the_child_and_the_date(app: FastAPI, world: 
     expected = f"{slug}-2026-11-21-request-example-borough-notional.html"
     assert f'filename="{expected}"' in answer.headers["content-disposition"]
     assert around(OLD_REFERENCE, text_of(answer.text)) == []
+    assert around(DEMO_IDS, text_of(answer.text)) == []
+    assert f"Registered at {NAMES[child.setting_id]}" in answer.text
 
 
 def test_a_parent_reads_no_internal_ids_on_the_chronology(as_: Client, world: World) -> None:
@@ -86,6 +104,7 @@ def test_a_parent_reads_no_internal_ids_on_the_chronology(as_: Client, world: Wo
     pages = [parent.get(f"/children/{world.own}/chronology", params={"page": n}) for n in (1, 2, 3)]
     seen = " ".join(text_of(p.text) for p in pages)
     assert "Support plan issued" in seen
+    assert "Setting: Elm Tree Nursery" in seen or "Setting: Oak Tree Nursery" in seen
     assert around(DEMO_IDS, seen) == []
     assert around(OLD_REFERENCE, seen) == []
 
