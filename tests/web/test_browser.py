@@ -223,6 +223,9 @@ def test_export_a_bundle_and_check_it_then_a_tampered_copy(
     assert "file changed" in failed
     assert "data/chronology.json" in failed
     shot(inspector, "inspector-failed")
+    inspector.set_viewport_size({"width": 390, "height": 844})  # the verdict fits a phone
+    assert inspector.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(inspector, "inspector-failed-390px")
     inspector.context.close()
 
 
