@@ -728,14 +728,23 @@ def kind_name(kind: str) -> str:
 
 
 def readable_chronology(
-    views: dict[str, dict[str, Any]], setting_names: Mapping[str, str] | None = None
+    views: dict[str, dict[str, Any]],
+    setting_names: Mapping[str, str] | None = None,
+    *,
+    only: Iterable[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """Every chronology entry as a person reads it (the report's appendix rows): the
     entry, a title, one sentence, who recorded it, and the flags beside it. Needs the
     chronology, plan and provision-map views (for names of people and provisions) and
-    the settings' names."""
+    the settings' names. With `only`, just those entries of the chronology, in that order
+    (a page of a long one: the names still come from every entry)."""
     record = _Record(views, setting_names)
-    return [_chronology_row(e, record) for e in record.entries]
+    return [_chronology_row(e, record) for e in (record.entries if only is None else only)]
+
+
+def recorder_role(entry: dict[str, Any]) -> str:
+    """Who wrote an entry down, by role ('Key person', not '... / practitioner')."""
+    return _label(entry["recorded_by"]["role"], "role").split(" / ")[0]
 
 
 def _chronology_row(e: dict[str, Any], record: _Record) -> dict[str, Any]:
@@ -772,7 +781,4 @@ def _chronology_row(e: dict[str, Any], record: _Record) -> dict[str, Any]:
         )
     if e["sensitivity"] != "normal":
         flags.append(("sensitive", _label(e["sensitivity"], "sensitivity")))
-    who = _label(e["recorded_by"]["role"], "role").split(" / ")[
-        0
-    ]  # "Key person", not "... / practitioner"
-    return {"entry": e, "title": title, "text": text, "flags": flags, "who": who}
+    return {"entry": e, "title": title, "text": text, "flags": flags, "who": recorder_role(e)}

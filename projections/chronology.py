@@ -14,7 +14,7 @@ from typing import Any
 
 from domain import events as ev
 from projections.jsonable import jsonable
-from projections.search import finds, strings
+from projections.search import folded, strings
 from projections.timeline import Entry, Flags, flags
 
 LATE_AFTER = timedelta(days=7)
@@ -45,7 +45,18 @@ class Only:
             return False
         if self.author and entry.event.recorded_by.user != self.author:
             return False
-        return finds(self.text, strings(entry.payload())) if self.text else True
+        words = folded(self.text).split()
+        return all(word in _searchable(entry) for word in words) if words else True
+
+
+def _searchable(entry: Entry) -> str:
+    """An entry's details as a search reads them, folded once and kept with the entry (an
+    entry is immutable, and the timeline keeps entries between reads)."""
+    cached: str | None = entry.__dict__.get(_SEARCHABLE)
+    if cached is None:
+        cached = folded(" ".join(strings(entry.payload())))
+        entry.__dict__[_SEARCHABLE] = cached
+    return cached
 
 
 def chronology(
@@ -127,3 +138,4 @@ def _fixed(entry: Entry) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 _FIXED = "_chronology_fixed"
+_SEARCHABLE = "_chronology_searchable"

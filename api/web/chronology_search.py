@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import Request
 
-from exporters.report import kind_name
+from exporters.report import kind_name, recorder_role
 from projections.chronology import KINDS
 from projections.search import finds
 
@@ -30,14 +30,16 @@ class ChronologySearch:
         """The search as query parameters (kept on the links between pages)."""
         return {"kind": self.kind, "author": self.author, "q": self.text}
 
-    def admits(self, row: dict[str, Any]) -> bool:
-        entry = row["entry"]
+    def admits(self, entry: dict[str, Any]) -> bool:
+        """Whether a chronology entry is of the kind and by the author asked for."""
         if self.kind and entry["kind"] != self.kind:
             return False
-        if self.author and entry["recorded_by"]["user"] != self.author:
-            return False
+        return not self.author or entry["recorded_by"]["user"] == self.author
+
+    def reads(self, row: dict[str, Any]) -> bool:
+        """Whether an entry, as a reader sees it, holds every word searched for."""
         seen = (row["title"], row["text"], row["who"], *(text for _, text in row["flags"]))
-        return finds(self.text, seen) if self.text else True
+        return finds(self.text, seen)
 
 
 def chronology_search(request: Request) -> ChronologySearch:
@@ -57,18 +59,19 @@ def chronology_search(request: Request) -> ChronologySearch:
     return ChronologySearch(kind, author, text, errors)
 
 
-def kind_choices(rows: list[dict[str, Any]]) -> list[tuple[str, str]]:
+def kind_choices(entries: list[dict[str, Any]]) -> list[tuple[str, str]]:
     """The kinds of entry this chronology holds, by name."""
-    kinds = {row["entry"]["kind"] for row in rows}
+    kinds = {entry["kind"] for entry in entries}
     return sorted(((k, kind_name(k)) for k in kinds), key=lambda choice: choice[1])
 
 
-def author_choices(rows: list[dict[str, Any]], names: dict[str, str]) -> list[tuple[str, str]]:
+def author_choices(entries: list[dict[str, Any]], names: dict[str, str]) -> list[tuple[str, str]]:
     """Who wrote this chronology's entries: each by name and role (a user no longer on
     this server by role alone)."""
     found: dict[str, str] = {}
-    for row in rows:
-        user = row["entry"]["recorded_by"]["user"]
-        name = names.get(user)
-        found[user] = f"{name} ({row['who']})" if name else row["who"]
+    for entry in entries:
+        user = entry["recorded_by"]["user"]
+        if user not in found:
+            role = recorder_role(entry)
+            found[user] = f"{names[user]} ({role})" if user in names else role
     return sorted(found.items(), key=lambda choice: choice[1])

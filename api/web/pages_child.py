@@ -3,6 +3,8 @@ timeline, export), the chronology and the costed provision map, each at any as-o
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -13,9 +15,14 @@ from api import la_requests, name_search
 from api.deps import STAFF, Services, ServicesDep, permit
 from api.permissions import actions_of, allows
 from api.routes.children import log_listed, visible_children
-from api.web.chronology_search import author_choices, chronology_search, kind_choices
+from api.web.chronology_search import (
+    ChronologySearch,
+    author_choices,
+    chronology_search,
+    kind_choices,
+)
 from api.web.forms import FormState
-from api.web.paging import paging
+from api.web.paging import Paging, paging
 from api.web.provision_chart import cost_per_term_chart
 from api.web.reads import Times, read, times
 from api.web.render import page
@@ -164,6 +171,29 @@ VIEW_WORDS = {
 }
 
 
+def _found(
+    request: Request,
+    when: Times,
+    search: ChronologySearch,
+    entries: list[dict[str, Any]],
+    *,
+    describe: Callable[..., list[dict[str, Any]]],
+) -> tuple[list[dict[str, Any]], Paging]:
+    """The page of entries the search finds, as a reader reads them, and where it is."""
+    picked = [e for e in entries if search.admits(e)]
+    kept = {
+        "as_of": when.as_of.isoformat() if when.as_of else "",
+        "known": "1" if when.known_at else "",
+        **search.keep,
+    }
+    if search.text:  # words are searched in what a reader sees: every candidate, described
+        found = [row for row in describe(only=picked) if search.reads(row)]
+        pages = paging(request, len(found), CHRONOLOGY_PER_PAGE, kept)
+        return found[pages.offset : pages.offset + pages.size], pages
+    pages = paging(request, len(picked), CHRONOLOGY_PER_PAGE, kept)  # only the page described
+    return describe(only=picked[pages.offset : pages.offset + pages.size]), pages
+
+
 @router.get("/children/{child_id}/chronology")
 def chronology(child_id: UUID, request: Request, svc: ServicesDep, who: VisitorDep) -> Response:
     """Every entry, newest first and a page at a time, as a sentence with both times;
@@ -177,29 +207,30 @@ def chronology(child_id: UUID, request: Request, svc: ServicesDep, who: VisitorD
         when,
         logged=("chronology",),
     )
-    rows = list(reversed(readable_chronology(views, svc.settings.setting_names)))
+    entries = list(reversed(views["chronology"]["entries"]))  # newest first
     search = chronology_search(request)
-    found = [row for row in rows if search.admits(row)] if search else rows
-    kept = {
-        "as_of": when.as_of.isoformat() if when.as_of else "",
-        "known": "1" if when.known_at else "",
-    }
-    pages = paging(request, len(found), CHRONOLOGY_PER_PAGE, {**kept, **search.keep})
+    rows, pages = _found(
+        request,
+        when,
+        search,
+        entries,
+        describe=partial(readable_chronology, views, svc.settings.setting_names),
+    )
     viewed_by = svc.records.accesses(child_id)[-20:] if allows(who.role, "read.access_log") else []
     names = svc.users.names(
-        [row["entry"]["recorded_by"]["user"] for row in rows] + [a.user for a in viewed_by]
+        [e["recorded_by"]["user"] for e in entries] + [a.user for a in viewed_by]
     )
     return page(
         request,
         "chronology.html",
         {
             **child_context(request, who, child, when, "Chronology"),
-            "rows": found[pages.offset : pages.offset + pages.size],
-            "total": len(rows),
+            "rows": rows,
+            "total": len(entries),
             "search": search,
             "pages": pages,
-            "kinds": kind_choices(rows),
-            "authors": author_choices(rows, names),
+            "kinds": kind_choices(entries),
+            "authors": author_choices(entries, names),
             "names": names,
             "view_words": VIEW_WORDS,
             "late": views["chronology"]["late_entries"],
