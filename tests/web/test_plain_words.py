@@ -99,6 +99,28 @@ def test_an_la_request_is_named_for_the_child_and_the_date(app: FastAPI, world: 
     assert f"Registered at {NAMES[child.setting_id]}" in answer.text
 
 
+def test_a_parent_reads_no_internal_ids_on_any_page(as_: Client, world: World) -> None:
+    parent = as_("parent")
+    own = f"/children/{world.own}"
+    for path in (own, f"{own}/provision-map", f"{own}/record/parent-view"):
+        answer = parent.get(path)
+        assert answer.status_code == 200, path
+        seen = text_of(answer.text)
+        assert around(DEMO_IDS, seen) == [], path
+        assert around(OLD_REFERENCE, seen) == [], path
+
+
+def test_an_la_caseworker_reads_no_internal_ids(as_: Client, world: World) -> None:
+    caseworker = as_("inspector")
+    own = f"/children/{world.own}"
+    for path in (own, f"{own}/chronology", f"{own}/la-request?la=example-borough-notional"):
+        answer = caseworker.get(path)
+        assert answer.status_code == 200, path
+        seen = text_of(answer.text)
+        assert around(DEMO_IDS, seen) == [], path
+        assert around(OLD_REFERENCE, seen) == [], path
+
+
 def test_a_parent_reads_no_internal_ids_on_the_chronology(as_: Client, world: World) -> None:
     parent = as_("parent")
     pages = [parent.get(f"/children/{world.own}/chronology", params={"page": n}) for n in (1, 2, 3)]
