@@ -259,13 +259,23 @@ class Exporter:
             as_of=as_of or self.records.clock().date(),
             known_at=known_at,
             keys=self.keys,
-            report=report_files(pdf=self.pdf, pages=self.settings.report_pages),
+            report=report_files(
+                pdf=self.pdf,
+                pages=self.settings.report_pages,
+                setting_names=self.settings.setting_names,
+            ),
             request_reason=reason,
             timestamp=timestamp,
             subject_access=subject_access,
             documents=self.document_reader(child_id),
             la_request=(
-                request_files(la.profile, pdf=self.pdf, pages=la.pages, tribunal=la.tribunal)
+                request_files(
+                    la.profile,
+                    pdf=self.pdf,
+                    pages=la.pages,
+                    tribunal=la.tribunal,
+                    setting_names=self.settings.setting_names,
+                )
                 if la
                 else None
             ),

@@ -165,6 +165,7 @@ def request(
                 pages=pages,
                 tribunal=tribunal,
                 pdf=suffix == ".pdf",
+                setting_names=settings.setting_names,
             )
         records.note_access(child_id, user="cli", role="senco", setting="cli", view="la-request")
     body = document.content(suffix.lstrip("."))

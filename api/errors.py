@@ -225,9 +225,25 @@ class OneLineErrors(logging.Filter):
         return True
 
 
+class Queryless(logging.Filter):
+    """Keeps query strings out of the server's access log: a search for a child's name
+    (`/children?q=...`) is personal data. uvicorn's access records carry
+    (client, method, path with query, HTTP version, status) as their arguments."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            record.args = (*args[:2], args[2].split("?", 1)[0], *args[3:])
+        return True
+
+
 def quiet_server_errors() -> None:
-    """Install `OneLineErrors` on the loggers the ASGI server logs errors to (once)."""
+    """Install `OneLineErrors` on the loggers the ASGI server logs errors to, and
+    `Queryless` on its access log (once)."""
     for name in ("uvicorn.error", "sendtrail.api"):
         logger = logging.getLogger(name)
         if not any(isinstance(f, OneLineErrors) for f in logger.filters):
             logger.addFilter(OneLineErrors())
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, Queryless) for f in access.filters):
+        access.addFilter(Queryless())

@@ -6,6 +6,7 @@ setting's folder is used at once, without a restart.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from datetime import date, datetime
 from typing import Any
@@ -78,10 +79,18 @@ def request(
     pages: int | None = None,
     tribunal: bool = False,
     pdf: bool = True,
+    setting_names: Mapping[str, str] | None = None,
 ) -> RequestDocument:
-    """The LA's request for the child, filled from the record at (as_of, known_at)."""
+    """The LA's request for the child, filled from the record at (as_of, known_at), each
+    setting called by its name (`setting_names`) where it has one."""
     entries = views.admitted(child_id, as_of=as_of, known_at=known_at)
-    filled = fill_request(entries, loaded, today=_day(views, as_of), tribunal=tribunal)
+    filled = fill_request(
+        entries,
+        loaded,
+        today=_day(views, as_of),
+        tribunal=tribunal,
+        setting_names=setting_names,
+    )
     last = max((e.recorded_at for e in entries), default=None)
     moment = known_at or last
     return request_document(

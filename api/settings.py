@@ -125,6 +125,12 @@ class Settings(BaseSettings):
         ge=1024,
         description="The largest file that may be attached to a child's record, in bytes.",
     )
+    setting_names: dict[str, str] = Field(
+        default_factory=dict,
+        description="What each setting is called, by its id, as parents, LAs and reports read "
+        'it (JSON, e.g. {"oak-nursery": "Oak Tree Nursery"}); an id without a name is shown as '
+        "it is.",
+    )
     report_pages: int = Field(
         default=40,
         ge=4,

@@ -59,7 +59,8 @@ def request_json(request: dict[str, Any]) -> bytes:
 
 
 def ranges(versions: Iterable[int]) -> str:
-    """Versions as a reader scans them: 'v3, v7-v9, v12' (with an en dash)."""
+    """Entries as a reader scans them, numbered as on the pages: 'entries 3, 7-9, 12' (with
+    an en dash), 'entry 3'."""
     ordered = sorted(set(versions))
     runs: list[list[int]] = []
     for v in ordered:
@@ -67,7 +68,8 @@ def ranges(versions: Iterable[int]) -> str:
             runs[-1].append(v)
         else:
             runs.append([v])
-    return ", ".join(f"v{r[0]}" if len(r) == 1 else f"v{r[0]}\u2013v{r[-1]}" for r in runs)
+    listed = ", ".join(f"{r[0]}" if len(r) == 1 else f"{r[0]}\u2013{r[-1]}" for r in runs)
+    return f"entry {listed}" if len(ordered) == 1 else f"entries {listed}"
 
 
 @lru_cache(maxsize=1)

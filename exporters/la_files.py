@@ -3,6 +3,7 @@ versions), HTML and, if wanted, PDF; and what the signed summary says of them.""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -14,14 +15,21 @@ from projections.timeline import Entry
 
 
 def request_files(
-    loaded: LoadedProfile, *, pdf: bool, pages: int | None = None, tribunal: bool = False
+    loaded: LoadedProfile,
+    *,
+    pdf: bool,
+    pages: int | None = None,
+    tribunal: bool = False,
+    setting_names: Mapping[str, str] | None = None,
 ) -> RequestFiles:
-    """A `la_request` callback for `build_bundle`."""
+    """A `la_request` callback for `build_bundle` (settings called by `setting_names`)."""
 
     def make(
         entries: list[Entry], as_of: date, known_at: datetime
     ) -> tuple[dict[str, bytes], dict[str, Any]]:
-        request = fill_request(entries, loaded, today=as_of, tribunal=tribunal)
+        request = fill_request(
+            entries, loaded, today=as_of, tribunal=tribunal, setting_names=setting_names
+        )
         document = request_document(
             request,
             known_at=known_at.isoformat(),

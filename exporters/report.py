@@ -1,7 +1,7 @@
 """The human report of an evidence bundle, in HTML and PDF: what an LA caseworker reads first.
 
 It is built only from the bundle's views (plain JSON-ready dicts), so it states nothing the
-signed data does not. Every statement names the entry it comes from ("v12"); corrections,
+signed data does not. Every statement names the entry it comes from ("entry 12"); corrections,
 mistake marks and disputes are shown beside what they are about, never hidden. Rendering is
 deterministic: the same input gives the same HTML string, and the same HTML and epoch give
 the same PDF bytes. Nothing is fetched: the stylesheet is inlined and the chart is inline SVG.
@@ -14,8 +14,8 @@ things out.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from string import Formatter
@@ -65,6 +65,7 @@ class ReportInput:
     withheld: int = 0  # subject access: entries withheld as third-party information
     log_key_id: str = ""  # the log key's fingerprint (the signer's is signer_key_id)
     origin: str = ""  # the log's origin in its checkpoints
+    setting_names: Mapping[str, str] = field(default_factory=dict)  # id -> what it is called
 
 
 def render_html(data: ReportInput) -> str:
@@ -108,24 +109,29 @@ def format_moment(value: str | None) -> str:
 
 
 def versions(value: int | Iterable[int] | None) -> str:
-    """The entry reference(s) a statement comes from: 'v12', 'v30, v31'."""
+    """The entry reference(s) a statement comes from, as the pages say them: 'entry 12',
+    'entries 30, 31' (one numbering on pages, in the HTML report and in the PDF)."""
     if value is None:
         return "—"
     if isinstance(value, int):
-        return f"v{value}"
-    return ", ".join(f"v{v}" for v in value) or "—"
+        return f"entry {value}"
+    listed = list(value)
+    if len(listed) == 1:
+        return f"entry {listed[0]}"
+    return f"entries {', '.join(str(v) for v in listed)}" if listed else "—"
 
 
 def few_versions(value: int | Iterable[int] | None, *, most: int = 6) -> str:
     """Like `versions`, but a long list as its first and latest few and how many in all:
-    'v8, v61, v75, … v1909, v1923 (140 entries)' (the PDF; the HTML lists them all)."""
+    'entries 8, 61, 75, … 1909, 1923 (140 in all)' (the PDF; the HTML lists them all)."""
     if value is None or isinstance(value, int):
         return versions(value)
     listed = list(value)
     if len(listed) <= most:
         return versions(listed)
     half = most // 2
-    return f"{versions(listed[:half])}, \u2026 {versions(listed[-half:])} ({len(listed)} entries)"
+    first, last = (", ".join(str(v) for v in part) for part in (listed[:half], listed[-half:]))
+    return f"entries {first}, \u2026 {last} ({len(listed)} in all)"
 
 
 VOCABULARIES = {
@@ -176,7 +182,10 @@ def _age(born: str | None, on: str) -> str:
 class _Record:
     """The chronology's entries, with the lookups every section shares."""
 
-    def __init__(self, views: dict[str, dict[str, Any]]) -> None:
+    def __init__(
+        self, views: dict[str, dict[str, Any]], setting_names: Mapping[str, str] | None = None
+    ) -> None:
+        self.setting_names = setting_names or {}
         self.entries: list[dict[str, Any]] = views["chronology"]["entries"]
         self.people: dict[str, str] = {
             p["person_id"]: f"{p['name']} ({p['relationship']})"
@@ -191,6 +200,24 @@ class _Record:
             d = e["details"]
             service = f" ({d['service']})" if d["service"] else ""
             self.consents[d["consent_id"]] = vocab.CONSENT_PURPOSES.label(d["purpose"]) + service
+        # Plans, outcomes, reports and recommendations by what a reader knows them by.
+        self.plans: dict[str, str] = {
+            d["plan_id"]: f"the support plan from {format_day(d['start_date'])}"
+            for d in (e["details"] for e in self.of("SupportPlanIssued"))
+        }
+        self.outcomes: dict[str, str] = {
+            o["outcome_id"]: str(o["description"]).rstrip(". ")
+            for e in self.of("SupportPlanIssued", "SupportPlanRevised")
+            for o in e["details"]["outcomes"]
+        }
+        self.reports: dict[str, str] = {}
+        self.recommendations: dict[str, str] = {}
+        for e in self.of("ReportReceived"):
+            d = e["details"]
+            day = format_day(d["report_date"])
+            self.reports[d["report_id"]] = f"{d['author']}'s report of {day}"
+            for r in d["recommendations"]:
+                self.recommendations[r["recommendation_id"]] = f"“{r.get('text', '')}”"
 
     def of(self, *kinds: str) -> list[dict[str, Any]]:
         """Entries of these kinds that count (marked mistakes drop out, as in every view)."""
@@ -212,13 +239,27 @@ class _Record:
     def consent(self, consent_id: str) -> str:
         return self.consents.get(consent_id, consent_id)
 
+    def setting(self, setting_id: str | None) -> str:
+        """A setting by its name, where the setting has given it one."""
+        return self.setting_names.get(setting_id or "", setting_id or "—")
+
+    def named(self, key: str, value: str) -> str | None:
+        """A plan, outcome, report or recommendation id as its name (None: not such an id)."""
+        table = {
+            "plan_id": self.plans,
+            "outcome_id": self.outcomes,
+            "report_id": self.reports,
+            "recommendation_id": self.recommendations,
+        }.get(key)
+        return None if table is None else table.get(value, "one no longer in the record")
+
 
 def marks(entry: dict[str, Any]) -> list[str]:
     """Short flags that travel with a statement wherever it is quoted."""
-    out = [f"corrected by v{c['version']}" for c in entry["corrected_by"]]
-    out += [f"disputed by a parent in v{d['version']}" for d in entry["disputes"]]
+    out = [f"corrected by entry {c['version']}" for c in entry["corrected_by"]]
+    out += [f"disputed by a parent in entry {d['version']}" for d in entry["disputes"]]
     if entry["mistaken"]:
-        out.append(f"marked as entered by mistake in v{entry['mistaken']['version']}")
+        out.append(f"marked as entered by mistake in entry {entry['mistaken']['version']}")
     return out
 
 
@@ -232,7 +273,7 @@ def _on(entry: dict[str, Any]) -> str:
 def report_context(data: ReportInput) -> dict[str, Any]:
     """Everything the template shows, in the order it shows it."""
     views = data.views
-    record = _Record(views)
+    record = _Record(views, data.setting_names)
     plan = views["plan"]
     child = plan["child"]
     requests = record.of("EhcRequestSubmitted")
@@ -260,6 +301,7 @@ def report_context(data: ReportInput) -> dict[str, Any]:
         "kinds": by_kind,
         "people": record.people,
         "consent_names": record.consents,
+        "setting_name": record.setting,
         "needs": _needs(plan["sen_status"]),
         "plans": _plans(record, data.as_of),
         "provisions": _provisions(views["provision-map"], record),
@@ -485,7 +527,7 @@ SENTENCES: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "ConsentWithdrawn": ("Consent withdrawn", ("{consent_id}", "Withdrawn by {withdrawn_by}")),
     "SupportPlanIssued": (
-        "Support plan {plan_id} issued",
+        "Support plan issued",
         (
             "Starts {start_date}, review {review_date}",
             "Outcomes: {outcomes}",
@@ -493,8 +535,8 @@ SENTENCES: dict[str, tuple[str, tuple[str, ...]]] = {
         ),
     ),
     "SupportPlanRevised": (
-        "Support plan {plan_id} revised",
-        ("Reason: {reason}", "Review {review_date}", "Outcomes: {outcomes}"),
+        "Support plan revised",
+        ("Revises {plan_id}", "Reason: {reason}", "Review {review_date}", "Outcomes: {outcomes}"),
     ),
     "ProvisionStarted": (
         "Provision started",
@@ -534,8 +576,8 @@ SENTENCES: dict[str, tuple[str, tuple[str, ...]]] = {
         ),
     ),
     "RecommendationActioned": (
-        "Recommendation {recommendation_id} ({report_id}): {action}",
-        ("{detail}",),
+        "Recommendation actioned: {action}",
+        ("{recommendation_id} in {report_id}", "{detail}"),
     ),
     "ParentViewRecorded": ("Parent's view", ("{person_id}: “{view}”",)),
     "ChildViewRecorded": ("Child's view", ("“{view}”", "How gathered: {method}")),
@@ -563,9 +605,9 @@ SENTENCES: dict[str, tuple[str, tuple[str, ...]]] = {
             "SHA-256 {bundle_sha256}",
         ),
     ),
-    "RecordCorrected": ("Correction of v{supersedes}", ("{statement}",)),
-    "EntryMarkedMistaken": ("v{target_version} marked as entered by mistake", ("{reason}",)),
-    "EntryDisputed": ("v{target_version} disputed", ("{person_id}: “{comment}”",)),
+    "RecordCorrected": ("Correction of entry {supersedes}", ("{statement}",)),
+    "EntryMarkedMistaken": ("Entry {target_version} marked as entered by mistake", ("{reason}",)),
+    "EntryDisputed": ("Entry {target_version} disputed", ("{person_id}: “{comment}”",)),
 }
 ABOUT = {"sen_provision_starting": "SEN provision is starting"}
 EXPORT_PURPOSES = {
@@ -573,6 +615,7 @@ EXPORT_PURPOSES = {
     "subject_access": "subject access request",
 }
 PEOPLE_FIELDS = frozenset({"person_id", "given_by", "refused_by", "withdrawn_by"})
+SETTING_FIELDS = frozenset({"setting_id", "from_setting", "to_setting"})
 
 
 # A provision change in words, each number with its unit (the block cost is never a weekly
@@ -603,6 +646,10 @@ def _shown(kind: str, key: str, value: Any, record: _Record) -> str:
         return record.provision(str(value))
     if key == "consent_id":
         return record.consent(str(value))
+    if key in SETTING_FIELDS:
+        return record.setting(str(value))
+    if (name := record.named(key, str(value))) is not None:
+        return name
     if key == "cost":
         return format_money(str(value))
     if key == "purpose" and kind == "EvidenceBundleExported":
@@ -624,7 +671,9 @@ def _shown(kind: str, key: str, value: Any, record: _Record) -> str:
         return "; ".join(str(r.get("text", r["recommendation_id"])) for r in value)
     if key == "outcome_progress":
         return "; ".join(
-            f"{p['outcome_id']} {_label(p['progress'], 'progress').lower()}" for p in value
+            f"{record.named('outcome_id', p['outcome_id'])}: "
+            f"{_label(p['progress'], 'progress').lower()}"
+            for p in value
         )
     if key == "provision_impact":
         return "; ".join(
@@ -678,12 +727,42 @@ def _stop(part: str) -> str:
     return part if part.endswith(("!", "?", "”")) else part + "."
 
 
-def readable_chronology(views: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+KIND_NAMES = {
+    "ReviewHeld": "Review",
+    "RecordCorrected": "Correction",
+    "EntryMarkedMistaken": "Marked as entered by mistake",
+    "EntryDisputed": "Disagreement by a parent",
+}
+
+
+def kind_name(kind: str) -> str:
+    """A kind of entry as a list of kinds names it ('Observation', 'Concern raised')."""
+    if kind in KIND_NAMES:
+        return KIND_NAMES[kind]
+    if kind in SENTENCES:
+        title = re.sub(r"\s*\(?\{[^}]*\}\)?", "", SENTENCES[kind][0])
+        return title.rstrip(" :")
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", kind).capitalize()
+
+
+def readable_chronology(
+    views: dict[str, dict[str, Any]],
+    setting_names: Mapping[str, str] | None = None,
+    *,
+    only: Iterable[dict[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
     """Every chronology entry as a person reads it (the report's appendix rows): the
     entry, a title, one sentence, who recorded it, and the flags beside it. Needs the
-    chronology, plan and provision-map views (for names of people and provisions)."""
-    record = _Record(views)
-    return [_chronology_row(e, record) for e in record.entries]
+    chronology, plan and provision-map views (for names of people and provisions) and
+    the settings' names. With `only`, just those entries of the chronology, in that order
+    (a page of a long one: the names still come from every entry)."""
+    record = _Record(views, setting_names)
+    return [_chronology_row(e, record) for e in (record.entries if only is None else only)]
+
+
+def recorder_role(entry: dict[str, Any]) -> str:
+    """Who wrote an entry down, by role ('Key person', not '... / practitioner')."""
+    return _label(entry["recorded_by"]["role"], "role").split(" / ")[0]
 
 
 def _chronology_row(e: dict[str, Any], record: _Record) -> dict[str, Any]:
@@ -700,7 +779,7 @@ def _chronology_row(e: dict[str, Any], record: _Record) -> dict[str, Any]:
         flags.append(
             (
                 "corrected",
-                f"Corrected by v{c['version']} ({format_day(c['on'])}, "
+                f"Corrected by entry {c['version']} ({format_day(c['on'])}, "
                 f"{_label(c['by_role'], 'role')}): {c['statement']}",
             )
         )
@@ -709,7 +788,7 @@ def _chronology_row(e: dict[str, Any], record: _Record) -> dict[str, Any]:
         flags.append(
             (
                 "mistaken",
-                f"Marked as entered by mistake by v{m['version']} "
+                f"Marked as entered by mistake by entry {m['version']} "
                 f"({format_day(m['on'])}): {m['reason']}",
             )
         )
@@ -718,12 +797,9 @@ def _chronology_row(e: dict[str, Any], record: _Record) -> dict[str, Any]:
             (
                 "disputed",
                 f"Disputed by {record.person(d['person_id'])} in "
-                f"v{d['version']} ({format_day(d['on'])}): “{d['comment']}”",
+                f"entry {d['version']} ({format_day(d['on'])}): “{d['comment']}”",
             )
         )
     if e["sensitivity"] != "normal":
         flags.append(("sensitive", _label(e["sensitivity"], "sensitivity")))
-    who = _label(e["recorded_by"]["role"], "role").split(" / ")[
-        0
-    ]  # "Key person", not "... / practitioner"
-    return {"entry": e, "title": title, "text": text, "flags": flags, "who": who}
+    return {"entry": e, "title": title, "text": text, "flags": flags, "who": recorder_role(e)}

@@ -183,7 +183,7 @@ def progress_chart(points: Sequence[TrackingPoint], *, title: str) -> Markup:
             out.append(
                 f"<g><title>{escape(p.area_label)}, {escape(p.on)}: band "
                 f"{p.months_low}-{p.months_high} months at {p.chronological_months} months "
-                f"(v{p.version})</title>"
+                f"(entry {p.version})</title>"
                 f'<rect x="{_num(x - 3.5)}" y="{_num(sy(p.months_high))}" width="7" '
                 f'height="{_num(max(sy(p.months_low) - sy(p.months_high), 1))}" '
                 f'fill="{colour}" fill-opacity="0.22" stroke="{colour}" stroke-width="1"/>'

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -10,9 +10,12 @@ Report = Callable[[dict[str, Any]], dict[str, bytes]]
 DEFAULT_PAGES = 40  # the report PDF's page budget unless the setting chooses another
 
 
-def report_files(*, pdf: bool, pages: int = DEFAULT_PAGES) -> Report:
+def report_files(
+    *, pdf: bool, pages: int = DEFAULT_PAGES, setting_names: Mapping[str, str] | None = None
+) -> Report:
     """A report callback for `build_bundle`: report.html with everything, and (if `pdf`)
-    report.pdf within `pages` pages, the complete chronology left to report.html."""
+    report.pdf within `pages` pages, the complete chronology left to report.html. Settings
+    are called by `setting_names` where they have one."""
 
     def render(context: dict[str, Any]) -> dict[str, bytes]:
         from exporters.report import ReportInput, render_html
@@ -31,6 +34,7 @@ def report_files(*, pdf: bool, pages: int = DEFAULT_PAGES) -> Report:
             withheld=len(context.get("withheld", [])),
             log_key_id=str(context.get("log_key_id", "")),
             origin=str(context.get("origin", "")),
+            setting_names=dict(setting_names or {}),
         )
         html = render_html(data)
         files = {"report.html": html.encode()}

@@ -8,14 +8,56 @@ disputes, and entries recorded long after they happened are flagged as late.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from domain import events as ev
 from ledger.leaf import parse_time
 from projections.jsonable import jsonable
+from projections.search import folded, strings
 from projections.timeline import Entry, Flags, flags
 
 LATE_AFTER = timedelta(days=7)
+# Every kind of entry a chronology may hold (what `Only.kinds` may name).
+KINDS = frozenset(
+    name
+    for name, kind in vars(ev).items()
+    if isinstance(kind, type)
+    and issubclass(kind, ev.ChildEvent | ev.ChildRegistered)
+    and kind is not ev.ChildEvent
+)
+
+
+@dataclass(frozen=True)
+class Only:
+    """Which entries a filtered chronology lists: of these kinds (any, if none named), by
+    this author (a user id), with every word of `text` in their details."""
+
+    kinds: frozenset[str] = frozenset()
+    author: str | None = None
+    text: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.kinds or self.author or self.text.strip())
+
+    def admits(self, entry: Entry) -> bool:
+        if self.kinds and entry.kind not in self.kinds:
+            return False
+        if self.author and entry.event.recorded_by.user != self.author:
+            return False
+        words = folded(self.text).split()
+        return all(word in _searchable(entry) for word in words) if words else True
+
+
+def _searchable(entry: Entry) -> str:
+    """An entry's details as a search reads them, folded once and kept with the entry (an
+    entry is immutable, and the timeline keeps entries between reads)."""
+    cached: str | None = entry.__dict__.get(_SEARCHABLE)
+    if cached is None:
+        cached = folded(" ".join(strings(entry.payload())))
+        entry.__dict__[_SEARCHABLE] = cached
+    return cached
 
 
 def chronology(
@@ -24,21 +66,26 @@ def chronology(
     late_after: timedelta = LATE_AFTER,
     offset: int = 0,
     limit: int | None = None,
+    only: Only | None = None,
 ) -> dict[str, Any]:
     """The admitted entries in world order (ties broken by version), each with its flags.
-    With `limit`, one page of them from `offset` (the counts are of every entry, and
+    With `only`, just the entries it admits (`matched` counts them). With `limit`, one
+    page of them from `offset` (`count` and `late_entries` are of every entry, and
     `next_offset` says where the next page starts, None after the last)."""
     marks = flags(entries)
     ordered = sorted(entries, key=lambda e: (e.occurred_at, e.version))
     late = [_late(entry, late_after) for entry in ordered]
-    end = len(ordered) if limit is None else min(len(ordered), offset + limit)
-    rows = [_row(ordered[n], marks, late[n]) for n in range(offset, end)]
+    picked = [n for n, e in enumerate(ordered) if only.admits(e)] if only else range(len(ordered))
+    end = len(picked) if limit is None else min(len(picked), offset + limit)
+    rows = [_row(ordered[n], marks, late[n]) for n in picked[offset:end]]
     result: dict[str, Any] = {"entries": rows, "count": len(ordered), "late_entries": sum(late)}
+    if only:
+        result["matched"] = len(picked)
     if limit is not None:
         result |= {
             "offset": offset,
             "limit": limit,
-            "next_offset": end if end < len(ordered) else None,
+            "next_offset": end if end < len(picked) else None,
         }
     return result
 
@@ -106,3 +153,4 @@ def _fixed(entry: Entry) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 _FIXED = "_chronology_fixed"
+_SEARCHABLE = "_chronology_searchable"

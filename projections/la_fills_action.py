@@ -26,8 +26,26 @@ def _provision_names(r: Record) -> dict[str, str]:
     }
 
 
+def _plan_names(r: Record) -> dict[str, str]:
+    """Plans as a reader knows them: by the day they started (an LA never sees an id)."""
+    return {
+        e.plan_id: f"the support plan from {format_day(e.start_date)}"
+        for _, e in events_of(r.of(ev.SupportPlanIssued), ev.SupportPlanIssued)
+    }
+
+
+def _outcome_names(r: Record) -> dict[str, str]:
+    return {
+        str(o["outcome_id"]): str(o["description"]).rstrip(". ")
+        for x in r.of(ev.SupportPlanIssued, ev.SupportPlanRevised)
+        if isinstance(x.event, ev.SupportPlanIssued | ev.SupportPlanRevised)
+        for o in x.event.outcomes
+    }
+
+
 def plans_outcomes(r: Record) -> list[Statement]:
     names = _provision_names(r)
+    plan_names = _plan_names(r)
     plans = r.of(ev.SupportPlanIssued, ev.SupportPlanRevised)
     out = []
     for n, x in enumerate(plans):
@@ -40,8 +58,9 @@ def plans_outcomes(r: Record) -> list[Statement]:
         )
         provision = ", ".join(names.get(p, p) for p in e.provision_ids) or "none named"
         what = "issued" if isinstance(e, ev.SupportPlanIssued) else f"revised ({e.reason})"
+        plan = plan_names.get(e.plan_id, "a support plan")
         text = (
-            f"Plan {e.plan_id} {what} on {format_day(x.occurred_on)}, review due "
+            f"{plan[0].upper()}{plan[1:]} {what} on {format_day(x.occurred_on)}, review due "
             f"{format_day(e.review_date)}. Outcomes: {outcomes}. Provision: {provision}"
         )
         latest = n >= len(plans) - RECENT_CYCLES
@@ -51,11 +70,13 @@ def plans_outcomes(r: Record) -> list[Statement]:
 
 def plans_reviews(r: Record) -> list[Statement]:
     names = _provision_names(r)
+    plan_names, outcomes = _plan_names(r), _outcome_names(r)
     reviews = r.of(ev.ReviewHeld)
     out = []
     for n, (x, e) in enumerate(events_of(reviews, ev.ReviewHeld)):
         progress = joined(
-            f"{p['outcome_id']} {vocab.PROGRESS.label(p['progress']).lower()}"
+            f"{outcomes.get(p['outcome_id'], 'an outcome')}: "
+            f"{vocab.PROGRESS.label(p['progress']).lower()}"
             for p in e.outcome_progress
         )
         impact = joined(
@@ -64,7 +85,8 @@ def plans_reviews(r: Record) -> list[Statement]:
             for i in e.provision_impact
         )
         parts = [
-            f"Review of {e.plan_id} on {format_day(x.occurred_on)}",
+            f"Review of {plan_names.get(e.plan_id, 'a support plan')} on "
+            f"{format_day(x.occurred_on)}",
             f"progress: {progress}" if progress else "",
             f"impact: {impact}" if impact else "",
             f"reflection: {e.reflection}" if e.reflection else "",

@@ -40,11 +40,11 @@ def child_setting(r: Record) -> list[Statement]:
     for x in r.of(ev.ChildRegistered, ev.ChildEnrolled, ev.ChildTransferred, ev.ChildLeft):
         e, day = x.event, format_day(x.occurred_on)
         if isinstance(e, ev.ChildRegistered):
-            text = f"Registered at {e.setting_id} on {day}"
+            text = f"Registered at {r.setting(e.setting_id)} on {day}"
         elif isinstance(e, ev.ChildEnrolled):
-            text = f"Enrolled at {e.setting_id} on {day}"
+            text = f"Enrolled at {r.setting(e.setting_id)} on {day}"
         elif isinstance(e, ev.ChildTransferred):
-            text = f"Moved from {e.from_setting} to {e.to_setting} on {day}"
+            text = f"Moved from {r.setting(e.from_setting)} to {r.setting(e.to_setting)} on {day}"
         elif isinstance(e, ev.ChildLeft):
             text = f"Left on {day} for {e.destination} ({e.reason})"
         else:

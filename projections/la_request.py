@@ -9,7 +9,7 @@ is applied later, by the renderer that can count pages (exporters.la_document).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -65,12 +65,18 @@ def _left_out(
 
 
 def fill_request(
-    entries: Sequence[Entry], loaded: LoadedProfile, *, today: date, tribunal: bool = False
+    entries: Sequence[Entry],
+    loaded: LoadedProfile,
+    *,
+    today: date,
+    tribunal: bool = False,
+    setting_names: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The request as JSON-ready data: sections, fields, statements with their versions,
-    gaps, what was left out and why, and the profile's readiness beside it."""
+    gaps, what was left out and why, and the profile's readiness beside it (settings
+    called by `setting_names` where they have one)."""
     profile = loaded.profile
-    record = Record(entries, today, profile)
+    record = Record(entries, today, profile, dict(setting_names or {}))
     oldest_report = months_before(today, 12 * TRIBUNAL_REPORT_YEARS)
     sections: list[dict[str, Any]] = []
     left_out: list[dict[str, Any]] = []

@@ -9,7 +9,7 @@ Anything older than 12 months drops a tier, unless it says how things stand now.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -45,6 +45,7 @@ class Record:
     entries: Sequence[Entry]
     today: date
     profile: Profile
+    setting_names: Mapping[str, str] = field(default_factory=dict)  # id -> what it is called
     live: list[Entry] = field(init=False)
     marks: dict[int, Flags] = field(init=False)
     people: dict[str, str] = field(init=False)
@@ -57,6 +58,10 @@ class Record:
             for e in self.of(ev.PersonLinked)
             if isinstance(e.event, ev.PersonLinked)
         }
+
+    def setting(self, setting_id: str) -> str:
+        """A setting by its name, where the setting has given it one."""
+        return self.setting_names.get(setting_id, setting_id)
 
     def of(self, *kinds: type) -> list[Entry]:
         found = [e for e in self.live if isinstance(e.event, kinds)]
@@ -78,7 +83,9 @@ class Record:
                 extra.append(f"Corrected in v{c['version']}: {c['statement']}")
                 cited.append(c["version"])
             for d in mark.disputes:
-                extra.append(f"A parent disputes this (v{d['version']}): “{d['comment'].strip()}”")
+                extra.append(
+                    f"A parent disputes this (entry {d['version']}): “{d['comment'].strip()}”"
+                )
                 cited.append(d["version"])
         days = [e.occurred_on for e in entries]
         on = max(days) if days else None

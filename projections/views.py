@@ -15,7 +15,7 @@ from uuid import UUID
 
 from domain.application import ChildRecords
 from ledger.log import Ledger
-from projections.chronology import chronology
+from projections.chronology import Only, chronology
 from projections.ehc_timeline import ehc_timeline
 from projections.jsonable import jsonable
 from projections.provision_map import provision_map
@@ -86,16 +86,18 @@ class ChildViews:
         self,
         child_id: UUID,
         *,
-        offset: int,
-        limit: int,
+        offset: int = 0,
+        limit: int | None = None,
+        only: Only | None = None,
         as_of: date | None = None,
         known_at: datetime | None = None,
         withhold: AbstractSet[int] = frozenset(),
     ) -> dict[str, Any]:
-        """One page of the chronology view: only the page's entries are written out."""
+        """The chronology view filtered by `only`, or one page of it: only the entries
+        listed are written out."""
         entries = self.admitted(child_id, as_of=as_of, known_at=known_at, withhold=withhold)
         today = as_of or self.records.clock().date()
-        page = chronology(entries, offset=offset, limit=limit)
+        page = chronology(entries, offset=offset, limit=limit, only=only)
         return _stamped(child_id, "chronology", today, known_at, entries, page)
 
     def events(

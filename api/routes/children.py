@@ -8,6 +8,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 
+from api import name_search
 from api.deps import ServicesDep, UserDep, log_read, permit, role_action, visible_child
 from api.errors import documented
 from api.services.children import (
@@ -35,11 +36,30 @@ def list_children(
     user: UserDep,
     sen_status: Annotated[str | None, Query(pattern="^[NKE]$")] = None,
     status: Annotated[str | None, Query(pattern="^(active|left)$")] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=name_search.MAX_QUERY,
+            description="Only children whose name has every word of this (any case or accent).",
+        ),
+    ] = None,
+    limit: Annotated[
+        int | None, Query(ge=1, le=500, description="At most this many children (a page).")
+    ] = None,
+    offset: Annotated[int, Query(ge=0, description="Skip this many children.")] = 0,
 ) -> ChildList:
     """Setting-scoped for staff; an inspector sees only children shared with them; a
     parent sees only their own child. Each child listed is logged in its access log
-    (view `list`)."""
-    return children_for(svc, user, sen_status=sen_status, status=status)
+    (view `list`); the words searched for are never logged."""
+    return children_for(
+        svc,
+        user,
+        name=q or "",
+        sen_status=sen_status,
+        status=status,
+        limit=limit,
+        offset=offset,
+    )
 
 
 @router.post(

@@ -99,5 +99,4 @@ def request(
 ) -> Response:
     """SENCOs and admins. Hints only: nothing in a profile blocks a request or an export.
     Logged in the child's access log."""
-    visible_child(svc, user, child_id)
-    return la_request(svc, user, child_id, la, body)
+    return la_request(svc, user, visible_child(svc, user, child_id), la, body)

@@ -23,6 +23,8 @@ from api.deps import (
 from api.errors import documented
 from api.permissions import allows
 from api.services.exports import LA_PATTERN
+from domain.errors import InvalidValue
+from projections.chronology import KINDS, Only
 
 # Every read: 404 for a child you may not see, 410 for an erased one, 422 for a malformed
 # id, as_of or known_at.
@@ -72,11 +74,27 @@ def chronology(
         Query(ge=1, le=500, description="At most this many entries (a page); all if absent."),
     ] = None,
     offset: Annotated[int, Query(ge=0, description="Skip this many entries (with `limit`).")] = 0,
+    kind: Annotated[
+        list[str] | None,
+        Query(description="Only entries of these kinds (repeat for several), e.g. ReviewHeld."),
+    ] = None,
+    author: Annotated[
+        str | None, Query(max_length=100, description="Only entries recorded by this user id.")
+    ] = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=200, description="Only entries with every word of this in them."),
+    ] = None,
 ) -> dict[str, Any]:
     """Every entry in world order with both times; corrections, mistakes and disputes
     beside their entry. `include_access=true` (staff) adds who looked at the record. With
-    `limit`, one page from `offset`; `next_offset` is where the next page starts."""
-    if limit is None:
+    `limit`, one page from `offset`; `next_offset` is where the next page starts. With
+    `kind`, `author` or `q`, only the entries that match all of them (`matched` counts
+    them; the words searched for are never logged)."""
+    only = Only(frozenset(kind or ()), author or None, q or "")
+    if only.kinds - KINDS:
+        raise InvalidValue("kind: names no kind of entry", field="kind")
+    if limit is None and not only:
         result = _read(svc, user, child_id, "chronology", as_of, known_at)
     else:
         visible_child(svc, user, child_id)
@@ -86,6 +104,7 @@ def chronology(
             child_id,
             offset=offset,
             limit=limit,
+            only=only,
             as_of=as_of,
             known_at=known_at,
             withhold=hidden.keys(),

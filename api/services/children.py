@@ -8,6 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api import name_search
 from api.deps import Services, may_see, permit
 from api.schemas import OccurredAt, WorldDay
 from api.services.recording import recorded_at
@@ -33,7 +34,11 @@ class ChildSummary(BaseModel):
 
 class ChildList(BaseModel):
     children: list[ChildSummary]
-    count: int
+    count: int = Field(description="How many children this answer lists.")
+    total: int = Field(description="How many children match, on every page.")
+    next_offset: int | None = Field(
+        default=None, description="Where the next page starts (with `limit`); None after the last."
+    )
 
 
 class ChildCreate(BaseModel):
@@ -80,27 +85,70 @@ def summary_of(child: ChildRecord) -> ChildSummary:
 
 
 def children_for(
-    svc: Services, user: User, *, sen_status: str | None = None, status: str | None = None
+    svc: Services,
+    user: User,
+    *,
+    name: str = "",
+    sen_status: str | None = None,
+    status: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> ChildList:
     """The children `user` may see (staff: their setting; an inspector: those shared with
-    their body; a parent: their own), each logged in its access log (view `list`)."""
+    their body; a parent: their own) that match, by family then given name, a page at a
+    time; each child shown is logged in its access log (view `list`), never the words
+    searched for."""
     permit(user, "read.children")
+    found = matching_children(svc, user, name=name, sen_status=sen_status, status=status)
+    end = len(found) if limit is None else min(len(found), offset + limit)
+    shown = found[offset:end]
+    log_listed(svc, user, shown)
+    return ChildList(
+        children=shown,
+        count=len(shown),
+        total=len(found),
+        next_offset=end if end < len(found) else None,
+    )
+
+
+def matching_children(
+    svc: Services,
+    user: User,
+    *,
+    name: str = "",
+    sen_status: str | None = None,
+    status: str | None = None,
+) -> list[ChildSummary]:
+    """The children `user` may see that match, by family then given name. Not logged: the
+    caller logs the children it shows (`log_listed`)."""
     found = [
         summary_of(child)
         for child in visible_children(svc, user)
         if not (sen_status and child.sen_status != sen_status)
         and not (status and child.status != status)
+        and not (name and not name_search.matches(name, child.given_name, child.family_name))
     ]
-    # Names, dates of birth and needs are personal data: the list read is logged on each
-    # child shown (ids only), in one transaction, as every read of one child is.
+    return sorted(
+        found,
+        key=lambda c: (
+            name_search.folded(c.family_name),
+            name_search.folded(c.given_name),
+            str(c.child_id),
+        ),
+    )
+
+
+def log_listed(svc: Services, user: User, shown: list[ChildSummary]) -> None:
+    """Names, dates of birth and needs are personal data: a list read is logged on each
+    child shown (ids only, never the words searched for), in one transaction, as every
+    read of one child is."""
     svc.records.note_list_access(
-        [c.child_id for c in found],
+        [c.child_id for c in shown],
         user=user.user_id,
         role=user.role,
         setting=user.setting_id,
         view="list",
     )
-    return ChildList(children=found, count=len(found))
 
 
 def visible_children(svc: Services, user: User) -> Iterator[ChildRecord]:

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api import la_requests
 from api.deps import Services, permit, recorder
+from api.download_names import attachment, download_name
 from api.schemas import RecordTime, WorldDay
 from api.users import User
 from domain.child import ChildRecord
@@ -74,7 +75,9 @@ def export_bundle(svc: Services, user: User, child: ChildRecord, body: ExportReq
         bundle.content,
         media_type="application/zip",
         headers={
-            "Content-Disposition": f'attachment; filename="sendtrail-{child.id}.zip"',
+            "Content-Disposition": attachment(
+                download_name(child, body.as_of or svc.records.clock().date(), "bundle.zip")
+            ),
             "X-Bundle-SHA256": bundle.sha256,
         },
     )

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from typing import Literal
-from uuid import UUID
 
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api import la_requests
 from api.deps import Services, log_read, permit
+from api.download_names import attachment, download_name
 from api.schemas import RecordTime, WorldDay
 from api.users import User
+from domain.child import ChildRecord
 
 MEDIA = {"pdf": "application/pdf", "html": "text/html; charset=utf-8", "json": "application/json"}
 
@@ -33,10 +34,11 @@ class RequestIn(BaseModel):
     format: Literal["pdf", "html", "json"] = "pdf"
 
 
-def la_request(svc: Services, user: User, child_id: UUID, la: str, body: RequestIn) -> Response:
+def la_request(svc: Services, user: User, child: ChildRecord, la: str, body: RequestIn) -> Response:
     """SENCOs and admins, for a child they may see (checked by the caller). Hints only:
     nothing in a profile blocks a request or an export. Logged in the access log."""
     permit(user, "export.la_request")
+    child_id = child.id
     loaded = la_requests.profile(svc.settings, la)
     document = la_requests.request(
         svc.views,
@@ -47,11 +49,13 @@ def la_request(svc: Services, user: User, child_id: UUID, la: str, body: Request
         pages=body.pages,
         tribunal=body.tribunal,
         pdf=body.format == "pdf",
+        setting_names=svc.settings.setting_names,
     )
     log_read(svc, user, child_id, "la-request", as_of=body.as_of, known_at=body.known_at)
-    name = f"request-{la}-{child_id}.{body.format}"
+    day = body.as_of or svc.records.clock().date()
+    name = download_name(child, day, f"request-{la}.{body.format}")
     return Response(
         document.content(body.format),
         media_type=MEDIA[body.format],
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        headers={"Content-Disposition": attachment(name)},
     )

@@ -3,18 +3,27 @@ timeline, export), the chronology and the costed provision map, each at any as-o
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from api import la_requests
+from api import la_requests, name_search
 from api.catalogue import BY_SLUG, NOT_DISPUTABLE
-from api.deps import STAFF, Services, ServicesDep
+from api.deps import STAFF, Services, ServicesDep, permit
 from api.permissions import actions_of, allows
-from api.services.children import children_for
+from api.services.children import log_listed, matching_children
+from api.web.chronology_search import (
+    ChronologySearch,
+    author_choices,
+    chronology_search,
+    kind_choices,
+)
 from api.web.forms import FormState
+from api.web.paging import Paging, paging
 from api.web.provision_chart import cost_per_term_chart
 from api.web.reads import Times, read, times
 from api.web.render import page
@@ -66,18 +75,34 @@ def child_context(
     }
 
 
+CHILDREN_PER_PAGE = 25
+
+
 @router.get("/children")
 def children(request: Request, svc: ServicesDep, who: VisitorDep) -> Response:
-    """The children of your setting (a parent goes straight to their own child)."""
+    """The children of your setting, a page at a time, found by name (a parent goes
+    straight to their own child). The name searched for is never logged."""
     if who.role == "parent":
         return RedirectResponse(f"/children/{who.user.child_id}", status_code=303)
-    listed = children_for(svc, who.user)
+    permit(who.user, "read.children")
+    search = request.query_params.get("q", "").strip()
+    error = None
+    if len(search) > name_search.MAX_QUERY:
+        error = f"Enter at most {name_search.MAX_QUERY} characters of a name"
+        search = ""
+    found = matching_children(svc, who.user, name=search)
+    pages = paging(request, len(found), CHILDREN_PER_PAGE, {"q": search})
+    shown = found[pages.offset : pages.offset + pages.size]
+    log_listed(svc, who.user, shown)
     return page(
         request,
         "children.html",
         {
             "title": "Children",
-            "children": listed.children,
+            "children": shown,
+            "search": search,
+            "search_error": error,
+            "pages": pages,
             "is_staff": who.role in STAFF,
             "can": actions_of(who.role),
         },
@@ -85,7 +110,8 @@ def children(request: Request, svc: ServicesDep, who: VisitorDep) -> Response:
 
 
 def export_defaults(svc: Services) -> FormState:
-    return FormState(values={"as_of": svc.records.clock().date().isoformat()})
+    # The PDF report is on by default (the report renders fast enough for long records).
+    return FormState(values={"as_of": svc.records.clock().date().isoformat(), "pdf": "1"})
 
 
 def overview_page(
@@ -121,9 +147,48 @@ def overview(child_id: UUID, request: Request, svc: ServicesDep, who: VisitorDep
     return overview_page(request, svc, who, child_id)
 
 
+CHRONOLOGY_PER_PAGE = 25
+# What a read of the record was, as the access log on the chronology says it.
+VIEW_WORDS = {
+    "list": "the list of children",
+    "summary": "the child's name and status",
+    "plan": "the support plan",
+    "chronology": "the chronology",
+    "events": "every entry, as data",
+    "provision-map": "the provision map",
+    "readiness": "the readiness hints",
+    "la-readiness": "an LA's expectations",
+    "ehc-timeline": "the EHC timeline",
+}
+
+
+def _found(
+    request: Request,
+    when: Times,
+    search: ChronologySearch,
+    entries: list[dict[str, Any]],
+    *,
+    describe: Callable[..., list[dict[str, Any]]],
+) -> tuple[list[dict[str, Any]], Paging]:
+    """The page of entries the search finds, as a reader reads them, and where it is."""
+    picked = [e for e in entries if search.admits(e)]
+    kept = {
+        "as_of": when.as_of.isoformat() if when.as_of else "",
+        "known": "1" if when.known_at else "",
+        **search.keep,
+    }
+    if search.text:  # words are searched in what a reader sees: every candidate, described
+        found = [row for row in describe(only=picked) if search.reads(row)]
+        pages = paging(request, len(found), CHRONOLOGY_PER_PAGE, kept)
+        return found[pages.offset : pages.offset + pages.size], pages
+    pages = paging(request, len(picked), CHRONOLOGY_PER_PAGE, kept)  # only the page described
+    return describe(only=picked[pages.offset : pages.offset + pages.size]), pages
+
+
 @router.get("/children/{child_id}/chronology")
 def chronology(child_id: UUID, request: Request, svc: ServicesDep, who: VisitorDep) -> Response:
-    """Every entry in the order it happened, as a sentence, with both times."""
+    """Every entry, newest first and a page at a time, as a sentence with both times;
+    found by kind, by who wrote it and by words in it."""
     when = times(request)
     child, views = read(
         svc,
@@ -133,14 +198,32 @@ def chronology(child_id: UUID, request: Request, svc: ServicesDep, who: VisitorD
         when,
         logged=("chronology",),
     )
-    rows = readable_chronology(views)
+    entries = list(reversed(views["chronology"]["entries"]))  # newest first
+    search = chronology_search(request)
+    rows, pages = _found(
+        request,
+        when,
+        search,
+        entries,
+        describe=partial(readable_chronology, views, svc.settings.setting_names),
+    )
     viewed_by = svc.records.accesses(child_id)[-20:] if allows(who.role, "read.access_log") else []
+    names = svc.users.names(
+        [e["recorded_by"]["user"] for e in entries] + [a.user for a in viewed_by]
+    )
     return page(
         request,
         "chronology.html",
         {
             **child_context(request, who, child, when, "Chronology"),
-            "rows": list(reversed(rows)),
+            "rows": rows,
+            "total": len(entries),
+            "search": search,
+            "pages": pages,
+            "kinds": kind_choices(entries),
+            "authors": author_choices(entries, names),
+            "names": names,
+            "view_words": VIEW_WORDS,
             "late": views["chronology"]["late_entries"],
             "withheld": views["chronology"]["withheld"],
             "viewed_by": list(reversed(viewed_by)),

@@ -31,7 +31,7 @@ def export(
     permit(who.user, "export.bundle")
     state = FormState(values=typed(posted))
     data = filled(state.values, "as_of", "reason", "la")
-    # The page offers the PDF as an option, off by default: long records render slowly.
+    # The page offers the PDF as an option, ticked at first (an unticked box sends nothing).
     data["pdf"] = state.values.get("pdf") == "1"
     body = validate(ExportRequest, data, state, LABELS)
     if body is None:

@@ -84,7 +84,7 @@ def download(
     child_id: UUID, request: Request, svc: ServicesDep, who: VisitorDep, posted: CheckedForm
 ) -> Response:
     """The LA's request pre-filled from the record, to download (SENCO and admin)."""
-    read(svc, who.user, child_id, (), Times(), logged=())
+    child, _ = read(svc, who.user, child_id, (), Times(), logged=())
     permit(who.user, "export.la_request")
     state = FormState(values=typed(posted))
     la = state.value("la")
@@ -96,4 +96,4 @@ def download(
         state.add(None, "Choose a local authority from the list")
     if body is None or la not in choices:
         return la_page(request, svc, who, child_id, form=state, la=None, status=422)
-    return requested(svc, who.user, child_id, la, body)
+    return requested(svc, who.user, child, la, body)

@@ -29,14 +29,6 @@ def _dates(text: str) -> str:
     return ISO_DAY.sub(lambda found: format_day(found.group(1)), text)
 
 
-ENTRY_REF = re.compile(r"\bv([0-9]+)\b")
-
-
-def _entries(text: str) -> str:
-    """The report's entry references ('v12') as a page says them ('entry 12')."""
-    return ENTRY_REF.sub(r"entry \1", text)
-
-
 def _label(code: str | None, vocabulary: str) -> str:
     return "—" if code is None else VOCABULARIES[vocabulary].label(str(code))
 
@@ -50,7 +42,6 @@ def environment() -> Environment:
         money=format_money,
         label=_label,
         dates=_dates,
-        entries=_entries,
     )
     env.globals["gap_link"] = gap_link  # where a readiness gap is filled
     return env

@@ -68,3 +68,21 @@ def test_an_unhandled_error_is_one_line_without_its_message(tmp_path: Path) -> N
     assert "unhandled ValueError" in written
     assert len([line for line in written.splitlines() if "unhandled" in line]) == 2
     assert PERSONAL not in api.text + page.text
+
+
+def test_the_access_log_leaves_out_query_strings(tmp_path: Path) -> None:
+    """A search for a child by name (`?q=`) never reaches the access log, at any log level."""
+    failing_app(tmp_path)  # creating an app installs the server's log filters
+    text = io.StringIO()
+    handler = logging.StreamHandler(text)
+    access = logging.getLogger("uvicorn.access")
+    access.addHandler(handler)
+    try:
+        # As uvicorn logs a request (uvicorn/protocols/http/h11_impl.py).
+        access.warning(
+            '%s - "%s %s HTTP/%s" %d', "127.0.0.1:5", "GET", "/children?q=Zq7x+Personal", "1.1", 200
+        )
+    finally:
+        access.removeHandler(handler)
+    assert '"GET /children HTTP/1.1" 200' in text.getvalue()
+    assert "Zq7x" not in text.getvalue()

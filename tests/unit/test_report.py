@@ -107,8 +107,8 @@ class TestWhatTheCaseworkerReads:
         child = store.children[EHC_CHILD]
         status = store.views.view("plan", child, as_of=TODAY)["sen_status"]
         request = chronology_of(store, child, "EhcRequestSubmitted")[0]
-        assert f'<span class="ref">v{status["version"]}</span>' in ehc_html
-        assert f'<span class="ref">v{request["version"]}</span>' in ehc_html
+        assert f'<span class="ref">entry {status["version"]}</span>' in ehc_html
+        assert f'<span class="ref">entry {request["version"]}</span>' in ehc_html
         assert "never block a request" in ehc_html
 
     def test_the_same_input_gives_the_same_html(self, store: Store, ehc_html: str) -> None:

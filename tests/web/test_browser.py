@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -193,7 +194,7 @@ def test_export_a_bundle_and_check_it_then_a_tampered_copy(
     senco = open_as(browser, site, "senco", accept_downloads=True)
     senco.goto(f"/children/{site.world.own}")
     shot(senco, "child-page")
-    assert not senco.get_by_label("Include the PDF report").is_checked()
+    assert senco.get_by_label("Include the PDF report").is_checked()  # on by default
     with senco.expect_download() as download:
         senco.get_by_role("button", name="Export evidence bundle").click()
     bundle = tmp_path / "bundle.zip"
@@ -222,6 +223,9 @@ def test_export_a_bundle_and_check_it_then_a_tampered_copy(
     assert "file changed" in failed
     assert "data/chronology.json" in failed
     shot(inspector, "inspector-failed")
+    inspector.set_viewport_size({"width": 390, "height": 844})  # the verdict fits a phone
+    assert inspector.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(inspector, "inspector-failed-390px")
     inspector.context.close()
 
 
@@ -396,3 +400,99 @@ def test_an_admin_invites_a_parent_who_sets_a_password_and_signs_in_on_a_phone(
     assert admin.evaluate("document.documentElement.scrollWidth") <= 390
     parent.context.close()
     admin.context.close()
+
+
+def phone_pages(site: Site) -> dict[str, list[str]]:
+    """Every kind of page, per role that sees it."""
+    own = f"/children/{site.world.own}"
+    return {
+        "senco": [
+            "/dashboard",
+            "/children",
+            "/children?q=a",
+            own,
+            f"{own}/chronology",
+            f"{own}/chronology?kind=ObservationRecorded",
+            f"{own}/provision-map",
+            f"{own}/la-request",
+            f"{own}/record/observation",
+            f"{own}/record/session",
+            f"{own}/record/discussion",
+            f"{own}/record/review",
+            "/verify",
+            "/keys",
+        ],
+        "parent": [own, f"{own}/chronology", f"{own}/record/parent-view", f"{own}/record/dispute"],
+    }
+
+
+def test_no_page_scrolls_sideways_at_390px(browser: Any, site: Site) -> None:
+    wide = []
+    for role, paths in phone_pages(site).items():
+        page = open_as(browser, site, role, viewport={"width": 390, "height": 844})
+        for path in paths:
+            page.goto(path)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > 390:
+                wide.append((role, path, width))
+        page.context.close()
+    assert wide == []
+
+
+def test_the_children_list_shows_every_link_on_a_phone(browser: Any, site: Site) -> None:
+    page = open_as(browser, site, "senco", viewport={"width": 390, "height": 844})
+    page.goto("/children")
+    links = page.get_by_role("link", name=re.compile("^Observation for "))
+    assert links.count() > 0
+    for n in range(links.count()):
+        box = links.nth(n).bounding_box()
+        assert box is not None
+        assert box["x"] >= 0
+        assert box["x"] + box["width"] <= 390
+    shot(page, "children-390px")
+    page.context.close()
+
+
+# The focused control's outline, and its contrast against what surrounds it (WCAG 2.2's
+# 1.4.11 and 2.4.13: at least 3:1), measured by the browser.
+FOCUS = """() => {
+  const el = document.activeElement;
+  const style = getComputedStyle(el);
+  const rgb = c => (c.match(/[0-9.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  let around = [255, 255, 255];
+  for (let up = el.parentElement; up; up = up.parentElement) {
+    const c = rgb(getComputedStyle(up).backgroundColor);
+    if (c.length === 3 || (c.length === 4 && c[3] > 0)) { around = c.slice(0, 3); break; }
+  }
+  const [hi, lo] = [lum(rgb(style.outlineColor)), lum(around)].sort((a, b) => b - a);
+  return {
+    what: el.tagName + " " + (el.textContent || el.name || "").trim().slice(0, 40),
+    style: style.outlineStyle,
+    width: parseFloat(style.outlineWidth),
+    contrast: (hi + 0.05) / (lo + 0.05),
+  };
+}"""
+
+
+def test_focus_is_clearly_visible_on_every_control(browser: Any, site: Site) -> None:
+    page = open_as(browser, site, "senco")
+    faint = []
+    own = f"/children/{site.world.own}"
+    for path in ("/children", own, f"{own}/chronology", f"{own}/record/observation"):
+        page.goto(path)
+        seen = set()
+        for _ in range(80):
+            page.keyboard.press("Tab")
+            found = page.evaluate(FOCUS)
+            if found["what"] in seen or found["what"].startswith("BODY"):
+                break
+            seen.add(found["what"])
+            if found["style"] == "none" or found["width"] < 3 or found["contrast"] < 3:
+                faint.append((path, found))
+        assert len(seen) > 5, path
+    assert faint == []
+    page.context.close()
