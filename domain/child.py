@@ -25,6 +25,7 @@ from domain.errors import (
     ProvisionClosed,
     RecordClosed,
     RetentionNotOver,
+    StatusAgainstPlan,
     UnknownReference,
 )
 from domain.retention import RetentionPolicy
@@ -121,6 +122,10 @@ class ChildRecord(Aggregate):
     registered_on: date | None = None  # set by the registration (absent from old snapshots)
     # The latest `occurred_at` of any entry (absent from old snapshots: None, "unknown").
     latest_occurred_at: datetime | None = None
+    # The issued EHC plan in force: the version of its EhcPlanFinalised, and the stage and
+    # SEN status it replaced (a mistake mark on it ends the plan and restores them).
+    ehc_plan_version: int | None = None
+    before_ehc_plan: tuple[str, str] = ("none", "N")
     # Each version's `occurred_at`, in version order (absent from old snapshots: None).
     occurred_ats: list[datetime] | None = None
     # Set on a record rebuilt as it stood on a new entry's date (`as_it_stood`): the whole
@@ -456,11 +461,11 @@ class ChildRecord(Aggregate):
                 "primary_need must be one of need_codes for status K or E", field="primary_need"
             )
         if status == "E" and self.ehc_stage != "plan":
-            raise EhcStepOutOfOrder(
+            raise StatusAgainstPlan(
                 "status E needs a finalised EHC plan on this record", field="status"
             )
         if status != "E" and self.ehc_stage == "plan":
-            raise EhcStepOutOfOrder(
+            raise StatusAgainstPlan(
                 "status must be E while the EHC plan issued on this record is in force "
                 "(the status follows from the plan)",
                 field="status",

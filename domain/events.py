@@ -391,9 +391,11 @@ class EhcPlanFinalised(ChildEvent):
     final_date: date
 
     def evolve(self, child: ChildRecord) -> None:
-        child.ehc_stage = "plan" if self.decision == "issue" else "not_issued"
         if self.decision == "issue":
+            child.ehc_plan_version = self.originator_version
+            child.before_ehc_plan = (child.ehc_stage, child.sen_status)
             child.sen_status = "E"  # follows from the plan: never typed twice
+        child.ehc_stage = "plan" if self.decision == "issue" else "not_issued"
 
 
 class EhcAnnualReviewHeld(ChildEvent):
@@ -419,6 +421,12 @@ class RecordCorrected(ChildEvent):
 class EntryMarkedMistaken(ChildEvent):
     target_version: int
     reason: str
+
+    def evolve(self, child: ChildRecord) -> None:
+        if self.target_version == child.ehc_plan_version:
+            # The issued plan was a mistake: the status E it set ends with it.
+            child.ehc_stage, child.sen_status = child.before_ehc_plan
+            child.ehc_plan_version = None
 
 
 class EntryDisputed(ChildEvent):

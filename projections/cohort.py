@@ -14,7 +14,8 @@ PostgreSQL notification ids can have gaps.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -28,12 +29,15 @@ from domain.application import ChildRecords
 from ledger.key_errors import DataKeyErased
 from ledger.log import LedgerBackend
 from projections.cohort_fold import ChildRow, fold, folds, replay
+from projections.cohort_past import CohortAsOf, row_as_of
 from projections.cohort_queries import (
     CohortChild,
     CohortQueries,
+    CohortQuestions,
     EhcDeadline,
     FundingTotal,
     OverdueReview,
+    ProvisionPastEnd,
     StatusNeedCount,
 )
 from projections.cohort_tables import CohortStore, child_values
@@ -60,7 +64,7 @@ class CohortContents:
     costs: list[tuple[str, str, str, int]]
 
 
-class CohortProjection:
+class CohortProjection(CohortQuestions):
     """Materialised cohort tables beside the events, and the questions they answer."""
 
     def __init__(self, records: ChildRecords, backend: LedgerBackend) -> None:
@@ -196,52 +200,41 @@ class CohortProjection:
         )
         return CohortContents(position, children, costs)
 
-    # --- questions ---------------------------------------------------------------------
-
-    def by_status_and_need(self, *, setting_id: str | None = None) -> list[StatusNeedCount]:
-        """Children on roll counted by SEN status and primary need."""
+    @contextmanager
+    def _queries(self) -> Iterator[CohortQueries]:
         with self.backend.ledger_cursor() as cursor:
-            return CohortQueries(cursor, self.backend.tables).by_status_and_need(setting_id)
+            yield CohortQueries(cursor, self.backend.tables)
 
-    def overdue_reviews(self, today: date, *, setting_id: str | None = None) -> list[OverdueReview]:
-        """Open support plans whose review date is before `today`, most overdue first."""
-        with self.backend.ledger_cursor() as cursor:
-            return CohortQueries(cursor, self.backend.tables).overdue_reviews(today, setting_id)
+    # --- the cohort at a past date -------------------------------------------------------
 
-    def high_concern_without_plan(self, *, setting_id: str | None = None) -> list[CohortChild]:
-        """Children with a high concern and no open support plan."""
+    def as_of(self, day: date) -> CohortAsOf:
+        """The cohort as it stood at the end of `day`: each child's row folded from the
+        entries that had happened by then (`projections.timeline.admit`, as a child's own
+        views at that date), so a plan issued later is not in it. Reads every child's
+        history: for looking back, not for today (the tables answer that)."""
         with self.backend.ledger_cursor() as cursor:
-            queries = CohortQueries(cursor, self.backend.tables)
-            return queries.high_concern_without_plan(setting_id)
-
-    def plans_without_parent_notification(
-        self, *, setting_id: str | None = None
-    ) -> list[CohortChild]:
-        """Children with an open support plan whose parents were never formally notified."""
-        with self.backend.ledger_cursor() as cursor:
-            queries = CohortQueries(cursor, self.backend.tables)
-            return queries.plans_without_parent_notification(setting_id)
-
-    def ehc_deadlines_due(
-        self, today: date, days: int = 30, *, setting_id: str | None = None
-    ) -> list[EhcDeadline]:
-        """EHC statutory deadlines on or before `today + days`, missed ones included."""
-        with self.backend.ledger_cursor() as cursor:
-            queries = CohortQueries(cursor, self.backend.tables)
-            return queries.ehc_deadlines_due(today, days, setting_id)
-
-    def cost_by_funding_source(self, *, setting_id: str | None = None) -> list[FundingTotal]:
-        """The recorded cost of provisions of children on roll, by funding source."""
-        with self.backend.ledger_cursor() as cursor:
-            return CohortQueries(cursor, self.backend.tables).cost_by_funding_source(setting_id)
+            cursor.execute(self.backend.tables.q("SELECT child_id FROM {p}cohort_children"))
+            child_ids = sorted(str(r["child_id"]) for r in cursor.fetchall())
+        rows = []
+        for child_id in child_ids:
+            try:
+                history = list(self.records.events.get(UUID(child_id)))
+            except DataKeyErased:
+                continue  # erased since the tables were caught up
+            row = row_as_of(child_id, history, day)
+            if row is not None:
+                rows.append(row)
+        return CohortAsOf(rows)
 
 
 __all__ = [
+    "CohortAsOf",
     "CohortChild",
     "CohortContents",
     "CohortProjection",
     "EhcDeadline",
     "FundingTotal",
     "OverdueReview",
+    "ProvisionPastEnd",
     "StatusNeedCount",
 ]

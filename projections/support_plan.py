@@ -8,6 +8,7 @@ from typing import Any
 
 from domain import events as ev
 from domain.vocabulary import BROAD_AREAS, NEED_BROAD_AREA, NEED_CODES
+from projections.provision_map import planned_end
 from projections.timeline import Entry, effective
 
 
@@ -29,6 +30,7 @@ def support_plan(entries: Sequence[Entry], *, today: date) -> dict[str, Any]:
     professionals: dict[str, dict[str, Any]] = {}
     consents: dict[str, dict[str, Any]] = {}
     parent_notified: str | None = None
+    plan_version: int | None = None  # the issued EHC plan's entry (a mistaken one drops out)
     for entry in effective(entries):
         e, on = entry.event, entry.occurred_on.isoformat()
         if isinstance(e, ev.ChildRegistered):
@@ -63,15 +65,19 @@ def support_plan(entries: Sequence[Entry], *, today: date) -> dict[str, Any]:
                 "last_contact": on,
             }
         elif isinstance(e, ev.SenStatusChanged):
+            # E follows from an issued plan: typed without one in force (its plan marked
+            # mistaken), it restates the needs and leaves the status as it was.
+            typed = e.status if e.status != "E" or plan_version else status["status"]
             status = {
-                "status": e.status,
+                "status": typed,
                 "need_codes": list(e.need_codes),
                 "primary_need": e.primary_need,
-                "since": on,
+                "since": on if typed != status["status"] else status["since"],
                 "version": entry.version,
-                "derived_from": status["derived_from"] if e.status == "E" else None,
+                "derived_from": plan_version if typed == "E" else None,
             }
         elif isinstance(e, ev.EhcPlanFinalised) and e.decision == "issue":
+            plan_version = entry.version
             status = {**status, "status": "E", "since": on, "derived_from": entry.version}
         elif isinstance(e, ev.ParentNotified):
             parent_notified = on
@@ -119,6 +125,7 @@ def support_plan(entries: Sequence[Entry], *, today: date) -> dict[str, Any]:
                 "sessions_per_week": e.sessions_per_week,
                 "session_minutes": e.session_minutes,
                 "group_size": e.group_size,
+                "weeks": e.weeks,
                 "end_date": None,
             }
         elif isinstance(e, ev.ProvisionChanged):
@@ -149,12 +156,16 @@ def support_plan(entries: Sequence[Entry], *, today: date) -> dict[str, Any]:
             ],
             "provision_ids": current["provision_ids"],
         }
-    active = [
-        p
-        for p in provisions.values()
-        if p["start_date"] <= today.isoformat()
-        and (p["end_date"] is None or p["end_date"] >= today.isoformat())
-    ]
+    running, past_end = [], []
+    for p in provisions.values():
+        p["planned_end"] = planned_end(date.fromisoformat(p["start_date"]), p["weeks"]).isoformat()
+        p["past_planned_end"] = p["end_date"] is None and p["planned_end"] < today.isoformat()
+        if p["past_planned_end"]:
+            past_end.append(p)  # its weeks are over and no end is recorded: for review
+        elif p["start_date"] <= today.isoformat() and (
+            p["end_date"] is None or p["end_date"] >= today.isoformat()
+        ):
+            running.append(p)
     areas = sorted({NEED_BROAD_AREA[c] for c in status["need_codes"] if c in NEED_BROAD_AREA})
     return {
         "as_of": today.isoformat(),
@@ -167,7 +178,8 @@ def support_plan(entries: Sequence[Entry], *, today: date) -> dict[str, Any]:
         "parent_notified": parent_notified,
         "plan": plan_view,
         "plans_total": len(plans),
-        "active_provisions": active,
+        "active_provisions": running,
+        "provisions_past_planned_end": past_end,
         "people": list(people.values()),
         "professionals": list(professionals.values()),
         "consents_in_force": [c for c in consents.values() if c["state"] == "given"],

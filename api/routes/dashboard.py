@@ -13,7 +13,8 @@ from api.errors import documented
 from api.schemas import WorldDay
 from domain.errors import ChildNotFound
 from ledger.log import LedgerBackend
-from projections.cohort import CohortProjection
+from projections.cohort import CohortAsOf, CohortProjection
+from projections.cohort_queries import CohortQuestions
 from projections.jsonable import jsonable
 
 router = APIRouter(tags=["dashboard"], responses=documented(401))
@@ -44,19 +45,29 @@ def dashboard(
     days: Annotated[int, Query(ge=1, le=365)] = 30,
 ) -> dict[str, Any]:
     """Overdue reviews, children by SEN status and need, high concern without a plan, plans
-    without parent notification, EHC deadlines due within `days`, cost by funding source.
-    Ids, codes, dates and amounts only: no names."""
+    without parent notification, EHC deadlines due within `days`, provisions past their
+    planned end with no end recorded (for review), cost by funding source. At a past
+    `today`, every answer uses only what had happened by then. Ids, codes, dates and
+    amounts only: no names."""
     permit(user, "read.dashboard")
     cohort = _cohort(svc)
-    day = today or svc.records.clock().date()
+    now = svc.records.clock().date()
+    day = today or now
     setting = user.setting_id
+    # `today` in the past: the cohort as it stood then, not today's tables read at a date.
+    answers = cohort if day >= now else cohort.as_of(day)
+    try:
+        found = board(answers, day, setting, days)
+    finally:
+        if isinstance(answers, CohortAsOf):
+            answers.close()
     if user.role == "inspector":
-        return _shared_only(svc, user, board(cohort, day, setting, days))
-    return board(cohort, day, setting, days)
+        return _shared_only(svc, user, found)
+    return found
 
 
-def board(cohort: CohortProjection, day: Any, setting: str, days: int) -> dict[str, Any]:
-    """The dashboard of one setting."""
+def board(cohort: CohortQuestions, day: Any, setting: str, days: int) -> dict[str, Any]:
+    """The dashboard of one setting at `day` (`cohort` as it stood then)."""
     return {
         "setting_id": setting,
         "today": day.isoformat(),
@@ -67,6 +78,9 @@ def board(cohort: CohortProjection, day: Any, setting: str, days: int) -> dict[s
             cohort.plans_without_parent_notification(setting_id=setting)
         ),
         "ehc_deadlines_due": _rows(cohort.ehc_deadlines_due(day, days=days, setting_id=setting)),
+        "provisions_past_planned_end": _rows(
+            cohort.provisions_past_planned_end(day, setting_id=setting)
+        ),
         "cost_by_funding_source": _rows(cohort.cost_by_funding_source(setting_id=setting)),
     }
 

@@ -308,6 +308,18 @@ class TestDashboard:
             assert counted == (0 if role == "inspector" else listed["count"])
             assert "given_name" not in response.text
 
+    def test_at_a_date_before_anything_happened_the_cohort_is_empty(self, world: World) -> None:
+        now = world.client.get("/v1/dashboard", headers=world.as_("senco")).json()
+        assert sum(row["children"] for row in now["by_status_and_need"]) > 0
+        assert "provisions_past_planned_end" in now
+        then = world.client.get(
+            "/v1/dashboard", params={"today": "1990-01-01"}, headers=world.as_("senco")
+        ).json()
+        assert then["today"] == "1990-01-01"
+        assert {key: value for key, value in then.items() if isinstance(value, list)} == {
+            key: [] for key, value in now.items() if isinstance(value, list)
+        }
+
 
 def test_a_restricted_record_is_admin_only_and_not_exported(
     tmp_path_factory: pytest.TempPathFactory,

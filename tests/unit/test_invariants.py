@@ -33,6 +33,7 @@ from domain.errors import (
     PlanInvalid,
     ProvisionClosed,
     RecordClosed,
+    StatusAgainstPlan,
     UnknownReference,
     VersionConflict,
 )
@@ -1899,14 +1900,14 @@ def test_given_an_inconsistent_status_when_changed_then_invalid_value(
     assert err.field == field
 
 
-def test_given_no_finalised_ehc_plan_when_status_e_then_ehc_step_out_of_order(
+def test_given_no_finalised_ehc_plan_when_status_e_then_status_against_plan(
     child: ChildBuilder,
 ) -> None:
     ehc(child, "submit_ehc_request", "record_ehc_decision", "issue_ehc_draft")
     err = assert_refused(
         child.app,
         child,
-        EhcStepOutOfOrder,
+        StatusAgainstPlan,
         child.app.change_sen_status,
         child.child_id,
         on(EHC_DAY),
