@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -11,9 +11,17 @@ from domain.vocabulary import BROAD_AREAS, NEED_BROAD_AREA, NEED_CODES
 from projections.provision_map import planned_end
 from projections.timeline import Entry, effective
 
+# The EHC stage each step leaves the record at (as `ChildRecord.ehc_stage`).
+EHC_STAGES: dict[type[Any], Callable[[Any], str]] = {
+    ev.EhcRequestSubmitted: lambda _e: "requested",
+    ev.EhcDecisionRecorded: lambda e: "assessing" if e.decision == "assess" else "refused",
+    ev.EhcDraftIssued: lambda _e: "draft",
+    ev.EhcPlanFinalised: lambda e: "plan" if e.decision == "issue" else "not_issued",
+}
+
 
 def support_plan(entries: Sequence[Entry], *, today: date) -> dict[str, Any]:
-    """SEN status and needs, the live plan's outcomes with latest progress, active
+    """SEN status and needs, the EHC stage, the live plan's outcomes with latest progress, active
     provisions, the next review (overdue flagged), who is involved and consents in force."""
     child: dict[str, Any] = {}
     status: dict[str, Any] = {
@@ -31,6 +39,7 @@ def support_plan(entries: Sequence[Entry], *, today: date) -> dict[str, Any]:
     consents: dict[str, dict[str, Any]] = {}
     parent_notified: str | None = None
     plan_version: int | None = None  # the issued EHC plan's entry (a mistaken one drops out)
+    ehc_stage = "none"
     for entry in effective(entries):
         e, on = entry.event, entry.occurred_on.isoformat()
         if isinstance(e, ev.ChildRegistered):
@@ -79,6 +88,9 @@ def support_plan(entries: Sequence[Entry], *, today: date) -> dict[str, Any]:
         elif isinstance(e, ev.EhcPlanFinalised) and e.decision == "issue":
             plan_version = entry.version
             status = {**status, "status": "E", "since": on, "derived_from": entry.version}
+            ehc_stage = "plan"
+        elif type(e) in EHC_STAGES:
+            ehc_stage = EHC_STAGES[type(e)](e)
         elif isinstance(e, ev.ParentNotified):
             parent_notified = on
         elif isinstance(e, ev.ConsentGiven | ev.ConsentRefused):
@@ -175,6 +187,7 @@ def support_plan(entries: Sequence[Entry], *, today: date) -> dict[str, Any]:
             "need_labels": [NEED_CODES.label(c) for c in status["need_codes"]],
             "broad_areas": [BROAD_AREAS.label(a) for a in areas],
         },
+        "ehc_stage": ehc_stage,
         "parent_notified": parent_notified,
         "plan": plan_view,
         "plans_total": len(plans),

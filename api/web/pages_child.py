@@ -53,17 +53,30 @@ def _saved(request: Request) -> str | None:
     return f"{message}." if message else None
 
 
+def heading(plan: dict[str, Any]) -> dict[str, Any]:
+    """The heading's status line from the plan view the page was read at: at a past date,
+    the status, need, EHC stage and whether the child had left are those of that date."""
+    status, stage = plan["sen_status"], plan["ehc_stage"]
+    return {
+        "sen_status": status["status"],
+        "primary_need": status["primary_need"],
+        "ehc_stage": EHC_STAGES.get(stage, stage.replace("_", " ")),
+        "left": plan["child"].get("status") == "left",
+    }
+
+
 def child_context(
-    request: Request, who: Visitor, child: ChildRecord, when: Times, tab: str
+    request: Request, who: Visitor, child: ChildRecord, when: Times, tab: str, plan: dict[str, Any]
 ) -> dict[str, Any]:
-    """What every page of one child shows around its own content."""
+    """What every page of one child shows around its own content (`plan`: the plan view
+    read at the page's times, for the heading)."""
     name = f"{child.given_name} {child.family_name}"
     return {
         "title": f"{name}: {tab}",
         "child": child,
         "child_id": str(child.id),
         "child_name": name,
-        "ehc_stage": EHC_STAGES.get(child.ehc_stage, child.ehc_stage.replace("_", " ")),
+        "heading": heading(plan),
         "when": when,
         "tab": tab,
         "saved": _saved(request),
@@ -108,7 +121,7 @@ def overview_page(
 ) -> Response:
     when = times(request)
     child, views = read(svc, who.user, child_id, ("plan", "readiness", "ehc-timeline"), when)
-    context = child_context(request, who, child, when, "Overview")
+    context = child_context(request, who, child, when, "Overview", views["plan"])
     return page(
         request,
         "child.html",
@@ -148,7 +161,7 @@ def chronology(child_id: UUID, request: Request, svc: ServicesDep, who: VisitorD
         request,
         "chronology.html",
         {
-            **child_context(request, who, child, when, "Chronology"),
+            **child_context(request, who, child, when, "Chronology", views["plan"]),
             "rows": list(reversed(rows)),
             "late": views["chronology"]["late_entries"],
             "withheld": views["chronology"]["withheld"],
@@ -162,7 +175,9 @@ def chronology(child_id: UUID, request: Request, svc: ServicesDep, who: VisitorD
 def provision_map(child_id: UUID, request: Request, svc: ServicesDep, who: VisitorDep) -> Response:
     """The costed provision map, with cost per term drawn over time."""
     when = times(request)
-    child, views = read(svc, who.user, child_id, ("provision-map",), when)
+    child, views = read(
+        svc, who.user, child_id, ("provision-map", "plan"), when, logged=("provision-map",)
+    )
     pmap = views["provision-map"]
     per_term = pmap["totals"]["per_term"]
     chart = (
@@ -173,5 +188,9 @@ def provision_map(child_id: UUID, request: Request, svc: ServicesDep, who: Visit
     return page(
         request,
         "provision_map.html",
-        {**child_context(request, who, child, when, "Provision map"), "pmap": pmap, "chart": chart},
+        {
+            **child_context(request, who, child, when, "Provision map", views["plan"]),
+            "pmap": pmap,
+            "chart": chart,
+        },
     )

@@ -90,8 +90,10 @@ class TestStatusFollowsThePlan:
         plan = story.entries[-1].version
         story.add("mark_mistaken", date(2025, 6, 3), target_version=plan, reason="Wrong child")
         assert (story.child.sen_status, story.child.ehc_stage) == ("K", "draft")
-        view = support_plan(story.entries, today=date(2025, 6, 4))["sen_status"]
+        whole = support_plan(story.entries, today=date(2025, 6, 4))
+        view = whole["sen_status"]
         assert (view["status"], view["since"], view["derived_from"]) == ("K", "2024-10-01", None)
+        assert whole["ehc_stage"] == "draft"  # as the record says
         row = replay("c", [e.event for e in story.entries])
         assert (row.sen_status, row.ehc_stage) == ("K", "draft")
         # With the plan gone, K is what the record says: typing it is no contradiction,
