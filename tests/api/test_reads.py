@@ -138,6 +138,16 @@ class TestTimeAxes:
         assert response.json()["field"] == "query.as_of"
         assert "ZZMARKER" not in response.text
 
+    def test_readiness_before_any_concern_says_why_it_is_absent(self, world: World) -> None:
+        path = f"/v1/children/{world.own}/readiness"
+        now = world.client.get(path, headers=world.as_("senco")).json()
+        assert (now["applies"], now["absent_because"], now["total"]) == (True, None, 11)
+        then = world.client.get(
+            path, params={"as_of": "2000-01-01"}, headers=world.as_("senco")
+        ).json()
+        assert (then["applies"], then["hints"], then["total"]) == (False, [], 0)
+        assert "No concern, SEN support or EHC" in then["absent_because"]
+
 
 class TestAccessLog:
     def test_every_read_is_logged_and_shown_to_the_senco(self, world: World) -> None:

@@ -1,5 +1,6 @@
 """A child's pages at a past date agree with themselves: the heading's status line is the
-one of that date, as the body is (issue 17.10)."""
+one of that date, as the body is (issue 17.10); readiness is shown only where it means
+something, and says why it is absent otherwise (issue 17.11)."""
 
 from __future__ import annotations
 
@@ -47,3 +48,13 @@ def test_the_heading_is_the_status_of_the_page_date(
     assert before_anything.startswith("Born")
     assert "No EHC request" in before_anything
     assert "primary need" not in before_anything
+
+
+def test_readiness_is_absent_with_its_reason_before_any_concern(as_: Client, world: World) -> None:
+    senco = as_("senco")
+    now = senco.get(f"/children/{world.own}").text
+    assert "hints met" in now
+    assert "Not shown:" not in now
+    then = senco.get(f"/children/{world.own}?as_of=1990-01-01").text
+    assert "hints met" not in then
+    assert "Not shown: No concern, SEN support or EHC needs assessment" in " ".join(then.split())
