@@ -214,11 +214,16 @@ class _Record:
 
 
 def marks(entry: dict[str, Any]) -> list[str]:
-    """Short flags that travel with a statement wherever it is quoted."""
-    out = [f"corrected by v{c['version']}" for c in entry["corrected_by"]]
-    out += [f"disputed by a parent in v{d['version']}" for d in entry["disputes"]]
+    """Short flags that travel with a statement wherever it is quoted, each with the date
+    of the entry that says it (its own date, not its target's)."""
+    out = [f"corrected by v{c['version']} on {format_day(c['on'])}" for c in entry["corrected_by"]]
+    out += [
+        f"disputed by a parent in v{d['version']} on {format_day(d['on'])}"
+        for d in entry["disputes"]
+    ]
     if entry["mistaken"]:
-        out.append(f"marked as entered by mistake in v{entry['mistaken']['version']}")
+        m = entry["mistaken"]
+        out.append(f"marked as entered by mistake in v{m['version']} on {format_day(m['on'])}")
     return out
 
 

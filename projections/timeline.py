@@ -6,9 +6,11 @@
   prefix of the child's versions.
 
 `admit(entries, as_of=D, known_at=T)` keeps what was recorded by T and happened by the
-end of D. Entries *about* other entries (a correction, a mistake mark, a dispute) are
-admitted with their target: "the record as of D, given what was known at T" shows a later
-correction of an entry from before D, as long as the correction itself was known by T.
+end of D. A correction or a mistake mark restates what happened at its target's date, so
+it is admitted with its target: "the record as of D, given what was known at T" shows a
+later correction of an entry from before D, as long as the correction itself was known by
+T. A parent's dispute (like a parent's view) is a statement of its own date: admitted only
+from its own occurred_at, and only with its target.
 """
 
 from __future__ import annotations
@@ -46,6 +48,12 @@ ABOUT_OTHERS: dict[type, str] = {
     ev.EntryMarkedMistaken: "target_version",
     ev.EntryDisputed: "target_version",
 }
+
+# Entries that restate what happened at their target's date (DOMAIN.md, bitemporal): a
+# view at a date admits them with their target, however late they were made, as long as
+# they were known by its known_at. Every other entry about an entry (a parent's dispute)
+# is a statement of its own date, admitted from its own occurred_at (with its target).
+RESTATING: frozenset[type] = frozenset({ev.RecordCorrected, ev.EntryMarkedMistaken})
 
 
 RecordEvent = ev.ChildEvent | ev.ChildRegistered
@@ -101,10 +109,13 @@ def admit(
         if known_at is not None and entry.recorded_at > known_at:
             break  # record time is monotonic: nothing later was known either
         target = target_of(entry)
-        if target is not None:
-            keep = target in admitted_versions
+        in_time = limit is None or entry.occurred_at <= limit
+        if target is None:
+            keep = in_time
+        elif type(entry.event) in RESTATING:
+            keep = target in admitted_versions  # it speaks of its target's date
         else:
-            keep = limit is None or entry.occurred_at <= limit
+            keep = target in admitted_versions and in_time  # a statement of its own date
         if keep:
             admitted.append(entry)
             admitted_versions.add(entry.version)
