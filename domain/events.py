@@ -10,6 +10,7 @@ about the child. Renamed classes must be registered with `register_topic`.
 
 from __future__ import annotations
 
+from dataclasses import field
 from datetime import UTC, date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -165,6 +166,7 @@ class SenStatusChanged(ChildEvent):
         child.sen_status = self.status
         child.need_codes = list(self.need_codes)
         child.primary_need = self.primary_need
+        child.sen_status_version = self.originator_version
 
 
 class ConsentGiven(ChildEvent):
@@ -416,6 +418,21 @@ class EvidenceBundleExported(ChildEvent):
 class RecordCorrected(ChildEvent):
     supersedes: int
     statement: str
+    # The corrected values of the target's fields (domain.corrections), or None: a
+    # statement only. Optional and keyword-only, so corrections stored before it decode.
+    values: dict[str, Any] | None = field(default=None, kw_only=True)
+
+    def evolve(self, child: ChildRecord) -> None:
+        if not self.values or self.supersedes != child.sen_status_version:
+            return
+        # The latest status change was corrected: the record's status is the corrected one
+        # (E stays while an issued plan is in force; the plan ends to the corrected one).
+        child.need_codes = list(self.values["need_codes"])
+        child.primary_need = self.values["primary_need"]
+        if child.ehc_stage == "plan":
+            child.before_ehc_plan = (child.before_ehc_plan[0], self.values["status"])
+        else:
+            child.sen_status = self.values["status"]
 
 
 class EntryMarkedMistaken(ChildEvent):

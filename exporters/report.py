@@ -227,6 +227,18 @@ def marks(entry: dict[str, Any]) -> list[str]:
     return out
 
 
+def _values(correction: dict[str, Any]) -> str:
+    """The corrected values a correction carries, as the reader sees them ('' if none)."""
+    values = correction.get("values")
+    if not values:
+        return ""
+    said = []
+    for name, value in values.items():
+        shown = ", ".join(value) if isinstance(value, list) else (value or "none")
+        said.append(f"{name.replace('_', ' ')} {shown or 'none'}")
+    return f" (corrected values: {'; '.join(said)}; the entry above is the original)"
+
+
 def _on(entry: dict[str, Any]) -> str:
     return str(entry["occurred_at"])[:10]
 
@@ -685,7 +697,7 @@ def _chronology_row(e: dict[str, Any], record: _Record) -> dict[str, Any]:
             (
                 "corrected",
                 f"Corrected by v{c['version']} ({format_day(c['on'])}, "
-                f"{_label(c['by_role'], 'role')}): {c['statement']}",
+                f"{_label(c['by_role'], 'role')}): {c['statement']}{_values(c)}",
             )
         )
     if e["mistaken"]:

@@ -28,7 +28,7 @@ from domain import events as ev
 from domain.application import ChildRecords
 from ledger.key_errors import DataKeyErased
 from ledger.log import LedgerBackend
-from projections.cohort_fold import ChildRow, fold, folds, replay
+from projections.cohort_fold import ChildRow, fold, folds, replay, replays
 from projections.cohort_past import CohortAsOf, row_as_of
 from projections.cohort_queries import (
     CohortChild,
@@ -150,7 +150,7 @@ class CohortProjection(CohortQuestions):
                     continue  # already folded in (cannot happen while tracking holds)
                 if notice.event is None:
                     row.last_version = notice.version
-                elif isinstance(notice.event, ev.EntryMarkedMistaken):
+                elif replays(notice.event):
                     rows[notice.child_id] = replay(notice.child_id, histories[notice])
                 else:
                     fold(row, notice.event)
@@ -165,12 +165,12 @@ class CohortProjection(CohortQuestions):
             CohortStore(cursor, self.backend.tables).remove([str(child_id)])
 
     def _histories_for_marks(self, notices: Sequence[Notice]) -> dict[Notice, list[Any]]:
-        """Each marked child's history up to its mark (never beyond: later events are
-        folded in order, and must not be counted twice)."""
+        """Each marked (or value-corrected) child's history up to that entry (never
+        beyond: later events are folded in order, and must not be counted twice)."""
         return {
             notice: list(self.records.events.get(UUID(notice.child_id), lte=notice.version))
             for notice in notices
-            if isinstance(notice.event, ev.EntryMarkedMistaken)
+            if replays(notice.event)
         }
 
     def rebuild(self, progress: Progress | None = None, batch: int = 2000) -> int:

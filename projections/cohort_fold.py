@@ -38,8 +38,9 @@ Fold rules (DOMAIN.md; the events of `domain.events`):
   keeps its start, the last day of its planned weeks (moved by a change of weeks) and
   its end date once ended: one past its planned end with no end recorded is listed for
   review.
-- EntryMarkedMistaken: the child's row is recomputed from its history up to the mark by
-  `replay`, which leaves out every entry marked mistaken (the same rule as the other
+- EntryMarkedMistaken, and RecordCorrected carrying values: the child's row is recomputed
+  from its history up to it by `replay`, which leaves out every entry marked mistaken and
+  counts corrected entries with their corrected values (the same rule as the other
   derived views, `projections.timeline.effective`), so the cohort never counts a mistake.
 - Every other event changes nothing but the row's last version, so the catch-up loop
   does not even decode it (its kind is known from the topic, stored in clear).
@@ -264,8 +265,17 @@ RULES: dict[type[Any], Rule] = {
 
 
 def folds(event_class: type[Any]) -> bool:
-    """Whether events of this class change a row beyond its last version."""
-    return event_class in RULES or event_class is ev.EntryMarkedMistaken
+    """Whether events of this class change a row beyond its last version (a correction
+    may carry values: decoded to see)."""
+    return event_class in RULES or event_class in (ev.EntryMarkedMistaken, ev.RecordCorrected)
+
+
+def replays(event: Any) -> bool:
+    """Whether the row must be recomputed from the history (`replay`): a mistake mark, or
+    a correction carrying values, changes what earlier entries count for."""
+    return isinstance(event, ev.EntryMarkedMistaken) or (
+        isinstance(event, ev.RecordCorrected) and bool(event.values)
+    )
 
 
 def fold(row: ChildRow, event: Any) -> None:
@@ -284,11 +294,14 @@ def replay(child_id: str, history: Iterable[Any]) -> ChildRow:
     registration always counts: it is what opens the row.
     """
     events = list(history)
-    # effective() reads only the events; record time plays no part in it.
-    counted = {e.version for e in effective([Entry(e, e.occurred_at) for e in events])}
+    # effective() reads only the events; record time plays no part in it. It gives each
+    # counted entry with the values its corrections carry.
+    counted = {e.version: e.event for e in effective([Entry(e, e.occurred_at) for e in events])}
     row = ChildRow(child_id)
     for event in events:
-        if event.originator_version in counted or event.originator_version == 1:
+        if event.originator_version in counted:
+            fold(row, counted[event.originator_version])
+        elif event.originator_version == 1:
             fold(row, event)
     if events:
         row.last_version = events[-1].originator_version

@@ -9,7 +9,7 @@ from typing import Any
 from domain import events as ev
 from domain.vocabulary import BROAD_AREAS, NEED_BROAD_AREA, NEED_CODES
 from projections.provision_map import planned_end
-from projections.timeline import Entry, effective
+from projections.timeline import Entry, Flags, effective, flags
 
 # The EHC stage each step leaves the record at (as `ChildRecord.ehc_stage`).
 EHC_STAGES: dict[type[Any], Callable[[Any], str]] = {
@@ -18,6 +18,15 @@ EHC_STAGES: dict[type[Any], Callable[[Any], str]] = {
     ev.EhcDraftIssued: lambda _e: "draft",
     ev.EhcPlanFinalised: lambda e: "plan" if e.decision == "issue" else "not_issued",
 }
+
+
+def _corrected_by(mark: Flags | None) -> dict[str, Any] | None:
+    """The latest correction that gave an entry new values: who made it and when."""
+    with_values = [c for c in (mark.corrections if mark else []) if c.get("values")]
+    if not with_values:
+        return None
+    last = with_values[-1]
+    return {"version": last["version"], "on": last["on"], "by_role": last["by_role"]}
 
 
 def support_plan(entries: Sequence[Entry], *, today: date) -> dict[str, Any]:
@@ -31,6 +40,7 @@ def support_plan(entries: Sequence[Entry], *, today: date) -> dict[str, Any]:
         "since": None,
         "version": None,
         "derived_from": None,  # the EHC plan's version when the plan sets the status
+        "corrected": None,  # the correction whose values these are (version, on, by_role)
     }
     plans: dict[str, dict[str, Any]] = {}
     provisions: dict[str, dict[str, Any]] = {}
@@ -39,6 +49,7 @@ def support_plan(entries: Sequence[Entry], *, today: date) -> dict[str, Any]:
     consents: dict[str, dict[str, Any]] = {}
     parent_notified: str | None = None
     plan_version: int | None = None  # the issued EHC plan's entry (a mistaken one drops out)
+    marks = flags(entries)
     ehc_stage = "none"
     for entry in effective(entries):
         e, on = entry.event, entry.occurred_on.isoformat()
@@ -84,6 +95,7 @@ def support_plan(entries: Sequence[Entry], *, today: date) -> dict[str, Any]:
                 "since": on if typed != status["status"] else status["since"],
                 "version": entry.version,
                 "derived_from": plan_version if typed == "E" else None,
+                "corrected": _corrected_by(marks.get(entry.version)),
             }
         elif isinstance(e, ev.EhcPlanFinalised) and e.decision == "issue":
             plan_version = entry.version

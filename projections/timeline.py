@@ -16,7 +16,7 @@ from its own occurred_at, and only with its target.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from threading import Lock
 from typing import Any
@@ -166,7 +166,10 @@ def flags(entries: Iterable[Entry]) -> dict[int, Flags]:
         }
         slot = found.setdefault(target, Flags())
         if isinstance(entry.event, ev.RecordCorrected):
-            slot.corrections.append({**note, "statement": entry.event.statement})
+            corrected = {**note, "statement": entry.event.statement}
+            if entry.event.values:  # the corrected field values, beside the original
+                corrected["values"] = dict(entry.event.values)
+            slot.corrections.append(corrected)
         elif isinstance(entry.event, ev.EntryMarkedMistaken):
             slot.mistaken = {**note, "reason": entry.event.reason}
         elif isinstance(entry.event, ev.EntryDisputed):
@@ -177,10 +180,33 @@ def flags(entries: Iterable[Entry]) -> dict[int, Flags]:
 
 
 def effective(entries: Sequence[Entry]) -> list[Entry]:
-    """Entries that count for derived views: marked mistakes drop out (the chronology
-    still shows them, flagged)."""
+    """Entries that count for derived views: marked mistakes drop out, and an entry whose
+    correction carries values counts with them (the chronology still shows the original,
+    flagged)."""
     mistaken = {v for v, f in flags(entries).items() if f.mistaken is not None}
-    return [e for e in entries if e.version not in mistaken and target_of(e) is None]
+    counted = []
+    for entry in corrected(entries):
+        if entry.version not in mistaken and target_of(entry) is None:
+            counted.append(entry)
+    return counted
+
+
+def corrected(entries: Sequence[Entry]) -> list[Entry]:
+    """The entries with the values their corrections carry put in (later corrections
+    over earlier ones, field by field), in the same order."""
+    values: dict[int, dict[str, Any]] = {}
+    for entry in entries:
+        e = entry.event
+        if isinstance(e, ev.RecordCorrected) and e.values:
+            values.setdefault(e.supersedes, {}).update(e.values)
+    if not values:
+        return list(entries)
+    return [
+        Entry(replace(entry.event, **values[entry.version]), entry.recorded_at)
+        if entry.version in values
+        else entry
+        for entry in entries
+    ]
 
 
 class TimelineCache:
