@@ -110,14 +110,17 @@ class CohortProjection(CohortQuestions):
                 if len(notifications) < batch:
                     return processed
 
+    def _folds(self, topic: str) -> bool:
+        """Whether events of this topic change a row (cached per topic)."""
+        if topic not in self._folded_topics:
+            self._folded_topics[topic] = folds(resolve_topic(topic))
+        return self._folded_topics[topic]
+
     def _notice(self, notification: Notification) -> Notice:
         """Decode the event only when the fold uses its kind (the topic is in clear): most
         events (sessions, observations) change nothing here but the row's version."""
-        topic = notification.topic
-        if topic not in self._folded_topics:
-            self._folded_topics[topic] = folds(resolve_topic(topic))
         child_id, version = str(notification.originator_id), notification.originator_version
-        if not self._folded_topics[topic]:
+        if not self._folds(notification.topic):
             return Notice(child_id, version, None)
         try:
             event = self.records.mapper.to_domain_event(notification)
@@ -218,7 +221,13 @@ class CohortProjection(CohortQuestions):
         rows = []
         for child_id in child_ids:
             try:
-                history = list(self.records.events.get(UUID(child_id)))
+                # Only the kinds the fold uses are decoded, as in catch-up: sessions and
+                # observations, most of a history, change no row.
+                history = [
+                    self.records.mapper.to_domain_event(stored)
+                    for stored in self.records.recorder.select_events(UUID(child_id))
+                    if self._folds(stored.topic)
+                ]
             except DataKeyErased:
                 continue  # erased since the tables were caught up
             row = row_as_of(child_id, history, day)
