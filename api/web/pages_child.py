@@ -106,8 +106,10 @@ def children(request: Request, svc: ServicesDep, who: VisitorDep) -> Response:
     )
 
 
-def export_defaults(svc: Services) -> FormState:
-    return FormState(values={"as_of": svc.records.clock().date().isoformat()})
+def export_defaults(svc: Services, when: Times) -> FormState:
+    """The export form as the page shows it: the record as of the page's own date."""
+    day = when.as_of or svc.records.clock().date()
+    return FormState(values={"as_of": day.isoformat()})
 
 
 def overview_page(
@@ -130,7 +132,7 @@ def overview_page(
             "plan": views["plan"],
             "readiness": views["readiness"],
             "ehc": views["ehc-timeline"],
-            "export": export or export_defaults(svc),
+            "export": export or export_defaults(svc, when),
             "la_choices": la_requests.choices(svc.settings),
         },
         status=status,

@@ -58,3 +58,11 @@ def test_readiness_is_absent_with_its_reason_before_any_concern(as_: Client, wor
     then = senco.get(f"/children/{world.own}?as_of=1990-01-01").text
     assert "hints met" not in then
     assert "Not shown: No concern, SEN support or EHC needs assessment" in " ".join(then.split())
+
+
+def test_the_export_form_defaults_to_the_page_date(as_: Client, world: World) -> None:
+    senco = as_("senco")
+    then = senco.get(f"/children/{world.own}?as_of=2026-06-01").text
+    assert 'id="f-as_of" name="as_of" value="2026-06-01"' in then
+    now = senco.get(f"/children/{world.own}").text
+    assert 'id="f-as_of" name="as_of" value="2026-06-01"' not in now
