@@ -521,7 +521,7 @@ WRITES: tuple[WriteKind, ...] = (
     _row(
         "correction",
         "corrections",
-        s.CorrectionIn,
+        s.CorrectionWithValuesIn,
         cmd.Correct,
         "record.correction",
         "Correct an entry",

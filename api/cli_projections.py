@@ -20,6 +20,7 @@ from api.bootstrap import open_ledger, open_records
 from api.settings import Settings
 from domain.vocabulary import FUNDING_SOURCES, NEED_CODES, SEN_STATUSES
 from projections.cohort import CohortChild, CohortProjection
+from projections.cohort_queries import CohortQuestions
 
 projections_app = typer.Typer(help="Keep the read models up to date.", no_args_is_help=True)
 console = Console()
@@ -86,13 +87,21 @@ def dashboard(
     days: Annotated[int, typer.Option(min=1, max=366, help="EHC deadlines within N days.")] = 30,
 ) -> None:
     """Catch up, then show the cohort: needs, overdue reviews, gaps, deadlines, cost."""
-    day: date = (today or datetime.now(tz=UTC)).date()
+    now = datetime.now(tz=UTC).date()
+    day: date = today.date() if today else now
     with _cohort() as cohort:
         _catch_up(cohort, rebuild=False)
-        _print_dashboard(cohort, day, setting, days)
+        if day >= now:
+            _print_dashboard(cohort, day, setting, days)
+            return
+        past = cohort.as_of(day)  # only what had happened by then
+        try:
+            _print_dashboard(past, day, setting, days)
+        finally:
+            past.close()
 
 
-def _print_dashboard(cohort: CohortProjection, day: date, setting: str | None, days: int) -> None:
+def _print_dashboard(cohort: CohortQuestions, day: date, setting: str | None, days: int) -> None:
     scope = f"setting {setting}" if setting else "all settings"
     console.print(f"[bold]Cohort dashboard[/bold], {scope}, as of {day.isoformat()}")
     for table in (
@@ -106,12 +115,13 @@ def _print_dashboard(cohort: CohortProjection, day: date, setting: str | None, d
             cohort.plans_without_parent_notification(setting_id=setting),
         ),
         _deadlines(cohort, day, days, setting),
+        _past_planned_end(cohort, day, setting),
         _costs(cohort, setting),
     ):
         _show(table)
 
 
-def _needs(cohort: CohortProjection, setting: str | None) -> Table:
+def _needs(cohort: CohortQuestions, setting: str | None) -> Table:
     table = _table("Children by SEN status and primary need", "SEN status", "need", "children")
     for c in cohort.by_status_and_need(setting_id=setting):
         status = f"{c.sen_status} ({SEN_STATUSES.label(c.sen_status)})"
@@ -120,7 +130,7 @@ def _needs(cohort: CohortProjection, setting: str | None) -> Table:
     return table
 
 
-def _overdue(cohort: CohortProjection, day: date, setting: str | None) -> Table:
+def _overdue(cohort: CohortQuestions, day: date, setting: str | None) -> Table:
     table = _table("Overdue plan reviews", "child", "setting", "review due", "days overdue")
     for o in cohort.overdue_reviews(day, setting_id=setting):
         table.add_row(
@@ -136,7 +146,7 @@ def _flagged(title: str, children: list[CohortChild]) -> Table:
     return table
 
 
-def _deadlines(cohort: CohortProjection, day: date, days: int, setting: str | None) -> Table:
+def _deadlines(cohort: CohortQuestions, day: date, days: int, setting: str | None) -> Table:
     title = f"EHC deadlines within {days} days (and missed)"
     table = _table(title, "child", "setting", "stage", "kind", "due", "days left")
     for d in cohort.ehc_deadlines_due(day, days, setting_id=setting):
@@ -151,7 +161,21 @@ def _deadlines(cohort: CohortProjection, day: date, days: int, setting: str | No
     return table
 
 
-def _costs(cohort: CohortProjection, setting: str | None) -> Table:
+def _past_planned_end(cohort: CohortQuestions, day: date, setting: str | None) -> Table:
+    title = "Provisions past their planned end, no end recorded (for review)"
+    table = _table(title, "child", "setting", "provision", "planned end", "days past")
+    for p in cohort.provisions_past_planned_end(day, setting_id=setting):
+        table.add_row(
+            _short(p.child_id),
+            p.setting_id,
+            p.provision_id,
+            p.planned_end.isoformat(),
+            str(p.days_past),
+        )
+    return table
+
+
+def _costs(cohort: CohortQuestions, setting: str | None) -> Table:
     table = _table("Cost by funding source", "funding source", "cost (£)", "provisions", "children")
     for f in cohort.cost_by_funding_source(setting_id=setting):
         table.add_row(

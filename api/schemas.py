@@ -839,6 +839,45 @@ class CorrectionIn(Entry):
     statement: LongText
 
 
+class CorrectedValues(BaseModel):
+    """The corrected values of the entry a correction names (only the fields given are
+    replaced; the domain checks them by that entry's own rules). A SEN status change
+    takes status (N or K), need_codes and primary_need together; a concern takes areas
+    and/or level. Other kinds of entry take a statement only."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: SenStatus | None = None
+    need_codes: list[NeedCode] | None = Field(default=None, max_length=len(NEED_CODES.terms))
+    primary_need: NeedCode | None = None
+    areas: list[Area] | None = Field(default=None, max_length=len(AREAS.terms))
+    level: ConcernLevel | None = None
+
+
+class CorrectionWithValuesIn(CorrectionIn):
+    """A correction that may carry the corrected values of its entry (the fields given
+    replace those of the entry in every derived view; the entry itself stays as it was)."""
+
+    model_config = _examples(
+        {
+            **ENVELOPE,
+            "supersedes": 3,
+            "statement": "The need identified was autism, not speech and language.",
+            "values": {"status": "K", "need_codes": ["ASD"], "primary_need": "ASD"},
+        }
+    )
+
+    values: CorrectedValues | None = Field(
+        default=None, description="The corrected values of the entry's fields (optional)."
+    )
+
+    def payload(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"supersedes": self.supersedes, "statement": self.statement}
+        if self.values is not None:  # only the fields given: None can be a value (N's need)
+            out["values"] = self.values.model_dump(exclude_unset=True)
+        return out
+
+
 class MistakeIn(Entry):
     model_config = _examples(
         {**ENVELOPE, "target_version": 3, "reason": "Entered on the wrong child's record."}

@@ -13,6 +13,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from domain import events as ev
+from domain.corrections import replacement_values, sen_classification
 from domain.envelope import Envelope
 from domain.errors import (
     BeforeBirth,
@@ -25,6 +26,7 @@ from domain.errors import (
     ProvisionClosed,
     RecordClosed,
     RetentionNotOver,
+    StatusAgainstPlan,
     UnknownReference,
 )
 from domain.retention import RetentionPolicy
@@ -38,12 +40,10 @@ from domain.vocabulary import (
     EHC_FINAL_DECISIONS,
     FUNDING_SOURCES,
     IMPACT,
-    NEED_CODES,
     NOTIFICATION_METHODS,
     PROGRESS,
     RECOMMENDATION_ACTIONS,
     REVIEW_DECISIONS,
-    SEN_STATUSES,
     STAFF_GRADES,
     Vocabulary,
 )
@@ -121,6 +121,13 @@ class ChildRecord(Aggregate):
     registered_on: date | None = None  # set by the registration (absent from old snapshots)
     # The latest `occurred_at` of any entry (absent from old snapshots: None, "unknown").
     latest_occurred_at: datetime | None = None
+    # The issued EHC plan in force: the version of its EhcPlanFinalised, and the stage and
+    # SEN status it replaced (a mistake mark on it ends the plan and restores them).
+    ehc_plan_version: int | None = None
+    # The version of the latest SEN status change (a correction of it carrying values
+    # changes the status now; absent from old snapshots: None).
+    sen_status_version: int | None = None
+    before_ehc_plan: tuple[str, str] = ("none", "N")
     # Each version's `occurred_at`, in version order (absent from old snapshots: None).
     occurred_ats: list[datetime] | None = None
     # Set on a record rebuilt as it stood on a new entry's date (`as_it_stood`): the whole
@@ -444,23 +451,13 @@ class ChildRecord(Aggregate):
         reason: str,
     ) -> None:
         """SEN status (N, K, E) and the DfE need codes behind it."""
-        SEN_STATUSES.check(status, field_name="status")
-        codes = terms(need_codes, NEED_CODES, "need_codes")
-        if status == "N":
-            if codes:
-                raise InvalidValue("status N takes no need codes", field="need_codes")
-            if primary_need:
-                raise InvalidValue("status N takes no primary need", field="primary_need")
-        elif primary_need is None or primary_need not in codes:
-            raise InvalidValue(
-                "primary_need must be one of need_codes for status K or E", field="primary_need"
-            )
+        codes = sen_classification(status, need_codes, primary_need)["need_codes"]
         if status == "E" and self.ehc_stage != "plan":
-            raise EhcStepOutOfOrder(
+            raise StatusAgainstPlan(
                 "status E needs a finalised EHC plan on this record", field="status"
             )
         if status != "E" and self.ehc_stage == "plan":
-            raise EhcStepOutOfOrder(
+            raise StatusAgainstPlan(
                 "status must be E while the EHC plan issued on this record is in force "
                 "(the status follows from the plan)",
                 field="status",
@@ -1022,15 +1019,29 @@ class ChildRecord(Aggregate):
             purpose=text(purpose, "purpose", limit=SHORT),
         )
 
-    def correct(self, env: Envelope, *, supersedes: int, statement: str) -> None:
-        """A supplementary statement that corrects an earlier entry; the original stays."""
-        self._check_target(supersedes, "supersedes", env)
+    def correct(
+        self,
+        env: Envelope,
+        *,
+        supersedes: int,
+        statement: str,
+        values: dict[str, Any] | None = None,
+    ) -> None:
+        """A supplementary statement that corrects an earlier entry; the original stays.
+        For some kinds (`domain.corrections`) it may carry the corrected field values,
+        checked by that entry's own rules, which derived views then use."""
+        kind = self._check_target(supersedes, "supersedes", env)
         if self._parents_words(supersedes) and env.recorded_by.role != "parent":
             raise ParentViewProtected(
                 "a parent's words can only be corrected by a parent", field="supersedes"
             )
+        replaced = None if values is None else replacement_values(kind, values)
         self._record(
-            ev.RecordCorrected, env, supersedes=supersedes, statement=text(statement, "statement")
+            ev.RecordCorrected,
+            env,
+            supersedes=supersedes,
+            statement=text(statement, "statement"),
+            **({} if replaced is None else {"values": replaced}),
         )
 
     def mark_mistaken(self, env: Envelope, *, target_version: int, reason: str) -> None:

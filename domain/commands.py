@@ -552,6 +552,7 @@ class Correct(Command):
 
     supersedes: int
     statement: str
+    values: dict[str, Any] | None = None  # the corrected fields of its target (domain.corrections)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -110,6 +110,13 @@ class EhcStepOutOfOrder(InvariantViolation):
     code = "ehc_step_out_of_order"
 
 
+class StatusAgainstPlan(EhcStepOutOfOrder):
+    """A SEN status typed against the EHC plan it follows from: E only with an issued plan,
+    and nothing but E while that plan is in force (the plan sets it; never typed twice)."""
+
+    code = "status_against_plan"
+
+
 class ParentViewProtected(InvariantViolation):
     """A parent's view is never overwritten or marked mistaken by staff."""
 

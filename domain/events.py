@@ -10,6 +10,7 @@ about the child. Renamed classes must be registered with `register_topic`.
 
 from __future__ import annotations
 
+from dataclasses import field
 from datetime import UTC, date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -165,6 +166,7 @@ class SenStatusChanged(ChildEvent):
         child.sen_status = self.status
         child.need_codes = list(self.need_codes)
         child.primary_need = self.primary_need
+        child.sen_status_version = self.originator_version
 
 
 class ConsentGiven(ChildEvent):
@@ -391,9 +393,11 @@ class EhcPlanFinalised(ChildEvent):
     final_date: date
 
     def evolve(self, child: ChildRecord) -> None:
-        child.ehc_stage = "plan" if self.decision == "issue" else "not_issued"
         if self.decision == "issue":
+            child.ehc_plan_version = self.originator_version
+            child.before_ehc_plan = (child.ehc_stage, child.sen_status)
             child.sen_status = "E"  # follows from the plan: never typed twice
+        child.ehc_stage = "plan" if self.decision == "issue" else "not_issued"
 
 
 class EhcAnnualReviewHeld(ChildEvent):
@@ -414,11 +418,32 @@ class EvidenceBundleExported(ChildEvent):
 class RecordCorrected(ChildEvent):
     supersedes: int
     statement: str
+    # The corrected values of the target's fields (domain.corrections), or None: a
+    # statement only. Optional and keyword-only, so corrections stored before it decode.
+    values: dict[str, Any] | None = field(default=None, kw_only=True)
+
+    def evolve(self, child: ChildRecord) -> None:
+        if not self.values or self.supersedes != child.sen_status_version:
+            return
+        # The latest status change was corrected: the record's status is the corrected one
+        # (E stays while an issued plan is in force; the plan ends to the corrected one).
+        child.need_codes = list(self.values["need_codes"])
+        child.primary_need = self.values["primary_need"]
+        if child.ehc_stage == "plan":
+            child.before_ehc_plan = (child.before_ehc_plan[0], self.values["status"])
+        else:
+            child.sen_status = self.values["status"]
 
 
 class EntryMarkedMistaken(ChildEvent):
     target_version: int
     reason: str
+
+    def evolve(self, child: ChildRecord) -> None:
+        if self.target_version == child.ehc_plan_version:
+            # The issued plan was a mistake: the status E it set ends with it.
+            child.ehc_stage, child.sen_status = child.before_ehc_plan
+            child.ehc_plan_version = None
 
 
 class EntryDisputed(ChildEvent):

@@ -255,12 +255,31 @@ class _Record:
 
 
 def marks(entry: dict[str, Any]) -> list[str]:
-    """Short flags that travel with a statement wherever it is quoted."""
-    out = [f"corrected by entry {c['version']}" for c in entry["corrected_by"]]
-    out += [f"disputed by a parent in entry {d['version']}" for d in entry["disputes"]]
+    """Short flags that travel with a statement wherever it is quoted, each with the date
+    of the entry that says it (its own date, not its target's)."""
+    out = [
+        f"corrected by entry {c['version']} on {format_day(c['on'])}" for c in entry["corrected_by"]
+    ]
+    out += [
+        f"disputed by a parent in entry {d['version']} on {format_day(d['on'])}"
+        for d in entry["disputes"]
+    ]
     if entry["mistaken"]:
-        out.append(f"marked as entered by mistake in entry {entry['mistaken']['version']}")
+        m = entry["mistaken"]
+        out.append(f"marked as entered by mistake in entry {m['version']} on {format_day(m['on'])}")
     return out
+
+
+def _values(correction: dict[str, Any]) -> str:
+    """The corrected values a correction carries, as the reader sees them ('' if none)."""
+    values = correction.get("values")
+    if not values:
+        return ""
+    said = []
+    for name, value in values.items():
+        shown = ", ".join(value) if isinstance(value, list) else (value or "none")
+        said.append(f"{name.replace('_', ' ')} {shown or 'none'}")
+    return f" (corrected values: {'; '.join(said)}; the entry above is the original)"
 
 
 def _on(entry: dict[str, Any]) -> str:
@@ -780,7 +799,7 @@ def _chronology_row(e: dict[str, Any], record: _Record) -> dict[str, Any]:
             (
                 "corrected",
                 f"Corrected by entry {c['version']} ({format_day(c['on'])}, "
-                f"{_label(c['by_role'], 'role')}): {c['statement']}",
+                f"{_label(c['by_role'], 'role')}): {c['statement']}{_values(c)}",
             )
         )
     if e["mistaken"]:

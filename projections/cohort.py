@@ -14,7 +14,8 @@ PostgreSQL notification ids can have gaps.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -27,13 +28,16 @@ from domain import events as ev
 from domain.application import ChildRecords
 from ledger.key_errors import DataKeyErased
 from ledger.log import LedgerBackend
-from projections.cohort_fold import ChildRow, fold, folds, replay
+from projections.cohort_fold import ChildRow, fold, folds, replay, replays
+from projections.cohort_past import CohortAsOf, row_as_of
 from projections.cohort_queries import (
     CohortChild,
     CohortQueries,
+    CohortQuestions,
     EhcDeadline,
     FundingTotal,
     OverdueReview,
+    ProvisionPastEnd,
     StatusNeedCount,
 )
 from projections.cohort_tables import CohortStore, child_values
@@ -60,7 +64,7 @@ class CohortContents:
     costs: list[tuple[str, str, str, int]]
 
 
-class CohortProjection:
+class CohortProjection(CohortQuestions):
     """Materialised cohort tables beside the events, and the questions they answer."""
 
     def __init__(self, records: ChildRecords, backend: LedgerBackend) -> None:
@@ -106,14 +110,17 @@ class CohortProjection:
                 if len(notifications) < batch:
                     return processed
 
+    def _folds(self, topic: str) -> bool:
+        """Whether events of this topic change a row (cached per topic)."""
+        if topic not in self._folded_topics:
+            self._folded_topics[topic] = folds(resolve_topic(topic))
+        return self._folded_topics[topic]
+
     def _notice(self, notification: Notification) -> Notice:
         """Decode the event only when the fold uses its kind (the topic is in clear): most
         events (sessions, observations) change nothing here but the row's version."""
-        topic = notification.topic
-        if topic not in self._folded_topics:
-            self._folded_topics[topic] = folds(resolve_topic(topic))
         child_id, version = str(notification.originator_id), notification.originator_version
-        if not self._folded_topics[topic]:
+        if not self._folds(notification.topic):
             return Notice(child_id, version, None)
         try:
             event = self.records.mapper.to_domain_event(notification)
@@ -146,7 +153,7 @@ class CohortProjection:
                     continue  # already folded in (cannot happen while tracking holds)
                 if notice.event is None:
                     row.last_version = notice.version
-                elif isinstance(notice.event, ev.EntryMarkedMistaken):
+                elif replays(notice.event):
                     rows[notice.child_id] = replay(notice.child_id, histories[notice])
                 else:
                     fold(row, notice.event)
@@ -161,12 +168,12 @@ class CohortProjection:
             CohortStore(cursor, self.backend.tables).remove([str(child_id)])
 
     def _histories_for_marks(self, notices: Sequence[Notice]) -> dict[Notice, list[Any]]:
-        """Each marked child's history up to its mark (never beyond: later events are
-        folded in order, and must not be counted twice)."""
+        """Each marked (or value-corrected) child's history up to that entry (never
+        beyond: later events are folded in order, and must not be counted twice)."""
         return {
             notice: list(self.records.events.get(UUID(notice.child_id), lte=notice.version))
             for notice in notices
-            if isinstance(notice.event, ev.EntryMarkedMistaken)
+            if replays(notice.event)
         }
 
     def rebuild(self, progress: Progress | None = None, batch: int = 2000) -> int:
@@ -196,52 +203,47 @@ class CohortProjection:
         )
         return CohortContents(position, children, costs)
 
-    # --- questions ---------------------------------------------------------------------
-
-    def by_status_and_need(self, *, setting_id: str | None = None) -> list[StatusNeedCount]:
-        """Children on roll counted by SEN status and primary need."""
+    @contextmanager
+    def _queries(self) -> Iterator[CohortQueries]:
         with self.backend.ledger_cursor() as cursor:
-            return CohortQueries(cursor, self.backend.tables).by_status_and_need(setting_id)
+            yield CohortQueries(cursor, self.backend.tables)
 
-    def overdue_reviews(self, today: date, *, setting_id: str | None = None) -> list[OverdueReview]:
-        """Open support plans whose review date is before `today`, most overdue first."""
-        with self.backend.ledger_cursor() as cursor:
-            return CohortQueries(cursor, self.backend.tables).overdue_reviews(today, setting_id)
+    # --- the cohort at a past date -------------------------------------------------------
 
-    def high_concern_without_plan(self, *, setting_id: str | None = None) -> list[CohortChild]:
-        """Children with a high concern and no open support plan."""
+    def as_of(self, day: date) -> CohortAsOf:
+        """The cohort as it stood at the end of `day`: each child's row folded from the
+        entries that had happened by then (`projections.timeline.admit`, as a child's own
+        views at that date), so a plan issued later is not in it. Reads every child's
+        history: for looking back, not for today (the tables answer that)."""
         with self.backend.ledger_cursor() as cursor:
-            queries = CohortQueries(cursor, self.backend.tables)
-            return queries.high_concern_without_plan(setting_id)
-
-    def plans_without_parent_notification(
-        self, *, setting_id: str | None = None
-    ) -> list[CohortChild]:
-        """Children with an open support plan whose parents were never formally notified."""
-        with self.backend.ledger_cursor() as cursor:
-            queries = CohortQueries(cursor, self.backend.tables)
-            return queries.plans_without_parent_notification(setting_id)
-
-    def ehc_deadlines_due(
-        self, today: date, days: int = 30, *, setting_id: str | None = None
-    ) -> list[EhcDeadline]:
-        """EHC statutory deadlines on or before `today + days`, missed ones included."""
-        with self.backend.ledger_cursor() as cursor:
-            queries = CohortQueries(cursor, self.backend.tables)
-            return queries.ehc_deadlines_due(today, days, setting_id)
-
-    def cost_by_funding_source(self, *, setting_id: str | None = None) -> list[FundingTotal]:
-        """The recorded cost of provisions of children on roll, by funding source."""
-        with self.backend.ledger_cursor() as cursor:
-            return CohortQueries(cursor, self.backend.tables).cost_by_funding_source(setting_id)
+            cursor.execute(self.backend.tables.q("SELECT child_id FROM {p}cohort_children"))
+            child_ids = sorted(str(r["child_id"]) for r in cursor.fetchall())
+        rows = []
+        for child_id in child_ids:
+            try:
+                # Only the kinds the fold uses are decoded, as in catch-up: sessions and
+                # observations, most of a history, change no row.
+                history = [
+                    self.records.mapper.to_domain_event(stored)
+                    for stored in self.records.recorder.select_events(UUID(child_id))
+                    if self._folds(stored.topic)
+                ]
+            except DataKeyErased:
+                continue  # erased since the tables were caught up
+            row = row_as_of(child_id, history, day)
+            if row is not None:
+                rows.append(row)
+        return CohortAsOf(rows)
 
 
 __all__ = [
+    "CohortAsOf",
     "CohortChild",
     "CohortContents",
     "CohortProjection",
     "EhcDeadline",
     "FundingTotal",
     "OverdueReview",
+    "ProvisionPastEnd",
     "StatusNeedCount",
 ]

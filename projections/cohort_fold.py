@@ -12,7 +12,9 @@ Fold rules (DOMAIN.md; the events of `domain.events`):
   moves the row to the new setting; ChildLeft closes it as "left".
 - RecordErased closes the row as "erased" and clears everything but the child id and
   setting: no status, need, plan or cost of an erased child stays in the cohort.
-- SenStatusChanged sets the SEN status (N, K, E), the need codes and the primary need.
+- SenStatusChanged sets the SEN status (N, K, E), the need codes and the primary need;
+  E only while an issued EHC plan counts (EhcPlanFinalised with "issue" sets E itself:
+  the status follows from the plan, and a plan marked mistaken takes its E with it).
 - ConcernRaised with level "high", or DiscussionHeld with outcome
   "high_concern_seek_advice", sets high concern. A later DiscussionHeld with any other
   outcome clears it: the key person / SENCO discussion is the moderated judgement of a
@@ -32,9 +34,13 @@ Fold rules (DOMAIN.md; the events of `domain.events`):
   (CoP 9.166). A refusal to assess, or a decision not to issue, leaves no deadline.
 - ProvisionStarted records the provision's cost (in pence, exact) under its funding
   source; ProvisionChanged with a new cost or funding source moves the amount. Ending a
-  provision keeps its recorded cost: it was the cost agreed for it.
-- EntryMarkedMistaken: the child's row is recomputed from its history up to the mark by
-  `replay`, which leaves out every entry marked mistaken (the same rule as the other
+  provision keeps its recorded cost: it was the cost agreed for it. Each provision also
+  keeps its start, the last day of its planned weeks (moved by a change of weeks) and
+  its end date once ended: one past its planned end with no end recorded is listed for
+  review.
+- EntryMarkedMistaken, and RecordCorrected carrying values: the child's row is recomputed
+  from its history up to it by `replay`, which leaves out every entry marked mistaken and
+  counts corrected entries with their corrected values (the same rule as the other
   derived views, `projections.timeline.effective`), so the cohort never counts a mistake.
 - Every other event changes nothing but the row's last version, so the catch-up loop
   does not even decode it (its kind is known from the topic, stored in clear).
@@ -43,12 +49,13 @@ Fold rules (DOMAIN.md; the events of `domain.events`):
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from domain import events as ev
+from projections.provision_map import planned_end
 from projections.timeline import Entry, effective
 
 DECISION_DUE = timedelta(weeks=6)
@@ -70,10 +77,14 @@ def a_year_after(day: date) -> date:
 
 @dataclass(frozen=True)
 class Provision:
-    """A provision's recorded cost and who pays for it."""
+    """A provision's recorded cost and who pays for it, and when its planned block ends
+    (None in rows folded before these were kept) or it ended."""
 
     amount_pence: int
     funding_source: str
+    start_date: date | None = None
+    planned_end: date | None = None
+    end_date: date | None = None
 
 
 @dataclass
@@ -134,7 +145,9 @@ def _erased(row: ChildRow, _event: ev.RecordErased | ev.RetentionDisposed) -> No
 
 
 def _status(row: ChildRow, e: ev.SenStatusChanged) -> None:
-    row.sen_status, row.need_codes, row.primary_need = e.status, tuple(e.need_codes), e.primary_need
+    if e.status != "E" or row.ehc_stage == "plan":  # E follows from an issued plan only
+        row.sen_status = e.status
+    row.need_codes, row.primary_need = tuple(e.need_codes), e.primary_need
 
 
 def _concern(row: ChildRow, e: ev.ConcernRaised) -> None:
@@ -201,7 +214,9 @@ def _ehc_annual(row: ChildRow, e: ev.EhcAnnualReviewHeld) -> None:
 
 
 def _provision(row: ChildRow, e: ev.ProvisionStarted) -> None:
-    row.provisions[e.provision_id] = Provision(pence(e.cost), e.funding_source)
+    row.provisions[e.provision_id] = Provision(
+        pence(e.cost), e.funding_source, e.start_date, planned_end(e.start_date, e.weeks)
+    )
 
 
 def _provision_changed(row: ChildRow, e: ev.ProvisionChanged) -> None:
@@ -210,7 +225,18 @@ def _provision_changed(row: ChildRow, e: ev.ProvisionChanged) -> None:
         return
     amount = pence(e.changes["cost"]) if "cost" in e.changes else known.amount_pence
     source = str(e.changes.get("funding_source", known.funding_source))
-    row.provisions[e.provision_id] = Provision(amount, source)
+    last_day = known.planned_end
+    if "weeks" in e.changes and known.start_date is not None:
+        last_day = planned_end(known.start_date, int(e.changes["weeks"]))
+    row.provisions[e.provision_id] = replace(
+        known, amount_pence=amount, funding_source=source, planned_end=last_day
+    )
+
+
+def _provision_ended(row: ChildRow, e: ev.ProvisionEnded) -> None:
+    known = row.provisions.get(e.provision_id)
+    if known is not None:
+        row.provisions[e.provision_id] = replace(known, end_date=e.end_date)
 
 
 RULES: dict[type[Any], Rule] = {
@@ -234,12 +260,22 @@ RULES: dict[type[Any], Rule] = {
     ev.EhcAnnualReviewHeld: _ehc_annual,
     ev.ProvisionStarted: _provision,
     ev.ProvisionChanged: _provision_changed,
+    ev.ProvisionEnded: _provision_ended,
 }
 
 
 def folds(event_class: type[Any]) -> bool:
-    """Whether events of this class change a row beyond its last version."""
-    return event_class in RULES or event_class is ev.EntryMarkedMistaken
+    """Whether events of this class change a row beyond its last version (a correction
+    may carry values: decoded to see)."""
+    return event_class in RULES or event_class in (ev.EntryMarkedMistaken, ev.RecordCorrected)
+
+
+def replays(event: Any) -> bool:
+    """Whether the row must be recomputed from the history (`replay`): a mistake mark, or
+    a correction carrying values, changes what earlier entries count for."""
+    return isinstance(event, ev.EntryMarkedMistaken) or (
+        isinstance(event, ev.RecordCorrected) and bool(event.values)
+    )
 
 
 def fold(row: ChildRow, event: Any) -> None:
@@ -258,11 +294,14 @@ def replay(child_id: str, history: Iterable[Any]) -> ChildRow:
     registration always counts: it is what opens the row.
     """
     events = list(history)
-    # effective() reads only the events; record time plays no part in it.
-    counted = {e.version for e in effective([Entry(e, e.occurred_at) for e in events])}
+    # effective() reads only the events; record time plays no part in it. It gives each
+    # counted entry with the values its corrections carry.
+    counted = {e.version: e.event for e in effective([Entry(e, e.occurred_at) for e in events])}
     row = ChildRow(child_id)
     for event in events:
-        if event.originator_version in counted or event.originator_version == 1:
+        if event.originator_version in counted:
+            fold(row, counted[event.originator_version])
+        elif event.originator_version == 1:
             fold(row, event)
     if events:
         row.last_version = events[-1].originator_version

@@ -8,6 +8,8 @@ PostgreSQL when it is NULL.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -57,6 +59,17 @@ class EhcDeadline:
     kind: str
     due: date
     days_left: int
+
+
+@dataclass(frozen=True)
+class ProvisionPastEnd:
+    """A provision whose planned weeks are over with no end recorded: for review."""
+
+    child_id: UUID
+    setting_id: str
+    provision_id: str
+    planned_end: date
+    days_past: int
 
 
 @dataclass(frozen=True)
@@ -169,6 +182,26 @@ class CohortQueries:
             found.append(EhcDeadline(child_id, setting, stage, kind, due, (due - today).days))
         return found
 
+    def provisions_past_planned_end(
+        self, today: date, setting_id: str | None
+    ) -> list[ProvisionPastEnd]:
+        rows = self._rows(
+            "SELECT c.child_id, k.setting_id, c.provision_id, c.planned_end "
+            "FROM {p}cohort_costs c JOIN {p}cohort_children k ON k.child_id = c.child_id "
+            "WHERE k.closed IS NULL AND k.setting_id = COALESCE(?, k.setting_id) "
+            "AND c.end_date IS NULL AND c.planned_end < ? "
+            "ORDER BY c.planned_end, c.child_id, c.provision_id",
+            setting_id,
+            today.isoformat(),
+        )
+        found = []
+        for r in rows:
+            last_day = date.fromisoformat(r["planned_end"])
+            child_id, setting = child_uuid(r["child_id"]), str(r["setting_id"])
+            provision, days = str(r["provision_id"]), (today - last_day).days
+            found.append(ProvisionPastEnd(child_id, setting, provision, last_day, days))
+        return found
+
     def cost_by_funding_source(self, setting_id: str | None) -> list[FundingTotal]:
         rows = self._rows(
             "SELECT c.funding_source, SUM(c.amount_pence) AS pence, COUNT(*) AS provisions, "
@@ -187,3 +220,53 @@ class CohortQueries:
             )
             for r in rows
         ]
+
+
+class CohortQuestions(ABC):
+    """The cohort questions, on whichever cohort tables `_queries` opens (the live ones
+    beside the events, or a cohort folded as it stood at a past date)."""
+
+    @abstractmethod
+    def _queries(self) -> AbstractContextManager[CohortQueries]:
+        """The queries on a cursor of this cohort's tables."""
+
+    def by_status_and_need(self, *, setting_id: str | None = None) -> list[StatusNeedCount]:
+        """Children on roll counted by SEN status and primary need."""
+        with self._queries() as queries:
+            return queries.by_status_and_need(setting_id)
+
+    def overdue_reviews(self, today: date, *, setting_id: str | None = None) -> list[OverdueReview]:
+        """Open support plans whose review date is before `today`, most overdue first."""
+        with self._queries() as queries:
+            return queries.overdue_reviews(today, setting_id)
+
+    def high_concern_without_plan(self, *, setting_id: str | None = None) -> list[CohortChild]:
+        """Children with a high concern and no open support plan."""
+        with self._queries() as queries:
+            return queries.high_concern_without_plan(setting_id)
+
+    def plans_without_parent_notification(
+        self, *, setting_id: str | None = None
+    ) -> list[CohortChild]:
+        """Children with an open support plan whose parents were never formally notified."""
+        with self._queries() as queries:
+            return queries.plans_without_parent_notification(setting_id)
+
+    def ehc_deadlines_due(
+        self, today: date, days: int = 30, *, setting_id: str | None = None
+    ) -> list[EhcDeadline]:
+        """EHC statutory deadlines on or before `today + days`, missed ones included."""
+        with self._queries() as queries:
+            return queries.ehc_deadlines_due(today, days, setting_id)
+
+    def provisions_past_planned_end(
+        self, today: date, *, setting_id: str | None = None
+    ) -> list[ProvisionPastEnd]:
+        """Provisions whose planned weeks ended before `today` with no end recorded."""
+        with self._queries() as queries:
+            return queries.provisions_past_planned_end(today, setting_id)
+
+    def cost_by_funding_source(self, *, setting_id: str | None = None) -> list[FundingTotal]:
+        """The recorded cost of provisions of children on roll, by funding source."""
+        with self._queries() as queries:
+            return queries.cost_by_funding_source(setting_id)

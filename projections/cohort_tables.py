@@ -2,7 +2,8 @@
 
 `cohort_children` has one row per child (ids, codes, ISO dates, 0/1 flags),
 `cohort_costs` one row per provision (amounts in whole pence, so sums are exact on both
-backends), `cohort_tracking` one row: the id of the last notification folded in. Rows
+backends; its start, the last day of its planned weeks and its end as ISO dates),
+`cohort_tracking` one row: the id of the last notification folded in. Rows
 are written with the tracking position in one transaction (see `CohortStore.save`).
 """
 
@@ -13,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from ledger.sql import Cursor, Row, Tables, create_tables
+from ledger.sql import Cursor, Row, Tables, create_tables, may_create
 from projections.cohort_fold import ChildRow, Provision
 
 CREATE = [
@@ -26,7 +27,8 @@ CREATE = [
     "ehc_deadline TEXT, ehc_deadline_kind TEXT, last_version BIGINT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS {p}cohort_costs ("
     "child_id TEXT NOT NULL, provision_id TEXT NOT NULL, funding_source TEXT NOT NULL, "
-    "amount_pence BIGINT NOT NULL, PRIMARY KEY (child_id, provision_id))",
+    "amount_pence BIGINT NOT NULL, start_date TEXT, planned_end TEXT, end_date TEXT, "
+    "PRIMARY KEY (child_id, provision_id))",
     "CREATE TABLE IF NOT EXISTS {p}cohort_tracking ("
     "id SMALLINT PRIMARY KEY, last_notification_id BIGINT NOT NULL)",
     "INSERT INTO {p}cohort_tracking (id, last_notification_id) VALUES (1, 0) "
@@ -43,9 +45,12 @@ INSERT_CHILD = (
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 INSERT_COST = (
-    "INSERT INTO {p}cohort_costs (child_id, provision_id, funding_source, amount_pence) "
-    "VALUES (?, ?, ?, ?)"
+    "INSERT INTO {p}cohort_costs (child_id, provision_id, funding_source, amount_pence, "
+    "start_date, planned_end, end_date) VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
+# Columns added to cohort_costs after its first release: a table without them gets them,
+# and the cohort is folded again from the start to fill them in.
+ADDED_COST_COLUMNS = ("start_date", "planned_end", "end_date")
 CHUNK = 500  # ids per IN (...) list: well under SQLite's 32,766 parameters
 
 
@@ -116,8 +121,30 @@ class CohortStore:
         self.cursor.execute(self.tables.q(sql), list(params))
 
     def create(self) -> None:
-        """Create the tables and the tracking row if they are missing."""
+        """Create the tables and the tracking row if they are missing; bring a
+        `cohort_costs` from before its dates up to date (refolded from the start)."""
         create_tables(self.cursor, self.tables, CREATE)
+        if not may_create(self.cursor, self.tables):
+            return
+        missing = [c for c in ADDED_COST_COLUMNS if not self._has_column("cohort_costs", c)]
+        for column in missing:
+            self._run(f"ALTER TABLE {{p}}cohort_costs ADD COLUMN {column} TEXT")
+        if missing:
+            self.clear()
+
+    def _has_column(self, table: str, column: str) -> bool:
+        if self.tables.schema is None:
+            self.cursor.execute(
+                "SELECT COUNT(*) AS found FROM pragma_table_info(?) WHERE name = ?",
+                [table, column],
+            )
+        else:
+            self.cursor.execute(
+                "SELECT COUNT(*) AS found FROM information_schema.columns "
+                "WHERE table_schema = %s AND table_name = %s AND column_name = %s",
+                [self.tables.schema, table, column],
+            )
+        return bool(self.cursor.fetchone()["found"])
 
     def lock(self) -> int:
         """Take the write lock on the tracking row; return the last folded notification id.
@@ -150,7 +177,11 @@ class CohortStore:
         provisions: dict[str, dict[str, Provision]] = {}
         for cost in self._select_in("SELECT * FROM {p}cohort_costs", child_ids):
             provisions.setdefault(str(cost["child_id"]), {})[str(cost["provision_id"])] = Provision(
-                int(cost["amount_pence"]), str(cost["funding_source"])
+                int(cost["amount_pence"]),
+                str(cost["funding_source"]),
+                _day(cost["start_date"]),
+                _day(cost["planned_end"]),
+                _day(cost["end_date"]),
             )
         return {
             str(stored["child_id"]): child_row(stored, provisions.get(str(stored["child_id"]), {}))
@@ -172,7 +203,15 @@ class CohortStore:
         self.remove([row.child_id for row in rows] + list(removed))
         self.cursor.executemany(q(INSERT_CHILD), [child_values(row) for row in rows])
         costs = [
-            [row.child_id, pid, p.funding_source, p.amount_pence]
+            [
+                row.child_id,
+                pid,
+                p.funding_source,
+                p.amount_pence,
+                _iso(p.start_date),
+                _iso(p.planned_end),
+                _iso(p.end_date),
+            ]
             for row in rows
             for pid, p in sorted(row.provisions.items())
         ]

@@ -17,7 +17,7 @@ from typing import Any
 from domain import events as ev
 from projections.la_profile import Profile
 from projections.timeline import Entry, Flags, effective, flags
-from projections.wording import months_before
+from projections.wording import format_day, months_before
 
 
 @dataclass(frozen=True)
@@ -80,12 +80,12 @@ class Record:
             if mark is None:
                 continue
             for c in mark.corrections:
-                extra.append(f"Corrected in v{c['version']}: {c['statement']}")
+                said = format_day(c["on"])
+                extra.append(f"Corrected in entry {c['version']} on {said}: {c['statement']}")
                 cited.append(c["version"])
             for d in mark.disputes:
-                extra.append(
-                    f"A parent disputes this (entry {d['version']}): “{d['comment'].strip()}”"
-                )
+                said, comment = format_day(d["on"]), d["comment"].strip()
+                extra.append(f"A parent disputes this (entry {d['version']}, {said}): “{comment}”")
                 cited.append(d["version"])
         days = [e.occurred_on for e in entries]
         on = max(days) if days else None

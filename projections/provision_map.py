@@ -41,6 +41,11 @@ UNITS = {
 TERMS = ("sessions_per_week", "session_minutes", "weeks", "cost", "funding_source")
 
 
+def planned_end(start: date, weeks: int) -> date:
+    """The last day of a provision's planned block of `weeks` weeks from `start`."""
+    return start + timedelta(weeks=weeks, days=-1)
+
+
 def _weeks(p: dict[str, Any], until: date) -> list[tuple[date, dict[str, Any]]]:
     """(week start, terms in force at that start) for each planned week up to `until`."""
     weeks: list[tuple[date, dict[str, Any]]] = []
@@ -202,8 +207,8 @@ def provision_map(entries: Sequence[Entry], *, today: date) -> dict[str, Any]:
         stop = min(today, p["end_date"]) if p["end_date"] else today
         periods = _periods(p, stop)
         # Its planned weeks over and no end recorded: not "active", but for review.
-        planned_end = p["start_date"] + timedelta(weeks=p["weeks"], days=-1)
-        overrun = p["end_date"] is None and today > planned_end
+        last_day = planned_end(p["start_date"], p["weeks"])
+        overrun = p["end_date"] is None and today > last_day
         planned = sum(x["planned_sessions"] for x in periods)
         delivered = sum(x["delivered_sessions"] for x in periods)
         spent = Decimal(0)
@@ -221,7 +226,7 @@ def provision_map(entries: Sequence[Entry], *, today: date) -> dict[str, Any]:
                 "active": p["start_date"] <= today
                 and (p["end_date"] is None or p["end_date"] >= today)
                 and not overrun,
-                "planned_end": planned_end.isoformat(),
+                "planned_end": last_day.isoformat(),
                 "past_planned_end": overrun,
                 "group_size": p["group_size"],
                 "session_minutes": p["session_minutes"],

@@ -12,9 +12,19 @@ from datetime import date, timedelta
 from typing import Any
 
 from domain import events as ev
+from projections.support_plan import EHC_STAGES, support_plan
 from projections.timeline import Entry, effective
 
 YEAR = timedelta(days=365)
+NOTE = (
+    "Hints only: the legal test for an EHC needs assessment is low; no hint "
+    "is a precondition for a request (CFA 2014 s.36(8))."
+)
+# Readiness is shown for a child with a concern, SEN support (K or E) or an EHC process.
+ABSENT_BECAUSE = (
+    "No concern, SEN support or EHC needs assessment is on the record by this date, so "
+    "there is nothing to judge readiness for an EHC needs assessment request against."
+)
 
 
 def _hint(
@@ -74,7 +84,8 @@ def _attendance(entries: list[Entry], today: date, registered: date | None) -> d
 
 
 def readiness(entries: Sequence[Entry], *, today: date) -> dict[str, Any]:
-    """The hints, as of `today`."""
+    """The hints, as of `today`; none (`applies` false, `absent_because` saying why) for
+    a child with no concern, no SEN support and no EHC process."""
     live = effective(entries)
     by_kind: dict[type, list[Entry]] = {}
     for entry in live:
@@ -86,17 +97,23 @@ def readiness(entries: Sequence[Entry], *, today: date) -> dict[str, Any]:
     registered = next(
         (e.occurred_on for e in live if isinstance(e.event, ev.ChildRegistered)), None
     )
+    # The status as the plan view derives it: E while an issued EHC plan counts.
+    sen = support_plan(entries, today=today)["sen_status"]
+    status = sen["status"]
+    ehc_steps = [e for e in live if type(e.event) in EHC_STAGES]
+    if not (of(ev.ConcernRaised) or status in ("K", "E") or ehc_steps):
+        return _absent(today)
     hints = []
-    status_entries = of(ev.SenStatusChanged)
-    last_status = status_entries[-1].event if status_entries else None
-    status = last_status.status if isinstance(last_status, ev.SenStatusChanged) else "N"
+    status_versions = [e.version for e in of(ev.SenStatusChanged)]
+    if sen["derived_from"] is not None:
+        status_versions = sorted({*status_versions, sen["derived_from"]})
     hints.append(
         _hint(
             "sen_support",
             "SEN support in place (status K or E)",
             "met" if status in ("K", "E") else "missing",
             f"current status {status}",
-            [e.version for e in status_entries],
+            status_versions,
         )
     )
     notified = of(ev.ParentNotified)
@@ -208,10 +225,26 @@ def readiness(entries: Sequence[Entry], *, today: date) -> dict[str, Any]:
     met = sum(1 for h in hints if h["status"] == "met")
     return {
         "as_of": today.isoformat(),
+        "applies": True,
+        "absent_because": None,
         "hints": hints,
         "met": met,
         "total": len(hints),
         "blocks_export": False,
-        "note": "Hints only: the legal test for an EHC needs assessment is low; no hint "
-        "is a precondition for a request (CFA 2014 s.36(8)).",
+        "note": NOTE,
+    }
+
+
+def _absent(today: date) -> dict[str, Any]:
+    """No hints for a child the record gives no reason to ask about: a red "0 of 11" for
+    a child with no concern would say something the record does not."""
+    return {
+        "as_of": today.isoformat(),
+        "applies": False,
+        "absent_because": ABSENT_BECAUSE,
+        "hints": [],
+        "met": 0,
+        "total": 0,
+        "blocks_export": False,
+        "note": NOTE,
     }

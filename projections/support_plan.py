@@ -2,17 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
 from domain import events as ev
 from domain.vocabulary import BROAD_AREAS, NEED_BROAD_AREA, NEED_CODES
-from projections.timeline import Entry, effective
+from projections.provision_map import planned_end
+from projections.timeline import Entry, Flags, effective, flags
+
+# The EHC stage each step leaves the record at (as `ChildRecord.ehc_stage`).
+EHC_STAGES: dict[type[Any], Callable[[Any], str]] = {
+    ev.EhcRequestSubmitted: lambda _e: "requested",
+    ev.EhcDecisionRecorded: lambda e: "assessing" if e.decision == "assess" else "refused",
+    ev.EhcDraftIssued: lambda _e: "draft",
+    ev.EhcPlanFinalised: lambda e: "plan" if e.decision == "issue" else "not_issued",
+}
+
+
+def _corrected_by(mark: Flags | None) -> dict[str, Any] | None:
+    """The latest correction that gave an entry new values: who made it and when."""
+    with_values = [c for c in (mark.corrections if mark else []) if c.get("values")]
+    if not with_values:
+        return None
+    last = with_values[-1]
+    return {"version": last["version"], "on": last["on"], "by_role": last["by_role"]}
 
 
 def support_plan(entries: Sequence[Entry], *, today: date) -> dict[str, Any]:
-    """SEN status and needs, the live plan's outcomes with latest progress, active
+    """SEN status and needs, the EHC stage, the live plan's outcomes with latest progress, active
     provisions, the next review (overdue flagged), who is involved and consents in force."""
     child: dict[str, Any] = {}
     status: dict[str, Any] = {
@@ -22,6 +40,7 @@ def support_plan(entries: Sequence[Entry], *, today: date) -> dict[str, Any]:
         "since": None,
         "version": None,
         "derived_from": None,  # the EHC plan's version when the plan sets the status
+        "corrected": None,  # the correction whose values these are (version, on, by_role)
     }
     plans: dict[str, dict[str, Any]] = {}
     provisions: dict[str, dict[str, Any]] = {}
@@ -29,6 +48,9 @@ def support_plan(entries: Sequence[Entry], *, today: date) -> dict[str, Any]:
     professionals: dict[str, dict[str, Any]] = {}
     consents: dict[str, dict[str, Any]] = {}
     parent_notified: str | None = None
+    plan_version: int | None = None  # the issued EHC plan's entry (a mistaken one drops out)
+    marks = flags(entries)
+    ehc_stage = "none"
     for entry in effective(entries):
         e, on = entry.event, entry.occurred_on.isoformat()
         if isinstance(e, ev.ChildRegistered):
@@ -63,16 +85,24 @@ def support_plan(entries: Sequence[Entry], *, today: date) -> dict[str, Any]:
                 "last_contact": on,
             }
         elif isinstance(e, ev.SenStatusChanged):
+            # E follows from an issued plan: typed without one in force (its plan marked
+            # mistaken), it restates the needs and leaves the status as it was.
+            typed = e.status if e.status != "E" or plan_version else status["status"]
             status = {
-                "status": e.status,
+                "status": typed,
                 "need_codes": list(e.need_codes),
                 "primary_need": e.primary_need,
-                "since": on,
+                "since": on if typed != status["status"] else status["since"],
                 "version": entry.version,
-                "derived_from": status["derived_from"] if e.status == "E" else None,
+                "derived_from": plan_version if typed == "E" else None,
+                "corrected": _corrected_by(marks.get(entry.version)),
             }
         elif isinstance(e, ev.EhcPlanFinalised) and e.decision == "issue":
+            plan_version = entry.version
             status = {**status, "status": "E", "since": on, "derived_from": entry.version}
+            ehc_stage = "plan"
+        elif type(e) in EHC_STAGES:
+            ehc_stage = EHC_STAGES[type(e)](e)
         elif isinstance(e, ev.ParentNotified):
             parent_notified = on
         elif isinstance(e, ev.ConsentGiven | ev.ConsentRefused):
@@ -119,6 +149,7 @@ def support_plan(entries: Sequence[Entry], *, today: date) -> dict[str, Any]:
                 "sessions_per_week": e.sessions_per_week,
                 "session_minutes": e.session_minutes,
                 "group_size": e.group_size,
+                "weeks": e.weeks,
                 "end_date": None,
             }
         elif isinstance(e, ev.ProvisionChanged):
@@ -149,12 +180,16 @@ def support_plan(entries: Sequence[Entry], *, today: date) -> dict[str, Any]:
             ],
             "provision_ids": current["provision_ids"],
         }
-    active = [
-        p
-        for p in provisions.values()
-        if p["start_date"] <= today.isoformat()
-        and (p["end_date"] is None or p["end_date"] >= today.isoformat())
-    ]
+    running, past_end = [], []
+    for p in provisions.values():
+        p["planned_end"] = planned_end(date.fromisoformat(p["start_date"]), p["weeks"]).isoformat()
+        p["past_planned_end"] = p["end_date"] is None and p["planned_end"] < today.isoformat()
+        if p["past_planned_end"]:
+            past_end.append(p)  # its weeks are over and no end is recorded: for review
+        elif p["start_date"] <= today.isoformat() and (
+            p["end_date"] is None or p["end_date"] >= today.isoformat()
+        ):
+            running.append(p)
     areas = sorted({NEED_BROAD_AREA[c] for c in status["need_codes"] if c in NEED_BROAD_AREA})
     return {
         "as_of": today.isoformat(),
@@ -164,10 +199,12 @@ def support_plan(entries: Sequence[Entry], *, today: date) -> dict[str, Any]:
             "need_labels": [NEED_CODES.label(c) for c in status["need_codes"]],
             "broad_areas": [BROAD_AREAS.label(a) for a in areas],
         },
+        "ehc_stage": ehc_stage,
         "parent_notified": parent_notified,
         "plan": plan_view,
         "plans_total": len(plans),
-        "active_provisions": active,
+        "active_provisions": running,
+        "provisions_past_planned_end": past_end,
         "people": list(people.values()),
         "professionals": list(professionals.values()),
         "consents_in_force": [c for c in consents.values() if c["state"] == "given"],

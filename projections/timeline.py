@@ -6,15 +6,17 @@
   prefix of the child's versions.
 
 `admit(entries, as_of=D, known_at=T)` keeps what was recorded by T and happened by the
-end of D. Entries *about* other entries (a correction, a mistake mark, a dispute) are
-admitted with their target: "the record as of D, given what was known at T" shows a later
-correction of an entry from before D, as long as the correction itself was known by T.
+end of D. A correction or a mistake mark restates what happened at its target's date, so
+it is admitted with its target: "the record as of D, given what was known at T" shows a
+later correction of an entry from before D, as long as the correction itself was known by
+T. A parent's dispute (like a parent's view) is a statement of its own date: admitted only
+from its own occurred_at, and only with its target.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from threading import Lock
 from typing import Any
@@ -46,6 +48,12 @@ ABOUT_OTHERS: dict[type, str] = {
     ev.EntryMarkedMistaken: "target_version",
     ev.EntryDisputed: "target_version",
 }
+
+# Entries that restate what happened at their target's date (DOMAIN.md, bitemporal): a
+# view at a date admits them with their target, however late they were made, as long as
+# they were known by its known_at. Every other entry about an entry (a parent's dispute)
+# is a statement of its own date, admitted from its own occurred_at (with its target).
+RESTATING: frozenset[type] = frozenset({ev.RecordCorrected, ev.EntryMarkedMistaken})
 
 
 RecordEvent = ev.ChildEvent | ev.ChildRegistered
@@ -101,10 +109,13 @@ def admit(
         if known_at is not None and entry.recorded_at > known_at:
             break  # record time is monotonic: nothing later was known either
         target = target_of(entry)
-        if target is not None:
-            keep = target in admitted_versions
+        in_time = limit is None or entry.occurred_at <= limit
+        if target is None:
+            keep = in_time
+        elif type(entry.event) in RESTATING:
+            keep = target in admitted_versions  # it speaks of its target's date
         else:
-            keep = limit is None or entry.occurred_at <= limit
+            keep = target in admitted_versions and in_time  # a statement of its own date
         if keep:
             admitted.append(entry)
             admitted_versions.add(entry.version)
@@ -155,7 +166,10 @@ def flags(entries: Iterable[Entry]) -> dict[int, Flags]:
         }
         slot = found.setdefault(target, Flags())
         if isinstance(entry.event, ev.RecordCorrected):
-            slot.corrections.append({**note, "statement": entry.event.statement})
+            corrected = {**note, "statement": entry.event.statement}
+            if entry.event.values:  # the corrected field values, beside the original
+                corrected["values"] = dict(entry.event.values)
+            slot.corrections.append(corrected)
         elif isinstance(entry.event, ev.EntryMarkedMistaken):
             slot.mistaken = {**note, "reason": entry.event.reason}
         elif isinstance(entry.event, ev.EntryDisputed):
@@ -166,10 +180,33 @@ def flags(entries: Iterable[Entry]) -> dict[int, Flags]:
 
 
 def effective(entries: Sequence[Entry]) -> list[Entry]:
-    """Entries that count for derived views: marked mistakes drop out (the chronology
-    still shows them, flagged)."""
+    """Entries that count for derived views: marked mistakes drop out, and an entry whose
+    correction carries values counts with them (the chronology still shows the original,
+    flagged)."""
     mistaken = {v for v, f in flags(entries).items() if f.mistaken is not None}
-    return [e for e in entries if e.version not in mistaken and target_of(e) is None]
+    counted = []
+    for entry in corrected(entries):
+        if entry.version not in mistaken and target_of(entry) is None:
+            counted.append(entry)
+    return counted
+
+
+def corrected(entries: Sequence[Entry]) -> list[Entry]:
+    """The entries with the values their corrections carry put in (later corrections
+    over earlier ones, field by field), in the same order."""
+    values: dict[int, dict[str, Any]] = {}
+    for entry in entries:
+        e = entry.event
+        if isinstance(e, ev.RecordCorrected) and e.values:
+            values.setdefault(e.supersedes, {}).update(e.values)
+    if not values:
+        return list(entries)
+    return [
+        Entry(replace(entry.event, **values[entry.version]), entry.recorded_at)
+        if entry.version in values
+        else entry
+        for entry in entries
+    ]
 
 
 class TimelineCache:

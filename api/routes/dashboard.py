@@ -31,8 +31,10 @@ def dashboard(
     days: Annotated[int, Query(ge=1, le=365)] = 30,
 ) -> dict[str, Any]:
     """Overdue reviews, children by SEN status and need, high concern without a plan, plans
-    without parent notification, EHC deadlines due within `days`, cost by funding source.
-    Ids, codes, dates and amounts only: no names."""
+    without parent notification, EHC deadlines due within `days`, provisions past their
+    planned end with no end recorded (for review), cost by funding source. At a past
+    `today`, every answer uses only what had happened by then. Ids, codes, dates and
+    amounts only: no names."""
     return cohort_dashboard(svc, user, today=today, days=days)
 
 

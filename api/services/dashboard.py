@@ -12,7 +12,8 @@ from api.services.children import visible_children
 from api.users import User
 from domain.errors import ChildNotFound
 from ledger.log import LedgerBackend
-from projections.cohort import CohortProjection
+from projections.cohort import CohortAsOf, CohortProjection
+from projections.cohort_queries import CohortQuestions
 from projections.jsonable import jsonable
 
 AGGREGATES = ("by_status_and_need", "cost_by_funding_source")
@@ -26,12 +27,19 @@ def dashboard(svc: Services, user: User, *, today: date | None, days: int) -> di
     permit(user, "read.dashboard")
     cohort = CohortProjection(svc.records, cast(LedgerBackend, svc.records.recorder))
     cohort.catch_up()
-    day = today or svc.records.clock().date()
-    if user.role != "inspector":
-        return board(cohort, day, user.setting_id, days)
-    # An LA caseworker's (or inspector's) caseload spans every setting sharing with their
-    # body: the rows of those children only, whichever setting they are in.
-    found = _shared_only(svc, user, board(cohort, day, None, days))
+    now = svc.records.clock().date()
+    day = today or now
+    # `today` in the past: the cohort as it stood then, not today's tables read at a date.
+    answers = cohort if day >= now else cohort.as_of(day)
+    try:
+        if user.role != "inspector":
+            return board(answers, day, user.setting_id, days)
+        # An LA caseworker's (or inspector's) caseload spans every setting sharing with
+        # their body: the rows of those children only, whichever setting they are in.
+        found = _shared_only(svc, user, board(answers, day, None, days))
+    finally:
+        if isinstance(answers, CohortAsOf):
+            answers.close()
     found["setting_id"] = None
     found["caseload"] = caseload(svc, user, day)
     return found
@@ -75,8 +83,9 @@ def _rows(items: list[Any]) -> list[dict[str, Any]]:
     return [jsonable(dataclasses.asdict(item)) for item in items]
 
 
-def board(cohort: CohortProjection, day: Any, setting: str | None, days: int) -> dict[str, Any]:
-    """The dashboard of one setting (None: of every setting)."""
+def board(cohort: CohortQuestions, day: Any, setting: str | None, days: int) -> dict[str, Any]:
+    """The dashboard of one setting (None: of every setting) at `day` (`cohort` as it
+    stood then)."""
     return {
         "setting_id": setting,
         "today": day.isoformat(),
@@ -87,6 +96,9 @@ def board(cohort: CohortProjection, day: Any, setting: str | None, days: int) ->
             cohort.plans_without_parent_notification(setting_id=setting)
         ),
         "ehc_deadlines_due": _rows(cohort.ehc_deadlines_due(day, days=days, setting_id=setting)),
+        "provisions_past_planned_end": _rows(
+            cohort.provisions_past_planned_end(day, setting_id=setting)
+        ),
         "cost_by_funding_source": _rows(cohort.cost_by_funding_source(setting_id=setting)),
     }
 

@@ -53,17 +53,30 @@ def _saved(request: Request) -> str | None:
     return f"{message}." if message else None
 
 
+def heading(plan: dict[str, Any]) -> dict[str, Any]:
+    """The heading's status line from the plan view the page was read at: at a past date,
+    the status, need, EHC stage and whether the child had left are those of that date."""
+    status, stage = plan["sen_status"], plan["ehc_stage"]
+    return {
+        "sen_status": status["status"],
+        "primary_need": status["primary_need"],
+        "ehc_stage": EHC_STAGES.get(stage, stage.replace("_", " ")),
+        "left": plan["child"].get("status") == "left",
+    }
+
+
 def child_context(
-    request: Request, who: Visitor, child: ChildRecord, when: Times, tab: str
+    request: Request, who: Visitor, child: ChildRecord, when: Times, tab: str, plan: dict[str, Any]
 ) -> dict[str, Any]:
-    """What every page of one child shows around its own content."""
+    """What every page of one child shows around its own content (`plan`: the plan view
+    read at the page's times, for the heading)."""
     name = f"{child.given_name} {child.family_name}"
     return {
         "title": f"{name}: {tab}",
         "child": child,
         "child_id": str(child.id),
         "child_name": name,
-        "ehc_stage": EHC_STAGES.get(child.ehc_stage, child.ehc_stage.replace("_", " ")),
+        "heading": heading(plan),
         "when": when,
         "tab": tab,
         "saved": _saved(request),
@@ -109,9 +122,11 @@ def children(request: Request, svc: ServicesDep, who: VisitorDep) -> Response:
     )
 
 
-def export_defaults(svc: Services) -> FormState:
-    # The PDF report is on by default (the report renders fast enough for long records).
-    return FormState(values={"as_of": svc.records.clock().date().isoformat(), "pdf": "1"})
+def export_defaults(svc: Services, when: Times) -> FormState:
+    """The export form as the page shows it: the record as of the page's own date, with
+    the PDF report ticked (the report renders fast enough for long records)."""
+    day = when.as_of or svc.records.clock().date()
+    return FormState(values={"as_of": day.isoformat(), "pdf": "1"})
 
 
 def overview_page(
@@ -125,7 +140,7 @@ def overview_page(
 ) -> Response:
     when = times(request)
     child, views = read(svc, who.user, child_id, ("plan", "readiness", "ehc-timeline"), when)
-    context = child_context(request, who, child, when, "Overview")
+    context = child_context(request, who, child, when, "Overview", views["plan"])
     return page(
         request,
         "child.html",
@@ -134,7 +149,7 @@ def overview_page(
             "plan": views["plan"],
             "readiness": views["readiness"],
             "ehc": views["ehc-timeline"],
-            "export": export or export_defaults(svc),
+            "export": export or export_defaults(svc, when),
             "la_choices": la_requests.choices(svc.settings),
         },
         status=status,
@@ -215,7 +230,7 @@ def chronology(child_id: UUID, request: Request, svc: ServicesDep, who: VisitorD
         request,
         "chronology.html",
         {
-            **child_context(request, who, child, when, "Chronology"),
+            **child_context(request, who, child, when, "Chronology", views["plan"]),
             "rows": rows,
             "total": len(entries),
             "search": search,
@@ -236,7 +251,9 @@ def chronology(child_id: UUID, request: Request, svc: ServicesDep, who: VisitorD
 def provision_map(child_id: UUID, request: Request, svc: ServicesDep, who: VisitorDep) -> Response:
     """The costed provision map, with cost per term drawn over time."""
     when = times(request)
-    child, views = read(svc, who.user, child_id, ("provision-map",), when)
+    child, views = read(
+        svc, who.user, child_id, ("provision-map", "plan"), when, logged=("provision-map",)
+    )
     pmap = views["provision-map"]
     per_term = pmap["totals"]["per_term"]
     chart = (
@@ -247,5 +264,9 @@ def provision_map(child_id: UUID, request: Request, svc: ServicesDep, who: Visit
     return page(
         request,
         "provision_map.html",
-        {**child_context(request, who, child, when, "Provision map"), "pmap": pmap, "chart": chart},
+        {
+            **child_context(request, who, child, when, "Provision map", views["plan"]),
+            "pmap": pmap,
+            "chart": chart,
+        },
     )

@@ -19,6 +19,7 @@ LISTS = (
     "high_concern_without_plan",
     "plans_without_parent_notification",
     "ehc_deadlines_due",
+    "provisions_past_planned_end",
 )
 
 

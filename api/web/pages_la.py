@@ -44,7 +44,7 @@ def la_page(
     when: Times = times(request)
     choices = la_requests.choices(svc.settings)
     chosen = la or _chosen(request, choices)
-    child, _ = read(svc, who.user, child_id, (), when)
+    child, views = read(svc, who.user, child_id, ("plan",), when, logged=())
     result: dict[str, Any] | None = None
     if chosen is not None:
         loaded = la_requests.profile(svc.settings, chosen)
@@ -61,7 +61,7 @@ def la_page(
         request,
         "la_request.html",
         {
-            **child_context(request, who, child, when, "LA request"),
+            **child_context(request, who, child, when, "LA request", views["plan"]),
             "choices": choices,
             "chosen": chosen,
             "result": result,

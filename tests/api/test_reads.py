@@ -139,6 +139,16 @@ class TestTimeAxes:
         assert response.json()["field"] == "query.as_of"
         assert "ZZMARKER" not in response.text
 
+    def test_readiness_before_any_concern_says_why_it_is_absent(self, world: World) -> None:
+        path = f"/v1/children/{world.own}/readiness"
+        now = world.client.get(path, headers=world.as_("senco")).json()
+        assert (now["applies"], now["absent_because"], now["total"]) == (True, None, 11)
+        then = world.client.get(
+            path, params={"as_of": "2000-01-01"}, headers=world.as_("senco")
+        ).json()
+        assert (then["applies"], then["hints"], then["total"]) == (False, [], 0)
+        assert "No concern, SEN support or EHC" in then["absent_because"]
+
 
 class TestAccessLog:
     def test_every_read_is_logged_and_shown_to_the_senco(self, world: World) -> None:
@@ -308,6 +318,18 @@ class TestDashboard:
             # An inspector gets no setting-wide totals: only rows of children shared.
             assert counted == (0 if role == "inspector" else listed["count"])
             assert "given_name" not in response.text
+
+    def test_at_a_date_before_anything_happened_the_cohort_is_empty(self, world: World) -> None:
+        now = world.client.get("/v1/dashboard", headers=world.as_("senco")).json()
+        assert sum(row["children"] for row in now["by_status_and_need"]) > 0
+        assert "provisions_past_planned_end" in now
+        then = world.client.get(
+            "/v1/dashboard", params={"today": "1990-01-01"}, headers=world.as_("senco")
+        ).json()
+        assert then["today"] == "1990-01-01"
+        assert {key: value for key, value in then.items() if isinstance(value, list)} == {
+            key: [] for key, value in now.items() if isinstance(value, list)
+        }
 
 
 def test_a_restricted_record_is_admin_only_and_not_exported(

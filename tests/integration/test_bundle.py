@@ -23,6 +23,7 @@ from exporters.archive import read_zip, write_zip
 from exporters.bundle import Bundle
 from exporters.verify import VerificationError, verify_bundle
 from ledger.keys import EXPORTER_KEY, key_paths, load_public
+from tests.factories import PARENT, register, with_parent
 from tests.support.bundles import Store, make_store, resign
 
 TODAY = date(2026, 11, 24)
@@ -99,6 +100,39 @@ class TestRoundTrip:
             "recorded after known_at",
         }
         verify_bundle(bundle.content)
+
+    def test_a_dispute_is_in_a_bundle_only_from_its_own_date(self, store: Store) -> None:
+        child = with_parent(register(store.records))
+        observed = child.do(
+            cmd.RecordObservation,
+            date(2025, 6, 2),
+            area="communication_language",
+            notes="Few words",
+            observer="KP",
+        )
+        disputed = child.do(
+            cmd.Dispute,
+            date(2025, 6, 9),
+            PARENT,
+            target_version=observed,
+            person_id="parent-1",
+            comment="He talks at home",
+        )
+        mark = child.do(
+            cmd.MarkMistaken, date(2025, 6, 10), target_version=observed, reason="Wrong child"
+        )
+
+        def stored(day: date) -> dict[int, str | None]:
+            bundle = store.bundle(child.child_id, as_of=day)
+            verify_bundle(bundle.content)
+            lines = [json.loads(x) for x in files_of(bundle)["data/events.jsonl"].splitlines()]
+            return {x["leaf"]["version"]: x["not_admitted_because"] for x in lines}
+
+        june_8 = stored(date(2025, 6, 8))
+        assert june_8[disputed] == "outside as_of"
+        assert june_8[observed] is None
+        assert june_8[mark] is None  # a mark restates its target's date
+        assert stored(date(2025, 6, 9))[disputed] is None
 
 
 class TestIndependentTools:

@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 
 from domain import commands as cmd
-from domain.errors import DomainError
+from domain.errors import DomainError, StatusAgainstPlan
+from projections.cohort_fold import replay
 from projections.provision_map import provision_map
 from projections.support_plan import support_plan
 from projections.timeline import admit
@@ -71,6 +72,8 @@ class TestStatusFollowsThePlan:
                 reason="Typed by mistake",
             )
         assert refused.value.field == "status"
+        assert isinstance(refused.value, StatusAgainstPlan)
+        assert refused.value.code == "status_against_plan"
         assert "EHC plan" in str(refused.value)
         assert story.child.version == before
         # Recording the needs again under E is fine.
@@ -82,6 +85,62 @@ class TestStatusFollowsThePlan:
             primary_need="SLCN",
             reason="Needs named in the plan",
         )
+
+    def test_the_status_ends_with_the_plan(self) -> None:
+        story = ehc_plan_issued()
+        plan = story.entries[-1].version
+        story.add(cmd.MarkMistaken, date(2025, 6, 3), target_version=plan, reason="Wrong child")
+        assert (story.child.sen_status, story.child.ehc_stage) == ("K", "draft")
+        whole = support_plan(story.entries, today=date(2025, 6, 4))
+        view = whole["sen_status"]
+        assert (view["status"], view["since"], view["derived_from"]) == ("K", "2024-10-01", None)
+        assert whole["ehc_stage"] == "draft"  # as the record says
+        row = replay("c", [e.event for e in story.entries])
+        assert (row.sen_status, row.ehc_stage) == ("K", "draft")
+        # With the plan gone, K is what the record says: typing it is no contradiction,
+        # and E is refused until a plan is issued again.
+        with pytest.raises(StatusAgainstPlan):
+            story.add(
+                cmd.ChangeSenStatus,
+                date(2025, 6, 4),
+                status="E",
+                need_codes=["SLCN"],
+                primary_need="SLCN",
+                reason="Plan",
+            )
+        story.add(
+            cmd.ChangeSenStatus,
+            date(2025, 6, 4),
+            status="K",
+            need_codes=["SLCN", "SEMH"],
+            primary_need="SLCN",
+            reason="Needs reviewed",
+        )
+        story.add(
+            cmd.FinaliseEhcPlan, date(2025, 6, 9), decision="issue", final_date=date(2025, 6, 9)
+        )
+        assert story.child.sen_status == "E"
+        again = support_plan(story.entries, today=date(2025, 6, 10))["sen_status"]
+        assert (again["status"], again["derived_from"]) == ("E", story.entries[-1].version)
+        assert replay("c", [e.event for e in story.entries]).sen_status == "E"
+
+    def test_e_typed_under_a_plan_later_marked_mistaken_does_not_stay_e(self) -> None:
+        story = ehc_plan_issued()
+        plan = story.entries[-1].version
+        story.add(
+            cmd.ChangeSenStatus,
+            date(2025, 6, 2),
+            status="E",
+            need_codes=["SLCN", "SEMH"],
+            primary_need="SLCN",
+            reason="Needs named in the plan",
+        )
+        story.add(cmd.MarkMistaken, date(2025, 6, 3), target_version=plan, reason="Wrong child")
+        view = support_plan(story.entries, today=date(2025, 6, 4))["sen_status"]
+        assert (view["status"], view["need_codes"]) == ("K", ["SLCN", "SEMH"])
+        row = replay("c", [e.event for e in story.entries])
+        assert (row.sen_status, row.need_codes) == ("K", ("SLCN", "SEMH"))
+        assert story.child.sen_status == "K"
 
 
 class TestAProvisionPastItsPlannedEnd:

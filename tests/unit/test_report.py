@@ -27,7 +27,15 @@ from domain.application import ChildRecords
 from exporters.report import SECTIONS, SENTENCES, ReportInput, render_html, render_pdf
 from exporters.report_pdf import KIND_LABELS, render_report_pdf
 from projections.views import VIEWS, ChildViews
-from tests.factories import PARENT, PRACTITIONER, TODAY, fixed_clock, register, with_parent
+from tests.factories import (
+    PARENT,
+    PRACTITIONER,
+    TODAY,
+    fixed_clock,
+    register,
+    with_parent,
+    with_provision,
+)
 
 EHC_CHILD = 4  # api.demo.ARCHETYPES: the fifth child of a cohort is the EHC-request one
 MONITOR_CHILD = 1  # ... and the second a short "agreed concern: monitor" record
@@ -129,6 +137,16 @@ class TestRecordTextIsEscaped:
         html = store.report(child.child_id)
         assert "<script>" not in html
         assert "Climbed &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; smiled" in html
+
+    def test_a_provision_past_its_planned_end_says_so_and_readiness_says_why_absent(
+        self, store: Store
+    ) -> None:
+        child = with_provision(with_parent(register(store.records)))  # 10 weeks from 6 Jan 2025
+        html = " ".join(store.report(child.child_id).split())
+        assert "planned to end 16 Mar 2025" in html
+        assert "past its planned end</span>, no end recorded" in html
+        assert "No readiness hints: No concern, SEN support or EHC" in html
+        assert "0 of 0" not in html
 
     def test_a_provision_change_names_its_units_and_splits_at_its_date(self, store: Store) -> None:
         child = with_parent(register(store.records))

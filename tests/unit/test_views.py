@@ -440,6 +440,14 @@ class TestProvisionMap:
 class TestCountsAreInclusiveAndBounded:
     def test_attendance_every_day_from_registration_is_all_of_the_days(self) -> None:
         story = parent_linked()  # registered 2 Sep 2024
+        story.add(  # readiness is judged only for a child with a concern (issue 17.11)
+            cmd.RaiseConcern,
+            date(2024, 10, 1),
+            concern_id="c1",
+            areas=["communication_language"],
+            level="low",
+            description="Few words for age",
+        )
         story.add(
             cmd.RecordAttendance,
             date(2025, 6, 20),

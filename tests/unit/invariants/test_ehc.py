@@ -12,6 +12,7 @@ from domain import events as ev
 from domain.errors import (
     EhcStepOutOfOrder,
     InvalidValue,
+    StatusAgainstPlan,
 )
 from tests.factories import (
     ChildBuilder,
@@ -297,14 +298,14 @@ def test_given_an_inconsistent_status_when_changed_then_invalid_value(
     assert err.field == field
 
 
-def test_given_no_finalised_ehc_plan_when_status_e_then_ehc_step_out_of_order(
+def test_given_no_finalised_ehc_plan_when_status_e_then_status_against_plan(
     child: ChildBuilder,
 ) -> None:
     ehc(child, cmd.SubmitEhcRequest, cmd.RecordEhcDecision, cmd.IssueEhcDraft)
     err = assert_refused(
         child.app,
         child,
-        EhcStepOutOfOrder,
+        StatusAgainstPlan,
         commanding(child.app, cmd.ChangeSenStatus),
         child.child_id,
         on(EHC_DAY),
