@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from api import view_models as vm
 from api.deps import ServicesDep, UserDep
 from api.errors import documented
 from api.schemas import WorldDay
@@ -18,6 +19,7 @@ router = APIRouter(tags=["dashboard"], responses=documented(401))
 
 @router.get(
     "/dashboard",
+    response_model=vm.Dashboard,
     responses=documented(403, 422),
     summary="Cohort dashboard of your setting",
     openapi_extra={"x-permission": "read.dashboard"},
@@ -40,6 +42,7 @@ def dashboard(
 
 @router.get(
     "/inbox",
+    response_model=vm.Inbox,
     responses=documented(403, 422),
     summary="What needs your attention",
     openapi_extra={"x-permission": "read.dashboard"},

@@ -9,7 +9,8 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from api.deps import ServicesDep, UserDep, role_action
-from api.errors import documented
+from api.errors import PROBLEM, documented
+from api.schemas import Problem
 from api.services.groups import (
     ClassAttendanceIn,
     GroupOutcome,
@@ -21,9 +22,13 @@ from api.services.groups import (
 router = APIRouter(tags=["records"], responses=documented(401))
 REFUSED: dict[int | str, dict[str, Any]] = {
     422: {
-        "model": GroupOutcome,
         "description": "At least one child's entry was refused: nothing was stored; "
-        "`results` names each refused child's field and rule.",
+        "`results` names each refused child's field and rule (application/json). A body "
+        "that breaks the schema itself is a problem (application/problem+json).",
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/GroupOutcome"}},
+            PROBLEM: {"schema": Problem.model_json_schema()},
+        },
     }
 }
 
@@ -36,7 +41,7 @@ def _answer(outcome: GroupOutcome) -> JSONResponse:
     "/group-sessions",
     status_code=201,
     response_model=GroupOutcome,
-    responses={**documented(403), **REFUSED},
+    responses={**documented(400, 403), **REFUSED},
     summary="Log one session for each child of a provision's group",
     openapi_extra={"x-permission": "record.session"},
     dependencies=[role_action("record.session")],
@@ -51,7 +56,7 @@ def group_sessions(body: GroupSessionIn, svc: ServicesDep, user: UserDep) -> JSO
     "/class-attendance",
     status_code=201,
     response_model=GroupOutcome,
-    responses={**documented(403), **REFUSED},
+    responses={**documented(400, 403), **REFUSED},
     summary="Record attendance over a period for a whole class",
     openapi_extra={"x-permission": "record.attendance"},
     dependencies=[role_action("record.attendance")],

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import Response
 
+from api import view_models as vm
 from api.deps import AsOf, KnownAt, ServicesDep, UserDep
 from api.errors import documented
 from api.services.provision import as_csv, provision_by_term
@@ -17,6 +18,7 @@ router = APIRouter(tags=["dashboard"], responses=documented(401, 403, 422))
 
 @router.get(
     "/provision-map",
+    response_model=vm.SettingProvisionMap,
     summary="Provision map of your setting, by term",
     openapi_extra={"x-permission": "read.provision_map"},
 )

@@ -9,6 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 
 from api import la_requests
+from api import view_models as vm
 from api.deps import (
     AsOf,
     KnownAt,
@@ -46,6 +47,7 @@ def _read(
 
 @router.get(
     "/children/{child_id}/plan",
+    response_model=vm.PlanView,
     summary="Current support plan",
     openapi_extra={"x-permission": "read.record"},
 )
@@ -59,6 +61,7 @@ def plan(
 
 @router.get(
     "/children/{child_id}/chronology",
+    response_model=vm.ChronologyView,
     summary="Chronology",
     openapi_extra={"x-permission": "read.record"},
 )
@@ -127,6 +130,7 @@ def chronology(
 
 @router.get(
     "/children/{child_id}/events",
+    response_model=vm.EventsView,
     summary="Raw events",
     openapi_extra={"x-permission": "read.record"},
 )
@@ -146,6 +150,7 @@ def events(
 
 @router.get(
     "/children/{child_id}/provision-map",
+    response_model=vm.ProvisionMapView,
     summary="Costed provision map",
     openapi_extra={"x-permission": "read.record"},
 )
@@ -157,6 +162,7 @@ def provision_map(
 
 @router.get(
     "/children/{child_id}/readiness",
+    response_model=vm.ReadinessView | vm.LaReadinessView,
     summary="Readiness hints for an EHC request",
     openapi_extra={"x-permission": "read.record"},
 )
@@ -189,6 +195,7 @@ def readiness(
 
 @router.get(
     "/children/{child_id}/ehc-timeline",
+    response_model=vm.EhcTimelineView,
     summary="EHC statutory timeline",
     openapi_extra={"x-permission": "read.record"},
 )

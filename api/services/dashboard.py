@@ -65,6 +65,7 @@ def caseload(svc: Services, user: User, day: date) -> list[dict[str, Any]]:
                 "request_date": (ehc.get("current") or {}).get("request_date"),
                 "next_step": pending[0]["step"] if pending else None,
                 "next_due": pending[0]["due"] if pending else None,
+                "readiness_applies": ready.get("applies", True),
                 "readiness_met": ready.get("met"),
                 "readiness_total": ready.get("total"),
             }

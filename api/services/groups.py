@@ -5,10 +5,12 @@ says, per child, what was stored or which rule refused it."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Callable
+from functools import partial
+from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from api import schemas as s
 from api.catalogue import BY_SLUG, WriteKind
@@ -17,7 +19,7 @@ from api.users import User
 from domain import commands as cmd
 from domain.application import Together
 from domain.envelope import EnvelopeDraft
-from domain.errors import ChildNotFound, DomainError, GroupRefused
+from domain.errors import ChildNotFound, DomainError, GroupRefused, InvalidValue
 
 MAX_GROUP = 60
 
@@ -31,8 +33,8 @@ class GroupSessionEntry(BaseModel):
     )
     delivered: bool
     minutes: int | None = Field(default=None, strict=True, ge=1, le=600)
-    notes: str = Field(default="", max_length=2000)
-    reason: str | None = Field(default=None, min_length=1, max_length=300)
+    notes: s.OptionalLongText = ""
+    reason: s.ShortText | None = None
 
 
 class GroupSessionIn(BaseModel):
@@ -114,18 +116,22 @@ def group_session(svc: Services, user: User, body: GroupSessionIn) -> GroupOutco
         )
 
     return _together(
-        svc, user, write, [(e.child_id, e.expected_version, entry(e)) for e in body.entries]
+        svc,
+        user,
+        write,
+        [(e.child_id, e.expected_version, partial(entry, e)) for e in body.entries],
     )
 
 
 def class_attendance(svc: Services, user: User, body: ClassAttendanceIn) -> GroupOutcome:
     """Sessions possible and attended over one period, for each child of a class."""
     write = BY_SLUG["attendance"]
-    built = [
+    built: Entries = [
         (
             e.child_id,
             e.expected_version,
-            s.AttendanceIn(
+            partial(
+                s.AttendanceIn,
                 occurred_at=body.occurred_at,
                 period_start=body.period_start,
                 period_end=body.period_end,
@@ -138,15 +144,28 @@ def class_attendance(svc: Services, user: User, body: ClassAttendanceIn) -> Grou
     return _together(svc, user, write, built)
 
 
-def _together(
-    svc: Services, user: User, write: WriteKind, entries: list[tuple[UUID, int | None, Any]]
-) -> GroupOutcome:
+Entries = list[tuple[UUID, int | None, Callable[[], s.Entry]]]
+
+
+def _built(make: Callable[[], s.Entry]) -> s.Entry:
+    """One child's entry as the single write's model: a rule it breaks is that child's
+    refusal (InvalidValue naming the field), not the group's error."""
+    try:
+        return make()
+    except ValidationError as error:
+        first = error.errors(include_input=False, include_url=False)[0]
+        name = ".".join(str(p) for p in first["loc"]) or "entries"
+        raise InvalidValue(f"{name}: {first['msg']}", field=name) from None
+
+
+def _together(svc: Services, user: User, write: WriteKind, entries: Entries) -> GroupOutcome:
     permit(user, write.action)
     items: list[Together] = []
     early: dict[int, DomainError] = {}
-    for i, (child_id, expected, body) in enumerate(entries):
+    for i, (child_id, expected, make) in enumerate(entries):
         try:
             child = visible_child(svc, user, child_id)
+            body = _built(make)
             command: cmd.Command = write.command_for(body, {})
         except DomainError as error:  # unknown or not yours; a rule of the body itself
             early[i] = (
@@ -172,9 +191,7 @@ def _together(
     )
 
 
-def _refused(
-    entries: list[tuple[UUID, int | None, Any]], refusals: dict[int, DomainError]
-) -> GroupOutcome:
+def _refused(entries: Entries, refusals: dict[int, DomainError]) -> GroupOutcome:
     return GroupOutcome(
         stored=False,
         results=[
