@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from uuid import UUID, uuid4
 
 import orjson
 
 from api.importing.mapping import Mapping
 from api.importing.sources import Row, SourceError, cell_text, file_sha256, read_rows
+from domain import commands as cmd
 from domain.application import ChildRecords
 from domain.child import ChildRecord
 from domain.envelope import EnvelopeDraft, RecordedBy
@@ -44,13 +45,16 @@ class RowRefused(ValueError):
         super().__init__(f"{field}: {rule}")
 
 
+Made = type[cmd.Command] | type[cmd.RegisterChild]  # what a row becomes
+
+
 @dataclass
 class Entry:
-    """One command to run for a row: the aggregate method's name and its arguments."""
+    """One command to run for a row: the command and its fields."""
 
     row: Row
     key: str
-    command: str
+    command: Made
     draft: EnvelopeDraft
     kwargs: dict[str, Any]
 
@@ -121,6 +125,7 @@ class Importer:
         self.now = now or records.clock
         self.sha256 = file_sha256(source)
         self.imported_at = self.now().isoformat()
+        self.context = cmd.Context(discussion_outcomes=records.discussion_outcomes)
 
     # --- what is already stored -------------------------------------------------------
 
@@ -207,7 +212,7 @@ class Importer:
 
     def _entries(
         self, row: Row, key: str, child: str
-    ) -> list[tuple[str, EnvelopeDraft, dict[str, Any]]]:
+    ) -> list[tuple[Made, EnvelopeDraft, dict[str, Any]]]:
         m, order = self.mapping, self.mapping.date_order
         if m.kind == "pupil_list":
             on_roll = self._value(row, "on_roll", required=False)
@@ -223,9 +228,9 @@ class Importer:
                 else None
             )
             draft = self._draft(row, key, when, precision, child)
-            out: list[tuple[str, EnvelopeDraft, dict[str, Any]]] = [
+            out: list[tuple[Made, EnvelopeDraft, dict[str, Any]]] = [
                 (
-                    "register",
+                    cmd.RegisterChild,
                     draft,
                     {
                         "given_name": self._value(row, "given_name"),
@@ -240,7 +245,7 @@ class Importer:
                 need = self._value(row, "primary_need", required=False).upper() or None
                 out.append(
                     (
-                        "change_sen_status",
+                        cmd.ChangeSenStatus,
                         draft,
                         {
                             "status": status,
@@ -263,7 +268,7 @@ class Importer:
             if kind in ("observation", "note"):
                 return [
                     (
-                        "record_observation",
+                        cmd.RecordObservation,
                         draft,
                         {"area": self._value(row, "area"), "notes": text, "observer": author},
                     )
@@ -272,7 +277,7 @@ class Importer:
                 areas = [a.strip() for a in self._value(row, "areas").split(";") if a.strip()]
                 return [
                     (
-                        "raise_concern",
+                        cmd.RaiseConcern,
                         draft,
                         {
                             "concern_id": f"imp-{key[:16]}",
@@ -284,7 +289,7 @@ class Importer:
                 ]
             return [
                 (
-                    "record_contact",
+                    cmd.RecordContact,
                     draft,
                     {
                         "professional": author,
@@ -305,7 +310,7 @@ class Importer:
             raise RowRefused(m.columns.get("cost", "cost"), "must be an amount") from None
         out = [
             (
-                "start_provision",
+                cmd.StartProvision,
                 self._draft(row, key, start, precision, child),
                 {
                     "provision_id": provision_id,
@@ -327,7 +332,7 @@ class Importer:
             end, end_precision = parse_date(end_text, order, m.columns.get("end", "end"))
             out.append(
                 (
-                    "end_provision",
+                    cmd.EndProvision,
                     self._draft(row, key, end, end_precision, child),
                     {
                         "provision_id": provision_id,
@@ -399,12 +404,13 @@ class Importer:
         for entry in plan.entries:
             try:
                 envelope = entry.draft.seal(now=self.records.clock(), skew=self.records.skew)
-                if entry.command == "register":
+                if entry.command is cmd.RegisterChild:
                     child = ChildRecord.register(envelope, child_id=uuid4(), **entry.kwargs)
                     continue
                 if child is None:
                     raise _Refused(f"row {entry.row.number}", "child", "no record to add to")
-                getattr(child, entry.command)(envelope, **entry.kwargs)
+                command = cast(cmd.Command, entry.command(**entry.kwargs))
+                command.apply(child, envelope, self.context)
             except DomainError as error:
                 raise _Refused(
                     f"row {entry.row.number}", error.field or "(entry)", str(error)
