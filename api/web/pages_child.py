@@ -45,8 +45,9 @@ EHC_STAGES = {
 
 
 def _saved(request: Request) -> str | None:
-    saved = BY_SLUG.get(request.query_params.get("saved", ""))
-    message = saved.saved if saved is not None else None
+    code = request.query_params.get("saved", "")
+    saved = BY_SLUG.get(code)
+    message = "Child added" if code == "child" else saved.saved if saved is not None else None
     version = request.query_params.get("v", "")
     if message and version.isdigit() and len(version) < 10:
         return f"{message} (entry {int(version)})."

@@ -22,6 +22,7 @@ from api.web import (
     pages_inspector,
     pages_keys,
     pages_la,
+    pages_new_child,
     pages_provision,
     pages_signin,
 )
@@ -39,6 +40,7 @@ def install(app: FastAPI) -> None:
         pages_account,
         pages_admin,
         pages_dashboard,
+        pages_new_child,  # before pages_child: /children/new is not a child's id
         pages_child,
         pages_forms,
         pages_groups,

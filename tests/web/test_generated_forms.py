@@ -210,3 +210,34 @@ def test_a_mistake_mark_offered_from_the_chronology_names_its_entry(
     assert response.status_code == 303, response.text
     assert len(history(app, world.own)) == before + 1
     assert history(app, world.own)[-1].target_version == int(target)
+
+
+def test_a_senco_adds_a_child_and_lands_on_their_record(app: FastAPI, as_: Client) -> None:
+    client = as_("senco")
+    listing = client.get("/children")
+    assert 'href="/children/new"' in listing.text
+    form = client.get("/children/new")
+    assert form.status_code == 200
+    refused = client.post(
+        "/children/new",
+        data={"csrf": csrf_of(form.text), "given_name": "Ada", "occurred_at": "2026-11-20"},
+    )
+    assert refused.status_code == 422
+    assert 'id="f-family_name-error"' in refused.text
+    assert 'value="Ada"' in refused.text
+    before = len(list(services(app).records.child_ids()))
+    added = client.post(
+        "/children/new",
+        data={
+            "csrf": csrf_of(form.text),
+            "given_name": "Ada",
+            "family_name": "Example",
+            "date_of_birth": "2023-03-01",
+            "occurred_at": "2026-11-20",
+        },
+    )
+    assert added.status_code == 303, added.text
+    assert len(list(services(app).records.child_ids())) == before + 1
+    page = client.get(added.headers["location"])
+    assert "Child added" in page.text
+    assert as_("practitioner").get("/children/new").status_code == 403
