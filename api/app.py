@@ -108,8 +108,11 @@ def upload_routes(config: Settings) -> list[UploadRoute]:
         ),
         UploadRoute(
             "POST",
-            re.compile(r"/children/[^/]+/record/(observation|parent-view)"),
+            re.compile(r"/children/[^/]+/record/[a-z-]+"),
             config.max_document_bytes + FORM_OVERHEAD,
             "forms with a file",
+        ),
+        UploadRoute(
+            "POST", re.compile(r"/import"), config.max_document_bytes + FORM_OVERHEAD, "imports"
         ),
     ]

@@ -56,6 +56,7 @@ PERMISSIONS: Mapping[str, frozenset[str]] = {
     "child.register": _LEADS,
     "record.person": _LEADS,
     "record.enrolment": _LEADS,  # enrolment, transfer and leaving
+    "import.records": _LEADS,  # bringing history in from spreadsheets
     "export.bundle": _LEADS,
     "export.la_request": _LEADS,
     # Reads (an inspector's only of children shared with them; a parent's only of their own).
