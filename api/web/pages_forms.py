@@ -73,7 +73,7 @@ def _choices(
     spec: RecordForm, svc: Services, views: dict[str, dict[str, Any]], target: str
 ) -> dict[str, Any]:
     """What the form offers to choose from, and labels for rows that depend on the record."""
-    found: dict[str, Any] = {"row_labels": {}}
+    found: dict[str, Any] = {"row_labels": {}, "path_choices": _path_choices(spec, views)}
     if spec.slug == "observation":
         found["areas"] = list(AREAS.terms.items())
     elif spec.slug == "discussion":
@@ -91,6 +91,34 @@ def _choices(
     if spec.slug == "dispute":
         rows = {str(r["entry"]["version"]): r for r in readable_chronology(views)}
         found["target"] = rows.get(target)
+    return found
+
+
+def _path_choices(
+    spec: RecordForm, views: dict[str, dict[str, Any]]
+) -> dict[str, list[tuple[str, str]]]:
+    """The record's own plans, provisions and consents, to choose the one an entry is
+    about (a generated form's path ids) by what people know them by."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    plan = views.get("plan", {})
+    if "plan_id" in spec.write.path_params and plan.get("plan"):
+        current = plan["plan"]
+        found["plan_id"] = [(current["plan_id"], f"The plan from {current['start_date']}")]
+    if "provision_id" in spec.write.path_params and "provision-map" in views:
+        found["provision_id"] = [
+            (r["provision_id"], str(r["description"]))
+            for r in views["provision-map"]["provisions"]
+            if r["end_date"] is None
+        ]
+    if "consent_id" in spec.write.path_params and plan:
+        found["consent_id"] = [
+            (
+                c["consent_id"],
+                str(c["purpose"]).replace("_", " ")
+                + (f" ({c['service']})" if c.get("service") else ""),
+            )
+            for c in plan.get("consents_in_force", [])
+        ]
     return found
 
 

@@ -220,6 +220,10 @@ FORMS: dict[str, RecordForm] = {
 NO_FILES = frozenset({"correction", "mistake", "share", "share-withdrawal", "consent-withdrawal"})
 
 
+# The view a generated form reads to offer the record's own choices for a path id.
+PATH_VIEWS = {"plan_id": "plan", "provision_id": "provision-map", "consent_id": "plan"}
+
+
 def _generated(write: WriteKind) -> RecordForm:
     form = generated(write)
     labels = {**form.labels, "photo": "Photo or document"}
@@ -229,6 +233,7 @@ def _generated(write: WriteKind) -> RecordForm:
         "form_generic.html",
         labels,
         form.shape,
+        views=tuple(v for p, v in PATH_VIEWS.items() if p in write.path_params),
         takes_files=write.slug not in NO_FILES,
         fields=form.fields,
     )

@@ -168,6 +168,8 @@ def test_a_path_id_is_a_field_of_its_own_and_a_change_splits_nothing_else(
     child = services(app).records.get_child(world.own)
     running = [p for p, row in child.provisions.items() if row.get("end_date") is None]
     assert running, "the demo child has a running provision"
+    offered = as_("senco").get(f"/children/{world.own}/record/provision-change").text
+    assert f'<option value="{running[0]}"' in offered  # the record's own provisions
     empty = post(as_("senco"), world, "provision-change", {"occurred_at": "2026-11-20"})
     assert empty.status_code == 422
     assert 'id="f-provision_id-error"' in empty.text
