@@ -6,6 +6,7 @@ CSP, as a download unless it is a picture or a PDF, and each read is in the acce
 
 from __future__ import annotations
 
+import io
 import re
 from typing import IO, Any
 from urllib.parse import quote
@@ -14,6 +15,7 @@ from uuid import UUID
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from fastapi import HTTPException
 from fastapi.responses import Response
+from PIL import Image
 
 from api.bootstrap import open_key_store
 from api.deps import STAFF, Services, log_read, visible_child, withheld_from
@@ -42,8 +44,12 @@ def store_upload(
     )
 
 
-def served(svc: Services, user: User, child_id: UUID, sha256: str) -> Response:
-    """The file, or 404 exactly as for one that does not exist (409 if it was changed)."""
+def served(
+    svc: Services, user: User, child_id: UUID, sha256: str, *, thumbnail: bool = False
+) -> Response:
+    """The file, or 404 exactly as for one that does not exist (409 if it was changed).
+    `thumbnail`: a photo as a small JPEG for pages (made from the checked bytes, never
+    stored); anything else is 404 as a thumbnail."""
     visible_child(svc, user, child_id)
     found = svc.documents.describe(child_id, sha256) if DIGEST.fullmatch(sha256) else None
     if found is None or not may_read(svc, user, child_id, sha256):
@@ -55,6 +61,14 @@ def served(svc: Services, user: User, child_id: UUID, sha256: str) -> Response:
     except DocumentDamaged:
         raise HTTPException(409, "the stored file no longer matches its digest") from None
     log_read(svc, user, child_id, "document")
+    if thumbnail:
+        if not found.media_type.startswith("image/"):
+            raise HTTPException(404, "no thumbnail for this kind of file")
+        return Response(
+            small_jpeg(content),
+            media_type="image/jpeg",
+            headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"},
+        )
     disposition = "inline" if found.media_type in INLINE else "attachment"
     return Response(
         content,
@@ -65,6 +79,19 @@ def served(svc: Services, user: User, child_id: UUID, sha256: str) -> Response:
             "Content-Security-Policy": "sandbox; default-src 'none'; img-src 'self'",
         },
     )
+
+
+THUMBNAIL = (320, 320)
+
+
+def small_jpeg(content: bytes) -> bytes:
+    """A photo at most 320 px a side, as JPEG (Pillow; the stored photo was already
+    stripped of its metadata on upload)."""
+    with Image.open(io.BytesIO(content)) as picture:
+        picture.thumbnail(THUMBNAIL)
+        out = io.BytesIO()
+        picture.convert("RGB").save(out, format="JPEG", quality=80)
+    return out.getvalue()
 
 
 def child_key(svc: Services, child_id: UUID) -> AESGCM:

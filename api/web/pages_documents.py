@@ -15,6 +15,9 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/children/{child_id}/documents/{sha256}")
-def document(child_id: UUID, sha256: str, svc: ServicesDep, who: VisitorDep) -> Response:
-    """The file, for whoever may read an entry it is attached to (404 otherwise)."""
-    return served(svc, who.user, child_id, sha256)
+def document(
+    child_id: UUID, sha256: str, svc: ServicesDep, who: VisitorDep, size: str = ""
+) -> Response:
+    """The file, for whoever may read an entry it is attached to (404 otherwise);
+    `?size=thumb` a photo's small copy for the chronology."""
+    return served(svc, who.user, child_id, sha256, thumbnail=size == "thumb")

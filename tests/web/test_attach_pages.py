@@ -104,3 +104,25 @@ def test_the_chronology_links_the_file_for_whoever_may_read_the_entry(
     assert opened.status_code == 200
     assert opened.headers["content-type"] == "image/jpeg"
     assert as_("parent").get(f"/children/{world.sibling}/documents/{digest}").status_code == 404
+
+
+def test_a_photo_shows_as_a_small_picture_in_the_chronology(
+    app: FastAPI, as_: Client, world: World
+) -> None:
+    out = io.BytesIO()
+    Image.new("RGB", (1200, 800), (200, 40, 40)).save(out, format="JPEG")
+    posted = post_observation(as_("senco"), world, app, ("IMG_big.jpg", out.getvalue()))
+    assert posted.status_code == 303, posted.text
+    digest = services(app).records.history(world.own)[-1].attachments[0]["sha256"]  # type: ignore[index]
+    thumb = f"/children/{world.own}/documents/{digest}?size=thumb"
+    page = as_("parent").get(f"/children/{world.own}/chronology")
+    assert thumb in page.text
+    small = as_("parent").get(thumb)
+    assert small.status_code == 200
+    assert small.headers["content-type"] == "image/jpeg"
+    with Image.open(io.BytesIO(small.content)) as picture:
+        assert max(picture.size) == 320
+    assert (
+        as_("parent").get(f"/children/{world.sibling}/documents/{digest}?size=thumb").status_code
+        == 404
+    )
