@@ -105,7 +105,8 @@ def _value(f: FormField, values: Mapping[str, str]) -> Any:
         return found
     if f.kind == "group":
         group = {p.name: _value(p, _within(values, f"{f.name}.")) for p in f.parts}
-        return {k: v for k, v in group.items() if v is not None}
+        kept = {k: v for k, v in group.items() if v not in (None, [])}
+        return kept or None  # nothing typed in the group: the group is not given
     if not raw:
         return None
     if f.kind == "number":

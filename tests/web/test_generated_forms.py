@@ -243,3 +243,39 @@ def test_a_senco_adds_a_child_and_lands_on_their_record(app: FastAPI, as_: Clien
     page = client.get(added.headers["location"])
     assert "Child added" in page.text
     assert as_("practitioner").get("/children/new").status_code == 403
+
+
+def test_a_correction_from_its_form_with_and_without_corrected_values(
+    app: FastAPI, as_: Client, world: World
+) -> None:
+    records = services(app).records
+    status = max(
+        e.originator_version
+        for e in records.history(world.own)
+        if type(e).__name__ == "SenStatusChanged"
+    )
+    client = as_("senco")
+    plain = post(
+        client,
+        world,
+        "correction",
+        {"occurred_at": "2026-11-24", "supersedes": str(status), "statement": "Spelling."},
+    )
+    assert plain.status_code == 303, plain.text
+    assert history(app, world.own)[-1].values is None  # type: ignore[attr-defined]
+    valued = post(
+        client,
+        world,
+        "correction",
+        {
+            "occurred_at": "2026-11-24",
+            "supersedes": str(status),
+            "statement": "The primary need was autism.",
+            "values.status": "K",
+            "values.need_codes.ASD": "1",
+            "values.primary_need": "ASD",
+        },
+    )
+    assert valued.status_code == 303, valued.text
+    corrected = history(app, world.own)[-1]
+    assert corrected.values["primary_need"] == "ASD"  # type: ignore[attr-defined]
