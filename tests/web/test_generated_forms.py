@@ -262,7 +262,7 @@ def test_a_correction_from_its_form_with_and_without_corrected_values(
         {"occurred_at": "2026-11-24", "supersedes": str(status), "statement": "Spelling."},
     )
     assert plain.status_code == 303, plain.text
-    assert history(app, world.own)[-1].values is None  # type: ignore[attr-defined]
+    assert history(app, world.own)[-1].values is None
     valued = post(
         client,
         world,
@@ -278,4 +278,4 @@ def test_a_correction_from_its_form_with_and_without_corrected_values(
     )
     assert valued.status_code == 303, valued.text
     corrected = history(app, world.own)[-1]
-    assert corrected.values["primary_need"] == "ASD"  # type: ignore[attr-defined]
+    assert corrected.values["primary_need"] == "ASD"
