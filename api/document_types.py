@@ -1,10 +1,10 @@
 """What an uploaded file is, read from its bytes (never its name), and photos made safe.
 
-Accepted: PDF, JPEG, PNG, WebP, DOCX and plain UTF-8 text. HEIC is refused for now: no
-well-kept library in our dependencies decodes it, so it could be neither checked nor
-stripped. A photo (JPEG, PNG, WebP) is opened and saved again by Pillow with its pixels
-only: EXIF (GPS position, camera, time), XMP, IPTC and comments are gone, the
-orientation is applied first so the picture still stands the right way up.
+Accepted: PDF, JPEG, PNG, WebP, HEIC/HEIF (a phone's photos, read by pillow-heif), DOCX
+and plain UTF-8 text. A photo is opened and saved again by Pillow with its pixels only:
+EXIF (GPS position, camera, time), XMP, IPTC and comments are gone, the orientation is
+applied first so the picture still stands the right way up. A HEIC photo is kept as JPEG
+(browsers and PDF readers do not show HEIC).
 """
 
 from __future__ import annotations
@@ -18,11 +18,14 @@ from pathlib import PurePosixPath, PureWindowsPath
 from typing import IO
 
 import filetype
+import pillow_heif
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from domain.errors import UnsupportedMediaType
 
 PHOTOS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+# A phone's HEIC/HEIF photo is read (pillow-heif) and kept as JPEG: what pages can show.
+CONVERTED = {"image/heic": "image/jpeg", "image/heif": "image/jpeg"}
 ACCEPTED = (
     "application/pdf",
     "image/jpeg",
@@ -36,6 +39,7 @@ IMAGE_PIXELS_MAX = 60_000_000  # refuse decompression bombs (about 60 megapixels
 
 
 UnsupportedType = UnsupportedMediaType
+pillow_heif.register_heif_opener()  # Pillow opens HEIC/HEIF from here on
 
 
 @dataclass(frozen=True)
@@ -54,12 +58,12 @@ def media_type_of(head: bytes, file: IO[bytes]) -> str:
     mime = kind.mime if kind is not None else None
     if mime == DOCX or (mime == "application/zip" and _is_docx(file)):
         return DOCX
-    if mime in ACCEPTED:
+    if mime in ACCEPTED or mime in CONVERTED:
         return str(mime)
     if mime is None and _is_text(file):
         return "text/plain"
     raise UnsupportedType(
-        "file: the bytes must be a PDF, JPEG, PNG or WebP image, a Word document (DOCX) or "
+        "file: the bytes must be a PDF, JPEG, PNG, WebP or HEIC image, a Word document (DOCX) or "
         "plain UTF-8 text (the type is read from the content, not the name)",
         field="file",
     )
@@ -76,6 +80,9 @@ def check(file: IO[bytes]) -> Checked:
     if media_type == DOCX and not _is_docx(file):
         raise UnsupportedType("file: the Word document is not a complete DOCX", field="file")
     file.seek(0)
+    if media_type in CONVERTED:
+        stored = CONVERTED[media_type]
+        return Checked(io.BytesIO(_strip(file.read(), PHOTOS[stored])), stored, True)
     if media_type in PHOTOS:
         return Checked(io.BytesIO(_strip(file.read(), PHOTOS[media_type])), media_type, True)
     return Checked(file, media_type, False)

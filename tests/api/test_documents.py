@@ -191,6 +191,26 @@ class TestUploadAttachRead:
         assert kept.size == (40, 30)
         assert hashlib.sha256(read.content).hexdigest() == digest
 
+    def test_a_phones_heic_photo_is_kept_as_jpeg_without_its_location(self, world: World) -> None:
+        exif = Image.Exif()
+        exif[0x8825] = {1: "N", 2: (51.0, 30.0, 0.0)}
+        out = io.BytesIO()
+        Image.new("RGB", (64, 48), (30, 120, 200)).save(
+            out, format="HEIF", exif=exif.tobytes(), quality=80
+        )
+        stored = world.upload(out.getvalue(), name="IMG_0043.HEIC")
+        assert stored.status_code == 201, stored.text
+        assert stored.json()["media_type"] == "image/jpeg"
+        assert stored.json()["metadata_stripped"] is True
+        read = world.client.get(
+            f"/v1/children/{world.child}/documents/{stored.json()['sha256']}",
+            headers=world.auth("senco"),
+        )
+        kept = Image.open(io.BytesIO(read.content))
+        assert kept.format == "JPEG"
+        assert kept.size == (64, 48)
+        assert dict(kept.getexif()) == {}
+
 
 class TestRefusedStoresNothing:
     @pytest.mark.parametrize(
