@@ -24,6 +24,7 @@ from api.deps import (
 from api.errors import documented
 from api.permissions import allows
 from api.services.exports import LA_PATTERN
+from api.services.reading import read_view
 from domain.errors import InvalidValue
 from projections.chronology import KINDS, Only
 
@@ -35,14 +36,7 @@ router = APIRouter(tags=["reads"], responses=documented(401, 404, 410, 422))
 def _read(
     svc: Any, user: Any, child_id: UUID, name: str, as_of: Any, known_at: Any
 ) -> dict[str, Any]:
-    visible_child(svc, user, child_id)
-    log_read(svc, user, child_id, name, as_of=as_of, known_at=known_at)
-    hidden = withheld_from(svc, user, child_id)
-    result: dict[str, Any] = svc.views.view(
-        name, child_id, as_of=as_of, known_at=known_at, withhold=hidden.keys()
-    )
-    result["withheld"] = withheld_listing(svc, child_id, hidden, as_of=as_of, known_at=known_at)
-    return result
+    return read_view(svc, user, child_id, name, as_of=as_of, known_at=known_at)
 
 
 @router.get(

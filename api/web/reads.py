@@ -10,8 +10,9 @@ from uuid import UUID
 
 from fastapi import Request
 
-from api.deps import Services, log_read, visible_child, withheld_from, withheld_listing
+from api.deps import Services, log_read, visible_child
 from api.schemas import EARLIEST_DAY, LATEST_DAY
+from api.services.reading import read_views
 from api.users import User
 from domain.child import ChildRecord
 
@@ -59,23 +60,11 @@ def read(
     *,
     logged: tuple[str, ...] | None = None,
 ) -> tuple[ChildRecord, dict[str, dict[str, Any]]]:
-    """The child (404 unless visible) and the named views. Each view the page shows is
-    logged as the API logs it (`logged`, default all; a view read only for the names of
-    people and provisions in another is part of that one's read)."""
-    child = visible_child(svc, user, child_id)
-    for name in names if logged is None else logged:
-        log_read(svc, user, child_id, name, as_of=when.as_of, known_at=when.known_at)
-    hidden = withheld_from(svc, user, child_id)
-    found = {
-        name: svc.views.view(
-            name, child_id, as_of=when.as_of, known_at=when.known_at, withhold=hidden.keys()
-        )
-        for name in names
-    }
-    listed = withheld_listing(svc, child_id, hidden, as_of=when.as_of, known_at=when.known_at)
-    for view in found.values():
-        view["withheld"] = listed  # listed as withheld, as the API lists them
-    return child, found
+    """The child (404 unless visible) and the named views at the page's times, each view
+    shown logged as the API logs it (api/services/reading.py, the one read for both)."""
+    return read_views(
+        svc, user, child_id, names, as_of=when.as_of, known_at=when.known_at, logged=logged
+    )
 
 
 def summary_read(svc: Services, user: User, child_id: UUID) -> ChildRecord:
