@@ -142,12 +142,14 @@ def log_listed(svc: Services, user: User, shown: list[ChildSummary]) -> None:
     """Names, dates of birth and needs are personal data: a list read is logged on each
     child shown (ids only, never the words searched for), in one transaction, as every
     read of one child is."""
+    log_shown(svc, user, [c.child_id for c in shown], "list")
+
+
+def log_shown(svc: Services, user: User, child_ids: list[UUID], view: str) -> None:
+    """One read of `view` in the access log of each child a list or summary shows, all in
+    one transaction (ids only)."""
     svc.records.note_list_access(
-        [c.child_id for c in shown],
-        user=user.user_id,
-        role=user.role,
-        setting=user.setting_id,
-        view="list",
+        child_ids, user=user.user_id, role=user.role, setting=user.setting_id, view=view
     )
 
 

@@ -8,7 +8,7 @@ from typing import Any, cast
 from uuid import UUID
 
 from api.deps import Services, may_see, permit
-from api.services.children import visible_children
+from api.services.children import log_shown, visible_children
 from api.users import User
 from domain.errors import ChildNotFound
 from ledger.log import LedgerBackend
@@ -70,13 +70,7 @@ def caseload(svc: Services, user: User, day: date) -> list[dict[str, Any]]:
                 "readiness_total": ready.get("total"),
             }
         )
-    svc.records.note_list_access(
-        [UUID(r["child_id"]) for r in rows],
-        user=user.user_id,
-        role=user.role,
-        setting=user.setting_id,
-        view="la-caseload",
-    )
+    log_shown(svc, user, [UUID(r["child_id"]) for r in rows], "la-caseload")
     return sorted(rows, key=lambda r: (r["next_due"] is None, r["next_due"] or ""))
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from api.deps import Services, permit, withheld_from
-from api.services.children import visible_children
+from api.services.children import log_shown, visible_children
 from api.users import User
 from projections.inbox import items_for
 
@@ -45,13 +45,7 @@ def inbox(svc: Services, user: User, *, soon: int = 30) -> dict[str, Any]:
                 }
             )
     found.sort(key=lambda c: (not any(i["urgent"] for i in c["items"]), c["items"][0]["when"]))
-    svc.records.note_list_access(
-        [UUID(c["child_id"]) for c in found],
-        user=user.user_id,
-        role=user.role,
-        setting=user.setting_id,
-        view="inbox",
-    )
+    log_shown(svc, user, [UUID(c["child_id"]) for c in found], "inbox")
     return {
         "today": today.isoformat(),
         "children": found,

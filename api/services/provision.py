@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from api.deps import Services, permit, withheld_from
-from api.services.children import visible_children
+from api.services.children import log_shown, visible_children
 from api.users import User
 from projections.setting_provision import csv_rows, setting_provision
 
@@ -29,13 +29,7 @@ def provision_by_term(
         )
         if entries:
             children.append((child.id, entries))
-    svc.records.note_list_access(
-        [child_id for child_id, _ in children],
-        user=user.user_id,
-        role=user.role,
-        setting=user.setting_id,
-        view="setting-provision-map",
-    )
+    log_shown(svc, user, [child_id for child_id, _ in children], "setting-provision-map")
     found = setting_provision(children, today=today)
     found["setting_id"] = user.setting_id
     return found
