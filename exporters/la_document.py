@@ -154,15 +154,15 @@ def fit_to_pages(
     will take, and the second render lays them out. If even one statement per field does
     not fit, that is what is kept, and the budget says not met."""
 
-    def attempt(body: dict[str, Any]) -> tuple[dict[str, Any], pdf.Pdf]:
-        body = {**body, "page_budget": {"pages": pages}}
-        return body, render(html_of(body))
-
-    body, made = attempt(request)
+    # The first render is the whole request as it stands (its page count is `pages_full`);
+    # only a trimmed request says it was kept within the budget, which `_fitting` leaves
+    # room for.
+    body, made = request, render(html_of(request))
     full_pages = made.pages
     if full_pages > pages:
         keep = _fitting(request, made, pages)
-        body, made = attempt(_trimmed(request, keep, pages))
+        body = {**_trimmed(request, keep, pages), "page_budget": {"pages": pages}}
+        made = render(html_of(body))
     # The page count only adds to the JSON: the laid-out pages stay exactly as rendered.
     body["page_budget"] = {
         "pages": pages,
@@ -173,11 +173,16 @@ def fit_to_pages(
     return body, made
 
 
+BUDGET_NOTE = 0.1  # pages: the paragraph "Kept within N pages…" of a trimmed request
+
+
 def _fitting(request: dict[str, Any], made: pdf.Pdf, pages: int) -> set[tuple[int, int]]:
     """Which statements to keep, from the heights the full render gave them (in pages)."""
     ranked = _ranked(request)
     height = {(f, i): _height(made.anchors, f, i) for f, i, _ in ranked}
-    fixed = made.pages - sum(height.values())  # headings, checklist, page-break waste
+    # Headings, checklist and page-break waste, and the note saying the request was kept
+    # within the budget (not in the first render).
+    fixed = made.pages - sum(height.values()) + BUDGET_NOTE
     pinned: set[tuple[int, int]] = set()
     for field_no, index, _ in ranked:  # the most relevant statement of each field
         if all(k[0] != field_no for k in pinned):
