@@ -13,13 +13,13 @@ from rich.console import Console
 from rich.progress import Progress
 
 from api.bootstrap import open_key_store, open_ledger, open_records
+from api.exit_codes import EXIT_REFUSED
 from api.settings import Settings
 from exporters.setting_export import SettingExportError, SettingKeys, export_setting
 from ledger.documents import DocumentStore
 from ledger.keys import EXPORTER_KEY, LOG_KEY, KeyFileError, key_paths, load_private, load_public
 from ledger.log import LedgerBackend
 
-EXIT_REFUSED = 2
 console = Console()
 
 
