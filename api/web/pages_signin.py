@@ -102,6 +102,7 @@ def sign_in(
     password: Annotated[str, Form()] = "",
     code: Annotated[str, Form()] = "",
     nonce: Annotated[str, Form()] = "",
+    via: Annotated[str, Form()] = "",
     next_page: Annotated[str, Form(alias="next")] = "",
 ) -> Response:
     """Check the token, or the user name, password and code (none of them ever shown back
@@ -113,7 +114,7 @@ def sign_in(
             error="The sign-in form had expired. Please try again.",
             next_page=next_page,
         )
-    by_token = bool(token.strip()) or not (login.strip() or password)
+    by_token = via == "token" or bool(token.strip())
     address = request.client.host if request.client else None
     keys = subjects(None if by_token else login, address)
     wait = svc.limits.retry_after(keys)

@@ -433,3 +433,15 @@ def test_a_user_changes_their_password_with_the_current_one(app: FastAPI, as_: C
     assert attempt(browser(app), login, PASSWORD).status_code == 401
     assert attempt(browser(app), login, new).status_code == 303
     assert as_("practitioner").get("/account/password").status_code == 404  # a token user
+
+
+def test_an_empty_sign_in_form_says_what_is_missing(app: FastAPI) -> None:
+    client = browser(app)
+    empty = attempt(client, "", "")
+    assert empty.status_code == 422
+    assert "Enter your user name and password" in empty.text
+    nonce = NONCE.search(client.get("/sign-in").text)
+    assert nonce is not None
+    no_token = client.post("/sign-in", data={"nonce": nonce.group(1), "via": "token"})
+    assert no_token.status_code == 422
+    assert "Enter your sign-in token" in no_token.text
