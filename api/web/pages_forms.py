@@ -23,6 +23,7 @@ from domain.child import ChildRecord
 from domain.errors import ChildNotFound, DomainError
 from domain.vocabulary import AREAS, IMPACT, PROGRESS, REVIEW_DECISIONS
 from exporters.report import readable_chronology
+from projections.wording import format_day
 
 router = APIRouter(include_in_schema=False)
 # The parts of the record a kind of entry belongs to, by the first part of its API path.
@@ -103,7 +104,9 @@ def _path_choices(
     plan = views.get("plan", {})
     if "plan_id" in spec.write.path_params and plan.get("plan"):
         current = plan["plan"]
-        found["plan_id"] = [(current["plan_id"], f"The plan from {current['start_date']}")]
+        found["plan_id"] = [
+            (current["plan_id"], f"The support plan from {format_day(current['start_date'])}")
+        ]
     if "provision_id" in spec.write.path_params and "provision-map" in views:
         found["provision_id"] = [
             (r["provision_id"], str(r["description"]))
