@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from copy import deepcopy
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -403,7 +404,7 @@ class ChildRecords(Application[UUID]):
         caller already read it (any copy: it is not changed)."""
         context = cmd.Context(discussion_outcomes=self.discussion_outcomes)
         return self._run(
-            child_id, draft, expected_version, lambda c, e: command.apply(c, e, context), loaded
+            child_id, draft, expected_version, partial(command.apply, context=context), loaded
         )
 
     def handle_together(self, items: Sequence[Together]) -> list[int]:
@@ -426,7 +427,7 @@ class ChildRecords(Application[UUID]):
                         child_id,
                         draft,
                         expected_version,
-                        lambda c, e, command=command: command.apply(c, e, context),  # type: ignore[misc]
+                        partial(command.apply, context=context),
                         None,
                     )
                 )

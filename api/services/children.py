@@ -128,13 +128,15 @@ def matching_children(
         and not (status and child.status != status)
         and not (name and not name_search.matches(name, child.given_name, child.family_name))
     ]
-    return sorted(
-        found,
-        key=lambda c: (
-            name_search.folded(c.family_name),
-            name_search.folded(c.given_name),
-            str(c.child_id),
-        ),
+    return sorted(found, key=by_name)
+
+
+def by_name(child: ChildSummary) -> tuple[str, str, str]:
+    """The order children are listed in: family name, then given name (any case or accent)."""
+    return (
+        name_search.folded(child.family_name),
+        name_search.folded(child.given_name),
+        str(child.child_id),
     )
 
 

@@ -12,7 +12,14 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 from api.deps import Services, ServicesDep, permit
-from api.services.children import ChildSummary, children_for
+from api.services.children import (
+    ChildSummary,
+    by_name,
+    children_for,
+    log_listed,
+    summary_of,
+    visible_children,
+)
 from api.services.groups import (
     ClassAttendanceIn,
     GroupOutcome,
@@ -23,7 +30,6 @@ from api.services.groups import (
 from api.web.forms import FormState, typed
 from api.web.render import page
 from api.web.session import CheckedForm, Visitor, VisitorDep
-from domain.errors import ChildNotFound
 
 router = APIRouter(include_in_schema=False)
 
@@ -31,15 +37,18 @@ router = APIRouter(include_in_schema=False)
 def _groups(svc: Services, who: Visitor) -> dict[str, list[ChildSummary]]:
     """The running provisions of the setting's children, each with its children."""
     found: dict[str, list[ChildSummary]] = {}
-    for summary in children_for(svc, who.user, status="active").children:
-        try:
-            child = svc.records.get_child(summary.child_id, read_only=True)
-        except ChildNotFound:
+    shown = []
+    # Each child read once: the records the listing itself loads carry their provisions.
+    for child in visible_children(svc, who.user):
+        if child.status != "active":
             continue
+        summary = summary_of(child)
+        shown.append(summary)
         for provision_id, row in child.provisions.items():
             if row.get("end_date") is None:
                 found.setdefault(provision_id, []).append(summary)
-    return dict(sorted(found.items()))
+    log_listed(svc, who.user, sorted(shown, key=by_name))
+    return {p: sorted(children, key=by_name) for p, children in sorted(found.items())}
 
 
 def _description(svc: Services, children: list[ChildSummary], provision_id: str) -> str:
