@@ -42,10 +42,11 @@ from api.bootstrap import open_ledger, open_records
 from api.cli_serve import ensure_keys
 from api.settings import Settings
 from api.users import UserStore
-from bench.stores import fresh_settings, kinds
+from bench.stores import fresh_settings, kinds, postgres_url
 from domain import commands as cmd
 from domain.envelope import EnvelopeDraft, RecordedBy
 from ledger.audit import audit
+from ledger.audit_since import audit_since
 from ledger.keys import LOG_KEY, key_paths, load_private, load_public
 from ledger.log import LedgerBackend
 from projections.cohort import CohortProjection
@@ -75,6 +76,16 @@ def disk_bytes(settings: Settings) -> int:
             [query, f"{query}_keys"],
         ).fetchone()
     return int(row[0]) if row else 0
+
+
+@contextmanager
+def kept_settings(folder: Path) -> Iterator[Settings]:
+    """A store that outlives the run: `folder` for the keys, schema bench_kept."""
+    url = postgres_url()
+    assert url, "no PostgreSQL server for benchmarks"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute('CREATE SCHEMA IF NOT EXISTS "bench_kept"')
+    yield Settings(data_dir=folder, database_url=f"{url}?schema=bench_kept")
 
 
 @contextmanager
@@ -169,18 +180,25 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--repeat", type=int, default=40)
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="keep the store (data folder DIR, PostgreSQL schema bench_kept) for later runs; "
+        "a later run with the same DIR skips loading",
+    )
     args = parser.parse_args()
     if "postgres" not in kinds():
         raise SystemExit("set SENDTRAIL_BENCH_POSTGRES or SENDTRAIL_TEST_POSTGRES")
     cohort_bench.SETTINGS[:] = [f"bench-setting-{n}" for n in range(args.settings)]
     rng = random.Random(2026)
     per_child = max(20, args.events // args.children)
-    with fresh_settings("postgres") as settings:
+    with kept_settings(args.keep) if args.keep else fresh_settings("postgres") as settings:
         ensure_keys(settings)
         records = open_records(settings)
         started = time.perf_counter()
         chunk = 1000
-        for first in range(0, args.children, chunk):
+        loaded = int(records.recorder.max_notification_id() or 0)
+        for first in range(0, args.children if loaded == 0 else 0, chunk):
             cohort_bench.write_children(records, rng, min(chunk, args.children - first), per_child)
             done = (first + chunk) * per_child
             print(f"  loaded {min(done, args.events):>10} events", file=sys.stderr, end="\r")
@@ -188,10 +206,14 @@ def main() -> None:
         print(file=sys.stderr)
         total = int(records.recorder.max_notification_id() or 0)
         size = disk_bytes(settings)
+        how = (
+            f"loaded in {load_s:.0f} s ({total / load_s:.0f} ev/s, batched through the recorder)"
+            if loaded == 0
+            else f"kept from an earlier run in {args.keep}"
+        )
         print(
             f"postgresql: {total} events, {args.children} children, {args.settings} settings; "
-            f"loaded in {load_s:.0f} s ({total / load_s:.0f} ev/s, batched through the "
-            f"recorder); disk {size / total:.0f} bytes/event ({size / 2**20:.0f} MiB)"
+            f"{how}; disk {size / total:.0f} bytes/event ({size / 2**20:.0f} MiB)"
         )
         backend = cast(LedgerBackend, records.recorder)
         cohort = CohortProjection(records, backend)
@@ -243,6 +265,18 @@ def main() -> None:
         report = audit(ledger, log_key=load_public(keys.public), key_name=settings.log_origin)
         audit_s = time.perf_counter() - started
         print(f"  audit (key-free) {report.leaves / audit_s:.0f} leaves/s over {report.leaves}")
+        kept = ledger.create_checkpoint(load_private(keys.private), settings.log_origin)
+        cohort_bench.write_children(records, rng, 50, 200)  # 10,000 new events
+        ledger.create_checkpoint(load_private(keys.private), settings.log_origin)
+        started = time.perf_counter()
+        since = audit_since(
+            ledger, kept, log_key=load_public(keys.public), key_name=settings.log_origin
+        )
+        since_s = time.perf_counter() - started
+        print(
+            f"  audit --since-checkpoint --incremental after {since.leaves - report.leaves} new "
+            f"events: {since_s:.2f} s (the full audit: {audit_s:.1f} s, {since_s / audit_s:.4f}x)"
+        )
         _, token = UserStore(backend).add("Bench SENCO", role="senco", setting_id="bench")
         draft = EnvelopeDraft(cohort_bench.TODAY, RecordedBy("bench", "senco", "bench"))
         clients = [

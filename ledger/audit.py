@@ -196,24 +196,35 @@ class _Reader:
     three cursors read side by side, a page at a time, as plain tuples."""
 
     def __init__(
-        self, ledger: Ledger, leaves: Cursor, events: Cursor, nodes: Cursor, skip_bytes: bool
+        self,
+        ledger: Ledger,
+        leaves: Cursor,
+        events: Cursor,
+        nodes: Cursor,
+        skip_bytes: bool,
+        start: tuple[int, int] | None = None,
     ) -> None:
+        """`start`, if given, is (first leaf, the stored-event order of the event before
+        it): read from there on, for an audit since a kept checkpoint."""
         tables = ledger.tables
         self.skip_bytes = skip_bytes
         state = "NULL" if skip_bytes else "state"
         columns = ", ".join(name for name, _ in LEAF_COLUMNS)
+        first, after = (int(start[0]), int(start[1])) if start else (0, -1)
         self.leaves = iter_tuples(
-            tuple_rows(leaves), tables, f"SELECT {columns} FROM {{p}}ledger_leaves",
+            tuple_rows(leaves), tables,
+            f"SELECT {columns} FROM {{p}}ledger_leaves WHERE leaf_index >= {first}",
             key="leaf_index", page=PAGE,
         )  # fmt: skip
         self.events = iter_tuples(
             tuple_rows(events), tables,
             f"SELECT {tables.events_order}, originator_id, originator_version, {state} "
-            f"FROM {tables.events_table}",
+            f"FROM {tables.events_table} WHERE {tables.events_order} > {after}",
             key=tables.events_order, page=PAGE,
         )  # fmt: skip
         self.nodes = iter_tuples(
-            tuple_rows(nodes), tables, "SELECT idx, hash FROM {p}ledger_nodes WHERE level = 0",
+            tuple_rows(nodes), tables,
+            f"SELECT idx, hash FROM {{p}}ledger_nodes WHERE level = 0 AND idx >= {first}",
             key="idx", page=PAGE,
         )  # fmt: skip
 
@@ -268,9 +279,17 @@ class _Walk:
         self.chains: dict[str, _Chain] = {}
         self.leaf_hashes = bytearray()
         self.heads_at: dict[int, tuple[int, bytes]] = {0: (0, heads_root([]))}
+        self.fixed_heads: list[tuple[str, int, int, str]] = []  # children with no new leaf
         self._read = 0  # leaves read so far (ahead of `size`, the leaves walked)
         self._last_time = ""
         self._children: dict[object, str] = {}  # originator id as stored -> text form
+
+    def resume(self, size: int, last_time: str, chains: dict[str, _Chain]) -> None:
+        """Walk on from leaf `size` (an audit since a kept checkpoint): the chains of the
+        children written after it, as they stood there, and the last record time."""
+        self.size = self._read = size
+        self._last_time = last_time
+        self.chains.update(chains)
 
     def structure(self, page: _Page) -> _Broken | None:
         """The first leaf of the page whose number, time or event is wrong, if any."""
@@ -345,6 +364,7 @@ class _Walk:
         self.size = index + 1
         if self.size in self.checkpoint_sizes:
             heads = [(c, ch.version, ch.leaf_index, ch.leaf_hash) for c, ch in self.chains.items()]
+            heads += self.fixed_heads
             self.heads_at[self.size] = (len(heads), heads_root(heads))
 
 

@@ -48,7 +48,7 @@ def verify_levels(
         level += 1
         count = size >> level
         if count == 0:
-            _nothing_at_or_above(cursor, tables, level)
+            nothing_at_or_above(cursor, tables, level)
             break
         below = _check_level(cursor, tables, level, count, below)
     return {m: fold([found[k] for k in perfect_subtrees(0, m)]) if m else EMPTY_ROOT for m in sizes}
@@ -80,7 +80,7 @@ def _check_level(cursor: Cursor, tables: Tables, level: int, count: int, below: 
     return bytes(out)
 
 
-def _nothing_at_or_above(cursor: Cursor, tables: Tables, level: int) -> None:
+def nothing_at_or_above(cursor: Cursor, tables: Tables, level: int) -> None:
     cursor.execute(
         tables.q("SELECT level, idx FROM {p}ledger_nodes WHERE level >= ? ORDER BY level, idx"),
         [level],

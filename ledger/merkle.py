@@ -160,6 +160,9 @@ def _inclusion_ranges(index: int, size: int) -> list[tuple[int, int]]:
     return siblings
 
 
+inclusion_ranges = _inclusion_ranges  # for readers that batch the nodes of many proofs
+
+
 def _consistency_ranges(old_size: int, new_size: int) -> list[tuple[int, int]]:
     """Leaf ranges whose MTHs form ``PROOF(old_size, D[new_size])``, in proof order.
 
