@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -63,34 +63,22 @@ def export(
     ] = None,
 ) -> None:
     """Write a signed evidence bundle for one child and record that it was exported."""
-    from api.cli import resolve_child  # the one place ids are resolved
     from api.cli_la import la_profile, require_zone
 
     settings = Settings()
     request = la_requests.la_request(la_profile(settings, la), pages, tribunal) if la else None
-    deliver = _Writer(output, crash_at(settings.test_crash_at))
-    records = open_records(settings)
-    try:
-        exporter = open_exporter(records, settings, pdf=pdf)
-        child_id = resolve_child(list(records.child_ids(include_erased=True)), child)
-        require_zone(known_at)
-        bundle = exporter.export(
-            child_id,
-            as_of=as_of.date() if as_of else None,
-            known_at=known_at,
-            reason=reason,
-            tsa_url=tsa,
-            la=request,
-            deliver=deliver,
-        )
-    except (ExportError, KeyFileError) as error:
-        console.print(f"[red]Cannot export:[/red] {error}")
-        raise typer.Exit(EXIT_REFUSED) from None
-    except BaseException:
-        _unrecorded(output, deliver)
-        raise
-    finally:
-        records.close()
+    require_zone(known_at)
+    bundle = _export_to(
+        settings,
+        output,
+        child,
+        pdf,
+        as_of=as_of.date() if as_of else None,
+        known_at=known_at,
+        reason=reason,
+        tsa_url=tsa,
+        la=request,
+    )
     console.print(
         f"Wrote {output} ({len(bundle.content):,} bytes, sha256 {bundle.sha256}): "
         f"{bundle.admitted} of {bundle.listed} entries admitted as of {bundle.as_of} "
@@ -112,6 +100,27 @@ def export(
             f"Timestamped by {bundle.timestamp.authority} at "
             f"{bundle.timestamp.gen_time.isoformat()} (RFC 3161)."
         )
+
+
+def _export_to(settings: Settings, output: Path, child: str, pdf: bool, **how: Any) -> Bundle:
+    """Export one child's bundle (`how`: the exporter's options) to `output`, written whole
+    before the export is recorded; exit 2 with the reason when it cannot be made."""
+    from api.cli import resolve_child  # the one place ids are resolved
+
+    deliver = _Writer(output, crash_at(settings.test_crash_at))
+    records = open_records(settings)
+    try:
+        exporter = open_exporter(records, settings, pdf=pdf)
+        child_id = resolve_child(list(records.child_ids(include_erased=True)), child)
+        return exporter.export(child_id, deliver=deliver, **how)
+    except (ExportError, KeyFileError) as error:
+        console.print(f"[red]Cannot export:[/red] {error}")
+        raise typer.Exit(EXIT_REFUSED) from None
+    except BaseException:
+        _unrecorded(output, deliver)
+        raise
+    finally:
+        records.close()
 
 
 class _Writer:
@@ -146,30 +155,10 @@ def sar(
 ) -> None:
     """A subject access bundle for a parent: the whole record, signed and verifiable,
     with entries flagged as third-party information withheld and listed as redactions."""
-    from api.cli import resolve_child
 
-    settings = Settings()
-    deliver = _Writer(output, crash_at(settings.test_crash_at))
-    records = open_records(settings)
-    try:
-        exporter = open_exporter(records, settings, pdf=pdf)
-        child_id = resolve_child(list(records.child_ids(include_erased=True)), child)
-        bundle = exporter.export(
-            child_id,
-            as_of=None,
-            known_at=None,
-            reason=None,
-            subject_access=True,
-            deliver=deliver,
-        )
-    except (ExportError, KeyFileError) as error:
-        console.print(f"[red]Cannot export:[/red] {error}")
-        raise typer.Exit(EXIT_REFUSED) from None
-    except BaseException:
-        _unrecorded(output, deliver)
-        raise
-    finally:
-        records.close()
+    bundle = _export_to(
+        Settings(), output, child, pdf, as_of=None, known_at=None, reason=None, subject_access=True
+    )
     console.print(
         f"Wrote {output} ({len(bundle.content):,} bytes, sha256 {bundle.sha256}): "
         f"{bundle.admitted} of {bundle.listed} entries given, the rest withheld as "

@@ -42,6 +42,7 @@ from ledger.audit import (
     _Broken,
     _Chain,
     _check,
+    _check_checkpoints,
     _check_heads,
     _database,
     _Page,
@@ -148,16 +149,7 @@ def _since(
         roots = _check_new_nodes(
             nodes_cur, ledger, n, frontier, bytes(walk.leaf_hashes), set(checkpoints)
         )
-    for later in sorted(s for s in checkpoints if s > n):
-        head, where = checkpoints[later], f"checkpoint at size {later}"
-        if later > walk.size:
-            raise AuditError(
-                f"log truncated: signed at {later} leaves, now {walk.size}", where=where
-            )
-        if roots[later] != head.root:
-            raise AuditError("recomputed root differs from the signed checkpoint", where=where)
-        if walk.heads_at[later] != (head.heads_count, head.heads_root):
-            raise AuditError("child heads differ from the signed checkpoint", where=where)
+    _check_checkpoints({s: c for s, c in checkpoints.items() if s > n}, walk, roots)
     fixed = {c: _Chain(v, i, h) for c, v, i, h in walk.fixed_heads}
     _check_heads(ledger, {**fixed, **walk.chains})
     return AuditReport(
