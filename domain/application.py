@@ -23,7 +23,7 @@ from eventsourcing.application import (
     EventSourcedLog,
     ProcessingEvent,
 )
-from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
 from eventsourcing.utils import Environment, EnvType, get_topic
 
 from domain import commands as cmd
@@ -406,6 +406,15 @@ class ChildRecords(Application[UUID]):
         return self._run(
             child_id, draft, expected_version, partial(command.apply, context=context), loaded
         )
+
+    def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
+        """Store a batch; the first data keys of several new records in it (an import, a
+        class registered at once) are made in one key-store write beforehand."""
+        new = [e.originator_id for e in processing_event.events if e.originator_version == 1]
+        prepare = getattr(self.mapper, "prepare_first_keys", None)
+        if len(new) > 1 and callable(prepare):
+            prepare(new)
+        return super()._record(processing_event)
 
     def handle_together(self, items: Sequence[Together]) -> list[int]:
         """Several commands, each on its own child (one session for a provision's group, a

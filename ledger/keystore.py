@@ -354,6 +354,36 @@ class KeyStore:
         self._data_version = self._current_data_version()
         return key
 
+    def create_keys(self, originator_ids: Sequence[UUID]) -> None:
+        """First data keys for several new records in one write transaction (an import, a
+        bulk registration): one durable commit instead of one each. Records that already
+        have a key, or were erased, are left to `aead`, which decides as it always does."""
+        with self._lock:
+            self._refresh()
+            wanted = [o for o in dict.fromkeys(originator_ids) if o not in self._cache]
+            if len(wanted) < 2:
+                return  # one key: the ordinary path is the same single commit
+            made: dict[UUID, bytes] = {}
+            with self._guard(), self._write() as db:
+                version = self._active()
+                self._check_kek_file(version)
+                rows = []
+                for originator_id in wanted:
+                    originator = str(originator_id)
+                    if self._has(originator) or self._is_erased(originator):
+                        continue
+                    key = made[originator_id] = secrets.token_bytes(DATA_KEY_SIZE)
+                    rows.append((originator, version, self._wrap(originator, key, version), _now()))
+                db.cursor().executemany(
+                    "INSERT INTO data_keys (originator_id, kek_version, wrapped, created_at) "
+                    "VALUES (?, ?, ?, ?)",
+                    rows,
+                )
+            self._data_version = self._current_data_version()
+            if len(self._cache) + len(made) >= CACHE_LIMIT:
+                self._cache.clear()
+            self._cache.update({o: AESGCM(key) for o, key in made.items()})
+
     def _check_kek_file(self, version: int) -> None:
         """The KEK file, read again now, still holds the active KEK: a file deleted or
         replaced while we run must not leave new keys wrapped by a KEK held only here."""

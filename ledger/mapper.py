@@ -12,6 +12,7 @@ next event makes its first data key (it stays partly in clear: see `api.erasure`
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from typing import Any, cast
 from uuid import UUID
 
@@ -91,6 +92,12 @@ class CommittingMapper(Mapper[UUID]):
             topic=topic,
             state=stored,
         )
+
+    def prepare_first_keys(self, originator_ids: Sequence[UUID]) -> None:
+        """Make the first data keys of several new records at once, before their first
+        events are sealed (see `KeyStore.create_keys`)."""
+        if self.keys is not None:
+            self.keys.keys.create_keys([_uuid(o) for o in originator_ids])
 
     def _key(self, originator: UUID, version: int) -> AESGCM:
         """The record's data key, looked up once for a run of its consecutive versions

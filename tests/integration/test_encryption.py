@@ -341,3 +341,46 @@ class TestWrittenBeforeEncryption:
             assert error.value.reason == "event text differs from the stored bytes"
         finally:
             records.close()
+
+
+class TestFirstKeysOfABatch:
+    """An import registers many children in one save: their first data keys are made in
+    one key-store write beforehand, each child still with its own durable key."""
+
+    def test_each_child_of_an_imported_pupil_list_has_its_own_key_after_a_reopen(
+        self, open_store: OpenStore, tmp_path: Path
+    ) -> None:
+        from api.importing.mapping import load_mapping
+        from api.importing.run import Importer, run_import
+
+        pupils = tmp_path / "pupils.csv"
+        rows = ["Pupil ID,UPN,Forename,Surname,DOB,Year,SEN status,Primary need,Admission date"]
+        rows += [f"P{n},,Test,Child{n},01/02/2021,R,K,SLCN,01/09/2024" for n in range(12)]
+        pupils.write_text("\n".join(rows) + "\n")
+        records = open_store()
+        outcome = run_import(
+            Importer(records, load_mapping("pupil-list"), pupils, user="u-1"), dry_run=False
+        )
+        assert not outcome.refused
+        children = list(records.child_ids())
+        assert len(children) == 12
+        records.close()
+        reopened = open_store()  # a new process: the keys must have been stored
+        keys = open_key_store(reopened)
+        sealed = {
+            keys.aead(child, create=False).encrypt(b"\0" * 12, b"x", b"") for child in children
+        }
+        assert len(sealed) == 12  # twelve different keys
+        assert sorted(reopened.get_child(c).family_name for c in children) == sorted(
+            f"Child{n}" for n in range(12)
+        )
+
+    def test_an_erased_record_is_never_given_a_new_key(self, records: ChildRecords) -> None:
+        gone = register(records).child_id
+        keys = open_key_store(records)
+        keys.destroy([gone])
+        fresh = [UUID(int=n) for n in (1, 2)]
+        keys.create_keys([gone, *fresh])
+        assert not keys.has_key(gone)
+        assert keys.is_erased(gone)
+        assert all(keys.has_key(child) for child in fresh)
