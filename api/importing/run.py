@@ -7,7 +7,6 @@ entry's provenance; rows whose key is already stored are skipped and counted."""
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import re
 from collections.abc import Callable, Iterable
@@ -64,6 +63,7 @@ class ChildPlan:
     source_child: str
     child_id: UUID | None  # None: registered by this import
     entries: list[Entry] = field(default_factory=list)
+    applied: ChildRecord | None = None  # the record with the entries, as checked by `plan`
 
 
 @dataclass
@@ -388,7 +388,7 @@ class Importer:
             return outcome
         for plan in outcome.plans.values():
             try:
-                self._apply(plan)
+                plan.applied = self._apply(plan)
             except _Refused as refusal:
                 outcome.refused.append(refusal.args)
         outcome.children_created = sum(p.child_id is None for p in outcome.plans.values())
@@ -400,7 +400,7 @@ class Importer:
         at each entry's own date); _Refused names the first row refused."""
         child: ChildRecord | None = None
         if plan.child_id is not None:
-            child = copy.deepcopy(self.records.get_child(plan.child_id))
+            child = self.records.get_child(plan.child_id)  # a copy of its own
         for entry in plan.entries:
             try:
                 envelope = entry.draft.seal(now=self.records.clock(), skew=self.records.skew)
@@ -424,7 +424,7 @@ class Importer:
             raise ValueError("refusing to write an import with refused rows")
         batch: list[ChildRecord] = []
         for plan in outcome.plans.values():
-            child = self._apply(plan)
+            child = plan.applied or self._apply(plan)
             if child is not None:
                 batch.append(child)
             if len(batch) >= SAVE_BATCH:
