@@ -1,9 +1,8 @@
 """Questions a SENCO asks of the whole cohort, answered from the cohort tables.
 
 Every query counts children on roll only (a row closed as left or erased is not part of
-the cohort) and takes an optional `setting_id`: `setting_id = COALESCE(?, setting_id)`
-filters when one is given, and the parameter still gets its type from the column on
-PostgreSQL when it is NULL.
+the cohort) and takes an optional `setting_id`: `setting_id = ?` when one is given (the
+per-setting indexes of `cohort_tables` serve a dashboard's questions), no filter otherwise.
 """
 
 from __future__ import annotations
@@ -108,14 +107,20 @@ class CohortQueries:
     def __init__(self, cursor: Cursor, tables: Tables) -> None:
         self.cursor, self.tables = cursor, tables
 
-    def _rows(self, sql: str, *params: object) -> list[Row]:
-        self.cursor.execute(self.tables.q(sql), list(params))
+    def _rows(self, sql: str, setting_id: str | None, *params: object) -> list[Row]:
+        """`sql` with `{setting}` in its WHERE: `= ?` for one setting (so the per-setting
+        indexes serve it), nothing for the whole installation."""
+        if setting_id is None:
+            sql, given = sql.replace("{setting}", "IS NOT NULL"), list(params)
+        else:
+            sql, given = sql.replace("{setting}", "= ?"), [setting_id, *params]
+        self.cursor.execute(self.tables.q(sql), given)
         return list(self.cursor.fetchall())
 
     def by_status_and_need(self, setting_id: str | None) -> list[StatusNeedCount]:
         rows = self._rows(
             "SELECT sen_status, primary_need, COUNT(*) AS children FROM {p}cohort_children "
-            "WHERE closed IS NULL AND setting_id = COALESCE(?, setting_id) "
+            "WHERE closed IS NULL AND setting_id {setting} "
             "GROUP BY sen_status, primary_need",
             setting_id,
         )
@@ -129,7 +134,7 @@ class CohortQueries:
     def overdue_reviews(self, today: date, setting_id: str | None) -> list[OverdueReview]:
         rows = self._rows(
             "SELECT child_id, setting_id, plan_review_date FROM {p}cohort_children "
-            "WHERE closed IS NULL AND setting_id = COALESCE(?, setting_id) "
+            "WHERE closed IS NULL AND setting_id {setting} "
             "AND has_plan = 1 AND plan_review_date < ? "
             "ORDER BY plan_review_date, child_id",
             setting_id,
@@ -146,7 +151,7 @@ class CohortQueries:
         rows = self._rows(
             "SELECT child_id, setting_id, sen_status, primary_need, plan_review_date "
             "FROM {p}cohort_children "
-            "WHERE closed IS NULL AND setting_id = COALESCE(?, setting_id) "
+            "WHERE closed IS NULL AND setting_id {setting} "
             "AND high_concern = 1 AND has_plan = 0 ORDER BY child_id",
             setting_id,
         )
@@ -156,7 +161,7 @@ class CohortQueries:
         rows = self._rows(
             "SELECT child_id, setting_id, sen_status, primary_need, plan_review_date "
             "FROM {p}cohort_children "
-            "WHERE closed IS NULL AND setting_id = COALESCE(?, setting_id) "
+            "WHERE closed IS NULL AND setting_id {setting} "
             "AND has_plan = 1 AND parent_notified = 0 ORDER BY child_id",
             setting_id,
         )
@@ -168,7 +173,7 @@ class CohortQueries:
         rows = self._rows(
             "SELECT child_id, setting_id, ehc_stage, ehc_deadline, ehc_deadline_kind "
             "FROM {p}cohort_children "
-            "WHERE closed IS NULL AND setting_id = COALESCE(?, setting_id) "
+            "WHERE closed IS NULL AND setting_id {setting} "
             "AND ehc_deadline IS NOT NULL AND ehc_deadline <= ? "
             "ORDER BY ehc_deadline, child_id",
             setting_id,
@@ -188,7 +193,7 @@ class CohortQueries:
         rows = self._rows(
             "SELECT c.child_id, k.setting_id, c.provision_id, c.planned_end "
             "FROM {p}cohort_costs c JOIN {p}cohort_children k ON k.child_id = c.child_id "
-            "WHERE k.closed IS NULL AND k.setting_id = COALESCE(?, k.setting_id) "
+            "WHERE k.closed IS NULL AND k.setting_id {setting} "
             "AND c.end_date IS NULL AND c.planned_end < ? "
             "ORDER BY c.planned_end, c.child_id, c.provision_id",
             setting_id,
@@ -207,7 +212,7 @@ class CohortQueries:
             "SELECT c.funding_source, SUM(c.amount_pence) AS pence, COUNT(*) AS provisions, "
             "COUNT(DISTINCT c.child_id) AS children FROM {p}cohort_costs c "
             "JOIN {p}cohort_children k ON k.child_id = c.child_id "
-            "WHERE k.closed IS NULL AND k.setting_id = COALESCE(?, k.setting_id) "
+            "WHERE k.closed IS NULL AND k.setting_id {setting} "
             "GROUP BY c.funding_source ORDER BY c.funding_source",
             setting_id,
         )

@@ -29,6 +29,18 @@ CREATE = [
     "child_id TEXT NOT NULL, provision_id TEXT NOT NULL, funding_source TEXT NOT NULL, "
     "amount_pence BIGINT NOT NULL, start_date TEXT, planned_end TEXT, end_date TEXT, "
     "PRIMARY KEY (child_id, provision_id))",
+    # What a dashboard asks, per setting (and the whole installation for an LA): the
+    # children on roll of one setting by review date, by EHC deadline, by status and need.
+    "CREATE INDEX IF NOT EXISTS cohort_children_review ON {p}cohort_children "
+    "(setting_id, plan_review_date)",
+    "CREATE INDEX IF NOT EXISTS cohort_children_deadline ON {p}cohort_children "
+    "(setting_id, ehc_deadline)",
+    "CREATE INDEX IF NOT EXISTS cohort_children_status ON {p}cohort_children "
+    "(setting_id, sen_status, primary_need)",
+    "CREATE INDEX IF NOT EXISTS cohort_children_any_review ON {p}cohort_children "
+    "(plan_review_date)",
+    "CREATE INDEX IF NOT EXISTS cohort_children_any_deadline ON {p}cohort_children "
+    "(ehc_deadline)",
     "CREATE TABLE IF NOT EXISTS {p}cohort_tracking ("
     "id SMALLINT PRIMARY KEY, last_notification_id BIGINT NOT NULL)",
     "INSERT INTO {p}cohort_tracking (id, last_notification_id) VALUES (1, 0) "
