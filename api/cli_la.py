@@ -74,7 +74,10 @@ def _child(settings: Settings, child: str) -> Iterator[tuple[ChildRecords, UUID,
     records = open_records(settings)
     try:
         child_id = resolve_child(list(records.child_ids()), child)
-        yield records, child_id, ChildViews(records, open_ledger(records, settings))
+        views = ChildViews(
+            records, open_ledger(records, settings), readiness_profile=settings.overview_profile
+        )
+        yield records, child_id, views
     finally:
         records.close()
 
