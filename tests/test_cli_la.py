@@ -48,7 +48,7 @@ def test_profiles_list_check_and_schema(runner: CliRunner) -> None:
     for profile_id in ("generic-cop", "example-shire-apdr", "example-borough-notional"):
         assert profile_id in listed.output
     assert checked.exit_code == 0
-    assert "4 profile(s) valid." in checked.output
+    assert "5 profile(s) valid." in checked.output
     assert json.loads(schema.output)["$id"] == "sendtrail/la-profile/v1"
 
 
