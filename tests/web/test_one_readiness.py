@@ -22,7 +22,7 @@ ABSENT = re.compile(r'<p class="readiness-absent">Not shown: ([^<]+)</p>')
 
 
 class Shown(NamedTuple):
-    count: tuple[str, ...] | None
+    score: tuple[str, ...] | None
     absent: str | None
     rows: list[tuple[str, str]]
 
@@ -54,7 +54,7 @@ def test_the_overview_and_the_la_tab_agree_on_a_child_and_date(
         default_tab = senco.get(f"/children/{child}/la-request?as_of={day}")
         assert overview.status_code == la_tab.status_code == 200
         said = shown(overview.text)
-        assert said.count or said.absent, "the overview says readiness or why it is absent"
+        assert said.score or said.absent, "the overview says readiness or why it is absent"
         assert shown(la_tab.text) == said, (child, day)
         assert shown(default_tab.text) == said, "the LA tab first shows the overview's profile"
 
@@ -64,7 +64,7 @@ def test_the_demo_histories_show_both_a_score_and_an_absence(as_: Client, world:
     senco = as_("senco")
     pages = [senco.get(f"/children/{c}?as_of={d}").text for c in children(world) for d in DAYS]
     said = [shown(page) for page in pages]
-    assert any(s.count for s in said)
+    assert any(s.score for s in said)
     assert any(s.absent for s in said)
     assert any(status != "Met" for s in said for _, status in s.rows)
 
