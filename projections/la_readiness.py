@@ -17,7 +17,7 @@ from domain import events as ev
 from projections import la_profile as lp
 from projections.la_statement import Record
 from projections.provision_map import setting_spend
-from projections.support_plan import EHC_STAGES, support_plan
+from projections.support_plan import EHC_STAGES
 from projections.timeline import Entry
 from projections.wording import format_day, format_money, months_before
 
@@ -100,13 +100,8 @@ def _report_day(entry: Entry) -> date:
     return event.report_date if isinstance(event, ev.ReportReceived) else entry.occurred_on
 
 
-def _plan_status(r: Record) -> dict[str, Any]:
-    """The SEN status as the plan view derives it (E while an issued EHC plan counts)."""
-    return dict(support_plan(r.entries, today=r.today)["sen_status"])
-
-
 def _sen_support(_x: lp.SenSupport, r: Record) -> dict[str, Any]:
-    sen = _plan_status(r)
+    sen = r.sen
     behind = {e.version for e in r.of(ev.SenStatusChanged)} | {sen["derived_from"]}
     status = sen["status"]
     found = [e for e in r.live if e.version in behind]
@@ -346,7 +341,7 @@ def applies(r: Record) -> bool:
     support (K or E) or a step of an EHC process is on the record."""
     return bool(
         r.of(ev.ConcernRaised)
-        or _plan_status(r)["status"] in ("K", "E")
+        or r.sen["status"] in ("K", "E")
         or any(type(e.event) in EHC_STAGES for e in r.live)
     )
 
