@@ -84,7 +84,13 @@ def _child(settings: Settings, child: str) -> Iterator[tuple[ChildRecords, UUID,
 
 def readiness(
     child: ChildArg,
-    la: LaOption,
+    la: Annotated[
+        str | None,
+        typer.Option(
+            "--la",
+            help="The LA profile's id (see `profiles list`); default the overview's profile.",
+        ),
+    ] = None,
     as_of: AsOfOption = None,
     known_at: KnownAtOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead.")] = False,
@@ -93,7 +99,7 @@ def readiness(
     Hints only: none is a legal precondition, and none blocks an export."""
     require_zone(known_at)
     settings = Settings()
-    loaded = la_profile(settings, la)
+    loaded = la_profile(settings, la) if la else settings.overview_profile()
     with _child(settings, child) as (records, child_id, views):
         result = la_requests.readiness(
             views, child_id, loaded, as_of=as_of.date() if as_of else None, known_at=known_at
@@ -103,6 +109,12 @@ def readiness(
         typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
         return
     p = result["profile"]
+    if not result["applies"]:
+        console.print(
+            f"{p['name']}, as of {result['as_of']}: not judged. {result['absent_because']}"
+        )
+        console.print(result["note"])
+        return
     table = Table(
         title=f"{p['name']} ({p['local_authority']}): {result['met']} of {result['total']} met "
         f"as of {result['as_of']}",

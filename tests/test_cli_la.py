@@ -80,6 +80,16 @@ def test_readiness_prints_each_expectation_and_the_law(runner: CliRunner, child:
     assert "no LA profile named" in unknown.output
 
 
+def test_readiness_without_la_is_the_overviews_profile(runner: CliRunner, child: str) -> None:
+    """The CLI reads the one engine too: without --la, the profile the overview judges by."""
+    plain = runner.invoke(app, ["readiness", child, "--json"])
+    generic = runner.invoke(app, ["readiness", child, "--la", "generic", "--json"])
+
+    assert plain.exit_code == 0, plain.output
+    assert json.loads(plain.output) == json.loads(generic.output)
+    assert json.loads(plain.output)["profile"]["id"] == "generic"
+
+
 def test_request_writes_html_pdf_or_json_and_refuses_other_names(
     runner: CliRunner, child: str, home: Path
 ) -> None:
