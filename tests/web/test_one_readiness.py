@@ -57,6 +57,8 @@ def test_the_overview_and_the_la_tab_agree_on_a_child_and_date(
         assert said.score or said.absent, "the overview says readiness or why it is absent"
         assert shown(la_tab.text) == said, (child, day)
         assert shown(default_tab.text) == said, "the LA tab first shows the overview's profile"
+        if said.score:  # the overview links to the same answer in full
+            assert f"/la-request?as_of={day}&amp;la=generic" in overview.text
 
 
 def test_the_demo_histories_show_both_a_score_and_an_absence(as_: Client, world: World) -> None:
