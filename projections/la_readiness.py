@@ -191,17 +191,23 @@ def _matches(x: lp.ProfessionalAdvice, entry: Entry) -> bool:
     return not x.roles or any(role.lower() in where for role in x.roles)
 
 
+def _recommended(reports: Sequence[Entry]) -> dict[tuple[str, str], Entry]:
+    """Each recommendation of these reports, by (report id, recommendation id)."""
+    found: dict[tuple[str, str], Entry] = {}
+    for entry in reports:
+        if isinstance(entry.event, ev.ReportReceived):
+            for item in entry.event.recommendations:
+                found[(entry.event.report_id, item["recommendation_id"])] = entry
+    return found
+
+
 def _professional_advice(x: lp.ProfessionalAdvice, r: Record) -> dict[str, Any]:
     reports = [e for e in r.of(ev.ReportReceived) if _matches(x, e)]
     who = " or ".join(x.roles) if x.roles else "outside professional"
     found = _recent(reports, x.max_age_months, r.today, f"report ({who})", _report_day)
     if not x.acted_on or found["status"] == "missing":
         return found
-    wanted: dict[tuple[str, str], Entry] = {}
-    for entry in reports:
-        if isinstance(entry.event, ev.ReportReceived):
-            for item in entry.event.recommendations:
-                wanted[(entry.event.report_id, item["recommendation_id"])] = entry
+    wanted = _recommended(reports)
     acted: list[Entry] = []
     for entry in r.of(ev.RecommendationActioned):
         e = entry.event
@@ -227,11 +233,7 @@ def _professional_advice(x: lp.ProfessionalAdvice, r: Record) -> dict[str, Any]:
 
 def _recommendations_actioned(_x: lp.RecommendationsActioned, r: Record) -> dict[str, Any]:
     """Every recommendation received has a recorded action, whatever was decided."""
-    wanted: dict[tuple[str, str], Entry] = {}
-    for entry in r.of(ev.ReportReceived):
-        if isinstance(entry.event, ev.ReportReceived):
-            for item in entry.event.recommendations:
-                wanted[(entry.event.report_id, item["recommendation_id"])] = entry
+    wanted = _recommended(r.of(ev.ReportReceived))
     acted: dict[tuple[str, str], Entry] = {}
     for entry in r.of(ev.RecommendationActioned):
         e = entry.event
