@@ -134,3 +134,68 @@ def test_every_profile_says_why_readiness_is_absent_for_a_child_with_nothing_to_
         result = la_readiness(story.entries, loaded, today=date(2025, 6, 1))
         assert (result["applies"], result["expectations"], result["total"]) == (False, [], 0)
         assert "No concern, SEN support or EHC" in result["absent_because"]
+
+
+def test_what_was_done_with_each_recommendation_counts_any_recorded_decision(
+    profiles: dict[str, LoadedProfile],
+) -> None:
+    """The generic hint asks that each recommendation has a recorded action: one without
+    is missing; "not actioned", with its reason, is a recorded decision and counts."""
+    story = Story()
+    story.add(
+        cmd.RaiseConcern,
+        date(2025, 2, 3),
+        concern_id="c1",
+        areas=["communication_language"],
+        level="low",
+        description="Few words for age",
+    )
+
+    def hint() -> dict[str, object]:
+        hints = readiness(story.entries, today=date(2025, 12, 1))["hints"]
+        return next(h for h in hints if h["kind"] == "recommendations_actioned")
+
+    assert (hint()["status"], hint()["detail"]) == ("missing", "no recommendations received")
+    report = story.add(
+        cmd.ReceiveReport,
+        date(2025, 9, 1),
+        basis="third_party_report",
+        report_id="salt-1",
+        author="Demo Therapist",
+        author_role="Speech and language therapist",
+        service="Speech and language therapy",
+        report_date=date(2025, 8, 28),
+        summary="Expressive language around 12 months below age.",
+        recommendations=[
+            {"recommendation_id": "r1", "text": "Visual timetable"},
+            {"recommendation_id": "r2", "text": "Daily 1:1 vocabulary work"},
+        ],
+    )
+    first = story.add(
+        cmd.ActionRecommendation,
+        date(2025, 9, 10),
+        report_id="salt-1",
+        recommendation_id="r1",
+        action="actioned",
+        detail="Visual timetable in the room.",
+    )
+    assert hint() == {
+        "id": "recommendations_actioned",
+        "kind": "recommendations_actioned",
+        "title": "What was done with each recommendation",
+        "status": "missing",
+        "detail": "1 of 2 recommendation(s) without a recorded action",
+        "evidence": [report, first],
+    }
+    story.add(
+        cmd.ActionRecommendation,
+        date(2025, 9, 10),
+        report_id="salt-1",
+        recommendation_id="r2",
+        action="not_actioned",
+        detail="No staff for daily 1:1 yet.",
+    )
+    assert hint()["status"] == "met"
+    shire = la_readiness(story.entries, profiles["example-shire-apdr"], today=date(2025, 12, 1))
+    acted_on = next(x for x in shire["expectations"] if x["id"] == "advice_acted_on")
+    assert acted_on["status"] == "missing"  # an LA that asks for advice acted on still differs
