@@ -200,7 +200,7 @@ class Exporter:
         self.records = records
         self.settings = settings
         self.ledger = open_ledger(records, settings)
-        self.views = ChildViews(records, self.ledger)
+        self.views = ChildViews(records, self.ledger, readiness_profile=settings.overview_profile)
         log = key_paths(settings.keys_dir, LOG_KEY)
         self.keys = ExportKeys(
             exporter=load_private(key_paths(settings.keys_dir, EXPORTER_KEY).private),

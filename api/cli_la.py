@@ -74,14 +74,23 @@ def _child(settings: Settings, child: str) -> Iterator[tuple[ChildRecords, UUID,
     records = open_records(settings)
     try:
         child_id = resolve_child(list(records.child_ids()), child)
-        yield records, child_id, ChildViews(records, open_ledger(records, settings))
+        views = ChildViews(
+            records, open_ledger(records, settings), readiness_profile=settings.overview_profile
+        )
+        yield records, child_id, views
     finally:
         records.close()
 
 
 def readiness(
     child: ChildArg,
-    la: LaOption,
+    la: Annotated[
+        str | None,
+        typer.Option(
+            "--la",
+            help="The LA profile's id (see `profiles list`); default the overview's profile.",
+        ),
+    ] = None,
     as_of: AsOfOption = None,
     known_at: KnownAtOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead.")] = False,
@@ -90,7 +99,7 @@ def readiness(
     Hints only: none is a legal precondition, and none blocks an export."""
     require_zone(known_at)
     settings = Settings()
-    loaded = la_profile(settings, la)
+    loaded = la_profile(settings, la) if la else settings.overview_profile()
     with _child(settings, child) as (records, child_id, views):
         result = la_requests.readiness(
             views, child_id, loaded, as_of=as_of.date() if as_of else None, known_at=known_at
@@ -100,6 +109,12 @@ def readiness(
         typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
         return
     p = result["profile"]
+    if not result["applies"]:
+        console.print(
+            f"{p['name']}, as of {result['as_of']}: not judged. {result['absent_because']}"
+        )
+        console.print(result["note"])
+        return
     table = Table(
         title=f"{p['name']} ({p['local_authority']}): {result['met']} of {result['total']} met "
         f"as of {result['as_of']}",

@@ -12,7 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from domain.retention import RetentionPolicy
 from ledger.keys import log_origin
 from ledger.keystore_pg import PostgresKeys, key_schema
-from projections.la_profile import BUILTIN_DIR
+from projections.la_profile import BUILTIN_DIR, LoadedProfile, readiness_profile
 
 
 class Settings(BaseSettings):
@@ -125,6 +125,13 @@ class Settings(BaseSettings):
         ge=1024,
         description="The largest file that may be attached to a child's record, in bytes.",
     )
+    readiness_profile: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$",
+        description="The LA profile (its id) every child's overview, the dashboard, reports "
+        "and bundles judge readiness by, and the LA tab shows first; unset means the built-in "
+        "generic hints (`generic`). A profile that is missing or broken falls back to those.",
+    )
     setting_names: dict[str, str] = Field(
         default_factory=dict,
         description="What each setting is called, by its id, as parents, LAs and reports read "
@@ -220,6 +227,10 @@ class Settings(BaseSettings):
         """Where LA request profiles are read from: the built-in ones, then the setting's
         own (which replace a built-in profile of the same id)."""
         return [BUILTIN_DIR, self.la_profiles or self.data_dir / "la-profiles"]
+
+    def overview_profile(self) -> LoadedProfile:
+        """The profile readiness is judged by on overviews (see `readiness_profile`)."""
+        return readiness_profile(self.la_profile_dirs, self.readiness_profile)
 
     @property
     def sqlite_path(self) -> Path:

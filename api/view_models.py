@@ -61,6 +61,10 @@ class ProvisionMapView(Stamped):
 
 
 class ReadinessView(Stamped):
+    profile: dict[str, Any] = Field(
+        description="The profile judged by (id, name, file digest): `generic` unless the "
+        "installation chose another; `?la=` with its id gives the same answer in full."
+    )
     applies: bool = Field(description="Whether readiness means something for this child.")
     absent_because: str | None = None
     hints: Rows
@@ -75,6 +79,8 @@ class LaReadinessView(_Open):
     as_of: str
     known_at: str | None
     profile: dict[str, Any]
+    applies: bool = Field(description="Whether readiness means something for this child.")
+    absent_because: str | None = None
     expectations: Rows
     met: int
     missing: int

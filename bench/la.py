@@ -3,9 +3,10 @@ observations, 2,000 events in all).
 
     python -m bench.la [--events 2000] [--pages 20]
 
-Baselines of the same run: the generic readiness hints over the same entries (for readiness
-and filling), one PDF render of the whole request (for fitting it to a page budget), and
-the same export without a request (for the bundle).
+Baselines of the same run: the generic readiness hints (the built-in `generic` profile, the
+overview's) over the same entries (for readiness and filling), one PDF render of the whole
+request (for fitting it to a page budget), and the same export without a request (for the
+bundle).
 """
 
 from __future__ import annotations

@@ -14,11 +14,13 @@ No expectation ever blocks an export: the legal test for an EHC needs assessment
 from __future__ import annotations
 
 import hashlib
+import logging
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -33,8 +35,12 @@ from pydantic import (
 
 from domain.vocabulary import CONSENT_PURPOSES
 
+logger = logging.getLogger(__name__)
 SCHEMA = "sendtrail/la-profile/v1"
 BUILTIN_DIR = Path(__file__).parent / "la_profiles"
+# The built-in profile of the readiness hints every child's overview shows, unless the
+# installation names another (Settings.readiness_profile).
+GENERIC = "generic"
 SUFFIX = ".toml"
 MAX_PROFILE_BYTES = 256 * 1024
 
@@ -139,6 +145,10 @@ class ProfessionalAdvice(_Expectation):
     acted_on: bool = Field(default=False, description="Each recommendation has an action.")
 
 
+class RecommendationsActioned(_Expectation):
+    kind: Literal["recommendations_actioned"]
+
+
 class ParentView(_Expectation):
     kind: Literal["parent_view"]
     max_age_months: Months = 12
@@ -184,6 +194,7 @@ Expectation = Annotated[
     | ProvisionMap
     | NotionalBudget
     | ProfessionalAdvice
+    | RecommendationsActioned
     | ParentView
     | ChildView
     | Consent
@@ -374,6 +385,40 @@ def find_profile(folders: Iterable[Path], profile_id: str) -> LoadedProfile:
     if profile_id not in scanned.profiles:
         raise UnknownProfile(profile_id, scanned.profiles)
     return scanned.profiles[profile_id]
+
+
+@lru_cache(maxsize=64)
+def _load_unchanged(path: Path, _stamp: tuple[int, int]) -> LoadedProfile:
+    return load_profile(path)
+
+
+def current_profile(folders: Sequence[Path], profile_id: str) -> LoadedProfile:
+    """The profile of this id as find_profile finds it (the last folder holding the file
+    wins; a broken file raises its ProfileError), read again only when the file changes:
+    readiness is read for every child on an overview or a dashboard."""
+    for folder in reversed(folders):
+        path = folder / f"{profile_id}{SUFFIX}"
+        try:
+            found = path.stat()
+        except OSError:
+            continue
+        return _load_unchanged(path, (found.st_mtime_ns, found.st_size))
+    raise UnknownProfile(profile_id, scan_profiles(folders).profiles)
+
+
+def readiness_profile(folders: Sequence[Path], chosen: str | None = None) -> LoadedProfile:
+    """The profile every child's overview is judged by: the one the installation chose,
+    else `generic`. A chosen profile that is missing or broken falls back to the built-in
+    generic hints (logged), so an overview never fails for a profile file."""
+    try:
+        return current_profile(folders, chosen or GENERIC)
+    except (ProfileError, UnknownProfile) as error:
+        logger.warning(
+            "readiness profile %r not used, the built-in generic one is: %s",
+            chosen or GENERIC,
+            error,
+        )
+        return current_profile([BUILTIN_DIR], GENERIC)
 
 
 def json_schema() -> dict[str, Any]:

@@ -1,5 +1,6 @@
-"""Readiness against one local authority's profile: each expectation met, missing or
-stale, with the entries (versions and dates) behind it.
+"""Readiness against a profile: each expectation met, missing or stale, with the entries
+(versions and dates) behind it. The one readiness engine: a local authority's profile and
+the built-in generic hints every overview shows (la_profiles/generic.toml) are read alike.
 
 Hints only. The legal test for an EHC needs assessment is low (CFA 2014 s.36(8)): no LA
 expectation is a precondition, and nothing here blocks an export. Where a profile asks for
@@ -9,20 +10,30 @@ something the law does not require, the result says so plainly, beside the expec
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from domain import events as ev
 from projections import la_profile as lp
 from projections.la_statement import Record
 from projections.provision_map import setting_spend
-from projections.readiness import attendance_coverage
+from projections.support_plan import EHC_STAGES
 from projections.timeline import Entry
 from projections.wording import format_day, format_money, months_before
 
 NOT_A_PRECONDITION = (
     "Not a legal requirement: the test for an assessment is only that the child may have "
     "SEN and may need provision through an EHC plan (CFA 2014 s.36(8))."
+)
+# Readiness is judged for a child with a concern, SEN support (K or E) or an EHC process
+# (issue 17.11): a red "0 of 11" for a child with no concern would say what the record does not.
+ABSENT_BECAUSE = (
+    "No concern, SEN support or EHC needs assessment is on the record by this date, so "
+    "there is nothing to judge readiness for an EHC needs assessment request against."
+)
+NOTE = (
+    "Hints only: no expectation, the generic hints' or a local authority's, is a "
+    "precondition for a request (CFA 2014 s.36(8)), and none blocks an export."
 )
 WEIGHED = "The LA weighs this evidence (CoP 9.14); it is not a precondition for a request."
 LAW: dict[str, str] = {
@@ -38,6 +49,8 @@ LAW: dict[str, str] = {
     "notional_budget": "Not required by law: no spending threshold is a precondition for a "
     "request (CFA 2014 s.36(8)). The LA's guidance asks for spend to be shown.",
     "professional_advice": WEIGHED,
+    "recommendations_actioned": "The LA weighs what was done with professional advice "
+    "(CoP 9.14); a recommendation not followed, with the reason recorded, counts too.",
     "parent_view": "The LA must seek the parents' views during an assessment; including "
     "them now helps, but it is not a precondition.",
     "child_view": "The LA must seek the child's views during an assessment; including "
@@ -88,11 +101,12 @@ def _report_day(entry: Entry) -> date:
 
 
 def _sen_support(_x: lp.SenSupport, r: Record) -> dict[str, Any]:
-    changes = r.of(ev.SenStatusChanged)
-    last = changes[-1].event if changes else None
-    status = last.status if isinstance(last, ev.SenStatusChanged) else "N"
+    sen = r.sen
+    behind = {e.version for e in r.of(ev.SenStatusChanged)} | {sen["derived_from"]}
+    status = sen["status"]
+    found = [e for e in r.live if e.version in behind]
     met = status in ("K", "E")
-    return _result("met" if met else "missing", f"current SEN status {status}", changes)
+    return _result("met" if met else "missing", f"current SEN status {status}", found)
 
 
 def _parent_notified(_x: lp.ParentNotified, r: Record) -> dict[str, Any]:
@@ -177,17 +191,23 @@ def _matches(x: lp.ProfessionalAdvice, entry: Entry) -> bool:
     return not x.roles or any(role.lower() in where for role in x.roles)
 
 
+def _recommended(reports: Sequence[Entry]) -> dict[tuple[str, str], Entry]:
+    """Each recommendation of these reports, by (report id, recommendation id)."""
+    found: dict[tuple[str, str], Entry] = {}
+    for entry in reports:
+        if isinstance(entry.event, ev.ReportReceived):
+            for item in entry.event.recommendations:
+                found[(entry.event.report_id, item["recommendation_id"])] = entry
+    return found
+
+
 def _professional_advice(x: lp.ProfessionalAdvice, r: Record) -> dict[str, Any]:
     reports = [e for e in r.of(ev.ReportReceived) if _matches(x, e)]
     who = " or ".join(x.roles) if x.roles else "outside professional"
     found = _recent(reports, x.max_age_months, r.today, f"report ({who})", _report_day)
     if not x.acted_on or found["status"] == "missing":
         return found
-    wanted: dict[tuple[str, str], Entry] = {}
-    for entry in reports:
-        if isinstance(entry.event, ev.ReportReceived):
-            for item in entry.event.recommendations:
-                wanted[(entry.event.report_id, item["recommendation_id"])] = entry
+    wanted = _recommended(reports)
     acted: list[Entry] = []
     for entry in r.of(ev.RecommendationActioned):
         e = entry.event
@@ -209,6 +229,26 @@ def _professional_advice(x: lp.ProfessionalAdvice, r: Record) -> dict[str, Any]:
         found["detail"] += "; every recommendation acted on"
         found["evidence"] = _evidence(evidence)
     return found
+
+
+def _recommendations_actioned(_x: lp.RecommendationsActioned, r: Record) -> dict[str, Any]:
+    """Every recommendation received has a recorded action, whatever was decided."""
+    wanted = _recommended(r.of(ev.ReportReceived))
+    acted: dict[tuple[str, str], Entry] = {}
+    for entry in r.of(ev.RecommendationActioned):
+        e = entry.event
+        if isinstance(e, ev.RecommendationActioned):
+            acted[(e.report_id, e.recommendation_id)] = entry
+    if not wanted:
+        return _result("missing", "no recommendations received", [])
+    open_items = set(wanted) - set(acted)
+    behind = {e.version: e for e in [*wanted.values(), *acted.values()]}
+    evidence = [behind[v] for v in sorted(behind)]
+    if open_items:
+        detail = f"{len(open_items)} of {len(wanted)} recommendation(s) without a recorded action"
+        return _result("missing", detail, evidence)
+    detail = f"an action recorded for each of {len(wanted)} recommendation(s)"
+    return _result("met", detail, evidence)
 
 
 def _parent_view(x: lp.ParentView, r: Record) -> dict[str, Any]:
@@ -238,10 +278,27 @@ def _consent(x: lp.Consent, r: Record) -> dict[str, Any]:
     return _result("missing", f"no consent in force ({detail}){sign}", entries)
 
 
+def attendance_coverage(entries: Sequence[Entry], start: date, today: date) -> tuple[int, int]:
+    """(days from `start` to `today` covered by attendance records, days in that span),
+    both ends counted, so a record of every day is all of the days."""
+    days = max((today - start).days + 1, 1)
+    covered: set[date] = set()
+    for entry in entries:
+        e = entry.event
+        if not isinstance(e, ev.AttendanceRecorded):
+            continue
+        day = max(e.period_start, start)
+        while day <= min(e.period_end, today):
+            covered.add(day)
+            day += timedelta(days=1)
+    return len(covered), days
+
+
 def _attendance(x: lp.Attendance, r: Record) -> dict[str, Any]:
     records = r.of(ev.AttendanceRecorded)
     registered = next((e.occurred_on for e in r.of(ev.ChildRegistered)), None)
-    start = max(months_before(r.today, x.months), registered or r.today)
+    window = months_before(r.today, x.months)
+    start = max(window, registered or window)
     if not records:
         return _result("missing", "no attendance recorded", [])
     covered, days = attendance_coverage(records, start, r.today)
@@ -265,6 +322,7 @@ EVALUATORS: dict[str, Callable[[Any, Record], dict[str, Any]]] = {
     "provision_map": _provision_map,
     "notional_budget": _notional_budget,
     "professional_advice": _professional_advice,
+    "recommendations_actioned": _recommendations_actioned,
     "parent_view": _parent_view,
     "child_view": _child_view,
     "consent": _consent,
@@ -280,12 +338,25 @@ def law_note(expectation: Any) -> str:
     return LAW[expectation.kind]
 
 
+def applies(r: Record) -> bool:
+    """Whether readiness means something for the child by `r.today`: a concern, SEN
+    support (K or E) or a step of an EHC process is on the record."""
+    return bool(
+        r.of(ev.ConcernRaised)
+        or r.sen["status"] in ("K", "E")
+        or any(type(e.event) in EHC_STAGES for e in r.live)
+    )
+
+
 def la_readiness(
     entries: Sequence[Entry], loaded: lp.LoadedProfile, *, today: date
 ) -> dict[str, Any]:
-    """Every expectation of the profile, as of `today`, with the evidence behind it."""
+    """Every expectation of the profile, as of `today`, with the evidence behind it; none
+    (`applies` false, `absent_because` saying why) for a child with no concern, no SEN
+    support and no EHC process."""
     profile = loaded.profile
     record = Record(entries, today, profile)
+    judged = applies(record)
     results = [
         {
             "id": x.id,
@@ -296,17 +367,18 @@ def la_readiness(
             "required_by_law": False,
             "law": law_note(x),
         }
-        for x in profile.expectations
+        for x in (profile.expectations if judged else [])
     ]
     counts = {s: sum(1 for x in results if x["status"] == s) for s in ("met", "missing", "stale")}
     return {
         "as_of": today.isoformat(),
         "profile": loaded.summary(),
+        "applies": judged,
+        "absent_because": None if judged else ABSENT_BECAUSE,
         "notes": list(profile.notes),
         "expectations": results,
         **counts,
         "total": len(results),
         "blocks_export": False,
-        "note": "Hints only: no local authority's expectation is a precondition for a request "
-        "(CFA 2014 s.36(8)), and none blocks an export.",
+        "note": NOTE,
     }

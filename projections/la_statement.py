@@ -12,10 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 from domain import events as ev
 from projections.la_profile import Profile
+from projections.support_plan import support_plan
 from projections.timeline import Entry, Flags, effective, flags
 from projections.wording import format_day, months_before
 
@@ -58,6 +60,11 @@ class Record:
             for e in self.of(ev.PersonLinked)
             if isinstance(e.event, ev.PersonLinked)
         }
+
+    @cached_property
+    def sen(self) -> dict[str, Any]:
+        """The SEN status as the plan view derives it (E while an issued EHC plan counts)."""
+        return dict(support_plan(self.entries, today=self.today)["sen_status"])
 
     def setting(self, setting_id: str) -> str:
         """A setting by its name, where the setting has given it one."""

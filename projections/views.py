@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -18,11 +19,13 @@ from ledger.log import Ledger
 from projections.chronology import Only, chronology
 from projections.ehc_timeline import ehc_timeline
 from projections.jsonable import jsonable
+from projections.la_profile import BUILTIN_DIR, LoadedProfile, readiness_profile
 from projections.provision_map import provision_map
 from projections.readiness import readiness
 from projections.support_plan import support_plan
 from projections.timeline import Entry, TimelineCache, admit
 
+BUILTIN_GENERIC: Callable[[], LoadedProfile] = partial(readiness_profile, [BUILTIN_DIR])
 View = Callable[[Sequence[Entry], date], dict[str, Any]]
 
 VIEWS: dict[str, View] = {
@@ -35,11 +38,19 @@ VIEWS: dict[str, View] = {
 
 
 class ChildViews:
-    """Builds any view of a child at (as_of, known_at)."""
+    """Builds any view of a child at (as_of, known_at). The readiness view judges by the
+    profile `readiness_profile` gives (read on each use; default the built-in generic)."""
 
-    def __init__(self, records: ChildRecords, ledger: Ledger) -> None:
+    def __init__(
+        self,
+        records: ChildRecords,
+        ledger: Ledger,
+        *,
+        readiness_profile: Callable[[], LoadedProfile] = BUILTIN_GENERIC,
+    ) -> None:
         self.records = records
         self.timeline = TimelineCache(records, ledger)
+        self.readiness_profile = readiness_profile
 
     def admitted(
         self,
@@ -77,10 +88,16 @@ class ChildViews:
         """Several named views at the same times, from one pass of `admit`."""
         entries = self.admitted(child_id, as_of=as_of, known_at=known_at, withhold=withhold)
         today = as_of or self.records.clock().date()
+        bodies = {name: self._body(name, entries, today) for name in names}
         return {
-            name: _stamped(child_id, name, today, known_at, entries, VIEWS[name](entries, today))
-            for name in names
+            name: _stamped(child_id, name, today, known_at, entries, body)
+            for name, body in bodies.items()
         }
+
+    def _body(self, name: str, entries: list[Entry], today: date) -> dict[str, Any]:
+        if name == "readiness":
+            return readiness(entries, self.readiness_profile(), today=today)
+        return VIEWS[name](entries, today)
 
     def chronology_page(
         self,

@@ -48,7 +48,7 @@ def test_profiles_list_check_and_schema(runner: CliRunner) -> None:
     for profile_id in ("generic-cop", "example-shire-apdr", "example-borough-notional"):
         assert profile_id in listed.output
     assert checked.exit_code == 0
-    assert "4 profile(s) valid." in checked.output
+    assert "5 profile(s) valid." in checked.output
     assert json.loads(schema.output)["$id"] == "sendtrail/la-profile/v1"
 
 
@@ -78,6 +78,16 @@ def test_readiness_prints_each_expectation_and_the_law(runner: CliRunner, child:
     assert {x["status"] for x in result["expectations"]} <= {"met", "missing", "stale"}
     assert unknown.exit_code == 3
     assert "no LA profile named" in unknown.output
+
+
+def test_readiness_without_la_is_the_overviews_profile(runner: CliRunner, child: str) -> None:
+    """The CLI reads the one engine too: without --la, the profile the overview judges by."""
+    plain = runner.invoke(app, ["readiness", child, "--json"])
+    generic = runner.invoke(app, ["readiness", child, "--la", "generic", "--json"])
+
+    assert plain.exit_code == 0, plain.output
+    assert json.loads(plain.output) == json.loads(generic.output)
+    assert json.loads(plain.output)["profile"]["id"] == "generic"
 
 
 def test_request_writes_html_pdf_or_json_and_refuses_other_names(

@@ -25,10 +25,12 @@ LABELS = {"pages": "Page limit", "format": "Format", "tribunal": "Tribunal limit
 FORMATS = [("pdf", "PDF, to print and sign"), ("html", "Web page (HTML)")]
 
 
-def _chosen(request: Request, choices: list[tuple[str, str]]) -> str | None:
+def _chosen(request: Request, svc: Services, choices: list[tuple[str, str]]) -> str | None:
+    """The profile asked for, else the one the overview judges by (so the two agree)."""
     wanted = request.query_params.get("la", "")
     ids = [code for code, _ in choices]
-    return wanted if wanted in ids else ("generic-cop" if "generic-cop" in ids else None)
+    first = svc.settings.overview_profile().profile.id
+    return wanted if wanted in ids else (first if first in ids else None)
 
 
 def la_page(
@@ -43,7 +45,7 @@ def la_page(
 ) -> Response:
     when: Times = times(request)
     choices = la_requests.choices(svc.settings)
-    chosen = la or _chosen(request, choices)
+    chosen = la or _chosen(request, svc, choices)
     child, views = read(svc, who.user, child_id, ("plan",), when, logged=())
     result: dict[str, Any] | None = None
     if chosen is not None:

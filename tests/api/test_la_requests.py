@@ -22,6 +22,7 @@ from api.cli_serve import ensure_keys
 from api.settings import Settings
 from api.users import UserStore
 from ledger.log import LedgerBackend
+from projections.la_profile import BUILTIN_DIR
 from tests.factories import SETTING, fixed_clock, shared_with
 from tests.la_history import Known, register_known_child
 from tests.support.la import EXPECTED, MINIMAL
@@ -154,6 +155,39 @@ def test_a_profile_dropped_into_the_settings_folder_is_used_without_a_restart(
     assert result["expectations"][0]["id"] == "views"
     assert refused.status_code == 409
     assert "broken-council.toml" in refused.json()["detail"]
+
+
+def test_a_generic_profile_dropped_in_changes_the_overview_and_the_bundle_alike(
+    world: World,
+) -> None:
+    """The overview's hints are the `generic` profile (issue 16.5): the setting's own copy
+    of it, asking for four reviews, turns the hint missing in the overview, in `?la=generic`
+    and in an export's data/readiness.json, without a restart."""
+    hints_url = f"/v1/children/{world.child}/readiness"
+    day = {"as_of": "2026-11-24"}
+    before = world.client.get(hints_url, params=day, headers=world.as_("senco")).json()
+    world.own_profiles.mkdir(parents=True, exist_ok=True)
+    text = (BUILTIN_DIR / "generic.toml").read_text()
+    (world.own_profiles / "generic.toml").write_text(text.replace("min = 2\n", "min = 4\n", 1))
+    try:
+        after = world.client.get(hints_url, params=day, headers=world.as_("senco")).json()
+        full = readiness(world, "generic")
+        exported = world.client.post(
+            f"/v1/children/{world.child}/exports",
+            json={"pdf": False, "as_of": "2026-11-24"},
+            headers=world.as_("senco"),
+        )
+    finally:
+        (world.own_profiles / "generic.toml").unlink()
+    bundled = json.loads(zipfile.ZipFile(io.BytesIO(exported.content)).read("data/readiness.json"))
+
+    def cycles(hints: dict[str, Any]) -> str:
+        return str(next(h["status"] for h in hints["hints"] if h["id"] == "reviewed_cycles"))
+
+    assert (cycles(before), cycles(after), cycles(bundled)) == ("met", "missing", "missing")
+    assert after["met"] == full["met"] == bundled["met"] == before["met"] - 1
+    assert after["profile"] == full["profile"] == bundled["profile"]
+    assert after["profile"]["sha256"] != before["profile"]["sha256"]
 
 
 def request(world: World, role: str, **body: object) -> httpx.Response:

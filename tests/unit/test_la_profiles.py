@@ -38,6 +38,7 @@ def test_the_built_in_profiles_are_valid_and_named_by_their_files() -> None:
 
     assert scanned.errors == []
     assert set(scanned.profiles) == {
+        "generic",
         "generic-cop",
         "example-shire-apdr",
         "example-borough-notional",

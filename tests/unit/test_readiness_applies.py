@@ -102,5 +102,5 @@ class TestReadinessApplies:
             cmd.FinaliseEhcPlan, date(2025, 5, 19), decision="issue", final_date=date(2025, 5, 19)
         )
         hint = readiness(story.entries, today=TODAY)["hints"][0]
-        assert (hint["id"], hint["detail"]) == ("sen_support", "current status E")
+        assert (hint["id"], hint["detail"]) == ("sen_support", "current SEN status E")
         assert plan in hint["evidence"]

@@ -462,7 +462,7 @@ class TestCountsAreInclusiveAndBounded:
             if h["id"] == "attendance"
         )
         days = (date(2025, 6, 20) - date(2024, 9, 2)).days + 1  # both ends counted: 292
-        assert hint["detail"] == f"attendance recorded for {days} of {days} days"
+        assert hint["detail"] == f"recorded for {days} of {days} days since 2 Sep 2024"
 
     def test_fidelity_never_exceeds_the_whole(self) -> None:
         story = parent_linked()

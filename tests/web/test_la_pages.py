@@ -22,7 +22,9 @@ def test_staff_and_inspectors_see_readiness_against_the_chosen_profile(
         assert "Not required by law" in page.text
         assert ("Download the request" in page.text) is (role == "senco")
     default = as_("senco").get(f"/children/{world.own}/la-request")
-    assert "Generic request (SEND Code of Practice)" in default.text
+    assert "Generic request (SEND Code of Practice)" in default.text  # offered
+    # first shown: the profile the overview judges by (issue 16.5)
+    assert '<option value="generic" selected>Readiness hints (built in)' in default.text
 
 
 def test_parents_read_it_as_the_api_gives_it_and_outsiders_do_not(
