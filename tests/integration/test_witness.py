@@ -9,27 +9,21 @@ import base64
 import hashlib
 import signal
 import struct
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from typer.testing import CliRunner
 
 from api.cli import app as cli
-from api.cli_witness import public_text, witness_key
+from api.cli_witness import public_text
 from ledger import checkpoint as cp
 from ledger.cosignature import Witness, cosigned_by, with_lines
 from ledger.keys import LOG_KEY, key_paths, raw_public
 from ledger.witness import WitnessService, WitnessState
-from tests.processes import ROOT
-from tests.serving import free_port
 from tests.support.bundles import make_store
+from tests.support.witnesses import spec, witness_process
 
 
 def note_of(size: int, root: bytes, key: Ed25519PrivateKey, origin: str = "log.example/a") -> str:
@@ -150,61 +144,6 @@ class TestAddCheckpoint:
             assert again.latest("log.example/a")[0] == 8
         finally:
             again.close()
-
-
-@contextmanager
-def witness_process(
-    tmp_path: Path, name: str, log: tuple[str, Path]
-) -> Iterator[tuple[subprocess.Popen[bytes], Witness]]:
-    key_file = tmp_path / f"{name.replace('/', '_')}.key"
-    public = witness_key(key_file).public_key()
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "api.cli",
-            "witness",
-            "serve",
-            "--name",
-            name,
-            "--key",
-            str(key_file),
-            "--state",
-            str(tmp_path / f"{name.replace('/', '_')}.db"),
-            "--log",
-            f"{log[0]}={log[1]}",
-            "--port",
-            str(port),
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert proc.poll() is None, "the witness stopped"
-            assert time.monotonic() < deadline, "the witness did not start"
-            try:
-                httpx.post(url + "/add-checkpoint", content=b"", timeout=2)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        yield proc, Witness(name, public, url)
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-
-def spec(w: Witness) -> str:
-    return f"{w.name} {w.url} {public_text(w.public)}"
 
 
 @pytest.mark.slow

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -13,11 +14,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from typer.testing import CliRunner
 
 from api.cli import app as cli
+from domain import commands as cmd
 from ledger import checkpoint as cp
 from ledger.cosignature import Witness, cosigned_by, with_lines
-from ledger.keys import raw_public
+from ledger.keys import LOG_KEY, key_paths, raw_public
 from ledger.witness import WitnessService, WitnessState
+from tests.factories import on
 from tests.interop.conftest import Exported, GoCheck, public_from_vkey, unzip
+from tests.support.witnesses import spec, witness_process
 
 WITNESS = "witness.example/la"
 NOW = 1_764_892_800
@@ -173,3 +177,31 @@ class TestCosignatures:
         lines = note.split("\n")
         other_body = "\n".join([lines[0], str(int(lines[1]) - 1), *lines[2:]])
         assert cosigned_by(with_lines(other_body, [made.stdout]), witness) is None
+
+
+@pytest.mark.slow
+def test_a_bundle_carries_cosignatures_go_accepts(
+    go: GoCheck, exported: Exported, tmp_path: Path
+) -> None:
+    """The whole path: `sendtrail checkpoint` submits to `sendtrail witness serve`, the
+    bundle carries the cosigned checkpoint, and Go checks both signatures on it."""
+    store = exported.store
+    store.records.handle(
+        store.children[2],
+        cmd.RecordObservation(area="physical", notes="witnessed", observer="KP"),
+        on(date(2026, 11, 22)),
+    )
+    log_pem = key_paths(store.settings.keys_dir, LOG_KEY).public
+    with witness_process(tmp_path, WITNESS, (store.settings.log_origin, log_pem)) as (_, w):
+        made = CliRunner().invoke(
+            cli,
+            ["checkpoint"],
+            env={"SENDTRAIL_DATA": str(store.settings.data_dir), "SENDTRAIL_WITNESSES": spec(w)},
+        )
+        assert made.exit_code == 0, made.output
+    note = unzip(store.bundle(store.children[2]).content)["data/audit/checkpoint.txt"].decode()
+    path = go.file("witnessed.txt", note)
+    opened = go.run("open", exported.vkey, path)
+    assert opened.returncode == 0, opened.stderr
+    checked = go.run("cosigned", WITNESS, b64(w), path)
+    assert checked.returncode == 0, (checked.stderr, note)
