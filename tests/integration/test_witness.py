@@ -12,6 +12,7 @@ import struct
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from typer.testing import CliRunner
@@ -20,7 +21,7 @@ from api.cli import app as cli
 from api.cli_witness import public_text
 from ledger import checkpoint as cp
 from ledger.cosignature import Witness, cosigned_by, with_lines
-from ledger.keys import LOG_KEY, key_paths, raw_public
+from ledger.keys import LOG_KEY, key_paths, public_pem, raw_public
 from ledger.witness import WitnessService, WitnessState
 from tests.support.bundles import make_store
 from tests.support.witnesses import spec, witness_process
@@ -208,3 +209,45 @@ def test_two_witnesses_cosign_and_a_rewritten_history_fails_the_policy(tmp_path:
         assert state.latest(settings.log_origin)[0] > 0
     finally:
         state.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("crash", "kept"), [("witness-checked", 5), ("witness-stored", 12)])
+def test_a_witness_killed_mid_request_keeps_the_old_state_or_the_new(
+    tmp_path: Path, crash: str, kept: int
+) -> None:
+    log_key = Ed25519PrivateKey.generate()
+    pem = tmp_path / "log.pub.pem"
+    pem.write_bytes(public_pem(log_key.public_key()))
+    target = ("log.example/a", pem)
+    leaves = [leaf(n) for n in range(12)]
+    first = note_of(5, tree_root(leaves[:5]), log_key)
+    grown = note_of(12, tree_root(leaves), log_key)
+    with witness_process(tmp_path, "la.example/w1", target) as (_, w):
+        cosigned = httpx.post(w.url + "/add-checkpoint", content=request(0, [], first))
+        assert cosigned.status_code == 200, cosigned.text
+    # Killed (SIGKILL: no cleanup) once the request is checked, or once it is stored.
+    dying = {"SENDTRAIL_TEST_CRASH_AT": crash}
+    with witness_process(tmp_path, "la.example/w1", target, dying) as (proc, w):
+        with pytest.raises(httpx.TransportError):
+            httpx.post(
+                w.url + "/add-checkpoint",
+                content=request(5, proof(5, 12, leaves), grown),
+                timeout=30,
+            )
+        assert proc.wait(timeout=30) == -signal.SIGKILL
+    state = WitnessState(tmp_path / "la.example_w1.db")
+    try:
+        assert state.latest("log.example/a")[0] == kept
+    finally:
+        state.close()
+    # Restarted, it goes on from what it kept: the log asks again and is cosigned.
+    with witness_process(tmp_path, "la.example/w1", target) as (_, w):
+        stale = httpx.post(w.url + "/add-checkpoint", content=request(5, [], first))
+        assert (stale.status_code, stale.text) == (
+            (200, stale.text) if kept == 5 else (409, "12\n")
+        )
+        again = request(kept, proof(kept, 12, leaves) if kept < 12 else [], grown)
+        answer = httpx.post(w.url + "/add-checkpoint", content=again)
+        assert answer.status_code == 200, answer.text
+        assert cosigned_by(with_lines(grown, [answer.text]), w) is not None

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -20,8 +21,10 @@ from tests.serving import free_port
 
 @contextmanager
 def witness_process(
-    tmp_path: Path, name: str, log: tuple[str, Path]
+    tmp_path: Path, name: str, log: tuple[str, Path], env: Mapping[str, str] | None = None
 ) -> Iterator[tuple[subprocess.Popen[bytes], Witness]]:
+    """A witness NAME of the log (origin, public key file), its key and state in
+    `tmp_path` (so a second one of the same name there is the same witness restarted)."""
     key_file = tmp_path / f"{name.replace('/', '_')}.key"
     public = witness_key(key_file).public_key()
     port = free_port()
@@ -44,6 +47,7 @@ def witness_process(
             str(port),
         ],
         cwd=ROOT,
+        env={**os.environ, **(env or {})},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
