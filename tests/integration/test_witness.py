@@ -251,3 +251,91 @@ def test_a_witness_killed_mid_request_keeps_the_old_state_or_the_new(
         answer = httpx.post(w.url + "/add-checkpoint", content=again)
         assert answer.status_code == 200, answer.text
         assert cosigned_by(with_lines(grown, [answer.text]), w) is not None
+
+
+class TestAnAnchorsWitnessPolicy:
+    """`trust add --witness`: the verifier's trust store requires the witnesses it names."""
+
+    def test_bundles_under_the_anchor_must_carry_their_cosignatures(self, tmp_path: Path) -> None:
+        store = make_store(tmp_path / "setting")
+        try:
+            child = store.children[4]
+            store.bundle(child)  # signs the checkpoint that covers the record
+            note = store.exporter.ledger.checkpoints()[-1]
+            size = cp.parse(note)[0].size
+            w1, w2 = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+            state = WitnessState(tmp_path / "w1.db")
+            logs = {store.settings.log_origin: store.exporter.keys.log_public}
+            answer = WitnessService("la.example/w1", w1, logs, state).add_checkpoint(
+                request(0, [], note)
+            )
+            state.close()
+            assert answer.status == 200, answer.body
+            store.exporter.ledger.add_cosignature(size, "la.example/w1", answer.body)
+            bundle = tmp_path / "bundle.zip"
+            bundle.write_bytes(store.bundle(child).content)
+        finally:
+            store.records.close()
+        keys = store.settings.keys_dir
+        env = {"SENDTRAIL_DATA": str(tmp_path / "inspector"), "COLUMNS": "300"}
+        pinned = ["--key", str(keys / "exporter.pub.pem"), "--log-key", str(keys / "log.pub.pem")]
+        first = f"la.example/w1 {public_text(w1.public_key())}"
+        second = f"trust.example/w2 {public_text(w2.public_key())}"
+
+        def run(*args: str) -> tuple[int, str]:
+            done = CliRunner().invoke(cli, list(args), env=env)
+            return done.exit_code, " ".join(done.output.split())
+
+        assert run("trust", "add", "Oak", *pinned, "--witness", first)[0] == 0
+        code, said = run("verify", str(bundle))
+        assert code == 0, said
+        assert "trusted through Oak; checkpoint witnessed by la.example/w1" in said
+        assert "witnessed by 1 of la.example/w1" in run("trust", "list")[1]
+
+        # Both witnesses (the default: all named): one has not seen this log.
+        assert run("trust", "add", "Oak", *pinned, "--witness", first, "--witness", second)[0] == 0
+        code, said = run("verify", str(bundle))
+        assert code == 1, said
+        assert "witnessed by 1 of the 2 witnesses Oak requires (la.example/w1)" in said
+        # The anchor's policy holds even when its keys are given on the command line.
+        assert run("verify", str(bundle), *pinned)[0] == 1
+
+        assert run("trust", "add", "Oak", *pinned, "--witness", second)[0] == 0
+        assert run("verify", str(bundle))[0] == 1
+        code, _ = run(
+            "trust", "add", "Oak", *pinned, "--witness", first, "--witness", second,
+            "--witnesses-required", "1",
+        )  # fmt: skip
+        assert code == 0
+        assert run("verify", str(bundle))[0] == 0
+
+    def test_a_bad_witness_is_refused_naming_the_rule(self, tmp_path: Path) -> None:
+        env = {"SENDTRAIL_DATA": str(tmp_path / "inspector"), "COLUMNS": "300"}
+        fingerprints = ["--signer", "a" * 64, "--log", "b" * 64]
+        for witness, rule in (
+            ("la.example/w1", "'NAME PUBLIC-KEY-BASE64'"),
+            ("la.example/w1 bm90IGEga2V5", "not a base64 Ed25519 public key"),
+        ):
+            done = CliRunner().invoke(
+                cli, ["trust", "add", "Oak", *fingerprints, "--witness", witness], env=env
+            )
+            assert done.exit_code == 2
+            assert rule in " ".join(done.output.split())
+        key = public_text(Ed25519PrivateKey.generate().public_key())
+        done = CliRunner().invoke(
+            cli,
+            [
+                "trust",
+                "add",
+                "Oak",
+                *fingerprints,
+                "--witness",
+                f"w {key}",
+                "--witnesses-required",
+                "2",
+            ],
+            env=env,
+        )
+        assert done.exit_code == 2
+        assert "between 0 and the 1 witnesses named" in " ".join(done.output.split())
+        assert not (tmp_path / "inspector" / "trust.json").exists()
