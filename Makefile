@@ -46,6 +46,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.la
 	$(BIN)/python -m bench.backup
 	$(BIN)/python -m bench.export_setting
+	$(BIN)/python -m bench.witness
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache sendtrail-data

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import base64
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from rich.console import Console
 
 from api import la_requests
@@ -22,7 +20,7 @@ from exporters.durable_file import durable_writer
 from exporters.pdf_proof import PdfProofError, bundle_of, same_pages, with_bundle
 from exporters.trust import Anchor, TrustStore, TrustStoreError, installation_anchor
 from exporters.verify import VerificationError, verify_bundle
-from ledger.cosignature import Witness
+from ledger.cosignature import CosignatureError, Witness, parse_witness
 from ledger.keys import EXPORTER_KEY, LOG_KEY, KeyFileError, key_paths, load_public
 
 console = Console()
@@ -279,12 +277,9 @@ def verify(
 def _witness(text: str) -> Witness:
     """A witness from 'NAME PUBLIC-KEY-BASE64' (as `sendtrail witness key` prints it)."""
     try:
-        name, key = text.split()
-        return Witness(
-            name, Ed25519PublicKey.from_public_bytes(base64.b64decode(key, validate=True))
-        )
-    except ValueError:
-        typer.echo("NOT VERIFIED: --witness must be 'NAME PUBLIC-KEY-BASE64'")
+        return parse_witness(text)
+    except CosignatureError as error:
+        typer.echo(f"NOT VERIFIED: --witness: {error}")
         raise typer.Exit(EXIT_REFUSED) from None
 
 

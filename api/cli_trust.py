@@ -11,7 +11,7 @@ from rich.console import Console
 from api.exit_codes import EXIT_NOT_FOUND, EXIT_REFUSED
 from api.settings import Settings
 from exporters.dsse import key_id
-from exporters.trust import TrustStore, TrustStoreError
+from exporters.trust import Anchor, TrustStore, TrustStoreError
 from ledger.keys import KeyFileError, load_public
 
 trust_app = typer.Typer(
@@ -47,6 +47,17 @@ def add(
         str | None,
         typer.Option(help="The log's origin as the setting published it (checked if given)."),
     ] = None,
+    witness: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A witness whose cosignature its bundles must carry: 'NAME PUBLIC-KEY-BASE64' "
+            "(repeat)."
+        ),
+    ] = None,
+    witnesses_required: Annotated[
+        int | None,
+        typer.Option(help="How many of the --witness cosignatures must check out (default all)."),
+    ] = None,
 ) -> None:
     """Trust a setting's keys, checked against what it published (not from a bundle)."""
     store = TrustStore(Settings().trust_store_path)
@@ -56,14 +67,24 @@ def add(
             _fingerprint(key, signer, "exporter"),
             _fingerprint(log_key, log, "log"),
             origin,
+            witness or [],
+            witnesses_required,
         )
     except TrustStoreError as error:
         console.print(f"[red]Refused:[/red] {error}")
         raise typer.Exit(EXIT_REFUSED) from None
     pinned = f", log origin {anchor.origin}" if anchor.origin else ""
+    pinned += _policy(anchor)
     console.print(
         f"Trusted {anchor.name}: exporter key {anchor.signer}, log key {anchor.log}{pinned}"
     )
+
+
+def _policy(anchor: Anchor) -> str:
+    if not anchor.witnesses:
+        return ""
+    names = ", ".join(text.split()[0] for text in anchor.witnesses)
+    return f", witnessed by {anchor.witnesses_required} of {names}"
 
 
 @trust_app.command("list")
@@ -76,7 +97,8 @@ def list_anchors() -> None:
         raise typer.Exit(EXIT_REFUSED) from None
     for anchor in anchors:
         origin = f"\torigin {anchor.origin}" if anchor.origin else ""
-        typer.echo(f"{anchor.name}\texporter {anchor.signer}\tlog {anchor.log}{origin}")
+        policy = f"\t{_policy(anchor)[2:]}" if anchor.witnesses else ""
+        typer.echo(f"{anchor.name}\texporter {anchor.signer}\tlog {anchor.log}{origin}{policy}")
     if not anchors:
         typer.echo("No trusted keys yet: `sendtrail trust add NAME --key ... --log-key ...`")
 

@@ -79,5 +79,9 @@ def serve(
         except KeyFileError as error:
             typer.echo(f"Refused: {error}")
             raise typer.Exit(EXIT_REFUSED) from None
-    service = WitnessService(name, witness_key(key_file), logs, WitnessState(state))
+    from api.crash_points import crash_at
+    from api.settings import Settings
+
+    step = crash_at(Settings().test_crash_at)
+    service = WitnessService(name, witness_key(key_file), logs, WitnessState(state), step=step)
     uvicorn.run(make_app(service), host=host, port=port, log_level="warning")

@@ -9,6 +9,7 @@ from typing import Any
 
 from api.settings import Settings
 from exporters.dsse import key_id
+from ledger.checkpoint import verifier_key
 from ledger.keys import EXPORTER_KEY, LOG_KEY, KeyFileError, key_paths, load_public, public_pem
 
 
@@ -24,6 +25,8 @@ def published(settings: Settings) -> dict[str, Any]:
             "fingerprint": key_id(public),
             "public_key_pem": public_pem(public).decode(),
         }
+        if role == "log":  # for signed-note tools: checkpoints are signed notes
+            keys[role]["note_verifier_key"] = verifier_key(settings.log_origin, public)
     return {
         "log_origin": settings.log_origin,
         "fingerprint_is": "SHA-256 of the raw Ed25519 public key, hex",

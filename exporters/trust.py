@@ -7,6 +7,9 @@ the setting's own keys (checking on its own server), or from a local trust store
 anchors added by the person who verifies (`sendtrail trust add`), each pairing the
 fingerprints of a setting's exporter key and log key. A fingerprint is the SHA-256 of the
 raw Ed25519 public key, in hex (the DSSE `keyid` a bundle names, and `keys status` prints).
+An anchor may also carry a witness policy: the witnesses (name and public key) whose
+cosignatures of a bundle's checkpoint it requires, and how many of them must check out, so
+that a history the setting rewrote after they saw it fails even under its own keys.
 The store is a small JSON file written atomically; nothing in it is secret.
 """
 
@@ -16,12 +19,14 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from exporters.dsse import key_id
+from ledger.cosignature import CosignatureError, Witness, parse_witness
 
 FINGERPRINT = re.compile(r"[0-9a-f]{64}")
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,79}")
@@ -40,6 +45,12 @@ class Anchor:
     signer: str
     log: str
     origin: str | None = None  # the log's name in its checkpoints, if the anchor pins it
+    witnesses: tuple[str, ...] = ()  # 'NAME PUBLIC-KEY-BASE64' of each witness it names
+    witnesses_required: int = 0  # how many of them must have cosigned the checkpoint
+
+    def witness_policy(self) -> list[Witness]:
+        """The witnesses this anchor names (checked when it was added)."""
+        return [parse_witness(text) for text in self.witnesses]
 
     def covers(self, signer: Ed25519PublicKey, log: Ed25519PublicKey, origin: str) -> bool:
         """Whether these are exactly this anchor's keys (and log origin, if pinned)."""
@@ -79,7 +90,14 @@ class TrustStore:
             found = json.loads(self.path.read_text(encoding="utf-8"))
             return sorted(
                 (
-                    Anchor(a["name"], a["signer"], a["log"], a.get("origin"))
+                    Anchor(
+                        a["name"],
+                        a["signer"],
+                        a["log"],
+                        a.get("origin"),
+                        tuple(a.get("witnesses", ())),
+                        int(a.get("witnesses_required", 0)),
+                    )
                     for a in found["anchors"]
                 ),
                 key=lambda a: a.name,
@@ -87,19 +105,44 @@ class TrustStore:
         except (OSError, ValueError, KeyError, TypeError):
             raise TrustStoreError(f"trust store {self.path.name} is unreadable") from None
 
-    def add(self, name: str, signer: str, log: str, origin: str | None = None) -> Anchor:
-        """Add (or replace) the anchor `name`."""
+    def add(
+        self,
+        name: str,
+        signer: str,
+        log: str,
+        origin: str | None = None,
+        witnesses: Sequence[str] = (),
+        witnesses_required: int | None = None,
+    ) -> Anchor:
+        """Add (or replace) the anchor `name`; with `witnesses`, bundles under it must carry
+        cosignatures of `witnesses_required` of them (default all)."""
         if origin is not None and not ORIGIN.fullmatch(origin):
             raise TrustStoreError("the origin must be a log's name as its checkpoints give it")
         if not NAME.fullmatch(name):
             raise TrustStoreError(
                 "NAME must be 1-80 letters, digits, spaces, dots, dashes or underscores"
             )
+        named = []
+        for text in witnesses:
+            try:
+                witness = parse_witness(text)
+            except CosignatureError as error:
+                raise TrustStoreError(f"witness: {error}") from None
+            named.append(f"{witness.name} {text.split()[1]}")
+        if len({text.split()[0] for text in named}) != len(named):
+            raise TrustStoreError("witness: each witness is named once")
+        required = len(named) if witnesses_required is None else witnesses_required
+        if not 0 <= required <= len(named):
+            raise TrustStoreError(
+                f"witnesses required must be between 0 and the {len(named)} witnesses named"
+            )
         anchor = Anchor(
             name,
             fingerprint(signer, "the signer's fingerprint"),
             fingerprint(log, "the log's"),
             origin,
+            tuple(named),
+            required,
         )
         self._write([a for a in self.anchors() if a.name != name] + [anchor])
         return anchor

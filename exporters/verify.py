@@ -280,10 +280,21 @@ def verify_bundle(
             where="data/audit/checkpoint.txt",
         )
     # Keys inside the bundle prove it intact, never who made it: trust comes from outside.
+    covering = next((a for a in anchors if a.covers(signer, logger, head.origin)), None)
     if key is not None and log_key is not None:
         anchor: str | None = given
     else:
-        anchor = next((a.name for a in anchors if a.covers(signer, logger, head.origin)), None)
+        anchor = covering.name if covering else None
+    if covering is not None and covering.witnesses_required:  # the anchor's own policy
+        seen = _witnessed(files["data/audit/checkpoint.txt"].decode(), covering.witness_policy())
+        if len(seen) < covering.witnesses_required:
+            raise VerificationError(
+                f"witnessed by {len(seen)} of the {covering.witnesses_required} witnesses "
+                f"{covering.name} requires ({', '.join(seen) or 'none'}): the log may have "
+                "been rewritten since they last saw it",
+                where="data/audit/checkpoint.txt",
+            )
+        witnessed = tuple(dict.fromkeys(witnessed + seen))
     # One entry per "\n"-ended line (JSON Lines): never split at U+2028, U+2029 or U+0085,
     # which a note may hold and str.splitlines() would break on.
     # (Split as bytes: orjson reads each line's UTF-8 itself and refuses invalid UTF-8.)

@@ -56,6 +56,13 @@ def key_id(name: str, public: Ed25519PublicKey) -> bytes:
     ).digest()[:4]
 
 
+def verifier_key(name: str, public: Ed25519PublicKey) -> str:
+    """The C2SP signed-note verifier key, `<name>+<hex key ID>+<base64(0x01 || key)>`: what
+    signed-note tools (e.g. Go's golang.org/x/mod/sumdb/note) take to check checkpoints."""
+    blob = base64.b64encode(SIGNATURE_TYPE_ED25519 + raw_public(public)).decode()
+    return f"{name}+{key_id(name, public).hex()}+{blob}"
+
+
 def sign(checkpoint: Checkpoint, key: Ed25519PrivateKey, name: str) -> str:
     """The signed note text."""
     body = checkpoint.body()

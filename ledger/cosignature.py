@@ -39,6 +39,20 @@ class Witness:
     url: str = ""
 
 
+def parse_witness(text: str) -> Witness:
+    """A witness from 'NAME PUBLIC-KEY-BASE64' (as `sendtrail witness key` prints it)."""
+    parts = text.split()
+    if len(parts) != 2:
+        raise CosignatureError("a witness is 'NAME PUBLIC-KEY-BASE64'")
+    try:
+        public = Ed25519PublicKey.from_public_bytes(base64.b64decode(parts[1], validate=True))
+    except ValueError:
+        raise CosignatureError(
+            f"the key of witness {parts[0]} is not a base64 Ed25519 public key (32 bytes)"
+        ) from None
+    return Witness(parts[0], public)
+
+
 def key_id(name: str, public: Ed25519PublicKey) -> bytes:
     return hashlib.sha256(name.encode() + b"\n" + COSIGNATURE_V1 + raw_public(public)).digest()[:4]
 

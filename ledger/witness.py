@@ -15,7 +15,7 @@ import base64
 import sqlite3
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,9 +72,13 @@ class WitnessService:
         logs: Mapping[str, Ed25519PublicKey],
         state: WitnessState,
         clock: object = time.time,
+        step: Callable[[str], None] = lambda _: None,
     ) -> None:
         self.name, self.key, self.logs, self.state = name, key, dict(logs), state
         self.clock = clock
+        # Named points a test can make the process die at (api.crash_points): once the
+        # request is checked, before the write; once the write is durable, before answering.
+        self.step = step
 
     def add_checkpoint(self, request: bytes) -> Answer:
         try:
@@ -121,10 +125,12 @@ class WitnessService:
                 except ConsistencyProofError:
                     return Answer(422, "the consistency proof does not verify\n")
             now = int(self.clock())  # type: ignore[operator]
+            self.step("witness-checked")
             self.state._db.execute(
                 "INSERT INTO witnessed (origin, size, root, note, cosigned_at) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT (origin) DO UPDATE SET size = excluded.size, "
                 "root = excluded.root, note = excluded.note, cosigned_at = excluded.cosigned_at",
                 (checkpoint.origin, checkpoint.size, checkpoint.root, note, now),
             )
+        self.step("witness-stored")
         return Answer(200, cosign(body_of(note), self.key, self.name, now))

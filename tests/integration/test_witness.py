@@ -9,27 +9,24 @@ import base64
 import hashlib
 import signal
 import struct
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from typer.testing import CliRunner
 
 from api.cli import app as cli
-from api.cli_witness import public_text, witness_key
+from api.cli_witness import public_text
 from ledger import checkpoint as cp
 from ledger.cosignature import Witness, cosigned_by, with_lines
-from ledger.keys import LOG_KEY, key_paths, raw_public
+from ledger.keys import LOG_KEY, key_paths, public_pem, raw_public
 from ledger.witness import WitnessService, WitnessState
-from tests.processes import ROOT
-from tests.serving import free_port
-from tests.support.bundles import make_store
+from tests.support.bundles import Store, make_store
+from tests.support.witnesses import spec, witness_process
 
 
 def note_of(size: int, root: bytes, key: Ed25519PrivateKey, origin: str = "log.example/a") -> str:
@@ -152,64 +149,47 @@ class TestAddCheckpoint:
             again.close()
 
 
-@contextmanager
-def witness_process(
-    tmp_path: Path, name: str, log: tuple[str, Path]
-) -> Iterator[tuple[subprocess.Popen[bytes], Witness]]:
-    key_file = tmp_path / f"{name.replace('/', '_')}.key"
-    public = witness_key(key_file).public_key()
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "api.cli",
-            "witness",
-            "serve",
-            "--name",
-            name,
-            "--key",
-            str(key_file),
-            "--state",
-            str(tmp_path / f"{name.replace('/', '_')}.db"),
-            "--log",
-            f"{log[0]}={log[1]}",
-            "--port",
-            str(port),
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert proc.poll() is None, "the witness stopped"
-            assert time.monotonic() < deadline, "the witness did not start"
-            try:
-                httpx.post(url + "/add-checkpoint", content=b"", timeout=2)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        yield proc, Witness(name, public, url)
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+NewDatabase = Callable[[], str | None]
 
 
-def spec(w: Witness) -> str:
-    return f"{w.name} {w.url} {public_text(w.public)}"
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def databases(request: pytest.FixtureRequest) -> Iterator[NewDatabase]:
+    """Makes the database URL of each new store: None (SQLite in its folder), or a fresh
+    PostgreSQL schema, dropped afterwards."""
+    if request.param == "sqlite":
+        yield lambda: None
+        return
+    url: str = request.getfixturevalue("postgres_available")
+    made: list[str] = []
+
+    def new() -> str:
+        made.append(f"t_{uuid.uuid4().hex[:12]}")
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f'CREATE SCHEMA "{made[-1]}"')
+        return f"{url}?schema={made[-1]}"
+
+    yield new
+    with psycopg.connect(url, autocommit=True) as conn:
+        for schema in made:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}_keys" CASCADE')
+
+
+def store_env(store: Store, **extra: str) -> dict[str, str]:
+    """The environment in which `sendtrail` commands use this store."""
+    url = store.settings.database_url
+    return {
+        "SENDTRAIL_DATA": str(store.settings.data_dir),
+        **({"SENDTRAIL_DATABASE_URL": url} if url else {}),
+        **extra,
+    }
 
 
 @pytest.mark.slow
-def test_two_witnesses_cosign_and_a_rewritten_history_fails_the_policy(tmp_path: Path) -> None:
-    store = make_store(tmp_path / "setting")
+def test_two_witnesses_cosign_and_a_rewritten_history_fails_the_policy(
+    tmp_path: Path, databases: NewDatabase
+) -> None:
+    store = make_store(tmp_path / "setting", database_url=databases())
     settings = store.settings
     log_pem = key_paths(settings.keys_dir, LOG_KEY).public
     target = (settings.log_origin, log_pem)
@@ -217,10 +197,8 @@ def test_two_witnesses_cosign_and_a_rewritten_history_fails_the_policy(tmp_path:
         witness_process(tmp_path, "la.example/w1", target) as (_, w1),
         witness_process(tmp_path, "trust.example/w2", target) as (proc2, w2),
     ):
-        env = {
-            "SENDTRAIL_DATA": str(settings.data_dir),
-            "SENDTRAIL_WITNESSES": f"{spec(w1)}; {spec(w2)}",
-        }
+        witnesses = f"{spec(w1)}; {spec(w2)}"
+        env = store_env(store, SENDTRAIL_WITNESSES=witnesses)
         made = CliRunner().invoke(cli, ["checkpoint"], env=env)
         assert made.exit_code == 0, made.output
         bundle = tmp_path / "bundle.zip"
@@ -245,9 +223,14 @@ def test_two_witnesses_cosign_and_a_rewritten_history_fails_the_policy(tmp_path:
         store.records.close()
 
         # The setting rewrites its history (a new store, its own keys) and re-signs.
-        rewritten = make_store(tmp_path / "rewritten", seed=8, keys_from=settings.keys_dir)
+        rewritten = make_store(
+            tmp_path / "rewritten",
+            seed=8,
+            keys_from=settings.keys_dir,
+            database_url=databases(),
+        )
         made = CliRunner().invoke(
-            cli, ["checkpoint"], env={**env, "SENDTRAIL_DATA": str(rewritten.settings.data_dir)}
+            cli, ["checkpoint"], env=store_env(rewritten, SENDTRAIL_WITNESSES=witnesses)
         )
         assert made.exit_code == 0, made.output
         forged = tmp_path / "rewritten.zip"
@@ -269,3 +252,137 @@ def test_two_witnesses_cosign_and_a_rewritten_history_fails_the_policy(tmp_path:
         assert state.latest(settings.log_origin)[0] > 0
     finally:
         state.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("crash", "kept"), [("witness-checked", 5), ("witness-stored", 12)])
+def test_a_witness_killed_mid_request_keeps_the_old_state_or_the_new(
+    tmp_path: Path, crash: str, kept: int
+) -> None:
+    log_key = Ed25519PrivateKey.generate()
+    pem = tmp_path / "log.pub.pem"
+    pem.write_bytes(public_pem(log_key.public_key()))
+    target = ("log.example/a", pem)
+    leaves = [leaf(n) for n in range(12)]
+    first = note_of(5, tree_root(leaves[:5]), log_key)
+    grown = note_of(12, tree_root(leaves), log_key)
+    with witness_process(tmp_path, "la.example/w1", target) as (_, w):
+        cosigned = httpx.post(w.url + "/add-checkpoint", content=request(0, [], first))
+        assert cosigned.status_code == 200, cosigned.text
+    # Killed (SIGKILL: no cleanup) once the request is checked, or once it is stored.
+    dying = {"SENDTRAIL_TEST_CRASH_AT": crash}
+    with witness_process(tmp_path, "la.example/w1", target, dying) as (proc, w):
+        with pytest.raises(httpx.TransportError):
+            httpx.post(
+                w.url + "/add-checkpoint",
+                content=request(5, proof(5, 12, leaves), grown),
+                timeout=30,
+            )
+        assert proc.wait(timeout=30) == -signal.SIGKILL
+    state = WitnessState(tmp_path / "la.example_w1.db")
+    try:
+        assert state.latest("log.example/a")[0] == kept
+    finally:
+        state.close()
+    # Restarted, it goes on from what it kept: the log asks again and is cosigned.
+    with witness_process(tmp_path, "la.example/w1", target) as (_, w):
+        # A log that believes the witness still holds 5 learns what it holds.
+        said = httpx.post(w.url + "/add-checkpoint", content=request(5, [], first))
+        if kept == 5:
+            assert said.status_code == 200, said.text
+        else:
+            assert (said.status_code, said.text) == (409, "12\n")
+        again = request(kept, proof(kept, 12, leaves) if kept < 12 else [], grown)
+        answer = httpx.post(w.url + "/add-checkpoint", content=again)
+        assert answer.status_code == 200, answer.text
+        assert cosigned_by(with_lines(grown, [answer.text]), w) is not None
+
+
+class TestAnAnchorsWitnessPolicy:
+    """`trust add --witness`: the verifier's trust store requires the witnesses it names."""
+
+    def test_bundles_under_the_anchor_must_carry_their_cosignatures(
+        self, tmp_path: Path, databases: NewDatabase
+    ) -> None:
+        store = make_store(tmp_path / "setting", database_url=databases())
+        try:
+            child = store.children[4]
+            store.bundle(child)  # signs the checkpoint that covers the record
+            note = store.exporter.ledger.checkpoints()[-1]
+            size = cp.parse(note)[0].size
+            w1, w2 = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+            state = WitnessState(tmp_path / "w1.db")
+            logs = {store.settings.log_origin: store.exporter.keys.log_public}
+            answer = WitnessService("la.example/w1", w1, logs, state).add_checkpoint(
+                request(0, [], note)
+            )
+            state.close()
+            assert answer.status == 200, answer.body
+            store.exporter.ledger.add_cosignature(size, "la.example/w1", answer.body)
+            bundle = tmp_path / "bundle.zip"
+            bundle.write_bytes(store.bundle(child).content)
+        finally:
+            store.records.close()
+        keys = store.settings.keys_dir
+        env = {"SENDTRAIL_DATA": str(tmp_path / "inspector"), "COLUMNS": "300"}
+        pinned = ["--key", str(keys / "exporter.pub.pem"), "--log-key", str(keys / "log.pub.pem")]
+        first = f"la.example/w1 {public_text(w1.public_key())}"
+        second = f"trust.example/w2 {public_text(w2.public_key())}"
+
+        def run(*args: str) -> tuple[int, str]:
+            done = CliRunner().invoke(cli, list(args), env=env)
+            return done.exit_code, " ".join(done.output.split())
+
+        assert run("trust", "add", "Oak", *pinned, "--witness", first)[0] == 0
+        code, said = run("verify", str(bundle))
+        assert code == 0, said
+        assert "trusted through Oak; checkpoint witnessed by la.example/w1" in said
+        assert "witnessed by 1 of la.example/w1" in run("trust", "list")[1]
+
+        # Both witnesses (the default: all named): one has not seen this log.
+        assert run("trust", "add", "Oak", *pinned, "--witness", first, "--witness", second)[0] == 0
+        code, said = run("verify", str(bundle))
+        assert code == 1, said
+        assert "witnessed by 1 of the 2 witnesses Oak requires (la.example/w1)" in said
+        # The anchor's policy holds even when its keys are given on the command line.
+        assert run("verify", str(bundle), *pinned)[0] == 1
+
+        assert run("trust", "add", "Oak", *pinned, "--witness", second)[0] == 0
+        assert run("verify", str(bundle))[0] == 1
+        code, _ = run(
+            "trust", "add", "Oak", *pinned, "--witness", first, "--witness", second,
+            "--witnesses-required", "1",
+        )  # fmt: skip
+        assert code == 0
+        assert run("verify", str(bundle))[0] == 0
+
+    def test_a_bad_witness_is_refused_naming_the_rule(self, tmp_path: Path) -> None:
+        env = {"SENDTRAIL_DATA": str(tmp_path / "inspector"), "COLUMNS": "300"}
+        fingerprints = ["--signer", "a" * 64, "--log", "b" * 64]
+        for witness, rule in (
+            ("la.example/w1", "'NAME PUBLIC-KEY-BASE64'"),
+            ("la.example/w1 bm90IGEga2V5", "not a base64 Ed25519 public key"),
+        ):
+            done = CliRunner().invoke(
+                cli, ["trust", "add", "Oak", *fingerprints, "--witness", witness], env=env
+            )
+            assert done.exit_code == 2
+            assert rule in " ".join(done.output.split())
+        key = public_text(Ed25519PrivateKey.generate().public_key())
+        done = CliRunner().invoke(
+            cli,
+            [
+                "trust",
+                "add",
+                "Oak",
+                *fingerprints,
+                "--witness",
+                f"w {key}",
+                "--witnesses-required",
+                "2",
+            ],
+            env=env,
+        )
+        assert done.exit_code == 2
+        assert "between 0 and the 1 witnesses named" in " ".join(done.output.split())
+        assert not (tmp_path / "inspector" / "trust.json").exists()

@@ -64,8 +64,12 @@ class Store:
         )
 
 
-def make_store(root: Path, *, seed: int = 7, keys_from: Path | None = None) -> Store:
-    settings = Settings(data_dir=root)
+def make_store(
+    root: Path, *, seed: int = 7, keys_from: Path | None = None, database_url: str | None = None
+) -> Store:
+    """A demo cohort of five children in a new store (SQLite in `root`, or the PostgreSQL
+    schema `database_url` names), with new keys or copies of `keys_from`."""
+    settings = Settings(data_dir=root, database_url=database_url)
     if keys_from is None:
         for name in (LOG_KEY, EXPORTER_KEY):
             create_key_pair(settings.keys_dir, name)
