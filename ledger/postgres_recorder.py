@@ -17,7 +17,7 @@ from eventsourcing.persistence import ProgrammingError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from psycopg import Cursor as PgCursor
 from psycopg.rows import DictRow
-from psycopg.sql import SQL, Composed
+from psycopg.sql import SQL, Composed, Identifier
 
 from ledger.appender import LAST_LEAF, Clock, TipCache, append_leaves, wall_clock
 from ledger.sql import Cursor, Tables
@@ -39,6 +39,19 @@ class AuditedPostgresRecorder(PostgresApplicationRecorder):
         self.sql_create_statements.extend(
             Composed([SQL(s)]) for s in self.tables.create_statements()
         )
+        # The events' rows as one binary array per column. eventsourcing sends an array
+        # of its composite type, whose text form psycopg writes with a regular expression
+        # over each state's hex (a sealed event's state is ~4 times a bare one's): most
+        # of a 2,000-event batch's client time. The rows stored are the same.
+        self._insert_event_rows = SQL(
+            "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
+            "SELECT * FROM unnest(%b::{id_type}[], %b::bigint[], %b::text[], %b::bytea[]) "
+            "RETURNING notification_id"
+        ).format(
+            schema=Identifier(datastore.schema),
+            table=Identifier(self.events_table_name),
+            id_type=SQL(datastore.originator_id_type),
+        )
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -54,7 +67,20 @@ class AuditedPostgresRecorder(PostgresApplicationRecorder):
     def _insert_stored_events(
         self, curs: PgCursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> None:
-        super()._insert_stored_events(curs, stored_events, **kwargs)
+        # What eventsourcing's own does (lock the table, notify, insert), with the rows
+        # sent as binary column arrays (see __init__).
+        self._lock_table(curs)
+        self._notify_channel(curs)
+        as_text = self.datastore.originator_id_type == "text"
+        curs.execute(
+            self._insert_event_rows,
+            [
+                [str(e.originator_id) if as_text else e.originator_id for e in stored_events],
+                [e.originator_version for e in stored_events],
+                [e.topic for e in stored_events],
+                [e.state for e in stored_events],
+            ],
+        )
         # Queued behind the table lock and the events' INSERT, so its answer comes back
         # with eventsourcing's own pipeline sync: one round trip fewer per write.
         reader = curs.connection.cursor()
