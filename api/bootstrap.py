@@ -103,7 +103,7 @@ def persistence_env(settings: Settings) -> dict[str, str]:
         **key_env(settings),
         "APPLICATION_RECORDER_TOPIC": "ledger.postgres_recorder:AuditedPostgresRecorder",
         "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "PERSISTENCE_MODULE": "ledger.postgres_recorder:LedgerPostgresFactory",
         "POSTGRES_DBNAME": url.path.lstrip("/") or "postgres",
         "POSTGRES_HOST": url.hostname or "127.0.0.1",
         "POSTGRES_PORT": str(url.port or 5432),

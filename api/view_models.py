@@ -44,7 +44,14 @@ class ChronologyView(Stamped):
     entries: Rows
     count: int
     late_entries: int
-    # With `limit`: offset, limit and next_offset; with include_access: viewed_by.
+    matched: int | None = Field(None, description="With a filter: how many entries match it.")
+    offset: int | None = Field(None, description="With `limit`: where this page starts.")
+    limit: int | None = Field(None, description="With `limit`: the most entries a page holds.")
+    next_offset: int | None = Field(
+        None, description="With `limit`: where the next page starts (None after the last)."
+    )
+    next: str | None = Field(None, description="With `limit`: the next page's link, if any.")
+    # With include_access: viewed_by.
 
 
 class EventsView(_Open):

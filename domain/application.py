@@ -64,6 +64,7 @@ def fold(aggregate: Any, events: Iterable[Any]) -> Any:
 
 
 RECORD_OPENINGS = (ev.ChildRegistered, ChildRecord.Snapshot)
+ACCESS_VERSIONS_KEPT = 50_000  # access logs whose last version a process remembers
 CHILD_EVENTS = (ev.ChildEvent, ev.ChildRegistered)
 
 
@@ -91,6 +92,10 @@ class ChildRecords(Application[UUID]):
         self.skew = skew
         self.snapshot_interval = snapshot_interval
         self.discussion_outcomes: Vocabulary = DISCUSSION_OUTCOMES.extended(extra_outcomes or {})
+        # The last version of each access log this process wrote, so that the next read
+        # is logged without first reading (and decrypting) the log's last entry. Another
+        # writer having moved on is an IntegrityError, and the retry reads the log.
+        self._access_versions: dict[UUID, int] = {}
         super().__init__(env)
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
@@ -231,27 +236,33 @@ class ChildRecords(Application[UUID]):
     ) -> None:
         """Append a read to the child's access log (retrying if two reads race)."""
         log = EventSourcedLog(self.events, access_log_id(child_id), RecordViewed)
+        known = self._access_versions.get(child_id)
         for attempt in range(100):
-            if attempt:
+            if attempt and known is None:
                 time.sleep(0.001 * (attempt % 10))  # another read took that slot: next one
+            elif attempt:
+                known = None  # another process wrote since: read the log's end this time
             try:
-                self.save(
-                    log.trigger_event(
-                        user=user,
-                        role=role,
-                        setting=setting,
-                        view=view,
-                        as_of=as_of,
-                        known_at=known_at,
-                    )
+                logged = log.trigger_event(
+                    next_originator_version=None if known is None else known + 1,
+                    user=user,
+                    role=role,
+                    setting=setting,
+                    view=view,
+                    as_of=as_of,
+                    known_at=known_at,
                 )
-                return
+                self.save(logged)
             except IntegrityError:
                 continue
             except Exception:
                 if self.is_erased(child_id):  # the log's key is gone with the record's
                     raise ChildErased("the record was erased", field="child_id") from None
                 raise
+            if len(self._access_versions) >= ACCESS_VERSIONS_KEPT:
+                self._access_versions.clear()
+            self._access_versions[child_id] = int(logged.originator_version)
+            return
         raise VersionConflict(expected=0, actual=0)
 
     def note_list_access(
@@ -299,6 +310,7 @@ class ChildRecords(Application[UUID]):
 
     def forget(self, child_id: UUID) -> None:
         """Drop the child's decoded record from this process's cache (after erasure)."""
+        self._access_versions.pop(child_id, None)
         cache = self.repository.cache
         if cache is None:
             return

@@ -84,15 +84,20 @@ class Envelope:
 
     def as_fields(self) -> dict[str, Any]:
         """The envelope as event keyword arguments (provenance only when there is one)."""
-        out = {f.name: getattr(self, f.name) for f in fields(Envelope)}
-        if out["provenance"] is None:
-            del out["provenance"]
+        out = {name: getattr(self, name) for name in _ENVELOPE_NAMES}
+        if self.provenance is not None:
+            out["provenance"] = self.provenance
         return out
 
     @property
     def occurred_on(self) -> date:
         """The (UTC) calendar day it happened."""
         return self.occurred_at.astimezone(UTC).date()
+
+
+# The envelope's fields but provenance, in order (read once: `fields()` on every event was
+# a tenth of recording one).
+_ENVELOPE_NAMES = tuple(f.name for f in fields(Envelope) if f.name != "provenance")
 
 
 @dataclass(frozen=True)

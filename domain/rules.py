@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable
 from datetime import date
@@ -19,11 +20,16 @@ LONG = 10_000
 # and emoji, and reorder nothing.
 ALLOWED_SPECIALS = frozenset("\n\t\u200c\u200d")
 REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co"})
+# The refused characters of ASCII: its controls (all Cc) but newline and tab. ASCII has no
+# Cf, Cs or Co character, so ASCII text is checked by this one search, in C.
+ASCII_REFUSED = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def plain(value: str, field: str) -> str:
     """`value` with line endings made `\\n`, refused if it holds a character that could spoof."""
     value = value.replace("\r\n", "\n").replace("\r", "\n")
+    if value.isascii() and ASCII_REFUSED.search(value) is None:
+        return value  # the usual case, checked in C
     for char in value:
         if char not in ALLOWED_SPECIALS and unicodedata.category(char) in REFUSED_CATEGORIES:
             raise InvalidValue(

@@ -30,6 +30,7 @@ import rfc8785
 from eventsourcing.persistence import (
     DatetimeAsISO,
     JSONTranscoder,
+    Transcoding,
     TranscodingNotRegisteredError,
 )
 
@@ -37,6 +38,7 @@ TYPE_KEY = "_type_"
 DATA_KEY = "_data_"
 # strict integers: orjson refuses beyond 53 bits, exactly RFC 8785's safe range
 _OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_STRICT_INTEGER
+_SCALARS = frozenset({str, int, bool, type(None)})  # written as they are (exact types only)
 
 
 class _NeedsReference(Exception):
@@ -45,6 +47,18 @@ class _NeedsReference(Exception):
 
 class CanonicalTranscoder(JSONTranscoder):
     """Registered types <-> RFC 8785 JSON bytes (orjson, with a reference fallback)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        # The name a UTC datetime is wrapped with, when datetimes are the stock ISO
+        # transcoding (orjson then writes the value as isoformat() does): every event
+        # holds two, so the walk wraps them in place.
+        self._utc_datetime: str | None = None
+
+    def register(self, transcoding: Transcoding) -> None:
+        super().register(transcoding)
+        found = self.types.get(datetime)
+        self._utc_datetime = found.name if type(found) is DatetimeAsISO else None
 
     def encode(self, obj: Any) -> bytes:
         """JSON of `obj` that decodes to an equal value: RFC 8785 where it can be."""
@@ -83,11 +97,17 @@ class CanonicalTranscoder(JSONTranscoder):
         kind = type(value)
         if kind is dict:
             out = None
+            utc_datetime = self._utc_datetime
             for key, item in value.items():
                 of = type(item)
-                if of is str or of is int or of is bool or item is None:
+                if of in _SCALARS:
                     continue
-                wrapped = self._wrap(item)
+                if of is datetime and utc_datetime is not None and item.tzinfo is UTC:
+                    wrapped = {DATA_KEY: item, TYPE_KEY: utc_datetime}  # as below, inline
+                elif (of is list or of is dict) and not item:
+                    continue  # nothing inside to wrap
+                else:
+                    wrapped = self._wrap(item)
                 if wrapped is not item:
                     if out is None:
                         out = dict(value)
@@ -112,7 +132,7 @@ class CanonicalTranscoder(JSONTranscoder):
         transcoding = self.types.get(kind)
         if transcoding is None:
             raise _NeedsReference  # a float, a subclass: the full walk decides
-        if kind is datetime and type(transcoding) is DatetimeAsISO and value.tzinfo is UTC:
+        if kind is datetime and transcoding.name == self._utc_datetime and value.tzinfo is UTC:
             # orjson writes a UTC datetime exactly as isoformat() does, in C.
             return {DATA_KEY: value, TYPE_KEY: transcoding.name}
         data = transcoding.encode(value)

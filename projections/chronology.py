@@ -72,28 +72,69 @@ def chronology(
     With `only`, just the entries it admits (`matched` counts them). With `limit`, one
     page of them from `offset` (`count` and `late_entries` are of every entry, and
     `next_offset` says where the next page starts, None after the last)."""
-    marks = flags(entries)
-    ordered = sorted(entries, key=lambda e: (e.occurred_at, e.version))
-    late = [_late(entry, late_after) for entry in ordered]
-    picked = [n for n, e in enumerate(ordered) if only.admits(e)] if only else range(len(ordered))
-    end = len(picked) if limit is None else min(len(picked), offset + limit)
-    rows = [_row(ordered[n], marks, late[n]) for n in picked[offset:end]]
-    result: dict[str, Any] = {"entries": rows, "count": len(ordered), "late_entries": sum(late)}
-    if only:
-        result["matched"] = len(picked)
-    if limit is not None:
-        result |= {
-            "offset": offset,
-            "limit": limit,
-            "next_offset": end if end < len(picked) else None,
+    return Chronology(entries, late_after=late_after).page(offset=offset, limit=limit, only=only)
+
+
+class Chronology:
+    """The chronology of one set of admitted entries, put in order and flagged once: each
+    page after that writes out only its own rows, and keeps them (entries are immutable,
+    so a row written once is the same on every later read of the same entries). Hold one
+    per (child, version, as_of, known_at, withheld) and every page of it is cheap. The
+    rows it gives are shared between reads: read them, never change them."""
+
+    def __init__(self, entries: Sequence[Entry], *, late_after: timedelta = LATE_AFTER) -> None:
+        self.marks = flags(entries)
+        self.ordered = sorted(entries, key=_world_order)
+        self.late = [_late(entry, late_after) for entry in self.ordered]
+        self.late_entries = sum(self.late)
+        self._rows: list[dict[str, Any] | None] = [None] * len(self.ordered)
+
+    def page(
+        self, *, offset: int = 0, limit: int | None = None, only: Only | None = None
+    ) -> dict[str, Any]:
+        """The body of the view: every entry, or those `only` admits, or a page of them
+        (see `chronology`)."""
+        ordered = self.ordered
+        picked = [n for n, e in enumerate(ordered) if only.admits(e)] if only else None
+        total = len(ordered) if picked is None else len(picked)
+        end = total if limit is None else min(total, offset + limit)
+        wanted = range(offset, end) if picked is None else picked[offset:end]
+        result: dict[str, Any] = {
+            "entries": [self._row(n) for n in wanted],
+            "count": len(ordered),
+            "late_entries": self.late_entries,
         }
-    return result
+        if only:
+            result["matched"] = total
+        if limit is not None:
+            result |= {
+                "offset": offset,
+                "limit": limit,
+                "next_offset": end if end < total else None,
+            }
+        return result
+
+    def _row(self, n: int) -> dict[str, Any]:
+        row = self._rows[n]
+        if row is None:  # two readers may both write it: the same row, either kept
+            row = self._rows[n] = _row(self.ordered[n], self.marks, self.late[n])
+        return row
+
+
+def _world_order(entry: Entry) -> tuple[datetime, int]:
+    return entry.event.occurred_at, entry.event.originator_version
 
 
 def _late(entry: Entry, late_after: timedelta) -> bool:
-    slack = {"day": timedelta(days=1), "month": timedelta(days=31)}
-    day = slack.get(entry.event.precision, timedelta(0))
-    return _first_recorded(entry) - entry.occurred_at > late_after + day
+    """Whether the entry was recorded more than `late_after` (plus its precision's slack)
+    after it happened; kept with the entry, as `_fixed` is, for the usual `late_after`."""
+    if late_after == LATE_AFTER and _LATE in entry.__dict__:
+        return bool(entry.__dict__[_LATE])
+    day = _SLACK.get(entry.event.precision, _NO_SLACK)
+    late = _first_recorded(entry) - entry.occurred_at > late_after + day
+    if late_after == LATE_AFTER:
+        entry.__dict__[_LATE] = late
+    return late
 
 
 def _first_recorded(entry: Entry) -> datetime:
@@ -152,5 +193,8 @@ def _fixed(entry: Entry) -> tuple[dict[str, Any], dict[str, Any]]:
     return cached
 
 
+_SLACK = {"day": timedelta(days=1), "month": timedelta(days=31)}
+_NO_SLACK = timedelta(0)
 _FIXED = "_chronology_fixed"
+_LATE = "_chronology_late"
 _SEARCHABLE = "_chronology_searchable"

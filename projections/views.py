@@ -7,16 +7,19 @@ events it admits.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from datetime import date, datetime
 from functools import partial
+from threading import Lock
 from typing import Any
 from uuid import UUID
 
 from domain.application import ChildRecords
+from domain.errors import ChildNotFound
 from ledger.log import Ledger
-from projections.chronology import Only, chronology
+from projections.chronology import Chronology, Only, chronology
 from projections.ehc_timeline import ehc_timeline
 from projections.jsonable import jsonable
 from projections.la_profile import BUILTIN_DIR, LoadedProfile, readiness_profile
@@ -37,9 +40,28 @@ VIEWS: dict[str, View] = {
 }
 
 
+# What an admitted set of entries is named by: the child, its last version (events are
+# immutable and versions only grow, so the version names the whole history), the times
+# read for and the versions withheld from the reader.
+_Key = tuple[UUID, int, date | None, datetime | None, frozenset[int]]
+
+
+class _Admitted:
+    """One admitted set of entries and, once asked for, its chronology."""
+
+    def __init__(self, entries: list[Entry]) -> None:
+        self.entries = entries
+        self.chronology: Chronology | None = None
+
+
 class ChildViews:
     """Builds any view of a child at (as_of, known_at). The readiness view judges by the
-    profile `readiness_profile` gives (read on each use; default the built-in generic)."""
+    profile `readiness_profile` gives (read on each use; default the built-in generic).
+
+    The entries admitted at the last few (child, version, as_of, known_at, withheld)
+    asked for are kept, each with its chronology once built: paging through a long
+    chronology, or reading it again before anything new is recorded, neither admits nor
+    orders nor flags its entries again."""
 
     def __init__(
         self,
@@ -47,10 +69,14 @@ class ChildViews:
         ledger: Ledger,
         *,
         readiness_profile: Callable[[], LoadedProfile] = BUILTIN_GENERIC,
+        kept: int = 32,
     ) -> None:
         self.records = records
         self.timeline = TimelineCache(records, ledger)
         self.readiness_profile = readiness_profile
+        self.kept = kept
+        self._admitted: OrderedDict[_Key, _Admitted] = OrderedDict()
+        self._lock = Lock()
 
     def admitted(
         self,
@@ -61,8 +87,48 @@ class ChildViews:
         withhold: AbstractSet[int] = frozenset(),
     ) -> list[Entry]:
         """The entries a view at (as_of, known_at) is built from (less `withhold`)."""
-        entries = admit(self.timeline.entries(child_id), as_of=as_of, known_at=known_at)
-        return [e for e in entries if e.version not in withhold] if withhold else entries
+        return list(self._admit(child_id, as_of, known_at, withhold).entries)
+
+    def _admit(
+        self,
+        child_id: UUID,
+        as_of: date | None,
+        known_at: datetime | None,
+        withhold: AbstractSet[int],
+    ) -> _Admitted:
+        try:
+            timeline = self.timeline.entries(child_id)
+        except ChildNotFound:  # erased: nothing of it is kept here either
+            self.forget(child_id)
+            raise
+        key: _Key = (child_id, timeline[-1].version, as_of, known_at, frozenset(withhold))
+        with self._lock:
+            found = self._admitted.get(key)
+            if found is not None:
+                self._admitted.move_to_end(key)
+                return found
+        entries = admit(timeline, as_of=as_of, known_at=known_at)
+        if withhold:
+            entries = [e for e in entries if e.version not in withhold]
+        found = _Admitted(entries)
+        with self._lock:
+            found = self._admitted.setdefault(key, found)
+            while len(self._admitted) > self.kept:
+                self._admitted.popitem(last=False)
+        return found
+
+    @staticmethod
+    def _chronology(admitted: _Admitted) -> Chronology:
+        if admitted.chronology is None:  # two readers may both build it: either is kept
+            admitted.chronology = Chronology(admitted.entries)
+        return admitted.chronology
+
+    def forget(self, child_id: UUID) -> None:
+        """Drop everything kept of a child (after erasure)."""
+        self.timeline.forget(child_id)
+        with self._lock:
+            for key in [k for k in self._admitted if k[0] == child_id]:
+                del self._admitted[key]
 
     def view(
         self,
@@ -86,9 +152,15 @@ class ChildViews:
         withhold: AbstractSet[int] = frozenset(),
     ) -> dict[str, dict[str, Any]]:
         """Several named views at the same times, from one pass of `admit`."""
-        entries = self.admitted(child_id, as_of=as_of, known_at=known_at, withhold=withhold)
+        admitted = self._admit(child_id, as_of, known_at, withhold)
+        entries = list(admitted.entries)
         today = as_of or self.records.clock().date()
-        bodies = {name: self._body(name, entries, today) for name in names}
+        bodies = {
+            name: self._chronology(admitted).page()
+            if name == "chronology"
+            else self._body(name, entries, today)
+            for name in names
+        }
         return {
             name: _stamped(child_id, name, today, known_at, entries, body)
             for name, body in bodies.items()
@@ -112,10 +184,10 @@ class ChildViews:
     ) -> dict[str, Any]:
         """The chronology view filtered by `only`, or one page of it: only the entries
         listed are written out."""
-        entries = self.admitted(child_id, as_of=as_of, known_at=known_at, withhold=withhold)
+        admitted = self._admit(child_id, as_of, known_at, withhold)
         today = as_of or self.records.clock().date()
-        page = chronology(entries, offset=offset, limit=limit, only=only)
-        return _stamped(child_id, "chronology", today, known_at, entries, page)
+        page = self._chronology(admitted).page(offset=offset, limit=limit, only=only)
+        return _stamped(child_id, "chronology", today, known_at, admitted.entries, page)
 
     def events(
         self,

@@ -77,3 +77,22 @@ def test_the_access_log_of_a_list_read_holds_no_names(settings: Settings) -> Non
         assert "Test senco" not in text
     finally:
         records.close()
+
+
+def test_reads_logged_by_two_servers_in_turn_are_all_kept_in_order(settings: Settings) -> None:
+    """Each process remembers where it last wrote a child's access log; when another
+    server has written since, its read is still logged, after the other's."""
+    ensure_keys(settings)
+    first = open_records(settings, clock=fixed_clock)
+    second = open_records(settings, clock=fixed_clock)
+    try:
+        child = register(first).child_id
+        for n in range(3):
+            for name, records in (("first", first), ("second", second)):
+                records.note_access(child, user=f"u-{name}", role="senco", setting="s", view=f"{n}")
+        expected = [(f"u-{name}", str(n)) for n in range(3) for name in ("first", "second")]
+        for records in (first, second):
+            assert [(a.user, a.view) for a in records.accesses(child)] == expected
+    finally:
+        first.close()
+        second.close()

@@ -3,6 +3,7 @@ outsiders get 404 like an unknown id, every read is logged, bodies never echo in
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -385,6 +386,32 @@ class TestChronologyPages:
             pages.extend(page["entries"])
             offset = page["next_offset"]
         assert pages == whole["entries"]
+
+    def test_each_page_links_to_the_next_and_the_last_to_none(self, world: World) -> None:
+        whole = world.client.get(
+            f"/v1/children/{world.own}/chronology", headers=world.as_("senco")
+        ).json()
+        assert "next" not in whole
+        assert "next_offset" not in whole
+        common = Counter(e["kind"] for e in whole["entries"]).most_common(2)
+        assert sum(n for _, n in common) > 3
+        params = {"limit": "3", "kind": [kind for kind, _ in common]}
+        first = world.client.get(
+            f"/v1/children/{world.own}/chronology", params=params, headers=world.as_("senco")
+        )
+        pages = [first.json()]
+        links = [first.headers.get("link")]
+        while pages[-1].get("next"):
+            following = world.client.get(pages[-1]["next"], headers=world.as_("senco"))
+            pages.append(following.json())
+            links.append(following.headers.get("link"))
+        assert len(pages) > 1
+        assert [p["offset"] for p in pages] == [3 * n for n in range(len(pages))]
+        assert all(p["matched"] == sum(n for _, n in common) for p in pages)  # filter kept
+        assert links[:-1] == [f'<{p["next"]}>; rel="next"' for p in pages[:-1]]
+        assert links[-1] is None
+        assert "next" not in pages[-1]
+        assert pages[-1]["next_offset"] is None
 
     def test_a_page_at_a_past_date_holds_only_what_was_then(self, world: World) -> None:
         then = world.client.get(

@@ -86,7 +86,7 @@ class TestViewsOnTheStore:
                 version = observe(records, child, day, recorded)
                 occurred[version] = (day, recorded)
                 if data.draw(st.booleans()):  # query mid-stream so the cache grows in steps
-                    cached.view("plan", child.child_id)
+                    cached.view(data.draw(st.sampled_from(["plan", "chronology"])), child.child_id)
             as_of = START + timedelta(days=data.draw(st.integers(0, 260)))
             known_at = at(START) + timedelta(days=data.draw(st.integers(0, 400)))
             ledger = open_ledger(records, settings)
@@ -111,5 +111,14 @@ class TestViewsOnTheStore:
                 assert cached.view(
                     name, child.child_id, as_of=as_of, known_at=known_at
                 ) == fresh.view(name, child.child_id, as_of=as_of, known_at=known_at)
+            offset = data.draw(st.integers(0, 4))
+            assert (
+                cached.chronology_page(
+                    child.child_id, offset=offset, limit=2, as_of=as_of, known_at=known_at
+                )["entries"]
+                == fresh.view("chronology", child.child_id, as_of=as_of, known_at=known_at)[
+                    "entries"
+                ][offset : offset + 2]
+            )
         finally:
             records.close()
