@@ -517,6 +517,17 @@ WRITES: tuple[WriteKind, ...] = (
         "An annual review of a finalised EHC plan.",
         "EHC annual review saved",
     ),
+    _row(
+        "ehc-ceased",
+        "ehc/ceased",
+        s.EhcCeasedIn,
+        cmd.CeaseEhcPlan,
+        "record.ehc_step",
+        "Record that the LA ceased to maintain the EHC plan",
+        "The local authority's decision to cease maintaining the plan (SEND Code of "
+        "Practice 9.199): status E ends with it, to the status given.",
+        "EHC plan cessation saved",
+    ),
     # The record about the record.
     _row(
         "correction",

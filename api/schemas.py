@@ -34,6 +34,7 @@ from domain.vocabulary import (
     CONSENT_PURPOSES,
     CONTACT_KINDS,
     DISCUSSION_OUTCOMES,
+    EHC_CEASE_REASONS,
     EHC_DECISIONS,
     EHC_FINAL_DECISIONS,
     FUNDING_SOURCES,
@@ -68,6 +69,7 @@ if TYPE_CHECKING:
     ContactKind: TypeAlias = str
     EhcDecision: TypeAlias = str
     EhcFinalDecision: TypeAlias = str
+    EhcCeaseReason: TypeAlias = str
     FundingSource: TypeAlias = str
     Impact: TypeAlias = str
     NeedCode: TypeAlias = str
@@ -86,6 +88,7 @@ else:
     ContactKind = one_of(CONTACT_KINDS)
     EhcDecision = one_of(EHC_DECISIONS)
     EhcFinalDecision = one_of(EHC_FINAL_DECISIONS)
+    EhcCeaseReason = one_of(EHC_CEASE_REASONS)
     FundingSource = one_of(FUNDING_SOURCES)
     Impact = one_of(IMPACT)
     NeedCode = one_of(NEED_CODES)
@@ -825,6 +828,25 @@ class EhcAnnualReviewIn(Entry):
 
     review_date: Day
     summary: LongText
+
+
+class EhcCeasedIn(Entry):
+    model_config = _examples(
+        {
+            **ENVELOPE,
+            "cease_date": "2026-07-20",
+            "reason": "no_longer_needed",
+            "status_after": "K",
+            "notes": "Outcomes met; SEN support continues.",
+        }
+    )
+
+    cease_date: Day
+    reason: EhcCeaseReason
+    status_after: Literal["K", "N"] = Field(
+        description="The SEN status once the plan ends: K (SEN support continues) or N."
+    )
+    notes: OptionalLongText = ""
 
 
 # --- the record about the record ----------------------------------------------------------

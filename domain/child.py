@@ -36,6 +36,7 @@ from domain.vocabulary import (
     CONCERN_LEVELS,
     CONSENT_PURPOSES,
     CONTACT_KINDS,
+    EHC_CEASE_REASONS,
     EHC_DECISIONS,
     EHC_FINAL_DECISIONS,
     FUNDING_SOURCES,
@@ -106,12 +107,13 @@ def _bounded(value: int, name: str, *, where: str | None = None) -> int:
 
 
 EHC_ORDER = {
-    ev.EhcRequestSubmitted: ("none", "refused", "not_issued"),
+    ev.EhcRequestSubmitted: ("none", "refused", "not_issued", "ceased"),
     ev.EhcDecisionRecorded: ("requested",),
     ev.EhcAdviceReceived: ("assessing",),
     ev.EhcDraftIssued: ("assessing",),
     ev.EhcPlanFinalised: ("assessing", "draft"),
     ev.EhcAnnualReviewHeld: ("plan",),
+    ev.EhcPlanCeased: ("plan",),
 }
 
 
@@ -128,6 +130,8 @@ class ChildRecord(Aggregate):
     # changes the status now; absent from old snapshots: None).
     sen_status_version: int | None = None
     before_ehc_plan: tuple[str, str] = ("none", "N")
+    # (version of the EhcPlanCeased, version of the plan it ended) while a plan is ceased.
+    ehc_ceased: tuple[int, int | None] | None = None
     # Each version's `occurred_at`, in version order (absent from old snapshots: None).
     occurred_ats: list[datetime] | None = None
     # Set on a record rebuilt as it stood on a new entry's date (`as_it_stood`): the whole
@@ -992,6 +996,26 @@ class ChildRecord(Aggregate):
             env,
             review_date=self._not_after_entry(review_date, env, "review_date"),
             summary=text(summary, "summary"),
+        )
+
+    def cease_ehc_plan(
+        self, env: Envelope, *, cease_date: date, reason: str, status_after: str, notes: str
+    ) -> None:
+        """The LA ceases to maintain the EHC plan (CoP 9.199): status E ends with it."""
+        self._ehc_step(ev.EhcPlanCeased)
+        if status_after not in ("K", "N"):
+            raise InvalidValue(
+                "status_after must be K (SEN support continues) or N (no SEN): E ends with "
+                "the plan",
+                field="status_after",
+            )
+        self._record(
+            ev.EhcPlanCeased,
+            env,
+            cease_date=self._not_after_entry(cease_date, env, "cease_date"),
+            reason=EHC_CEASE_REASONS.check(reason, field_name="reason"),
+            status_after=status_after,
+            notes=text(notes, "notes", required=False),
         )
 
     # --- the record about the record ---------------------------------------------------

@@ -531,6 +531,19 @@ class HoldEhcAnnualReview(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
+class CeaseEhcPlan(Command):
+    """Records EhcPlanCeased."""
+
+    runs = "cease_ehc_plan"
+    records = ev.EhcPlanCeased
+
+    cease_date: date
+    reason: str
+    status_after: str
+    notes: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
 class NoteExport(Command):
     """Records EvidenceBundleExported."""
 

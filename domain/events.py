@@ -405,6 +405,21 @@ class EhcAnnualReviewHeld(ChildEvent):
     summary: str
 
 
+class EhcPlanCeased(ChildEvent):
+    """The LA ceased to maintain the plan: status E ends with it, to the status given."""
+
+    cease_date: date
+    reason: str
+    status_after: str
+    notes: str
+
+    def evolve(self, child: ChildRecord) -> None:
+        child.ehc_ceased = (self.originator_version, child.ehc_plan_version)
+        child.ehc_stage = "ceased"
+        child.sen_status = self.status_after
+        child.ehc_plan_version = None
+
+
 # --- the record about the record -------------------------------------------------------
 
 
@@ -444,6 +459,10 @@ class EntryMarkedMistaken(ChildEvent):
             # The issued plan was a mistake: the status E it set ends with it.
             child.ehc_stage, child.sen_status = child.before_ehc_plan
             child.ehc_plan_version = None
+        elif child.ehc_ceased and self.target_version == child.ehc_ceased[0]:
+            # The cessation was a mistake: the plan is in force again, and E with it.
+            child.ehc_stage, child.sen_status = "plan", "E"
+            child.ehc_plan_version, child.ehc_ceased = child.ehc_ceased[1], None
 
 
 class EntryDisputed(ChildEvent):

@@ -267,3 +267,14 @@ EHC_DECISIONS = vocabulary(
 EHC_FINAL_DECISIONS = vocabulary(
     "ehc_final_decision", [("issue", "Plan issued"), ("not_issue", "Decided not to issue a plan")]
 )
+
+# Why an LA ceases to maintain an EHC plan (SEND Code of Practice 9.199-9.210).
+EHC_CEASE_REASONS = vocabulary(
+    "ehc_cease_reason",
+    [
+        ("no_longer_needed", "No longer necessary for the plan to be maintained"),
+        ("moved_to_another_la", "Moved to another local authority's area"),
+        ("left_education", "Left education or training (employment, higher education)"),
+        ("aged_out", "Reached the age of 25"),
+    ],
+)

@@ -213,6 +213,12 @@ def _ehc_annual(row: ChildRow, e: ev.EhcAnnualReviewHeld) -> None:
     _deadline(row, "annual_review", a_year_after(e.review_date))
 
 
+def _ehc_ceased(row: ChildRow, e: ev.EhcPlanCeased) -> None:
+    row.ehc_stage = "ceased"
+    row.sen_status = e.status_after  # E ends with the plan
+    _deadline(row, None, None)
+
+
 def _provision(row: ChildRow, e: ev.ProvisionStarted) -> None:
     row.provisions[e.provision_id] = Provision(
         pence(e.cost), e.funding_source, e.start_date, planned_end(e.start_date, e.weeks)
@@ -258,6 +264,7 @@ RULES: dict[type[Any], Rule] = {
     ev.EhcDraftIssued: _ehc_draft,
     ev.EhcPlanFinalised: _ehc_final,
     ev.EhcAnnualReviewHeld: _ehc_annual,
+    ev.EhcPlanCeased: _ehc_ceased,
     ev.ProvisionStarted: _provision,
     ev.ProvisionChanged: _provision_changed,
     ev.ProvisionEnded: _provision_ended,

@@ -39,8 +39,7 @@ CREATE = [
     "(setting_id, sen_status, primary_need)",
     "CREATE INDEX IF NOT EXISTS cohort_children_any_review ON {p}cohort_children "
     "(plan_review_date)",
-    "CREATE INDEX IF NOT EXISTS cohort_children_any_deadline ON {p}cohort_children "
-    "(ehc_deadline)",
+    "CREATE INDEX IF NOT EXISTS cohort_children_any_deadline ON {p}cohort_children (ehc_deadline)",
     "CREATE TABLE IF NOT EXISTS {p}cohort_tracking ("
     "id SMALLINT PRIMARY KEY, last_notification_id BIGINT NOT NULL)",
     "INSERT INTO {p}cohort_tracking (id, last_notification_id) VALUES (1, 0) "

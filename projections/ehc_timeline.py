@@ -52,6 +52,7 @@ def ehc_timeline(entries: Sequence[Entry], *, today: date) -> dict[str, Any]:
                 "draft": None,
                 "reviews": [],
                 "advice": 0,
+                "ceased": None,
             }
             requests.append(current)
         elif current is None:
@@ -66,6 +67,8 @@ def ehc_timeline(entries: Sequence[Entry], *, today: date) -> dict[str, Any]:
             current["final"] = (e.decision, e.final_date, entry.version)
         elif isinstance(e, ev.EhcAnnualReviewHeld):
             current["reviews"].append((e.review_date, entry.version))
+        elif isinstance(e, ev.EhcPlanCeased):
+            current["ceased"] = (e.cease_date, e.reason, entry.version)
     return {
         "as_of": today.isoformat(),
         "requests": [_deadlines(r, today) for r in requests],
@@ -142,11 +145,27 @@ def _deadlines(r: dict[str, Any], today: date) -> dict[str, Any]:
                     )
                 )
                 last = review_date
-            steps.append(
-                _step(
-                    "Next annual review (12 months)", last + timedelta(days=365), None, today, None
+            ceased = r.get("ceased")
+            if ceased is None:
+                steps.append(
+                    _step(
+                        "Next annual review (12 months)",
+                        last + timedelta(days=365),
+                        None,
+                        today,
+                        None,
+                    )
                 )
-            )
+            else:
+                steps.append(
+                    {
+                        "step": f"Plan ceased ({ceased[1].replace('_', ' ')})",
+                        "due": ceased[0].isoformat(),
+                        "done": ceased[0].isoformat(),
+                        "state": "info",
+                        "evidence": ceased[2],
+                    }
+                )
     return {
         "request_date": start.isoformat(),
         "local_authority": r["local_authority"],

@@ -17,6 +17,7 @@ EHC_STAGES: dict[type[Any], Callable[[Any], str]] = {
     ev.EhcDecisionRecorded: lambda e: "assessing" if e.decision == "assess" else "refused",
     ev.EhcDraftIssued: lambda _e: "draft",
     ev.EhcPlanFinalised: lambda e: "plan" if e.decision == "issue" else "not_issued",
+    ev.EhcPlanCeased: lambda _e: "ceased",
 }
 
 
@@ -101,6 +102,16 @@ def support_plan(entries: Sequence[Entry], *, today: date) -> dict[str, Any]:
             plan_version = entry.version
             status = {**status, "status": "E", "since": on, "derived_from": entry.version}
             ehc_stage = "plan"
+        elif isinstance(e, ev.EhcPlanCeased):
+            plan_version = None
+            status = {
+                **status,
+                "status": e.status_after,
+                "since": on,
+                "version": entry.version,
+                "derived_from": entry.version,
+            }
+            ehc_stage = "ceased"
         elif type(e) in EHC_STAGES:
             ehc_stage = EHC_STAGES[type(e)](e)
         elif isinstance(e, ev.ParentNotified):

@@ -41,6 +41,7 @@ EHC_STAGES = {
     "draft": "Draft EHC plan issued",
     "plan": "EHC plan issued",
     "not_issued": "The local authority decided not to issue a plan",
+    "ceased": "The local authority ceased to maintain the EHC plan",
 }
 
 

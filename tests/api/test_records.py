@@ -360,6 +360,13 @@ ROUTES = [
         needs=("ehc-request", "ehc-decision", "ehc-draft", "ehc-final"),
     ),
     Route(
+        "ehc-ceased",
+        "ehc/ceased",
+        {"cease_date": "2025-03-07", "reason": "no_longer_needed", "status_after": "K"},
+        "EhcPlanCeased",
+        needs=("ehc-request", "ehc-decision", "ehc-draft", "ehc-final"),
+    ),
+    Route(
         "corrections",
         "corrections",
         {"supersedes": 7, "statement": "It was the climbing frame, not the slide."},
@@ -674,7 +681,7 @@ class TestEveryRoute:
 
     def test_the_table_covers_every_write_route(self, api: Api) -> None:
         writes = record_writes(api)
-        assert len(writes) == 36
+        assert len(writes) == 37
         assert {template(r.path) for r in ROUTES} == set(writes)
 
     @pytest.mark.parametrize(
