@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -253,7 +254,7 @@ class TestThePlanCeases:
         story = ehc_plan_issued()
         before = story.child.version
         for bad, name in (({"status_after": "E"}, "status_after"), ({"reason": "bored"}, "reason")):
-            fields = {"reason": "no_longer_needed", "status_after": "K", **bad}
+            fields: dict[str, Any] = {"reason": "no_longer_needed", "status_after": "K", **bad}
             with pytest.raises(DomainError) as refused:
                 story.add(
                     cmd.CeaseEhcPlan, date(2026, 7, 20), cease_date=date(2026, 7, 20), **fields
