@@ -66,3 +66,22 @@ def test_the_export_form_defaults_to_the_page_date(as_: Client, world: World) ->
     assert 'id="f-as_of" name="as_of" value="2026-06-01"' in then
     now = senco.get(f"/children/{world.own}").text
     assert 'id="f-as_of" name="as_of" value="2026-06-01"' not in now
+
+
+def test_the_dashboard_at_a_past_date_uses_only_what_had_happened(
+    as_: Client, world: World
+) -> None:
+    """Issue 17.8: `today` means that day on the page too (as GET /v1/dashboard?today=)."""
+    senco = as_("senco")
+    now = senco.get("/dashboard")
+    assert now.status_code == 200
+    assert f"/children/{world.own}" in now.text  # on some list today
+    then = senco.get("/dashboard?today=1990-01-01")
+    assert then.status_code == 200
+    assert "/children/" not in then.text  # nobody was registered yet
+    assert "1990" in subtitle(then.text)
+    assert 'value="1990-01-01"' in then.text
+    wrong = senco.get("/dashboard?today=31/03/2026")
+    assert wrong.status_code == 200
+    assert "Give the date as a day" in wrong.text
+    assert 'aria-invalid="true"' in wrong.text
