@@ -445,3 +445,35 @@ def test_an_empty_sign_in_form_says_what_is_missing(app: FastAPI) -> None:
     no_token = client.post("/sign-in", data={"nonce": nonce.group(1), "via": "token"})
     assert no_token.status_code == 422
     assert "Enter your sign-in token" in no_token.text
+
+
+def test_the_second_factor_page_draws_the_key_as_a_qr_code(app: FastAPI, as_: Client) -> None:
+    """An authenticator app scans the otpauth:// address of the key shown beside it."""
+    import io
+    from urllib.parse import parse_qs, unquote, urlparse
+
+    import segno
+
+    from api.passwords import ISSUER
+
+    login, _ = new_user(app, as_)
+    page = signed_in(app, login).get("/account/two-factor")
+    secret = SECRET.search(page.text)
+    assert secret is not None
+    link = re.search(r'href="(otpauth://[^"]+)"', page.text)
+    assert link is not None
+    uri = link.group(1).replace("&amp;", "&")
+    parsed = urlparse(uri)
+    assert (parsed.scheme, parsed.netloc) == ("otpauth", "totp")
+    assert parse_qs(parsed.query)["secret"] == [secret.group(1)]
+    assert parse_qs(parsed.query)["issuer"] == [ISSUER]
+    assert unquote(parsed.path).endswith(login)
+    drawn = re.search(r"<svg\b.*?</svg>", page.text, re.S)
+    assert drawn is not None, "no QR code on the page"
+    expected = io.BytesIO()
+    segno.make(uri, error="m").save(
+        expected, kind="svg", xmldecl=False, svgns=True, scale=5, border=4,
+        title="QR code of the key for your authenticator app", svgclass="qr",
+    )  # fmt: skip
+    assert drawn.group(0) == expected.getvalue().decode().strip()
+    assert "<script" not in drawn.group(0)
