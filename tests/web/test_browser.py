@@ -507,3 +507,52 @@ def test_focus_is_clearly_visible_on_every_control(browser: Any, site: Site) -> 
         assert len(seen) > 5, path
     assert faint == []
     page.context.close()
+
+
+def axe_source() -> str:
+    """axe-core as the `axe-playwright-python` package ships it (the dev extra)."""
+    from importlib import resources
+
+    try:
+        return resources.files("axe_playwright_python").joinpath("axe.min.js").read_text()
+    except ModuleNotFoundError:
+        pytest.skip("axe-playwright-python is not installed (the dev extra brings axe-core)")
+
+
+def axe_violations(page: Any, source: str) -> list[str]:
+    """axe-core's violations on the page as it is now: rule, impact and the first targets.
+    Run through the debugging protocol, which the pages' CSP (no inline script) allows."""
+    page.evaluate(source)
+    found = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".map(v => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3)"
+        ".map(n => n.target.join(' ')).join(', ')}`)"
+    )
+    return [str(line) for line in found]
+
+
+def test_axe_core_finds_nothing_on_any_page(browser: Any, site: Site) -> None:
+    """Every kind of page, per role, at a desktop width and on a phone (issue 19)."""
+    source = axe_source()
+    found = []
+    own = f"/children/{site.world.own}"
+    pages = {
+        **phone_pages(site),
+        "admin": ["/admin/users", "/admin/users/invite", "/admin/tokens"],
+        "inspector": ["/dashboard", own, f"{own}/chronology", "/verify"],
+        "practitioner": [own, f"{own}/record", "/account/two-factor", "/account/password"],
+    }
+    for width, height in ((1366, 900), (390, 844)):
+        for role, paths in pages.items():
+            page = open_as(browser, site, role, viewport={"width": width, "height": height})
+            for path in paths:
+                page.goto(path)
+                found += [f"{role} {path} @{width}px: {v}" for v in axe_violations(page, source)]
+            page.context.close()
+    assert found == [], "\n".join(found)
+    # The check can fail: an image without a text alternative is named.
+    page = open_as(browser, site, "senco")
+    page.goto("/dashboard")
+    page.evaluate("document.querySelector('main').appendChild(document.createElement('img'))")
+    assert any(v.startswith("image-alt") for v in axe_violations(page, source))
+    page.context.close()
