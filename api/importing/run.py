@@ -7,10 +7,12 @@ entry's provenance; rows whose key is already stored are skipped and counted."""
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -19,6 +21,7 @@ from uuid import UUID, uuid4
 
 import orjson
 
+from api.bootstrap import open_key_store
 from api.importing.mapping import Mapping
 from api.importing.sources import Row, SourceError, cell_text, file_sha256, read_rows
 from domain import commands as cmd
@@ -26,6 +29,8 @@ from domain.application import ChildRecords
 from domain.child import ChildRecord
 from domain.envelope import EnvelopeDraft, RecordedBy
 from domain.errors import DomainError
+from ledger.documents import DocumentStore
+from ledger.log import LedgerBackend
 
 DATE = re.compile(r"^(\d{1,4})[/.-](\d{1,2})[/.-](\d{1,4})$")
 MONTH = re.compile(r"^(?:(\d{1,2})[/.-](\d{4})|(\d{4})[/.-](\d{1,2}))$")
@@ -64,6 +69,7 @@ class ChildPlan:
     child_id: UUID | None  # None: registered by this import
     entries: list[Entry] = field(default_factory=list)
     applied: ChildRecord | None = None  # the record with the entries, as checked by `plan`
+    source_rows: bytes = b""  # this child's rows of the source file, kept as a document
 
 
 @dataclass
@@ -387,6 +393,7 @@ class Importer:
             outcome.refused.append((error.where, "(file)", error.rule))
             return outcome
         for plan in outcome.plans.values():
+            self._keep_source_rows(plan)
             try:
                 plan.applied = self._apply(plan)
             except _Refused as refusal:
@@ -394,6 +401,49 @@ class Importer:
         outcome.children_created = sum(p.child_id is None for p in outcome.plans.values())
         outcome.entries = sum(len(p.entries) for p in outcome.plans.values())
         return outcome
+
+    def _keep_source_rows(self, plan: ChildPlan) -> None:
+        """This child's rows of the source (never another child's: a bundle or a subject
+        access export goes to the child's parents or an LA), as a CSV document on the
+        child's first imported entry, so its bundle shows where the entries came from; the
+        whole file is named by its SHA-256 in every entry's provenance."""
+        if not plan.entries:
+            return
+        rows = list({id(e.row): e.row for e in plan.entries}.values())
+        columns = list(dict.fromkeys(["source sheet", "source row", *(
+            name for row in rows for name in row.values)]))  # fmt: skip
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            values = {name: cell_text(value) for name, value in row.values.items()}
+            writer.writerow({"source sheet": row.sheet or "", "source row": row.number, **values})
+        plan.source_rows = out.getvalue().encode()
+        attachment = {
+            "sha256": hashlib.sha256(plan.source_rows).hexdigest(),
+            "name": f"imported-{self.mapping.id}-rows.csv"[:200],
+            "media_type": "text/csv",
+            "size": len(plan.source_rows),
+        }
+        first = plan.entries[0]
+        first.draft = replace(first.draft, attachments=[*first.draft.attachments, attachment])
+
+    def _store_source_rows(self, children: list[tuple[ChildPlan, ChildRecord]]) -> None:
+        """Each child's source rows as its document, stored (under its own data key) before
+        the entries that name it: a crash between leaves at most an orphan file."""
+        keys = open_key_store(self.records)
+        keys.create_keys([child.id for plan, child in children if plan.child_id is None])
+        store = DocumentStore(cast(LedgerBackend, self.records.recorder))
+        for plan, child in children:
+            if plan.source_rows:
+                store.put(
+                    child.id,
+                    io.BytesIO(plan.source_rows),
+                    name=f"imported-{self.mapping.id}-rows.csv"[:200],
+                    media_type="text/csv",
+                    metadata_stripped=False,
+                    aead=keys.aead(child.id, create=True),
+                )
 
     def _apply(self, plan: ChildPlan) -> ChildRecord | None:
         """The child's record with the plan's entries applied in memory (domain rules run
@@ -422,17 +472,21 @@ class Importer:
         at a time). Call only on a clean plan."""
         if outcome.refused:
             raise ValueError("refusing to write an import with refused rows")
-        batch: list[ChildRecord] = []
+        batch: list[tuple[ChildPlan, ChildRecord]] = []
         for plan in outcome.plans.values():
             child = plan.applied or self._apply(plan)
             if child is not None:
-                batch.append(child)
+                batch.append((plan, child))
             if len(batch) >= SAVE_BATCH:
-                self.records.save(*batch)
+                self._save(batch)
                 batch = []
         if batch:
-            self.records.save(*batch)
+            self._save(batch)
         outcome.written = True
+
+    def _save(self, batch: list[tuple[ChildPlan, ChildRecord]]) -> None:
+        self._store_source_rows(batch)
+        self.records.save(*[child for _, child in batch])
 
 
 class _Refused(Exception):

@@ -134,3 +134,41 @@ def test_chronology_marks_imported_entries(settings: Settings) -> None:
         assert "month" in {r["precision"] for r in rows}
     finally:
         records.close()
+
+
+def test_each_child_keeps_only_its_own_rows_of_the_source_as_a_document(
+    records: ChildRecords, settings: Settings
+) -> None:
+    """Issue 22.2: the source is kept as a document on the child's first imported entry;
+    the file holds other children's rows, so each child keeps only its own."""
+    import csv
+    import io
+    from typing import cast
+    from uuid import UUID
+
+    from api.bootstrap import open_key_store
+    from ledger.documents import DocumentStore
+    from ledger.log import LedgerBackend
+
+    _import(records, "pupil-list", EXAMPLES / "pupil-list.csv")
+    _import(records, "chronology", EXAMPLES / "chronology.csv")
+    store = DocumentStore(cast(LedgerBackend, records.recorder))
+    keys = open_key_store(records)
+    seen: dict[str, set[str]] = {}
+    for child_id in records.child_ids():
+        history = records.history(child_id)
+        named = {a["sha256"]: e for e in history for a in e.attachments}
+        docs = store.documents(child_id)
+        assert {d.sha256 for d in docs} == set(named)  # every kept file named by an entry
+        for doc in docs:
+            assert (doc.media_type, doc.name[:9]) == ("text/csv", "imported-")
+            text = store.read(child_id, doc.sha256, keys.aead(child_id, create=False)).decode()
+            rows = list(csv.DictReader(io.StringIO(text)))
+            assert rows
+            pupils = {row["Pupil ID"] for row in rows}
+            assert len(pupils) == 1  # this child's rows only
+            entry = named[doc.sha256]
+            assert str(entry.provenance["row"]) in {row["source row"] for row in rows}
+            seen.setdefault(next(iter(pupils)), set()).add(str(UUID(str(child_id))))
+    assert all(len(children) == 1 for children in seen.values())
+    assert len(seen) == 2  # both pupils, each in its own record
