@@ -157,7 +157,7 @@ def test_each_child_keeps_only_its_own_rows_of_the_source_as_a_document(
     seen: dict[str, set[str]] = {}
     for child_id in records.child_ids():
         history = records.history(child_id)
-        named = {a["sha256"]: e for e in history for a in e.attachments}
+        named = {a["sha256"]: e for e in history for a in e.attachments if isinstance(a, dict)}
         docs = store.documents(child_id)
         assert {d.sha256 for d in docs} == set(named)  # every kept file named by an entry
         for doc in docs:
@@ -167,8 +167,9 @@ def test_each_child_keeps_only_its_own_rows_of_the_source_as_a_document(
             assert rows
             pupils = {row["Pupil ID"] for row in rows}
             assert len(pupils) == 1  # this child's rows only
-            entry = named[doc.sha256]
-            assert str(entry.provenance["row"]) in {row["source row"] for row in rows}
+            provenance = named[doc.sha256].provenance
+            assert provenance is not None
+            assert str(provenance["row"]) in {row["source row"] for row in rows}
             seen.setdefault(next(iter(pupils)), set()).add(str(UUID(str(child_id))))
     assert all(len(children) == 1 for children in seen.values())
     assert len(seen) == 2  # both pupils, each in its own record
