@@ -456,6 +456,18 @@ WRITES: tuple[WriteKind, ...] = (
         "what closes the record (a view, a correction) is still accepted.",
         "Leaving saved",
     ),
+    _row(
+        "placement",
+        "placement",
+        s.PlacementIn,
+        cmd.Place,
+        "record.enrolment",
+        "Record the child's room and key person",
+        "The room (class or group) the child is in and their key person, from this date: "
+        "the inbox and the children list can be filtered by them.",
+        "Room and key person saved",
+        disputable=False,
+    ),
     # EHC needs assessment.
     _row(
         "ehc-request",

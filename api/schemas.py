@@ -949,6 +949,15 @@ class LeavingIn(Entry):
     reason: str = Field(default="", max_length=SHORT, description="Why, if known.")
 
 
+class PlacementIn(Entry):
+    model_config = _examples({**ENVELOPE, "room": "Butterflies", "key_person": "Sam Okafor"})
+
+    room: ShortText = Field(description="The room, class or group the child is in.")
+    key_person: str = Field(
+        default="", max_length=SHORT, description="The child's key person, as staff call them."
+    )
+
+
 class ShareIn(Entry):
     model_config = _examples(
         {**ENVELOPE, "share_id": "la-1", "shared_with": "example-shire", "consent_id": "c2"}

@@ -116,10 +116,18 @@ class Dashboard(_Open):
     # settings.
 
 
+class InboxFilters(_Open):
+    room: str | None = None
+    key_person: str | None = None
+
+
 class Inbox(_Open):
     today: str
     children: Rows
     count: int
+    filters: InboxFilters
+    rooms: list[str]
+    key_people: list[str]
 
 
 class SettingProvisionMap(_Open):

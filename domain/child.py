@@ -132,6 +132,9 @@ class ChildRecord(Aggregate):
     before_ehc_plan: tuple[str, str] = ("none", "N")
     # (version of the EhcPlanCeased, version of the plan it ended) while a plan is ceased.
     ehc_ceased: tuple[int, int | None] | None = None
+    # The child's room and key person as the latest placement gave them ("" before any).
+    room: str = ""
+    key_person: str = ""
     # Each version's `occurred_at`, in version order (absent from old snapshots: None).
     occurred_ats: list[datetime] | None = None
     # Set on a record rebuilt as it stood on a new entry's date (`as_it_stood`): the whole
@@ -307,6 +310,15 @@ class ChildRecord(Aggregate):
             env,
             destination=text(destination, "destination", limit=SHORT, required=False),
             reason=text(reason, "reason", limit=SHORT, required=False),
+        )
+
+    def place(self, env: Envelope, *, room: str, key_person: str) -> None:
+        """The child's room (class or group) and key person, from this date on."""
+        self._record(
+            ev.ChildPlaced,
+            env,
+            room=text(room, "room", limit=SHORT),
+            key_person=text(key_person, "key_person", limit=SHORT, required=False),
         )
 
     # --- information gathered --------------------------------------------------------------

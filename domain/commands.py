@@ -105,6 +105,17 @@ class Leave(Command):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Place(Command):
+    """Records ChildPlaced."""
+
+    runs = "place"
+    records = ev.ChildPlaced
+
+    room: str
+    key_person: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
 class RecordObservation(Command):
     """Records ObservationRecorded."""
 

@@ -95,6 +95,16 @@ class ChildLeft(ChildEvent):
         child.status = "left"
 
 
+class ChildPlaced(ChildEvent):
+    """The room (class or group) the child is in and their key person, from this date."""
+
+    room: str
+    key_person: str
+
+    def evolve(self, child: ChildRecord) -> None:
+        child.room, child.key_person = self.room, self.key_person
+
+
 # --- information gathered ---------------------------------------------------------------
 
 

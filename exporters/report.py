@@ -615,6 +615,7 @@ SENTENCES: dict[str, tuple[str, tuple[str, ...]]] = {
     "EhcDraftIssued": ("Draft EHC plan issued", ("{draft_date}",)),
     "EhcPlanFinalised": ("EHC plan: {decision}", ("{final_date}",)),
     "EhcAnnualReviewHeld": ("EHC annual review", ("{review_date}", "{summary}")),
+    "ChildPlaced": ("Room and key person", ("Room: {room}", "Key person: {key_person}")),
     "EhcPlanCeased": (
         "EHC plan ceased",
         ("{cease_date}", "Reason: {reason}", "SEN status after: {status_after}", "{notes}"),

@@ -277,6 +277,7 @@ KIND_LABELS = {
     "EhcPlanFinalised": "EHC plan decision",
     "EhcAnnualReviewHeld": "EHC annual review",
     "EhcPlanCeased": "EHC plan ceased",
+    "ChildPlaced": "Room and key person",
     "EvidenceBundleExported": "Evidence bundle exported",
     "RecordCorrected": "Correction",
     "EntryMarkedMistaken": "Entry marked as a mistake",

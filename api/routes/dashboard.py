@@ -51,8 +51,16 @@ def inbox_route(
     svc: ServicesDep,
     user: UserDep,
     soon: Annotated[int, Query(ge=1, le=365, description="EHC deadlines within N days.")] = 30,
+    room: Annotated[
+        str | None, Query(max_length=200, description="Only children in this room or class.")
+    ] = None,
+    key_person: Annotated[
+        str | None, Query(max_length=200, description="Only children with this key person.")
+    ] = None,
 ) -> dict[str, Any]:
     """By child: a parent's dispute or view and a consent withdrawn since you last looked at
     the record, an overdue review, outcomes past their target date, provision past its
-    planned end, EHC deadlines overdue or due soon; each with where it is dealt with."""
-    return inbox(svc, user, soon=soon)
+    planned end, EHC deadlines overdue or due soon; each with where it is dealt with.
+    `room` and `key_person` filter by the children's latest placement (`rooms` and
+    `key_people` list what there is to choose from)."""
+    return inbox(svc, user, soon=soon, room=room, key_person=key_person)

@@ -17,13 +17,24 @@ VIEWS = ("plan", "provision-map", "ehc-timeline")
 NOT_A_LOOK = frozenset({"inbox", "list", "setting-provision-map"})
 
 
-def inbox(svc: Services, user: User, *, soon: int = 30) -> dict[str, Any]:
-    """Items by child, most urgent first; a child with nothing to do is left out."""
+def inbox(
+    svc: Services,
+    user: User,
+    *,
+    soon: int = 30,
+    room: str | None = None,
+    key_person: str | None = None,
+) -> dict[str, Any]:
+    """Items by child, most urgent first; a child with nothing to do is left out. `room`
+    and `key_person` keep the children the latest placement put there (case aside)."""
     permit(user, "read.dashboard")
     today = svc.records.clock().date()
     found: list[dict[str, Any]] = []
-    for child in visible_children(svc, user):
-        if child.status != "active":
+    active = [c for c in visible_children(svc, user) if c.status == "active"]
+    rooms = sorted({c.room for c in active if c.room}, key=str.casefold)
+    people = sorted({c.key_person for c in active if c.key_person}, key=str.casefold)
+    for child in active:
+        if not (_same(room, child.room) and _same(key_person, child.key_person)):
             continue
         looks = [
             a.timestamp
@@ -50,4 +61,15 @@ def inbox(svc: Services, user: User, *, soon: int = 30) -> dict[str, Any]:
         "today": today.isoformat(),
         "children": found,
         "count": sum(len(c["items"]) for c in found),
+        "filters": {
+            "room": (room or "").strip() or None,
+            "key_person": (key_person or "").strip() or None,
+        },
+        "rooms": rooms,
+        "key_people": people,
     }
+
+
+def _same(wanted: str | None, value: str) -> bool:
+    """No filter, or the same name but for case and surrounding space."""
+    return not wanted or not wanted.strip() or wanted.strip().casefold() == value.casefold()

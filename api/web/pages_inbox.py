@@ -15,5 +15,8 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/inbox")
-def inbox_page(request: Request, svc: ServicesDep, who: VisitorDep) -> Response:
-    return page(request, "inbox.html", {"title": "Inbox", "found": inbox(svc, who.user)})
+def inbox_page(
+    request: Request, svc: ServicesDep, who: VisitorDep, room: str = "", key_person: str = ""
+) -> Response:
+    found = inbox(svc, who.user, room=room[:200], key_person=key_person[:200])
+    return page(request, "inbox.html", {"title": "Inbox", "found": found})

@@ -386,6 +386,12 @@ ROUTES = [
         basis="parent_view",
     ),
     Route(
+        "placement",
+        "placement",
+        {"room": "Butterflies", "key_person": "Sam Okafor"},
+        "ChildPlaced",
+    ),
+    Route(
         "leaving",
         "leaving",
         {"destination": "Reception class", "reason": "Started school"},
@@ -681,7 +687,7 @@ class TestEveryRoute:
 
     def test_the_table_covers_every_write_route(self, api: Api) -> None:
         writes = record_writes(api)
-        assert len(writes) == 37
+        assert len(writes) == 38
         assert {template(r.path) for r in ROUTES} == set(writes)
 
     @pytest.mark.parametrize(

@@ -70,3 +70,55 @@ def test_overdue_work_links_to_its_form(as_: Client, world: World) -> None:
 def test_the_inbox_is_for_those_who_lead(as_: Client) -> None:
     assert as_("practitioner").get("/inbox").status_code == 403
     assert as_("parent").get("/inbox").status_code == 403
+
+
+def test_the_inbox_filters_by_room_and_key_person(app: FastAPI, as_: Client, world: World) -> None:
+    """Issue 19.4: the SENCO of a big setting reads one room's or one key person's inbox."""
+    from domain import commands as cmd
+    from tests.factories import SENCO, on
+
+    records = services(app).records
+    for child, room, person in ((world.own, "Butterflies", "Sam Okafor"),
+                                (world.sibling, "Caterpillars", "Jo Reed")):  # fmt: skip
+        records.handle(child, cmd.Place(room=room, key_person=person), on(records.clock(), SENCO))
+    senco = as_("senco")
+    everyone = senco.get("/inbox").text
+    assert section(everyone, world.own)
+    assert '<option value="">Every room</option><option>Butterflies</option>' in everyone
+    only = senco.get("/inbox", params={"room": "butterflies "}).text  # case and space aside
+    assert section(only, world.own)
+    assert not section(only, world.sibling)
+    assert "<option selected>Butterflies</option>" in only
+    assert not section(senco.get("/inbox", params={"room": "Caterpillars"}).text, world.own)
+    assert section(senco.get("/inbox", params={"key_person": "Sam Okafor"}).text, world.own)
+    assert not section(senco.get("/inbox", params={"key_person": "Jo Reed"}).text, world.own)
+
+
+def test_the_inbox_api_filters_and_lists_what_to_filter_by(app: FastAPI, world: World) -> None:
+    from fastapi.testclient import TestClient
+
+    from domain import commands as cmd
+    from tests.factories import SENCO, on
+
+    records = services(app).records
+    records.handle(
+        world.own,
+        cmd.Place(room="Butterflies", key_person="Sam Okafor"),
+        on(records.clock(), SENCO),
+    )
+    api = TestClient(app, headers={"Authorization": f"Bearer {world.tokens['senco']}"})
+    whole = api.get("/v1/inbox").json()
+    assert "Butterflies" in whole["rooms"]
+    assert "Sam Okafor" in whole["key_people"]
+    assert str(world.own) in {c["child_id"] for c in whole["children"]}
+    elsewhere = api.get("/v1/inbox", params={"room": "Nowhere"}).json()
+    assert elsewhere["children"] == []
+    assert elsewhere["filters"] == {"room": "Nowhere", "key_person": None}
+    kept = api.get("/v1/inbox", params={"key_person": "sam okafor"}).json()
+    assert str(world.own) in {c["child_id"] for c in kept["children"]}
+    refused = api.post(
+        f"/v1/children/{world.own}/placement",
+        json={"occurred_at": "2026-01-05", "room": "", "expected_version": 1},
+    )
+    assert refused.status_code == 422
+    assert "room" in refused.text
