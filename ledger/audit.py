@@ -129,18 +129,7 @@ def _audit(
         page_checker(ledger.size(), _database(ledger), workers) as checker,
     ):
         reader = _Reader(ledger, leaves_cur, events_cur, nodes_cur, checker.reads_for_itself)
-        pending: deque[tuple[_Page, _Broken | None, Future[PageResult]]] = deque()
-        for page in reader.pages():
-            broken = walk.structure(page)
-            end = len(page.leaves) if broken is None else broken.position
-            pending.append((page, broken, _check(checker, page, end)))
-            if broken is not None:
-                break  # the pages after it no longer line up
-            if len(pending) > IN_FLIGHT:
-                walk.finish(*pending.popleft(), progress)
-        while pending:
-            walk.finish(*pending.popleft(), progress)
-        reader.nothing_left()
+        walk_pages(reader, walk, checker, progress)
         sizes = {walk.size, *(size for size in checkpoints if size <= walk.size)}
         roots = verify_levels(nodes_cur, ledger.tables, bytes(walk.leaf_hashes), sizes)
     _check_checkpoints({k: v for k, v in checkpoints.items() if k <= walk.size}, walk, roots)
@@ -153,6 +142,23 @@ def _audit(
         root=roots[walk.size],
         latest_checkpoint_size=max(checkpoints, default=None),
     )
+
+
+def walk_pages(reader: _Reader, walk: _Walk, checker: Checker, progress: Progress | None) -> None:
+    """Every page the reader gives, in order: its structure walked here while workers hash
+    pages read ahead; raise at the first problem, then check nothing is left over."""
+    pending: deque[tuple[_Page, _Broken | None, Future[PageResult]]] = deque()
+    for page in reader.pages():
+        broken = walk.structure(page)
+        end = len(page.leaves) if broken is None else broken.position
+        pending.append((page, broken, _check(checker, page, end)))
+        if broken is not None:
+            break  # the pages after it no longer line up
+        if len(pending) > IN_FLIGHT:
+            walk.finish(*pending.popleft(), progress)
+    while pending:
+        walk.finish(*pending.popleft(), progress)
+    reader.nothing_left()
 
 
 def _database(ledger: Ledger) -> str | None:

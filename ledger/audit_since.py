@@ -27,31 +27,26 @@ unless it is the last leaf of a child written since; run the full audit for that
 from __future__ import annotations
 
 import hashlib
-from collections import deque
-from concurrent.futures import Future
 from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ledger import checkpoint as cp
 from ledger.audit import (
-    IN_FLIGHT,
     AuditError,
     AuditReport,
     Progress,
-    _Broken,
     _Chain,
-    _check,
     _check_checkpoints,
     _check_heads,
     _database,
-    _Page,
     _Reader,
     _verified_checkpoints,
     _Walk,
     _where,
+    walk_pages,
 )
-from ledger.audit_leaves import LeafRow, PageResult
+from ledger.audit_leaves import LeafRow
 from ledger.audit_pool import page_checker
 from ledger.audit_tree import TreeMismatch, nothing_at_or_above
 from ledger.leaf import LEAF_COLUMNS, leaf_bytes
@@ -134,18 +129,7 @@ def _since(
             reader = _Reader(
                 ledger, leaves_cur, events_cur, nodes_cur, checker.reads_for_itself, (n, after)
             )
-            pending: deque[tuple[_Page, _Broken | None, Future[PageResult]]] = deque()
-            for page in reader.pages():
-                broken = walk.structure(page)
-                end = len(page.leaves) if broken is None else broken.position
-                pending.append((page, broken, _check(checker, page, end)))
-                if broken is not None:
-                    break
-                if len(pending) > IN_FLIGHT:
-                    walk.finish(*pending.popleft(), progress)
-            while pending:
-                walk.finish(*pending.popleft(), progress)
-            reader.nothing_left()
+            walk_pages(reader, walk, checker, progress)
         roots = _check_new_nodes(
             nodes_cur, ledger, n, frontier, bytes(walk.leaf_hashes), set(checkpoints)
         )
