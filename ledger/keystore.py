@@ -54,6 +54,9 @@ from ledger.key_errors import (
 DATA_KEY_SIZE = 32
 WRAP_NONCE_SIZE = 12
 CACHE_LIMIT = 20_000
+INSERT_KEY = (
+    "INSERT INTO data_keys (originator_id, kek_version, wrapped, created_at) VALUES (?, ?, ?, ?)"
+)
 REFRESH_SECONDS = 0.05
 # Per key-store file: bumped when a KeyStore of this process destroys or rewraps keys.
 _GENERATIONS: dict[str, int] = {}
@@ -343,16 +346,17 @@ class KeyStore:
                 return existing
             if self._is_erased(originator):
                 raise DataKeyErased(f"the data key of {originator[:8]} was destroyed (erased)")
-            key = secrets.token_bytes(DATA_KEY_SIZE)
             version = self._active()
             self._check_kek_file(version)
-            db.execute(
-                "INSERT INTO data_keys (originator_id, kek_version, wrapped, created_at) "
-                "VALUES (?, ?, ?, ?)",
-                (originator, version, self._wrap(originator, key, version), _now()),
-            )
+            key, row = self._new_key(originator, version)
+            db.execute(INSERT_KEY, row)
         self._data_version = self._current_data_version()
         return key
+
+    def _new_key(self, originator: str, version: int) -> tuple[bytes, tuple[Any, ...]]:
+        """A fresh data key and its `data_keys` row, wrapped under KEK `version`."""
+        key = secrets.token_bytes(DATA_KEY_SIZE)
+        return key, (originator, version, self._wrap(originator, key, version), _now())
 
     def create_keys(self, originator_ids: Sequence[UUID]) -> None:
         """First data keys for several new records in one write transaction (an import, a
@@ -372,13 +376,9 @@ class KeyStore:
                     originator = str(originator_id)
                     if self._has(originator) or self._is_erased(originator):
                         continue
-                    key = made[originator_id] = secrets.token_bytes(DATA_KEY_SIZE)
-                    rows.append((originator, version, self._wrap(originator, key, version), _now()))
-                db.cursor().executemany(
-                    "INSERT INTO data_keys (originator_id, kek_version, wrapped, created_at) "
-                    "VALUES (?, ?, ?, ?)",
-                    rows,
-                )
+                    made[originator_id], row = self._new_key(originator, version)
+                    rows.append(row)
+                db.cursor().executemany(INSERT_KEY, rows)
             self._data_version = self._current_data_version()
             if len(self._cache) + len(made) >= CACHE_LIMIT:
                 self._cache.clear()

@@ -402,6 +402,11 @@ class Importer:
         outcome.entries = sum(len(p.entries) for p in outcome.plans.values())
         return outcome
 
+    @property
+    def _source_rows_name(self) -> str:
+        """What a child's rows of the source are called as a document."""
+        return f"imported-{self.mapping.id}-rows.csv"[:200]
+
     def _keep_source_rows(self, plan: ChildPlan) -> None:
         """This child's rows of the source (never another child's: a bundle or a subject
         access export goes to the child's parents or an LA), as a CSV document on the
@@ -421,7 +426,7 @@ class Importer:
         plan.source_rows = out.getvalue().encode()
         attachment = {
             "sha256": hashlib.sha256(plan.source_rows).hexdigest(),
-            "name": f"imported-{self.mapping.id}-rows.csv"[:200],
+            "name": self._source_rows_name,
             "media_type": "text/csv",
             "size": len(plan.source_rows),
         }
@@ -439,7 +444,7 @@ class Importer:
                 store.put(
                     child.id,
                     io.BytesIO(plan.source_rows),
-                    name=f"imported-{self.mapping.id}-rows.csv"[:200],
+                    name=self._source_rows_name,
                     media_type="text/csv",
                     metadata_stripped=False,
                     aead=keys.aead(child.id, create=True),

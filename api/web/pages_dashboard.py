@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
 from uuid import UUID
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from api.deps import ServicesDep
-from api.schemas import EARLIEST_DAY, LATEST_DAY
 from api.services.dashboard import dashboard as cohort_dashboard
+from api.web.reads import day_asked
 from api.web.render import page
 from api.web.session import VisitorDep
 from domain.errors import ChildNotFound
@@ -30,7 +29,7 @@ def dashboard(request: Request, svc: ServicesDep, who: VisitorDep, today: str = 
     """Overdue reviews, EHC deadlines, high concern without a plan (SENCO, admin,
     inspector: the same roles as GET /v1/dashboard); `?today=YYYY-MM-DD` shows the cohort
     as it stood on that date, using only what had happened by then."""
-    day, problem = _day(today)
+    day, problem = day_asked(today)
     board = cohort_dashboard(svc, who.user, today=day, days=30)
     names: dict[str, str] = {}
     for key in (*LISTS, "caseload"):
@@ -50,19 +49,6 @@ def dashboard(request: Request, svc: ServicesDep, who: VisitorDep, today: str = 
             "setting_names": {s: _setting_name(svc, s) for s in settings if s},
         },
     )
-
-
-def _day(text: str) -> tuple[date | None, str]:
-    """The date asked for, or None (today) and what was wrong with it."""
-    if not text.strip():
-        return None, ""
-    try:
-        day = date.fromisoformat(text.strip())
-    except ValueError:
-        return None, "Give the date as a day, for example 2026-03-31."
-    if not EARLIEST_DAY <= day <= LATEST_DAY:
-        return None, "Give a date between 1900 and 2999."
-    return day, ""
 
 
 def _name(svc: ServicesDep, child_id: str) -> str:

@@ -34,18 +34,26 @@ class Times:
         return f"?as_of={self.as_of.isoformat()}{known}"
 
 
+def day_asked(raw: str) -> tuple[date | None, str | None]:
+    """A page's date from its query (None: none asked, or one it cannot read, with the
+    reason to show; the value itself is never repeated)."""
+    if not raw.strip():
+        return None, None
+    try:
+        day = date.fromisoformat(raw.strip())
+    except ValueError:
+        return None, "Enter a real date, for example 2025-03-10"
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        return None, "Enter a date between 1900 and 2999"
+    return day, None
+
+
 def times(request: Request) -> Times:
     """The as-of date and the "as known then" box from the query (a bad date is named,
     never repeated, and the page shows the record now)."""
-    raw = request.query_params.get("as_of", "").strip()
-    if not raw:
-        return Times()
-    try:
-        day = date.fromisoformat(raw)
-    except ValueError:
-        return Times(error="Enter a real date, for example 2025-03-10")
-    if not EARLIEST_DAY <= day <= LATEST_DAY:
-        return Times(error="Enter a date between 1900 and 2999")
+    day, error = day_asked(request.query_params.get("as_of", ""))
+    if day is None:
+        return Times(error=error)
     known = request.query_params.get("known") == "1"
     # "As known then" means: only entries recorded by the end of that day (UTC).
     return Times(day, datetime.combine(day, time.max, tzinfo=UTC) if known else None)

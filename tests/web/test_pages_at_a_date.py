@@ -83,5 +83,5 @@ def test_the_dashboard_at_a_past_date_uses_only_what_had_happened(
     assert 'value="1990-01-01"' in then.text
     wrong = senco.get("/dashboard?today=31/03/2026")
     assert wrong.status_code == 200
-    assert "Give the date as a day" in wrong.text
+    assert "Enter a real date" in wrong.text
     assert 'aria-invalid="true"' in wrong.text
