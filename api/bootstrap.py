@@ -268,6 +268,7 @@ class Exporter:
             timestamp=timestamp,
             subject_access=subject_access,
             documents=self.document_reader(child_id),
+            setting_names=self.settings.setting_names,
             la_request=(
                 request_files(
                     la.profile,

@@ -20,6 +20,8 @@ from exporters.durable_file import durable_writer
 from exporters.pdf_proof import PdfProofError, bundle_of, same_pages, with_bundle
 from exporters.trust import Anchor, TrustStore, TrustStoreError, installation_anchor
 from exporters.verify import VerificationError, verify_bundle
+from exporters.verify_explain import explain
+from exporters.verify_words import described_lines
 from ledger.cosignature import CosignatureError, Witness, parse_witness
 from ledger.keys import EXPORTER_KEY, LOG_KEY, KeyFileError, key_paths, load_public
 
@@ -222,7 +224,10 @@ def verify(
         typer.echo(f"NOT VERIFIED: cannot read input: {error}")
         raise typer.Exit(EXIT_FAILED) from None
     except VerificationError as error:
-        typer.echo(f"NOT VERIFIED: {error.where}: {error.reason}")
+        plain = explain(error)
+        typer.echo(
+            f"NOT VERIFIED: {error.where}: {error.reason}\n  {plain['heading']}. {plain['meaning']}"
+        )
         raise typer.Exit(EXIT_FAILED) from None
     trust = f"; trusted through {result.trust_anchor}" if result.trust_anchor else ""
     if result.witnessed_by:
@@ -247,8 +252,10 @@ def verify(
             "fingerprints with the ones the setting published (its keys page, `sendtrail "
             "keys status`), then `sendtrail trust add NAME --signer FP --log FP` or pass "
             f"--key and --log-key:\n  signer (exporter) key {result.signer_key_id}\n"
-            f"  log key             {result.log_key_id}"
+            f"  log key             {result.log_key_id}\nWhat the bundle says of itself "
+            "(not vouched for by anyone you trust):"
         )
+        typer.echo("\n".join(described_lines(result)))
         raise typer.Exit(EXIT_SIGNER_UNKNOWN)
     typer.echo(
         f"VERIFIED: child {result.child_id}: {result.entries_admitted} of "
@@ -256,6 +263,7 @@ def verify(
         f"{result.checkpoint_size} entries (root {result.root[:16]}...), signed by "
         f"{result.signer_key_id[:16]}...{later}{trust}"
     )
+    typer.echo("\n".join(described_lines(result)))
     if result.la_request is not None:
         typer.echo(
             f"LA REQUEST: pre-filled for profile {result.la_request}; every entry it cites "

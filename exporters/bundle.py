@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -30,7 +30,7 @@ from exporters import dsse
 from exporters.archive import write_zip
 from exporters.bagit_files import bag
 from exporters.timestamp import Stamp, TimestampError, read_token
-from exporters.verify import WITHHELD
+from exporters.verify import PLAN_FILE, WITHHELD
 from exporters.verify_text import verify_text
 from ledger import checkpoint as cp
 from ledger.cosignature import with_lines
@@ -47,7 +47,7 @@ from projections.views import VIEWS, ChildViews
 ENVELOPE = "signatures/bundle.dsse.json"
 TIMESTAMP = "signatures/timestamp.tsr"
 VIEW_FILES = {
-    "plan": "support-plan.json",
+    "plan": PLAN_FILE,
     "chronology": "chronology.json",
     "provision-map": "provision-map.json",
     "readiness": "readiness.json",
@@ -144,6 +144,7 @@ def build_bundle(
     subject_access: bool = False,
     la_request: RequestFiles | None = None,
     documents: Callable[[str], bytes] | None = None,
+    setting_names: Mapping[str, str] | None = None,
 ) -> Bundle:
     """Assemble and sign the bundle for one child, timestamping the signature if asked.
     For a subject access request (a bundle for a parent) the entries a parent does not
@@ -207,6 +208,7 @@ def build_bundle(
     view_data = views.views(
         list(VIEWS), child_id, as_of=as_of_day, known_at=effective_known, withhold=withheld
     )
+    setting_id = str((view_data["plan"].get("child") or {}).get("setting_id") or "")
     payload: dict[str, bytes] = {
         "events.jsonl": b"".join(lines),
         "audit/checkpoint.txt": note.encode(),
@@ -244,6 +246,9 @@ def build_bundle(
         "events_listed": len(listed),
         "events_admitted": admitted_count,
         "request_reason": request_reason,
+        # Whose record it is, for the reader of a verification (the support plan names the
+        # child; the verifier checks the two agree).
+        "setting": {"id": setting_id, "name": (setting_names or {}).get(setting_id, setting_id)},
     }
     if timestamp is not None:
         # Signed, so that a bundle whose token was removed does not pass as one without.

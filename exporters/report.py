@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from functools import lru_cache
 from string import Formatter
 from typing import Any
@@ -27,7 +27,7 @@ from domain import vocabulary as vocab
 from exporters import pdf
 from exporters.report_chart import progress_chart, tracking_points
 from exporters.templating import environment
-from projections.wording import age_in_months, format_day, format_money
+from projections.wording import age_in_months, format_day, format_moment, format_money
 
 SECTIONS: tuple[tuple[str, str], ...] = (
     ("child", "Child, setting and this request"),
@@ -96,16 +96,6 @@ def _environment() -> Environment:
 
 
 # --- formatting -----------------------------------------------------------------------------
-
-
-def format_moment(value: str | None) -> str:
-    """An ISO timestamp as '28 Nov 2023, 16:30 UTC'."""
-    if not value:
-        return "—"
-    moment = datetime.fromisoformat(str(value))
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC)
-    return f"{format_day(moment.date().isoformat())}, {moment:%H:%M} UTC"
 
 
 def versions(value: int | Iterable[int] | None) -> str:

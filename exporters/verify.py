@@ -18,7 +18,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -48,6 +48,7 @@ ENVELOPE = "signatures/bundle.dsse.json"
 REQUEST_PREFIX = "data/la-request."
 REQUEST_JSON = "data/la-request.json"
 TIMESTAMP = "signatures/timestamp.tsr"
+PLAN_FILE = "support-plan.json"  # the view that names the child and its setting
 
 
 class VerificationError(Exception):
@@ -79,6 +80,10 @@ class Verified:
     known_at: str = ""
     origin: str = ""  # the log's name in its checkpoint
     witnessed_by: tuple[str, ...] = ()  # the given witnesses whose cosignature checked out
+    child_name: str = ""  # as the bundle's support plan names the child ("" if it does not)
+    setting_id: str = ""
+    setting_name: str = ""  # what the setting is called (its id where it has no name)
+    witnessed_at: tuple[tuple[str, datetime], ...] = ()  # (witness, when it cosigned)
 
 
 def _public(pem: bytes, where: str) -> Ed25519PublicKey:
@@ -348,6 +353,7 @@ def verify_bundle(
     _check_la_request(files, summary, admitted)
     _check_previous(files, head, logger)
     _check_claims(summary, head, len(lines), admitted)  # after the checks that say more
+    child_name, setting_id, setting_name = _identity(files, summary)
     later_size = None
     if later_checkpoint is not None:
         later_size = _check_later(later_checkpoint, head, logger)
@@ -370,7 +376,56 @@ def verify_bundle(
         str(summary["known_at"]),
         head.origin,
         witnessed,
+        child_name,
+        setting_id,
+        setting_name,
+        _witnessed_at(files["data/audit/checkpoint.txt"].decode(), witnesses, covering),
     )
+
+
+def _identity(files: dict[str, bytes], summary: dict[str, Any]) -> tuple[str, str, str]:
+    """The child's name and setting as the signed support plan gives them, and the
+    setting's name as the signed summary gives it (it must be the plan's setting)."""
+    child: dict[str, Any] = {}
+    plan = files.get("data/" + PLAN_FILE)
+    if plan is not None:
+        try:
+            found = orjson.loads(plan).get("child")
+        except (orjson.JSONDecodeError, AttributeError):
+            raise VerificationError("not valid JSON", where="data/" + PLAN_FILE) from None
+        child = found if isinstance(found, dict) else {}
+    name = " ".join(
+        part
+        for part in (child.get("given_name"), child.get("family_name"))
+        if isinstance(part, str) and part
+    )
+    planned = child.get("setting_id")
+    setting = summary.get("setting")
+    if setting is None:  # a bundle from before the summary named its setting
+        return name, str(planned or ""), str(planned or "")
+    if not isinstance(setting, dict) or not isinstance(setting.get("id"), str):
+        raise VerificationError(
+            "the signed summary's setting is unreadable", where="data/bundle.json"
+        )
+    if planned is not None and planned != setting["id"]:
+        raise VerificationError(
+            "the signed summary's setting differs from the support plan's",
+            where="data/bundle.json",
+        )
+    return name, setting["id"], str(setting.get("name") or setting["id"])
+
+
+def _witnessed_at(
+    note: str, witnesses: Sequence[Witness], covering: Anchor | None
+) -> tuple[tuple[str, datetime], ...]:
+    """When each witness whose cosignature checks out says it cosigned (its signed time)."""
+    every = [*witnesses, *(covering.witness_policy() if covering else ())]
+    times: dict[str, datetime] = {}
+    for witness in every:
+        when = cosigned_by(note, witness)
+        if when is not None:
+            times.setdefault(witness.name, datetime.fromtimestamp(when, UTC))
+    return tuple(times.items())
 
 
 def _witnessed(note: str, witnesses: Sequence[Witness]) -> tuple[str, ...]:

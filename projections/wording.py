@@ -4,7 +4,7 @@ requests): unambiguous, and with no locale involved."""
 from __future__ import annotations
 
 import calendar
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
@@ -16,6 +16,16 @@ def format_day(value: str | date | None) -> str:
         return "—"
     day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def format_moment(value: str | datetime | None) -> str:
+    """An ISO timestamp (or that moment) as '28 Nov 2023, 16:30 UTC'."""
+    if not value:
+        return "—"
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return f"{format_day(moment.date().isoformat())}, {moment:%H:%M} UTC"
 
 
 def format_money(value: str | Decimal | None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter, HTTPException, Request
@@ -12,7 +13,15 @@ from api.errors import documented
 from api.verify_anchors import MAX_BUNDLE, check_upload
 from exporters.trust import TrustStoreError
 from exporters.verify import VerificationError
+from exporters.verify_explain import explain
+from exporters.verify_words import described, exported_not_before
 
+UNKNOWN_MEANING = (
+    "Every file is consistent with the keys the bundle carries, but those keys are neither "
+    "this installation's nor those of a setting this server trusts, and anyone can make a "
+    "bundle consistent with keys of their own. Compare the fingerprints with the ones the "
+    "setting published; if they match, an administrator can add them to the trust store."
+)
 router = APIRouter(tags=["bundles"], responses=documented(401))
 
 
@@ -45,6 +54,34 @@ class VerifyResult(BaseModel):
         default_factory=list,
         description="This installation's witnesses (SENDTRAIL_WITNESSES) whose cosignature "
         "of the bundle's checkpoint checks out.",
+    )
+    witnessed_at: dict[str, datetime] = Field(
+        default_factory=dict, description="When each of those witnesses says it cosigned."
+    )
+    child_name: str | None = Field(
+        default=None, description="The child as the bundle's support plan names them."
+    )
+    setting_id: str | None = None
+    setting_name: str | None = Field(
+        default=None, description="What the setting is called (its id where it has no name)."
+    )
+    exported_not_before: datetime | None = Field(
+        default=None,
+        description="The earliest the bundle can have been made (its newest entry, its "
+        "witnesses' cosignatures): a bundle carries no export time of its own.",
+    )
+    timestamped_at: datetime | None = Field(
+        default=None, description="By when it existed, per its RFC 3161 timestamp."
+    )
+    timestamp_authority: str | None = None
+    heading: str | None = Field(
+        default=None, description="The first failure (or the unknown signer) in plain words."
+    )
+    meaning: str | None = Field(default=None, description="What that means and what to do.")
+    described: list[str] = Field(
+        default_factory=list,
+        description="Child, setting, dates, export, entries, trust anchor and witnesses, "
+        "one line each, in plain words.",
     )
 
 
@@ -79,9 +116,17 @@ async def verify(request: Request, _user: UserDep) -> VerifyResult:
     try:
         result = await check_upload(request, bytes(data))
     except (VerificationError, TrustStoreError) as error:
-        where = error.where if isinstance(error, VerificationError) else "trust store"
-        reason = error.reason if isinstance(error, VerificationError) else str(error)
-        return VerifyResult(verified=False, status="failed", reason=reason, where=where)
+        if isinstance(error, TrustStoreError):
+            error = VerificationError(str(error), where="trust store")
+        plain = explain(error)
+        return VerifyResult(
+            verified=False,
+            status="failed",
+            reason=error.reason,
+            where=error.where,
+            heading=plain["heading"],
+            meaning=plain["meaning"],
+        )
     known = result.trust_anchor is not None
     return VerifyResult(
         verified=known,
@@ -100,4 +145,14 @@ async def verify(request: Request, _user: UserDep) -> VerifyResult:
         known_at=result.known_at,
         log_origin=result.origin,
         witnessed_by=list(result.witnessed_by),
+        witnessed_at=dict(result.witnessed_at),
+        child_name=result.child_name or None,
+        setting_id=result.setting_id or None,
+        setting_name=result.setting_name or None,
+        exported_not_before=exported_not_before(result),
+        timestamped_at=result.timestamped_at,
+        timestamp_authority=result.timestamp_authority,
+        heading=None if known else "Intact, but who signed it is unknown",
+        meaning=None if known else UNKNOWN_MEANING,
+        described=[f"{what}: {words}" for what, words in described(result)],
     )

@@ -12,10 +12,11 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 
 from api.session_store import same_token
 from api.verify_anchors import MAX_BUNDLE, check_upload
-from api.web.explain import explain
 from api.web.render import page
 from api.web.session import CsrfRefused, VisitorDep
 from exporters.verify import VerificationError
+from exporters.verify_explain import explain
+from exporters.verify_words import described
 
 router = APIRouter(include_in_schema=False)
 FORM_OVERHEAD = 64 * 1024  # the multipart boundaries and the CSRF field around the zip
@@ -82,6 +83,7 @@ async def verify(request: Request, who: VisitorDep) -> Response:
             "ok": found.trust_anchor is not None,
             "unknown": found.trust_anchor is None,
             "found": found,
+            "words": dict(described(found)),
         }
     return page(
         request, "verify.html", {"title": "Bundle checked", "result": result, "missing": False}

@@ -13,8 +13,8 @@ from jinja2 import Environment
 
 from api.web.gap_forms import gap_link
 from exporters import templating
-from exporters.report import VOCABULARIES, format_moment
-from projections.wording import format_day, format_money
+from exporters.report import VOCABULARIES
+from projections.wording import format_day, format_moment, format_money
 
 TEMPLATES = Path(__file__).parent / "templates"
 # Pages must never be cached by a shared cache, nor kept after sign-out in the back button.

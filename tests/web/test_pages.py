@@ -582,6 +582,10 @@ class TestExportAndCheck:
         assert verified.status_code == 200
         assert "Verified: this bundle is genuine" in verified.text
         assert str(world.own) in verified.text
+        child = app.state.services.records.get_child(world.own, read_only=True)
+        assert f"{child.given_name} {child.family_name} (record {world.own})" in verified.text
+        assert f"<dt>Setting</dt><dd>{child.setting_id}" in verified.text
+        assert "<dt>Exported</dt><dd>not before " in verified.text
         cut = inspector.post(
             "/verify",
             data={"csrf": csrf},

@@ -11,10 +11,10 @@ import pytest
 from api.cli_serve import _demo, ensure_keys
 from api.schemas import ObservationIn
 from api.settings import Settings
-from api.web.explain import explain
 from api.web.forms import FormState, readable, validate
 from api.web.provision_chart import cost_per_term_chart, every_term
 from exporters.verify import VerificationError
+from exporters.verify_explain import explain
 
 
 class TestCostChart:
