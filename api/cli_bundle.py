@@ -19,7 +19,7 @@ from exporters.bundle import Bundle, ExportError
 from exporters.durable_file import durable_writer
 from exporters.pdf_proof import PdfProofError, bundle_of, same_pages, with_bundle
 from exporters.trust import Anchor, TrustStore, TrustStoreError, installation_anchor
-from exporters.verify import VerificationError, verify_bundle
+from exporters.verify import VerificationError, verify_bundle, with_proof
 from exporters.verify_explain import explain
 from exporters.verify_words import described_lines
 from ledger.cosignature import CosignatureError, Witness, parse_witness
@@ -171,7 +171,11 @@ def verify(
     key: Annotated[Path | None, typer.Option(help="Exporter public key (PEM) to trust.")] = None,
     log_key: Annotated[Path | None, typer.Option(help="Log public key (PEM) to trust.")] = None,
     checkpoint: Annotated[
-        Path | None, typer.Option(help="A later checkpoint (with its consistency proof).")
+        Path | None, typer.Option(help="A later checkpoint (`sendtrail checkpoint`'s output).")
+    ] = None,
+    consistency_proof: Annotated[
+        Path | None,
+        typer.Option(help="The proof from the bundle's checkpoint to --checkpoint (--proof-out)."),
     ] = None,
     tsa_cert: Annotated[
         Path | None,
@@ -201,7 +205,14 @@ def verify(
                 raise typer.Exit(EXIT_FAILED)
         signer = load_public(key) if key else None
         logger = load_public(log_key) if log_key else None
+        if consistency_proof is not None and checkpoint is None:
+            raise VerificationError(
+                "--consistency-proof is the proof to a later checkpoint: give --checkpoint too",
+                where="--consistency-proof",
+            )
         later = checkpoint.read_text() if checkpoint else None
+        if later is not None and consistency_proof is not None:
+            later = with_proof(later, consistency_proof.read_bytes())
         tsa = tsa_cert.read_bytes() if tsa_cert else None
         settings = Settings()
         anchors = [*own_anchor(settings), *TrustStore(settings.trust_store_path).anchors()]

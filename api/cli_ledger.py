@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -11,6 +12,8 @@ from api.bootstrap import open_ledger, open_records
 from api.exit_codes import EXIT_REFUSED
 from api.settings import Settings
 from api.witness_client import WitnessConfigError, parse_witnesses, submit
+from exporters.durable_file import write_durably
+from exporters.verify import proof_document
 from ledger.keys import (
     EXPORTER_KEY,
     LOG_KEY,
@@ -40,10 +43,16 @@ def keys_init() -> None:
 def checkpoint(
     proof_from: Annotated[
         int | None,
-        typer.Option(help="Append a consistency proof from this earlier size (e.g. a bundle's)."),
+        typer.Option(help="Also write a consistency proof from this earlier size (a bundle's)."),
     ] = None,
+    proof_out: Annotated[
+        Path,
+        typer.Option(help="Where --proof-from writes the proof (JSON: sizes and hashes)."),
+    ] = Path("consistency-proof.json"),
 ) -> None:
-    """Sign, store and print a checkpoint of the log (C2SP signed note)."""
+    """Sign, store and print a checkpoint of the log (C2SP signed note). The output is the
+    signed note alone; with --proof-from, the consistency proof goes to --proof-out (give
+    both files to `verify --checkpoint NOTE --consistency-proof FILE`)."""
     settings = Settings()
     try:
         key = load_private(key_paths(settings.keys_dir, LOG_KEY).private)
@@ -67,7 +76,8 @@ def checkpoint(
                 console.print(f"[red]Refused:[/red] --proof-from must be between 1 and {size}")
                 raise typer.Exit(EXIT_REFUSED)
             proof = ledger.consistency_proof(proof_from, size)
-            note += f"consistency-proof {proof_from}\n" + "".join(f"{h.hex()}\n" for h in proof)
+            write_durably(proof_out, proof_document(proof_from, size, proof), mode=0o644)
+            typer.echo(f"consistency proof {proof_from} -> {size} written to {proof_out}", err=True)
     finally:
         records.close()
     typer.echo(note, nl=False)

@@ -232,6 +232,34 @@ def parse_later_checkpoint(text: str) -> tuple[str, int | None, list[bytes]]:
         ) from None
 
 
+def proof_document(old_size: int, new_size: int, proof: Sequence[bytes]) -> bytes:
+    """A consistency proof as `checkpoint --proof-out` writes it (and a bundle's
+    audit/consistency.json is): old and new tree sizes and the proof's hashes in hex."""
+    document = {"old_size": old_size, "new_size": new_size, "proof": [h.hex() for h in proof]}
+    return orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n"
+
+
+def with_proof(note: str, document: bytes) -> str:
+    """A later checkpoint (a signed note on its own) and its proof document, as the one
+    text `verify_bundle(later_checkpoint=...)` reads."""
+    where = "consistency proof"
+    try:
+        found = orjson.loads(document)
+        old_size, new_size = int(found["old_size"]), int(found["new_size"])
+        proof = [bytes.fromhex(h) for h in found["proof"]]
+    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+        raise VerificationError(
+            "not a proof document (old_size, new_size, proof)", where=where
+        ) from None
+    size = note.split("\n")[1] if note.count("\n") > 1 else ""
+    if str(new_size) != size:
+        raise VerificationError(
+            f"the proof is to size {new_size}, the later checkpoint's is {size or 'unreadable'}",
+            where=where,
+        )
+    return note + f"{PROOF_MARKER}{old_size}\n" + "".join(f"{h.hex()}\n" for h in proof)
+
+
 def verify_bundle(
     data: bytes,
     *,

@@ -82,20 +82,32 @@ class TestProofsOfBundles:
             on(date(2026, 11, 21)),
         )
         old = unzip(exported.first.content)["data/audit/checkpoint.txt"].decode()
+        proof_file = tmp_path / "proof.json"
         made = CliRunner().invoke(
             cli,
-            ["checkpoint", "--proof-from", str(exported.first.checkpoint_size)],
+            [
+                "checkpoint",
+                "--proof-from",
+                str(exported.first.checkpoint_size),
+                "--proof-out",
+                str(proof_file),
+            ],
             env={"SENDTRAIL_DATA": str(store.settings.data_dir)},
         )
         assert made.exit_code == 0, made.output
         old_file = go.file("old.txt", old)
-        checked = go.run("consistency", exported.vkey, old_file, go.file("new.txt", made.stdout))
+        new_file = go.file("new.txt", made.stdout)  # x/mod opens it whole: a signed note
+        opened = go.run("open", exported.vkey, new_file)
+        assert opened.returncode == 0, opened.stderr
+        proof = proof_file.read_text()
+        checked = go.run("consistency", exported.vkey, old_file, new_file, go.file("p.json", proof))
         assert checked.returncode == 0, checked.stderr
         assert f"consistency {exported.first.checkpoint_size} -> " in checked.stdout
 
-        last = made.stdout.rstrip("\n").rsplit("\n", 1)
-        forged = f"{last[0]}\n{'0' * 64}\n"
-        checked = go.run("consistency", exported.vkey, old_file, go.file("forged.txt", forged))
+        document = orjson.loads(proof)
+        document["proof"][-1] = "0" * 64
+        forged = go.file("forged.json", orjson.dumps(document).decode())
+        checked = go.run("consistency", exported.vkey, old_file, new_file, forged)
         assert checked.returncode == 1
 
 

@@ -70,9 +70,9 @@ func main() {
 	case "bundle": // VKEY ZIPFILE -> every proof of an evidence bundle, checked
 		need(args, 2)
 		err = bundle(args[0], args[1])
-	case "consistency": // VKEY OLDNOTEFILE PROOFFILE (as `sendtrail checkpoint --proof-from`)
-		need(args, 3)
-		err = consistencyFile(args[0], args[1], args[2])
+	case "consistency": // VKEY OLDNOTEFILE NEWNOTEFILE PROOFJSON (`checkpoint --proof-from`)
+		need(args, 4)
+		err = consistencyFile(args[0], args[1], args[2], args[3])
 	case "proofs": // JSONFILE of trees and proofs -> each checked, and each tampered copy refused
 		need(args, 1)
 		err = proofs(args[0])
@@ -523,9 +523,10 @@ func bundle(vkey, zipFile string) error {
 	return nil
 }
 
-// consistencyFile checks `sendtrail checkpoint --proof-from N` output against an older
-// checkpoint: the signed note, then "consistency-proof N" and one hex hash a line.
-func consistencyFile(vkey, oldFile, proofFile string) error {
+// consistencyFile checks what `sendtrail checkpoint --proof-from N --proof-out FILE` wrote
+// against an older checkpoint: the new checkpoint (a signed note on its own, opened whole
+// by x/mod) and the proof file ({"old_size", "new_size", "proof": [hex, ...]}).
+func consistencyFile(vkey, oldFile, newFile, proofFile string) error {
 	oldMsg, err := os.ReadFile(oldFile)
 	if err != nil {
 		return err
@@ -534,24 +535,30 @@ func consistencyFile(vkey, oldFile, proofFile string) error {
 	if err != nil {
 		return fmt.Errorf("old checkpoint: %w", err)
 	}
+	newMsg, err := os.ReadFile(newFile)
+	if err != nil {
+		return err
+	}
+	head, err := openCheckpoint(vkey, newMsg)
+	if err != nil {
+		return fmt.Errorf("new checkpoint: %w", err)
+	}
 	text, err := os.ReadFile(proofFile)
 	if err != nil {
 		return err
 	}
-	i := bytes.Index(text, []byte("\nconsistency-proof "))
-	if i < 0 {
-		return errors.New("no consistency-proof line")
+	var c struct {
+		Old   uint64   `json:"old_size"`
+		New   uint64   `json:"new_size"`
+		Proof []string `json:"proof"`
 	}
-	head, err := openCheckpoint(vkey, text[:i+1])
-	if err != nil {
-		return fmt.Errorf("new checkpoint: %w", err)
+	if err := decodeJSON(text, &c); err != nil {
+		return fmt.Errorf("proof file: %w", err)
 	}
-	lines := strings.Split(strings.TrimSuffix(string(text[i+1:]), "\n"), "\n")
-	from, err := strconv.ParseUint(strings.TrimPrefix(lines[0], "consistency-proof "), 10, 64)
-	if err != nil || from != old.size {
-		return errors.New("the proof is not from the old checkpoint's size")
+	if c.Old != old.size || c.New != head.size {
+		return errors.New("the proof names other sizes than the two checkpoints")
 	}
-	path, err := hexList(lines[1:])
+	path, err := hexList(c.Proof)
 	if err != nil {
 		return err
 	}
