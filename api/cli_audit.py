@@ -10,6 +10,7 @@ store refused (missing, empty or another event store's while encrypted events ex
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -19,12 +20,14 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress
 
+from api.documents_cleanup import GRACE
 from api.exit_codes import EXIT_FAILED, EXIT_REFUSED, EXIT_UNREADABLE
 from api.keyless import open_keyless
 from api.pending_erasures import pending_erasures
 from api.settings import Settings
 from ledger.audit import AuditError, AuditReport, audit
 from ledger.audit_since import audit_since
+from ledger.documents import unlinked
 from ledger.key_errors import KeyStoreRefused
 from ledger.keyless import StoreUnavailable
 from ledger.keys import LOG_KEY, KeyFileError, key_paths, load_public
@@ -59,6 +62,13 @@ def audit_command(
             "tombstone) for every encrypted record; --no-key-store audits the events alone.",
         ),
     ] = True,
+    files_older_than: Annotated[
+        float,
+        typer.Option(
+            help="Count as orphans the files attached to no entry uploaded over this many "
+            "hours ago (an upload may be about to be attached)."
+        ),
+    ] = GRACE.total_seconds() / 3600,
 ) -> None:
     """Re-derive every leaf, chain and root without any key, changing nothing; exit 1
     naming the first bad leaf, 4 if the key store is refused, 5 if the store is unreadable."""
@@ -82,6 +92,7 @@ def audit_command(
         with backend.ledger_cursor():  # one snapshot for every check below
             report = _audit(backend, settings, log_key, extra, incremental=incremental)
             keys_said = _key_store(backend, settings) if key_store else ""
+            orphaned = _orphans(backend, timedelta(hours=files_older_than))
     finally:
         backend.close()
     signed = (
@@ -92,10 +103,25 @@ def audit_command(
     _say(
         f"AUDIT OK: {report.leaves} leaves, {report.children} children, "
         f"{report.checkpoints} checkpoints verified, {signed}; root {report.root.hex()}"
-        f"{keys_said}"
+        f"{keys_said}; {len(orphaned)} orphan file(s)"
     )
     for note in report.notes:
         _say(note)
+    if orphaned:
+        children = len({child for child, _ in orphaned})
+        _say(
+            f"[yellow]ORPHAN FILES[/yellow] {len(orphaned)} file(s) of {children} child(ren), "
+            f"stored over {files_older_than:g} hours ago, that no entry attaches "
+            "(an upload whose entry was never stored): `sendtrail documents orphans` lists "
+            "them and `sendtrail documents cleanup` deletes them. (Files attached before "
+            "sendtrail recorded links count here until `documents orphans` has run once.)"
+        )
+
+
+def _orphans(backend: LedgerBackend, grace: timedelta) -> list[tuple[str, str]]:
+    """Files no entry attaches, past the grace period (key-free: the links are plain)."""
+    with backend.ledger_cursor() as cursor:
+        return unlinked(cursor, backend.tables, datetime.now(tz=UTC) - grace)
 
 
 def _size_of(note: str) -> int:

@@ -38,6 +38,7 @@ WORKING = {
     "cohort_tracking": "SELECT, INSERT, UPDATE, DELETE",
     "documents": "SELECT, INSERT, DELETE",  # deleted with an erased child, or as orphans
     "document_chunks": "SELECT, INSERT, DELETE",
+    "document_links": "SELECT, INSERT, DELETE",  # written with entries; erased with the child
 }
 # The key store's tables (their own schema), when the keys live in PostgreSQL: erasure
 # deletes a wrapped key, a KEK rotation rewraps them all.

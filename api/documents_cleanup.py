@@ -21,16 +21,24 @@ def orphans(
 ) -> list[tuple[UUID, str]]:
     """(child, digest) of every file stored before `now - grace` that no entry attaches."""
     found: list[tuple[UUID, str]] = []
-    attached: dict[UUID, set[str]] = {}
-    for child, digest in store.stored_before(now - grace):
+    attached: dict[UUID, dict[str, int]] = {}  # child -> digest -> an entry attaching it
+    # Files with a link row are attached (written with their entry); the rest are read
+    # against the child's entries, and a file an entry attaches gets the link it lacked (it
+    # was attached before links were kept), so the key-free audit stops counting it.
+    for child, digest in store.unlinked_before(now - grace):
         if child not in attached:
             try:
                 entries = views.timeline.entries(child)
             except (ChildNotFound, ChildErased):
                 entries = []
-            attached[child] = {attachment_digest(a) for e in entries for a in e.event.attachments}
-        if digest not in attached[child]:
+            attached[child] = {
+                attachment_digest(a): e.version for e in entries for a in e.event.attachments
+            }
+        version = attached[child].get(digest)
+        if version is None:
             found.append((child, digest))
+        else:
+            store.link(child, digest, version)
     return found
 
 

@@ -33,6 +33,17 @@ HEAD_COLUMNS = (
 )
 
 
+LINK_COLUMNS = (("child_id", "text"), ("sha256", "text"), ("version", "bigint"))
+
+
+@dataclass(frozen=True)
+class StoredWithFiles(StoredEvent):
+    """A stored event whose entry attaches files (their SHA-256 digests): the mapper knows
+    them before sealing, and the link rows are written in the event's own transaction."""
+
+    files: tuple[str, ...] = ()
+
+
 def wall_clock() -> datetime:
     return datetime.now(tz=UTC)
 
@@ -146,6 +157,13 @@ def append_leaves(
         suffix=" ON CONFLICT (child_id) DO UPDATE SET version = excluded.version, "
         "leaf_index = excluded.leaf_index, leaf_hash = excluded.leaf_hash",
     )
+    links = [
+        (names[e.originator_id], sha, e.originator_version)
+        for e in stored_events
+        if isinstance(e, StoredWithFiles)
+        for sha in dict.fromkeys(e.files)
+    ]
+    insert_rows(cursor, tables, "document_links", LINK_COLUMNS, links)
     if tips is not None:
         new_heads = {child: row[3] for child, row in head_rows.items()}
         tips.stage(size, Tip(size + len(stored_events), frontier, new_heads))

@@ -26,7 +26,7 @@ from uuid import UUID
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from ledger.log import LedgerBackend
-from ledger.sql import create_tables
+from ledger.sql import Cursor, Tables, create_tables, table_exists
 
 CHUNK = 1024 * 1024
 NONCE = 12
@@ -218,6 +218,24 @@ class DocumentStore:
             )
             return [(UUID(str(r["child_id"])), str(r["sha256"])) for r in cursor.fetchall()]
 
+    def unlinked_before(self, moment: datetime) -> list[tuple[UUID, str]]:
+        """(child, digest) of every document stored before `moment` that no entry's event
+        was recorded as attaching (orphans, and files attached before links were kept)."""
+        with self.backend.ledger_cursor() as cursor:
+            return [(UUID(child), sha) for child, sha in unlinked(cursor, self.tables, moment)]
+
+    def link(self, child_id: UUID, sha256: str, version: int) -> None:
+        """Record that the child's entry `version` attaches the file (for files attached
+        before links were written with the entry; new entries write their own)."""
+        with self.backend.ledger_cursor(commit=True) as cursor:
+            cursor.execute(
+                self.tables.q(
+                    "INSERT INTO {p}document_links (child_id, sha256, version) VALUES (?, ?, ?) "
+                    "ON CONFLICT DO NOTHING"
+                ),
+                [str(child_id), sha256, version],
+            )
+
     def delete(self, child_id: UUID, sha256: str) -> None:
         """Delete one document (an orphan: no entry attaches it)."""
         child = str(child_id)
@@ -241,7 +259,32 @@ class DocumentStore:
             )
             count = int(cursor.fetchone()["n"])
             cursor.execute(self.tables.q("DELETE FROM {p}documents WHERE child_id = ?"), [child])
+            cursor.execute(
+                self.tables.q("DELETE FROM {p}document_links WHERE child_id = ?"), [child]
+            )
         return count
+
+
+def unlinked(cursor: Cursor, tables: Tables, moment: datetime) -> list[tuple[str, str]]:
+    """(child, digest) of documents stored before `moment` with no entry linked to them,
+    read in the caller's transaction, changing nothing (the key-free audit's count); none
+    where the store has no documents table yet."""
+    if not table_exists(cursor, tables, "documents"):
+        return []
+    linked = (
+        "AND NOT EXISTS (SELECT 1 FROM {p}document_links l "
+        "WHERE l.child_id = d.child_id AND l.sha256 = d.sha256) "
+        if table_exists(cursor, tables, "document_links")
+        else ""  # a store from before links were kept, not opened for writing since
+    )
+    cursor.execute(
+        tables.q(
+            "SELECT d.child_id AS child_id, d.sha256 AS sha256 FROM {p}documents d "
+            f"WHERE d.created_at < ? {linked}ORDER BY d.child_id, d.sha256"
+        ),
+        [moment.astimezone(UTC).isoformat()],
+    )
+    return [(str(r["child_id"]), str(r["sha256"])) for r in cursor.fetchall()]
 
 
 def _now() -> str:

@@ -28,10 +28,17 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import get_topic, resolve_topic
 
+from ledger.appender import StoredWithFiles
 from ledger.cipher import ChildKeyCipher
 from ledger.framing import SALT_KEY, FrameError, commit, frame, parse, salted, sealed_frame
 from ledger.key_errors import DataKeyMissing
 from ledger.transcoder import CanonicalTranscoder
+
+
+def _digest(attachment: Any) -> str:
+    """An attached file's SHA-256, whichever form the entry holds (a digest, or a stored
+    file's description)."""
+    return attachment if isinstance(attachment, str) else str(attachment["sha256"])
 
 
 def _uuid(value: object) -> UUID:
@@ -86,6 +93,15 @@ class CommittingMapper(Mapper[UUID]):
                 aead, originator, originator_version, topic, commitment, payload
             )
             stored = sealed_frame(commitment, body)
+        files = tuple(_digest(a) for a in getattr(domain_event, "attachments", None) or ())
+        if files:
+            return StoredWithFiles(
+                originator_id=originator_id,
+                originator_version=originator_version,
+                topic=topic,
+                state=stored,
+                files=files,
+            )
         return StoredEvent(
             originator_id=originator_id,
             originator_version=originator_version,

@@ -111,6 +111,14 @@ class Tables:
                 "size BIGINT NOT NULL, witness TEXT NOT NULL, line TEXT NOT NULL, "
                 "PRIMARY KEY (size, witness))"
             ),
+            # Which entry attaches which stored file, written with the entry's event (the
+            # event itself is sealed): lets a key-free audit tell attached files from
+            # orphans. Deleted with the child's files when it is erased.
+            self.q(
+                "CREATE TABLE IF NOT EXISTS {p}document_links ("
+                "child_id TEXT NOT NULL, sha256 TEXT NOT NULL, version BIGINT NOT NULL, "
+                f"PRIMARY KEY (child_id, sha256, version)){clustered}"
+            ),
         ]
 
 

@@ -326,6 +326,7 @@ class TestIntegrity:
         with world.backend.ledger_cursor() as cursor:
             cursor.execute(world.backend.tables.q("SELECT COUNT(*) AS n FROM {p}document_chunks"))
             assert int(cursor.fetchone()["n"]) == 0
+        assert links(world) == []  # which entry attached which file goes with them
         read = world.client.get(
             f"/v1/children/{world.child}/documents/{digest}", headers=world.auth("senco")
         )
@@ -394,7 +395,74 @@ class TestInEveryBundle:
         verify_bundle(bundle.content, key=keys.exporter.public_key(), log_key=keys.log_public)
 
 
+def links(world: World) -> list[tuple[str, str, int]]:
+    with world.backend.ledger_cursor() as cursor:
+        cursor.execute(
+            world.backend.tables.q(
+                "SELECT child_id, sha256, version FROM {p}document_links "
+                "ORDER BY child_id, sha256, version"
+            )
+        )
+        return [
+            (str(r["child_id"]), str(r["sha256"]), int(r["version"])) for r in cursor.fetchall()
+        ]
+
+
+def audit_says(world: World) -> str:
+    """`sendtrail audit` (key-free) counting every unattached file as an orphan."""
+    ran = sendtrail(world.settings, "audit", "--files-older-than", "0")
+    assert ran.returncode == 0, one_line(ran)
+    return one_line(ran)
+
+
 class TestOrphans:
+    def test_an_entry_links_its_files_in_its_own_transaction(self, world: World) -> None:
+        digest = world.upload(PDF, name="linked.pdf").json()["sha256"]
+        stale = world.version()
+        assert world.observe([digest]).status_code == 201
+        assert links(world) == [(world.child, digest, stale + 1)]
+        other = world.upload(b"Refused with its entry.\n", name="r.txt").json()["sha256"]
+        refused = world.client.post(  # a stale expected version: the entry is not stored
+            f"/v1/children/{world.child}/observations",
+            json={
+                "expected_version": stale,
+                "occurred_at": "2025-03-11",
+                "area": "physical",
+                "notes": "Refused.",
+                "observer": "Key person",
+                "attachments": [other],
+            },
+            headers=world.auth("senco"),
+        )
+        assert refused.status_code == 409
+        assert [sha for _, sha, _ in links(world)] == [digest]
+
+    def test_the_key_free_audit_reports_orphans_until_cleaned_up(self, world: World) -> None:
+        attached = world.upload(PDF, name="kept.pdf").json()["sha256"]
+        assert world.observe([attached]).status_code == 201
+        # An upload whose entry never came (the client gone, or a crash between the two).
+        world.upload(b"Never attached.\n", name="orphan.txt")
+        said = audit_says(world)
+        assert "AUDIT OK" in said
+        assert "1 orphan file(s)" in said
+        assert "ORPHAN FILES 1 file(s) of 1 child(ren)" in said
+        # A store from before links were kept: its attached file has none yet; the keyed
+        # `documents orphans` reads the entries, lists only the true orphan, and links the
+        # attached file, so the audit counts it no more.
+        with world.backend.ledger_cursor(commit=True) as cursor:
+            cursor.execute(world.backend.tables.q("DELETE FROM {p}document_links"))
+        assert "2 orphan file(s)" in audit_says(world)
+        listed = sendtrail(world.settings, "documents", "orphans", "--older-than", "0")
+        assert listed.returncode == 0, one_line(listed)
+        assert "1 file(s) attached to no entry" in one_line(listed)
+        assert attached not in listed.stdout
+        assert "1 orphan file(s)" in audit_says(world)
+        cleaned = sendtrail(world.settings, "documents", "cleanup", "--older-than", "0", "--yes")
+        assert "Deleted 1 file(s)" in one_line(cleaned)
+        said = audit_says(world)
+        assert "0 orphan file(s)" in said
+        assert "ORPHAN FILES" not in said
+
     def test_only_old_files_no_entry_attaches_are_cleaned_up(self, world: World) -> None:
         attached = world.upload(PDF, name="kept.pdf").json()["sha256"]
         assert world.observe([attached]).status_code == 201
