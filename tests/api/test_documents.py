@@ -22,9 +22,11 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
+from typer.testing import CliRunner
 
 from api.app import create_app
 from api.bootstrap import open_key_store, open_records
+from api.cli import app as cli
 from api.cli_serve import ensure_keys
 from api.documents_cleanup import cleanup, orphans
 from api.erasure import erase_child
@@ -35,7 +37,7 @@ from exporters.verify import VerificationError, verify_bundle
 from ledger.documents import DocumentStore
 from ledger.log import LedgerBackend
 from tests.conftest import POSTGRES_URL
-from tests.processes import one_line, sendtrail
+from tests.processes import cli_env, one_line, sendtrail
 from tests.support.bundles import resign
 
 SETTING = "nursery-oak"
@@ -408,11 +410,18 @@ def links(world: World) -> list[tuple[str, str, int]]:
         ]
 
 
+def in_process(world: World, *args: str) -> str:
+    """`sendtrail ARGS` run in this process (as a subprocess would, from the environment),
+    its output on one line; it must succeed."""
+    ran = CliRunner().invoke(cli, list(args), env=cli_env(world.settings))
+    said = " ".join(ran.output.split())
+    assert ran.exit_code == 0, said
+    return said
+
+
 def audit_says(world: World) -> str:
     """`sendtrail audit` (key-free) counting every unattached file as an orphan."""
-    ran = sendtrail(world.settings, "audit", "--files-older-than", "0")
-    assert ran.returncode == 0, one_line(ran)
-    return one_line(ran)
+    return in_process(world, "audit", "--files-older-than", "0")
 
 
 class TestOrphans:
@@ -452,13 +461,12 @@ class TestOrphans:
         with world.backend.ledger_cursor(commit=True) as cursor:
             cursor.execute(world.backend.tables.q("DELETE FROM {p}document_links"))
         assert "2 orphan file(s)" in audit_says(world)
-        listed = sendtrail(world.settings, "documents", "orphans", "--older-than", "0")
-        assert listed.returncode == 0, one_line(listed)
-        assert "1 file(s) attached to no entry" in one_line(listed)
-        assert attached not in listed.stdout
+        listed = in_process(world, "documents", "orphans", "--older-than", "0")
+        assert "1 file(s) attached to no entry" in listed
+        assert attached not in listed
         assert "1 orphan file(s)" in audit_says(world)
-        cleaned = sendtrail(world.settings, "documents", "cleanup", "--older-than", "0", "--yes")
-        assert "Deleted 1 file(s)" in one_line(cleaned)
+        cleaned = in_process(world, "documents", "cleanup", "--older-than", "0", "--yes")
+        assert "Deleted 1 file(s)" in cleaned
         said = audit_says(world)
         assert "0 orphan file(s)" in said
         assert "ORPHAN FILES" not in said
