@@ -19,10 +19,12 @@ run: $(STAMP)
 ## test: set up, then lint, type-check, check the layering and run every test
 test: $(STAMP) lint typecheck layers unit
 
-## quick: the fast loop while working: no browser, no PostgreSQL, nothing marked slow
+## quick: the fast loop while working: no browser, no PostgreSQL, nothing marked slow, on
+## two cores, keeping bytecode (some machines set PYTHONDONTWRITEBYTECODE: every start
+## would compile every module again)
 quick: $(STAMP)
-	env -u SENDTRAIL_TEST_POSTGRES -u SENDTRAIL_REQUIRE_BROWSER $(BIN)/pytest -q -x \
-		-m "not slow and not postgres" --ignore=tests/web/test_browser.py
+	env -u SENDTRAIL_TEST_POSTGRES -u SENDTRAIL_REQUIRE_BROWSER -u PYTHONDONTWRITEBYTECODE \
+		$(BIN)/pytest -q -x -n 2 -m "not slow and not postgres" --ignore=tests/web/test_browser.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -35,7 +37,7 @@ layers: $(STAMP)
 	$(BIN)/lint-imports
 
 unit: $(STAMP)
-	$(BIN)/pytest -q
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -q
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.append

@@ -7,6 +7,13 @@ does not answer, they are skipped with the reason shown by `-ra`.
 from __future__ import annotations
 
 import os
+
+# Rich sizes its tables from the terminal (or COLUMNS) when a console is made: fix it before
+# any module makes one, so CLI output reads the same in a terminal, in CI and in xdist's
+# workers (which have no terminal, so 80 columns, and words wrapped mid-assertion).
+os.environ["COLUMNS"] = os.environ.get("SENDTRAIL_TEST_COLUMNS", "200")
+os.environ.setdefault("LINES", "50")
+
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path

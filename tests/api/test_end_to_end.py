@@ -75,6 +75,7 @@ def register(client: httpx.Client, name: str = "Journey") -> str:
     return str(response.json()["child_id"])
 
 
+@pytest.mark.slow  # a whole journey against uvicorn
 class TestSencoJourney:
     def test_graduated_approach_to_a_verified_bundle(self, server: Server, tmp_path: Path) -> None:
         with server.client() as client:

@@ -16,7 +16,7 @@ from api.settings import Settings
 from tests.factories import register
 from tests.processes import one_line, sendtrail
 
-pytestmark = pytest.mark.key_file  # tests of the key store file itself
+pytestmark = [pytest.mark.key_file, pytest.mark.slow]  # the key store file; runs `sendtrail`
 
 
 def _installation(settings: Settings) -> None:

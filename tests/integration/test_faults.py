@@ -29,6 +29,7 @@ from tests.factories import register
 from tests.processes import one_line, sendtrail
 from tests.throwaway_postgres import throwaway_cluster
 
+pytestmark = pytest.mark.slow  # a real full disk, a stopped PostgreSQL, `sendtrail` processes
 CHILD = {"given_name": "Ada", "family_name": "Example", "occurred_at": "2025-09-02"}
 OBSERVATION = {"area": "physical", "notes": "Climbed the frame.", "observer": "Key person"}
 

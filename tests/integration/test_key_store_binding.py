@@ -20,7 +20,7 @@ from ledger.pairing import TABLE, event_store_installation
 from tests.factories import register
 from tests.processes import one_line, sendtrail
 
-pytestmark = pytest.mark.key_file  # tests of the key store file itself
+pytestmark = [pytest.mark.key_file, pytest.mark.slow]  # the key store file; runs `sendtrail`
 
 
 def _store_with_children(settings: Settings, count: int = 2) -> list[str]:

@@ -123,6 +123,7 @@ def long_child(world: World) -> UUID:
     return child
 
 
+@pytest.mark.slow  # real PDF renders
 @pytest.mark.parametrize("share", [2, 3])
 def test_fitting_to_a_budget_takes_at_most_two_renders(
     world: World, long_child: UUID, tmp_path: Path, share: int
@@ -146,6 +147,7 @@ def test_fitting_to_a_budget_takes_at_most_two_renders(
     assert fitted["page_budget"]["met"] is True
 
 
+@pytest.mark.slow  # a real PDF render
 def test_the_page_budget_is_respected_in_the_real_pdf(
     world: World, long_child: UUID, tmp_path: Path
 ) -> None:
@@ -187,6 +189,7 @@ def test_the_page_budget_is_respected_in_the_real_pdf(
     assert cited == cited_versions(full.request)  # left out, still cited and listed
 
 
+@pytest.mark.slow  # a real PDF render
 def test_tribunal_mode_uses_the_tribunal_page_limit(world: World) -> None:
     loaded = world.profiles["generic-cop"]
     document = la_requests.request(

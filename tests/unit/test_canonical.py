@@ -28,6 +28,7 @@ documents = st.recursive(
 )
 
 
+@pytest.mark.slow  # many examples
 @settings(max_examples=500)
 @given(documents)
 def test_canonical_equals_the_reference_library(document: Any) -> None:

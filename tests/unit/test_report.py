@@ -222,6 +222,7 @@ class TestProgressChart:
         assert "No EHC needs assessment request is on the record" in html
 
 
+@pytest.mark.slow  # WeasyPrint renders real PDFs
 class TestPdf:
     def test_two_renders_with_the_same_epoch_are_byte_identical(self, store: Store) -> None:
         # A short record (chart, tables and every font included) keeps this test quick.
@@ -321,6 +322,7 @@ def pdf_text(content: bytes) -> str:
     return " ".join((page.extract_text() or "") for page in PdfReader(io.BytesIO(content)).pages)
 
 
+@pytest.mark.slow  # WeasyPrint renders real PDFs
 class TestThePdfKeepsToItsPageBudget:
     """The PDF is a summary within a page budget; report.html keeps every entry."""
 

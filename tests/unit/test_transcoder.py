@@ -78,6 +78,7 @@ def old_commitment_input(state: dict[str, Any]) -> bytes:
     return bytes(rfc8785.dumps(json.loads(STOCK.encode(state))))
 
 
+@pytest.mark.slow  # many examples
 @settings(max_examples=400, deadline=None)
 @given(states)
 def test_the_canonical_bytes_are_what_the_old_path_committed_to(state: dict[str, Any]) -> None:
@@ -85,6 +86,7 @@ def test_the_canonical_bytes_are_what_the_old_path_committed_to(state: dict[str,
     assert canonical == old_commitment_input(state)
 
 
+@pytest.mark.slow  # many examples
 @settings(max_examples=400, deadline=None)
 @given(states)
 def test_both_encodings_read_back_as_the_stock_transcoder_reads_its_own(

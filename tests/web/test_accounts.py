@@ -135,6 +135,7 @@ def test_a_user_name_is_taken_once(app: FastAPI, as_: Client) -> None:
     assert accept(browser(app), link, login.upper()) == 422
 
 
+@pytest.mark.slow  # an argon2 hash per attempt
 def test_failures_per_account_are_limited_with_retry_after(app: FastAPI, as_: Client) -> None:
     login, _ = new_user(app, as_)
     for _ in range(FAILURES):  # each from another address: only the account's count grows
@@ -147,6 +148,7 @@ def test_failures_per_account_are_limited_with_retry_after(app: FastAPI, as_: Cl
     assert attempt(browser(app), other, PASSWORD).status_code == 303
 
 
+@pytest.mark.slow  # an argon2 hash per attempt
 def test_failures_per_address_are_limited(app: FastAPI, as_: Client) -> None:
     login, _ = new_user(app, as_)
     address = "192.0.2.99"
@@ -204,6 +206,7 @@ def app_with(world: World, **changes: object) -> Iterator[FastAPI]:
         yield other
 
 
+@pytest.mark.slow  # several argon2 sign-ins
 def test_totp_is_required_for_sencos_when_the_setting_says_so(
     app: FastAPI, as_: Client, world: World
 ) -> None:

@@ -155,9 +155,21 @@ def test_a_filled_generated_form_stores_one_event_of_its_kind(
     assert f"saved={slug}" in response.headers["location"]
 
 
-def test_a_report_keeps_its_recommendation_rows(app: FastAPI, world: World) -> None:
+def test_a_report_keeps_its_recommendation_rows(app: FastAPI, as_: Client, world: World) -> None:
+    fields = {
+        "occurred_at": "2026-11-21",
+        "report_id": "gen-report-rows",
+        "author": "A Therapist",
+        "author_role": "Occupational therapist",
+        "service": "Occupational therapy",
+        "report_date": "2026-11-19",
+        "summary": "Fine motor delay.",
+        "recommendations.0.recommendation_id": "r1",
+        "recommendations.0.text": "Daily playdough.",
+    }
+    assert post(as_("senco"), world, "report", fields).status_code == 303  # on its own
     reports = [e for e in history(app, world.own) if type(e).__name__ == "ReportReceived"]
-    generated = [r for r in reports if r.report_id == "gen-report-1"]
+    generated = [r for r in reports if r.report_id == "gen-report-rows"]
     assert len(generated) == 1
     assert [r["text"] for r in generated[0].recommendations] == ["Daily playdough."]
 
