@@ -269,6 +269,7 @@ class Exporter:
             subject_access=subject_access,
             documents=self.document_reader(child_id),
             setting_names=self.settings.setting_names,
+            exported_on=getattr(self.records.recorder, "clock", self.records.clock)().date(),
             la_request=(
                 request_files(
                     la.profile,

@@ -1,8 +1,9 @@
 """The evidence bundle: a deterministic, signed BagIt zip of one child's record.
 
-Its content is a pure function of (child, as_of, known_at, checkpoint, keys): the export
-time is not inside it (it is recorded on the child as `EvidenceBundleExported`), so the
-same request gives byte-identical bundles. Every leaf of the child up to the checkpoint is
+Its content is a pure function of (child, as_of, known_at, checkpoint, keys, export day):
+the export time is not inside it, only its day (the moment is recorded on the child as
+`EvidenceBundleExported`), so the same request on the same day gives byte-identical
+bundles. Every leaf of the child up to the checkpoint is
 listed, so nothing can be left out from the middle unseen: the admitted ones carry the
 stored bytes and the event, the others only their leaf and why they are not admitted.
 
@@ -145,6 +146,7 @@ def build_bundle(
     la_request: RequestFiles | None = None,
     documents: Callable[[str], bytes] | None = None,
     setting_names: Mapping[str, str] | None = None,
+    exported_on: date | None = None,
 ) -> Bundle:
     """Assemble and sign the bundle for one child, timestamping the signature if asked.
     For a subject access request (a bundle for a parent) the entries a parent does not
@@ -250,6 +252,12 @@ def build_bundle(
         # child; the verifier checks the two agree).
         "setting": {"id": setting_id, "name": (setting_names or {}).get(setting_id, setting_id)},
     }
+    if exported_on is not None:
+        # The day only: the same request on the same day still gives the same bytes. Never
+        # before the child's newest entry here was recorded (the log's record time never
+        # runs back, whatever a clock says).
+        newest = max(parse_time(lf.recorded_at) for lf in listed).astimezone(UTC).date()
+        summary["exported_on"] = max(exported_on, newest).isoformat()
     if timestamp is not None:
         # Signed, so that a bundle whose token was removed does not pass as one without.
         summary["trusted_timestamp"] = TIMESTAMP

@@ -18,7 +18,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -84,6 +84,8 @@ class Verified:
     setting_id: str = ""
     setting_name: str = ""  # what the setting is called (its id where it has no name)
     witnessed_at: tuple[tuple[str, datetime], ...] = ()  # (witness, when it cosigned)
+    exported_on: str = ""  # the day it was exported, as its signed summary says ("": not said)
+    newest_recorded_at: datetime | None = None  # when the child's last entry in it was recorded
 
 
 def _public(pem: bytes, where: str) -> Ed25519PublicKey:
@@ -382,6 +384,7 @@ def verify_bundle(
     _check_previous(files, head, logger)
     _check_claims(summary, head, len(lines), admitted)  # after the checks that say more
     child_name, setting_id, setting_name = _identity(files, summary)
+    exported_on = _exported_on(summary, parse_time(last.recorded_at), stamp)
     later_size = None
     if later_checkpoint is not None:
         later_size = _check_later(later_checkpoint, head, logger)
@@ -408,7 +411,34 @@ def verify_bundle(
         setting_id,
         setting_name,
         _witnessed_at(files["data/audit/checkpoint.txt"].decode(), witnesses, covering),
+        exported_on,
+        parse_time(last.recorded_at),
     )
+
+
+def _exported_on(summary: dict[str, Any], newest: datetime, stamp: Stamp | None) -> str:
+    """The export day the signed summary gives: a date, not before the child's newest entry
+    in the bundle was recorded, and not after its trusted timestamp."""
+    said = summary.get("exported_on")
+    if said is None:
+        return ""
+    where = "data/bundle.json"
+    try:
+        day = date.fromisoformat(str(said))
+    except ValueError:
+        raise VerificationError(
+            "the signed summary's exported_on is not a date", where=where
+        ) from None
+    if day < newest.astimezone(UTC).date():
+        raise VerificationError(
+            "the signed summary's export day is before the child's newest entry was recorded",
+            where=where,
+        )
+    if stamp is not None and day > stamp.gen_time.astimezone(UTC).date():
+        raise VerificationError(
+            "the signed summary's export day is after its trusted timestamp", where=where
+        )
+    return day.isoformat()
 
 
 def _identity(files: dict[str, bytes], summary: dict[str, Any]) -> tuple[str, str, str]:

@@ -1,9 +1,10 @@
 """What a verified bundle is, in plain words: whose record, from which setting, at which
 dates, when it was made, who vouched for it. One text for the CLI, the API and the web.
 
-A bundle carries no export time of its own (the same record gives the same bytes), so
-"exported" is what the bundle proves: not before its newest entry and its witnesses'
-cosignatures, and by the trusted timestamp when it has one.
+A bundle carries only the day it was exported (the same request on the same day gives the
+same bytes), as the setting says it; what the bundle itself proves is that it was made not
+before its newest entry and its witnesses' cosignatures, and by its trusted timestamp
+when it has one.
 """
 
 from __future__ import annotations
@@ -15,19 +16,22 @@ from projections.wording import format_day, format_moment
 
 
 def exported_not_before(result: Verified) -> datetime:
-    """The earliest the bundle can have been made: the record time it is as known at, or
-    the latest witness cosignature it carries, whichever is later."""
-    known = datetime.fromisoformat(result.known_at)
-    return max([known, *(when for _, when in result.witnessed_at)])
+    """The earliest the bundle can have been made: when the child's newest entry in it was
+    recorded, or the latest witness cosignature it carries, whichever is later."""
+    newest = result.newest_recorded_at or datetime.fromisoformat(result.known_at)
+    return max([newest, *(when for _, when in result.witnessed_at)])
 
 
 def exported_words(result: Verified) -> str:
-    after = f"not before {format_moment(exported_not_before(result))}"
+    on = (
+        f"on {format_day(result.exported_on)} ({result.exported_on}), as the setting's signed "
+        "summary says; "
+        if result.exported_on
+        else ""
+    )
+    after = f"{on}not before {format_moment(exported_not_before(result))}"
     if result.timestamped_at is None:
-        return (
-            f"{after} (the bundle is not dated: the same record gives the same bundle "
-            "whenever it is made; a trusted timestamp would date it)"
-        )
+        return f"{after} (its newest entry or cosignature; no trusted timestamp shows how late)"
     by = f" according to {result.timestamp_authority}" if result.timestamp_authority else ""
     return f"{after}, and by {format_moment(result.timestamped_at)}{by} (trusted timestamp)"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from fastapi import APIRouter, HTTPException, Request
@@ -64,6 +64,9 @@ class VerifyResult(BaseModel):
     setting_id: str | None = None
     setting_name: str | None = Field(
         default=None, description="What the setting is called (its id where it has no name)."
+    )
+    exported_on: date | None = Field(
+        default=None, description="The day it was exported, as the setting's signed summary says."
     )
     exported_not_before: datetime | None = Field(
         default=None,
@@ -149,6 +152,7 @@ async def verify(request: Request, _user: UserDep) -> VerifyResult:
         child_name=result.child_name or None,
         setting_id=result.setting_id or None,
         setting_name=result.setting_name or None,
+        exported_on=date.fromisoformat(result.exported_on) if result.exported_on else None,
         exported_not_before=exported_not_before(result),
         timestamped_at=result.timestamped_at,
         timestamp_authority=result.timestamp_authority,

@@ -94,8 +94,9 @@ def test_the_cli_names_everything_in_plain_words(
     assert f"{day.day} {day:%b} {day.year}" in lines["Record"]
     known = exported.known_at.astimezone(UTC)
     assert f"{known:%H:%M} UTC (record time)" in lines["Record"]
-    assert lines["Exported"].startswith("not before ")
-    assert "not dated" in lines["Exported"]
+    today = datetime.now(tz=UTC).date()
+    assert lines["Exported"].startswith(f"on {today.day} {today:%b} {today.year} ({today})")
+    assert "not before " in lines["Exported"]
     assert lines["Trust anchor"] == "the keys given (--key, --log-key)"
     assert "Witnesses" in lines
 
@@ -126,6 +127,24 @@ def test_a_summary_naming_another_setting_than_the_record_fails(
         verify_bundle(resign(files, key))
 
 
+@pytest.mark.parametrize("day", ["2020-01-01", "not a day", "2999-01-01"])
+def test_a_summary_giving_an_impossible_export_day_fails(
+    store: Store, exported: Bundle, day: str
+) -> None:
+    """Before the newest entry was recorded, not a date, or after the trusted timestamp
+    (here: a bundle without one passes a future day; with one it must not)."""
+    files = read_zip(exported.content)
+    summary = json.loads(files["data/bundle.json"])
+    summary["exported_on"] = day
+    files["data/bundle.json"] = json.dumps(summary).encode()
+    key = load_private(key_paths(store.settings.keys_dir, EXPORTER_KEY).private)
+    if day.startswith("2999"):
+        assert verify_bundle(resign(files, key)).exported_on == day
+        return
+    with pytest.raises(VerificationError, match=r"exported_on is not a date|export day is before"):
+        verify_bundle(resign(files, key))
+
+
 def test_the_api_names_them_too(store: Store, exported: Bundle) -> None:
     app = create_app(store.settings)
     with TestClient(app) as client:
@@ -139,7 +158,8 @@ def test_the_api_names_them_too(store: Store, exported: Bundle) -> None:
         assert found["setting_name"] == "Oak Tree Nursery"
         assert found["setting_id"] == "demo-nursery-oak"
         assert datetime.fromisoformat(found["exported_not_before"]) == exported.known_at
-        assert any(line.startswith("Exported: not before") for line in found["described"])
+        assert found["exported_on"] == datetime.now(tz=UTC).date().isoformat()
+        assert any(line.startswith("Exported: on ") for line in found["described"])
         described = found["described"]
         assert any(line.startswith("Trust anchor: this installation") for line in described)
         broken = client.post("/v1/verify", content=b"PK not a zip", headers=headers).json()

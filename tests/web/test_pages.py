@@ -585,7 +585,7 @@ class TestExportAndCheck:
         child = app.state.services.records.get_child(world.own, read_only=True)
         assert f"{child.given_name} {child.family_name} (record {world.own})" in verified.text
         assert f"<dt>Setting</dt><dd>{child.setting_id}" in verified.text
-        assert "<dt>Exported</dt><dd>not before " in verified.text
+        assert "<dt>Exported</dt><dd>on " in verified.text
         cut = inspector.post(
             "/verify",
             data={"csrf": csrf},
