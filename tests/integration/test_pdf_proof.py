@@ -8,14 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from api.bootstrap import Exporter
-from api.cli import app as cli
 from exporters.archive import read_zip
 from exporters.pdf_proof import bundle_of, with_bundle
-from ledger.keys import EXPORTER_KEY, LOG_KEY, key_paths
-from tests.support.bundles import Store, make_store
+from tests.support.bundles import Store, make_store, verify_pinned
 
 pytestmark = pytest.mark.slow
 
@@ -33,20 +30,8 @@ def bundle(store: Store, child: int) -> bytes:
 
 
 def verify(store: Store, path: Path) -> tuple[int, str]:
-    keys = store.settings.keys_dir
-    result = CliRunner().invoke(
-        cli,
-        [
-            "verify",
-            str(path),
-            "--key",
-            str(key_paths(keys, EXPORTER_KEY).public),
-            "--log-key",
-            str(key_paths(keys, LOG_KEY).public),
-        ],
-        env={"SENDTRAIL_DATA": str(path.parent / "inspector"), "COLUMNS": "300"},
-    )
-    return result.exit_code, " ".join(result.output.split())
+    code, output = verify_pinned(store, path)
+    return code, " ".join(output.split())
 
 
 def test_a_report_pdf_carries_and_is_checked_by_its_bundle(store: Store, tmp_path: Path) -> None:

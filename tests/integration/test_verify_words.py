@@ -14,16 +14,14 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from typer.testing import CliRunner
 
 from api.app import create_app
-from api.cli import app as cli
 from api.users import UserStore
 from exporters.archive import read_zip
 from exporters.bundle import Bundle
 from exporters.verify import VerificationError, verify_bundle
-from ledger.keys import EXPORTER_KEY, LOG_KEY, key_paths, load_private
-from tests.support.bundles import Store, make_store, resign
+from ledger.keys import EXPORTER_KEY, key_paths, load_private
+from tests.support.bundles import Store, make_store, resign, verify_pinned
 
 NAMES = {"demo-nursery-oak": "Oak Tree Nursery"}
 
@@ -52,20 +50,7 @@ def child_of(bundle: Bundle) -> dict[str, str]:
 def run(tmp_path: Path, store: Store, bundle: bytes) -> tuple[int, str]:
     path = tmp_path / "bundle.zip"
     path.write_bytes(bundle)
-    keys = store.settings.keys_dir
-    result = CliRunner().invoke(
-        cli,
-        [
-            "verify",
-            str(path),
-            "--key",
-            str(key_paths(keys, EXPORTER_KEY).public),
-            "--log-key",
-            str(key_paths(keys, LOG_KEY).public),
-        ],
-        env={"SENDTRAIL_DATA": str(tmp_path / "inspector"), "COLUMNS": "300"},
-    )
-    return result.exit_code, result.output
+    return verify_pinned(store, path)
 
 
 def test_the_signed_summary_names_the_setting(exported: Bundle) -> None:

@@ -11,8 +11,10 @@ from pathlib import Path
 from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from typer.testing import CliRunner
 
 from api.bootstrap import Exporter, open_records, set_record_clock
+from api.cli import app as cli
 from api.demo import build_demo_cohort
 from api.settings import Settings
 from domain.application import ChildRecords
@@ -20,7 +22,7 @@ from exporters import dsse
 from exporters.archive import write_zip
 from exporters.bagit_files import bag
 from exporters.bundle import Bundle, build_bundle
-from ledger.keys import EXPORTER_KEY, LOG_KEY, create_key_pair
+from ledger.keys import EXPORTER_KEY, LOG_KEY, create_key_pair, key_paths
 
 TODAY = date(2026, 11, 24)  # the demo cohort's 'today' in these stores
 
@@ -85,3 +87,22 @@ def make_store(
     )
     set_record_clock(records, lambda: datetime.now(tz=UTC))
     return Store(settings, records, Exporter(records, settings, pdf=False), children)
+
+
+def verify_pinned(store: Store, path: Path) -> tuple[int, str]:
+    """`sendtrail verify PATH` with the store's own public keys given (--key, --log-key),
+    from an inspector's empty data folder beside the file: its exit code and output."""
+    keys = store.settings.keys_dir
+    result = CliRunner().invoke(
+        cli,
+        [
+            "verify",
+            str(path),
+            "--key",
+            str(key_paths(keys, EXPORTER_KEY).public),
+            "--log-key",
+            str(key_paths(keys, LOG_KEY).public),
+        ],
+        env={"SENDTRAIL_DATA": str(path.parent / "inspector"), "COLUMNS": "300"},
+    )
+    return result.exit_code, result.output
