@@ -20,6 +20,7 @@ from api.users import UserStore
 from exporters.archive import read_zip
 from exporters.bundle import Bundle
 from exporters.verify import VerificationError, verify_bundle
+from exporters.verify_words import described
 from ledger.keys import EXPORTER_KEY, key_paths, load_private
 from tests.support.bundles import Store, make_store, resign, verify_pinned
 
@@ -151,3 +152,21 @@ def test_the_api_names_them_too(store: Store, exported: Bundle) -> None:
         assert broken["status"] == "failed"
         assert broken["heading"] == "The file is not a readable bundle"
         assert "child_name" not in broken or broken["child_name"] is None
+
+
+def test_a_bundle_from_before_the_summary_named_setting_and_day_still_reads(
+    store: Store, exported: Bundle
+) -> None:
+    """Bundles made before this summary named its setting and export day verify as they
+    did; the setting is the support plan's, and the export is dated by what it proves."""
+    files = read_zip(exported.content)
+    summary = json.loads(files["data/bundle.json"])
+    del summary["setting"], summary["exported_on"]
+    files["data/bundle.json"] = json.dumps(summary).encode()
+    key = load_private(key_paths(store.settings.keys_dir, EXPORTER_KEY).private)
+    result = verify_bundle(resign(files, key))
+    assert (result.setting_id, result.setting_name) == ("demo-nursery-oak", "demo-nursery-oak")
+    assert result.exported_on == ""
+    words = dict(described(result))
+    assert words["Exported"].startswith("not before ")
+    assert words["Setting"] == "demo-nursery-oak"
