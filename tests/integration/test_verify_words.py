@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -21,6 +22,7 @@ from exporters.archive import read_zip
 from exporters.bundle import Bundle
 from exporters.verify import VerificationError, verify_bundle
 from exporters.verify_words import described
+from ledger.cosignature import Witness, body_of, cosign
 from ledger.keys import EXPORTER_KEY, key_paths, load_private
 from tests.support.bundles import Store, make_store, resign, verify_pinned
 
@@ -170,3 +172,24 @@ def test_a_bundle_from_before_the_summary_named_setting_and_day_still_reads(
     words = dict(described(result))
     assert words["Exported"].startswith("not before ")
     assert words["Setting"] == "demo-nursery-oak"
+
+
+def test_the_witnesses_are_named_with_when_they_cosigned(store: Store, tmp_path: Path) -> None:
+    """A witness's cosignature on the bundle's checkpoint: named with its signed time when
+    the verifier asks for that witness, and not named when it asks for another."""
+    bundle = store.bundle(store.children[1])
+    ledger = store.exporter.ledger
+    note = read_zip(bundle.content)["data/audit/checkpoint.txt"].decode()
+    witness_key = Ed25519PrivateKey.generate()
+    when = int(datetime(2026, 11, 30, 12, 0, tzinfo=UTC).timestamp())
+    line = cosign(body_of(note), witness_key, "la.example/witness", when)
+    ledger.add_cosignature(bundle.checkpoint_size, "la.example/witness", line)
+    cosigned = store.bundle(store.children[1]).content
+    asked = Witness("la.example/witness", witness_key.public_key())
+    other = Witness("other.example/witness", Ed25519PrivateKey.generate().public_key())
+    result = verify_bundle(cosigned, witnesses=[asked, other], witnesses_required=1)
+    assert result.witnessed_at == (("la.example/witness", datetime.fromtimestamp(when, UTC)),)
+    words = dict(described(result))
+    assert words["Witnesses"] == "la.example/witness, cosigned 30 Nov 2026, 12:00 UTC"
+    unasked = dict(described(verify_bundle(cosigned, witnesses=[other])))["Witnesses"]
+    assert unasked.startswith("no witness cosignature checked")
