@@ -92,7 +92,8 @@ def audit_command(
         with backend.ledger_cursor():  # one snapshot for every check below
             report = _audit(backend, settings, log_key, extra, incremental=incremental)
             keys_said = _key_store(backend, settings) if key_store else ""
-            orphaned = _orphans(backend, timedelta(hours=files_older_than))
+            orphaned = _unattached(backend, timedelta(hours=files_older_than))
+            pending = len(_unattached(backend, timedelta(0))) - len(orphaned)
     finally:
         backend.close()
     signed = (
@@ -104,6 +105,11 @@ def audit_command(
         f"AUDIT OK: {report.leaves} leaves, {report.children} children, "
         f"{report.checkpoints} checkpoints verified, {signed}; root {report.root.hex()}"
         f"{keys_said}; {len(orphaned)} orphan file(s)"
+        + (
+            f", {pending} uploaded file(s) not attached yet (under {files_older_than:g} h old)"
+            if pending
+            else ""
+        )
     )
     for note in report.notes:
         _say(note)
@@ -118,8 +124,8 @@ def audit_command(
         )
 
 
-def _orphans(backend: LedgerBackend, grace: timedelta) -> list[tuple[str, str]]:
-    """Files no entry attaches, past the grace period (key-free: the links are plain)."""
+def _unattached(backend: LedgerBackend, grace: timedelta) -> list[tuple[str, str]]:
+    """Files no entry attaches, stored over `grace` ago (key-free: the links are plain)."""
     with backend.ledger_cursor() as cursor:
         return unlinked(cursor, backend.tables, datetime.now(tz=UTC) - grace)
 

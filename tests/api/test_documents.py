@@ -451,6 +451,9 @@ class TestOrphans:
         assert world.observe([attached]).status_code == 201
         # An upload whose entry never came (the client gone, or a crash between the two).
         world.upload(b"Never attached.\n", name="orphan.txt")
+        fresh = in_process(world, "audit")  # within the grace period: said, not an orphan yet
+        assert "0 orphan file(s), 1 uploaded file(s) not attached yet (under 24 h old)" in fresh
+        assert "ORPHAN FILES" not in fresh
         said = audit_says(world)
         assert "AUDIT OK" in said
         assert "1 orphan file(s)" in said
