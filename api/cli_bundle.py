@@ -19,7 +19,13 @@ from exporters.bundle import Bundle, ExportError
 from exporters.durable_file import durable_writer
 from exporters.pdf_proof import PdfProofError, bundle_of, same_pages, with_bundle
 from exporters.trust import Anchor, TrustStore, TrustStoreError, installation_anchor
-from exporters.verify import VerificationError, verify_bundle, with_proof
+from exporters.verify import (
+    DEFAULT_PROOF_FILE,
+    PROOF_MARKER,
+    VerificationError,
+    verify_bundle,
+    with_proof,
+)
 from exporters.verify_explain import explain
 from exporters.verify_words import described_lines
 from ledger.cosignature import CosignatureError, Witness, parse_witness
@@ -211,6 +217,8 @@ def verify(
                 where="--consistency-proof",
             )
         later = checkpoint.read_text() if checkpoint else None
+        if checkpoint is not None and consistency_proof is None:
+            consistency_proof = _proof_beside(checkpoint)
         if later is not None and consistency_proof is not None:
             later = with_proof(later, consistency_proof.read_bytes())
         tsa = tsa_cert.read_bytes() if tsa_cert else None
@@ -291,6 +299,18 @@ def verify(
             f"TRUSTED TIME: signed by {result.timestamped_at.isoformat()} according to "
             f"{result.timestamp_authority}{pinned}"
         )
+
+
+def _proof_beside(note: Path) -> Path | None:
+    """`checkpoint --proof-from`'s proof under its default name, beside the later checkpoint
+    or here, when --consistency-proof was not given (the proof is checked all the same)."""
+    if PROOF_MARKER in note.read_text():
+        return None  # a later checkpoint written with its proof after it (before 2026-12)
+    for folder in (note.parent, Path.cwd()):
+        found = folder / DEFAULT_PROOF_FILE
+        if found.is_file():
+            return found
+    return None
 
 
 def _witness(text: str) -> Witness:

@@ -13,7 +13,7 @@ from api.exit_codes import EXIT_REFUSED
 from api.settings import Settings
 from api.witness_client import WitnessConfigError, parse_witnesses, submit
 from exporters.durable_file import write_durably
-from exporters.verify import proof_document
+from exporters.verify import DEFAULT_PROOF_FILE, proof_document
 from ledger.keys import (
     EXPORTER_KEY,
     LOG_KEY,
@@ -48,7 +48,7 @@ def checkpoint(
     proof_out: Annotated[
         Path,
         typer.Option(help="Where --proof-from writes the proof (JSON: sizes and hashes)."),
-    ] = Path("consistency-proof.json"),
+    ] = Path(DEFAULT_PROOF_FILE),
 ) -> None:
     """Sign, store and print a checkpoint of the log (C2SP signed note). The output is the
     signed note alone; with --proof-from, the consistency proof goes to --proof-out (give

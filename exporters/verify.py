@@ -44,6 +44,7 @@ ABOUT_OTHERS = frozenset(kind.__name__ for kind in ENTRIES_ABOUT_OTHERS)
 REASONS = ("outside as_of", "recorded after known_at")
 WITHHELD = "withheld: third-party information"  # subject access: listed, never shown
 PROOF_MARKER = "consistency-proof "
+DEFAULT_PROOF_FILE = "consistency-proof.json"  # where `checkpoint --proof-from` writes it
 ENVELOPE = "signatures/bundle.dsse.json"
 REQUEST_PREFIX = "data/la-request."
 REQUEST_JSON = "data/la-request.json"
@@ -660,6 +661,12 @@ def _check_later(text: str, head: cp.Checkpoint, logger: Ed25519PublicKey) -> in
     if later.size < head.size:
         raise VerificationError(
             "later checkpoint is smaller than the bundle's", where="later checkpoint"
+        )
+    if old_size is None and later.size != head.size:
+        raise VerificationError(
+            f"no consistency proof from the bundle's {head.size} entries to its {later.size} "
+            "(give the file `checkpoint --proof-from` wrote: --consistency-proof)",
+            where="later checkpoint",
         )
     if old_size is not None and old_size != head.size:
         raise VerificationError(

@@ -101,3 +101,18 @@ def test_a_tampered_proof_or_a_proof_to_another_size_fails(
     code, out, _ = sendtrail(store, "verify", str(bundle), "--consistency-proof", str(proof))
     assert code == 1
     assert "give --checkpoint too" in out
+
+
+def test_the_proof_under_its_default_name_beside_the_checkpoint_is_found(
+    store: Store, later: tuple[Path, ...], tmp_path: Path
+) -> None:
+    bundle, note, proof = later
+    beside = tmp_path / "later.txt"
+    beside.write_text(note.read_text())
+    code, out, _ = sendtrail(store, "verify", str(bundle), "--checkpoint", str(beside))
+    assert code == 1, out  # no proof anywhere: said plainly, not "history rewritten"
+    assert "no consistency proof from the bundle's" in " ".join(out.split())
+    (tmp_path / "consistency-proof.json").write_text(proof.read_text())
+    code, out, _ = sendtrail(store, "verify", str(bundle), "--checkpoint", str(beside))
+    assert code == 0, out
+    assert "consistent with the later checkpoint" in " ".join(out.split())
