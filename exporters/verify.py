@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -30,35 +29,35 @@ from exporters import dsse
 from exporters.archive import ArchiveError, Limits, read_zip
 from exporters.timestamp import Stamp, TimestampError, read_token
 from exporters.trust import Anchor
+from exporters.verify_base import DEFAULT_PROOF_FILE as DEFAULT_PROOF_FILE
+from exporters.verify_base import ENVELOPE, REASONS, TIMESTAMP, read_json
+from exporters.verify_base import PLAN_FILE as PLAN_FILE
+from exporters.verify_base import PROOF_MARKER as PROOF_MARKER
+from exporters.verify_base import WITHHELD as WITHHELD
+from exporters.verify_base import VerificationError as VerificationError
+from exporters.verify_later import check_later
+from exporters.verify_later import parse_later_checkpoint as parse_later_checkpoint
+from exporters.verify_later import proof_document as proof_document
+from exporters.verify_later import with_proof as with_proof
+from exporters.verify_summary import (
+    check_claims,
+    check_la_request,
+    check_redactions,
+    exported_day,
+    identity,
+    witnessed_at,
+    witnessed_by,
+)
 from ledger import checkpoint as cp
-from ledger.cosignature import Witness, cosigned_by
+from ledger.cosignature import Witness
 from ledger.framing import SALT_KEY, FrameError, canonical_plaintext, commit, parse
 from ledger.leaf import GENESIS, LEAF_FORMAT, AuditLeaf, parse_time
 from ledger.log import head_leaf_hash
 from ledger.merkle import InclusionVerifier, MerkleError, verify_consistency, verify_inclusion
-from projections.la_request import cited_versions
 from projections.timeline import ABOUT_OTHERS as ENTRIES_ABOUT_OTHERS
 
 # Entries about other entries are admitted with their target, not by their own date.
 ABOUT_OTHERS = frozenset(kind.__name__ for kind in ENTRIES_ABOUT_OTHERS)
-REASONS = ("outside as_of", "recorded after known_at")
-WITHHELD = "withheld: third-party information"  # subject access: listed, never shown
-PROOF_MARKER = "consistency-proof "
-DEFAULT_PROOF_FILE = "consistency-proof.json"  # where `checkpoint --proof-from` writes it
-ENVELOPE = "signatures/bundle.dsse.json"
-REQUEST_PREFIX = "data/la-request."
-REQUEST_JSON = "data/la-request.json"
-TIMESTAMP = "signatures/timestamp.tsr"
-PLAN_FILE = "support-plan.json"  # the view that names the child and its setting
-
-
-class VerificationError(Exception):
-    """The first failure: what is wrong, and which file or entry it concerns."""
-
-    def __init__(self, reason: str, *, where: str) -> None:
-        super().__init__(f"{where}: {reason}")
-        self.reason = reason
-        self.where = where
 
 
 @dataclass(frozen=True)
@@ -138,15 +137,6 @@ def _check_bag(files: dict[str, bytes]) -> None:
             raise VerificationError("file added (not in tagmanifest-sha256.txt)", where=path)
 
 
-def _json(files: dict[str, bytes], name: str) -> Any:
-    try:
-        return json.loads(files[name])
-    except KeyError:
-        raise VerificationError("missing", where=name) from None
-    except ValueError:
-        raise VerificationError("not valid JSON", where=name) from None
-
-
 def _occurred(event: dict[str, Any]) -> datetime:
     value = event["occurred_at"]
     return datetime.fromisoformat(value["_data_"] if isinstance(value, dict) else value)
@@ -221,48 +211,6 @@ def _check_entry(line: dict[str, Any], leaf: AuditLeaf, where: str, claims: _Cla
         raise VerificationError("admitted although it happened after the as-of date", where=where)
 
 
-def parse_later_checkpoint(text: str) -> tuple[str, int | None, list[bytes]]:
-    """A later checkpoint note, optionally followed by 'consistency-proof N' and hex lines."""
-    note, marker, rest = text.partition("\n" + PROOF_MARKER)
-    if not marker:
-        return text, None, []
-    lines = rest.splitlines()
-    try:
-        return note + "\n", int(lines[0]), [bytes.fromhex(h) for h in lines[1:] if h]
-    except (IndexError, ValueError):
-        raise VerificationError(
-            "consistency proof is malformed", where="later checkpoint"
-        ) from None
-
-
-def proof_document(old_size: int, new_size: int, proof: Sequence[bytes]) -> bytes:
-    """A consistency proof as `checkpoint --proof-out` writes it (and a bundle's
-    audit/consistency.json is): old and new tree sizes and the proof's hashes in hex."""
-    document = {"old_size": old_size, "new_size": new_size, "proof": [h.hex() for h in proof]}
-    return orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n"
-
-
-def with_proof(note: str, document: bytes) -> str:
-    """A later checkpoint (a signed note on its own) and its proof document, as the one
-    text `verify_bundle(later_checkpoint=...)` reads."""
-    where = "consistency proof"
-    try:
-        found = orjson.loads(document)
-        old_size, new_size = int(found["old_size"]), int(found["new_size"])
-        proof = [bytes.fromhex(h) for h in found["proof"]]
-    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
-        raise VerificationError(
-            "not a proof document (old_size, new_size, proof)", where=where
-        ) from None
-    size = note.split("\n")[1] if note.count("\n") > 1 else ""
-    if str(new_size) != size:
-        raise VerificationError(
-            f"the proof is to size {new_size}, the later checkpoint's is {size or 'unreadable'}",
-            where=where,
-        )
-    return note + f"{PROOF_MARKER}{old_size}\n" + "".join(f"{h.hex()}\n" for h in proof)
-
-
 def verify_bundle(
     data: bytes,
     *,
@@ -300,14 +248,14 @@ def verify_bundle(
     subject = statement.get("subject", [{}])[0].get("digest", {}).get("sha256")
     if subject != hashlib.sha256(files["tagmanifest-sha256.txt"]).hexdigest():
         raise VerificationError("signature does not cover this tag manifest", where=ENVELOPE)
-    summary = _json(files, "data/bundle.json")
+    summary = read_json(files, "data/bundle.json")
     if statement.get("predicate") != summary:
         raise VerificationError(
             "signed statement differs from bundle.json", where="data/bundle.json"
         )
     stamp = _check_timestamp(files, envelope, summary, tsa_cert)
     head = _verify_note(files, "data/audit/checkpoint.txt", logger)
-    witnessed = _witnessed(files["data/audit/checkpoint.txt"].decode(), witnesses)
+    witnessed = witnessed_by(files["data/audit/checkpoint.txt"].decode(), witnesses)
     if len(witnessed) < witnesses_required:
         raise VerificationError(
             f"witnessed by {len(witnessed)} of the {witnesses_required} witnesses required "
@@ -322,7 +270,7 @@ def verify_bundle(
     else:
         anchor = covering.name if covering else None
     if covering is not None and covering.witnesses_required:  # the anchor's own policy
-        seen = _witnessed(files["data/audit/checkpoint.txt"].decode(), covering.witness_policy())
+        seen = witnessed_by(files["data/audit/checkpoint.txt"].decode(), covering.witness_policy())
         if len(seen) < covering.witnesses_required:
             raise VerificationError(
                 f"witnessed by {len(seen)} of the {covering.witnesses_required} witnesses "
@@ -380,15 +328,15 @@ def verify_bundle(
         raise VerificationError("no entries", where="data/events.jsonl")
     _check_head(files, head, last)
     _check_files(files, attached)
-    _check_redactions(files, summary, len(lines))
-    _check_la_request(files, summary, admitted)
+    check_redactions(files, summary, len(lines))
+    check_la_request(files, summary, admitted)
     _check_previous(files, head, logger)
-    _check_claims(summary, head, len(lines), admitted)  # after the checks that say more
-    child_name, setting_id, setting_name = _identity(files, summary)
-    exported_on = _exported_on(summary, parse_time(last.recorded_at), stamp)
+    check_claims(summary, head, len(lines), admitted)  # after the checks that say more
+    child_name, setting_id, setting_name = identity(files, summary)
+    exported_on = exported_day(summary, parse_time(last.recorded_at), stamp)
     later_size = None
     if later_checkpoint is not None:
-        later_size = _check_later(later_checkpoint, head, logger)
+        later_size = check_later(later_checkpoint, head, logger)
     return Verified(
         summary["child_id"],
         len(lines),
@@ -411,103 +359,10 @@ def verify_bundle(
         child_name,
         setting_id,
         setting_name,
-        _witnessed_at(files["data/audit/checkpoint.txt"].decode(), witnesses, covering),
+        witnessed_at(files["data/audit/checkpoint.txt"].decode(), witnesses, covering),
         exported_on,
         parse_time(last.recorded_at),
     )
-
-
-def _exported_on(summary: dict[str, Any], newest: datetime, stamp: Stamp | None) -> str:
-    """The export day the signed summary gives: a date, not before the child's newest entry
-    in the bundle was recorded, and not after its trusted timestamp."""
-    said = summary.get("exported_on")
-    if said is None:
-        return ""
-    where = "data/bundle.json"
-    try:
-        day = date.fromisoformat(str(said))
-    except ValueError:
-        raise VerificationError(
-            "the signed summary's exported_on is not a date", where=where
-        ) from None
-    if day < newest.astimezone(UTC).date():
-        raise VerificationError(
-            "the signed summary's export day is before the child's newest entry was recorded",
-            where=where,
-        )
-    if stamp is not None and day > stamp.gen_time.astimezone(UTC).date():
-        raise VerificationError(
-            "the signed summary's export day is after its trusted timestamp", where=where
-        )
-    return day.isoformat()
-
-
-def _identity(files: dict[str, bytes], summary: dict[str, Any]) -> tuple[str, str, str]:
-    """The child's name and setting as the signed support plan gives them, and the
-    setting's name as the signed summary gives it (it must be the plan's setting)."""
-    child: dict[str, Any] = {}
-    plan = files.get("data/" + PLAN_FILE)
-    if plan is not None:
-        try:
-            found = orjson.loads(plan).get("child")
-        except (orjson.JSONDecodeError, AttributeError):
-            raise VerificationError("not valid JSON", where="data/" + PLAN_FILE) from None
-        child = found if isinstance(found, dict) else {}
-    name = " ".join(
-        part
-        for part in (child.get("given_name"), child.get("family_name"))
-        if isinstance(part, str) and part
-    )
-    planned = child.get("setting_id")
-    setting = summary.get("setting")
-    if setting is None:  # a bundle from before the summary named its setting
-        return name, str(planned or ""), str(planned or "")
-    if not isinstance(setting, dict) or not isinstance(setting.get("id"), str):
-        raise VerificationError(
-            "the signed summary's setting is unreadable", where="data/bundle.json"
-        )
-    if planned is not None and planned != setting["id"]:
-        raise VerificationError(
-            "the signed summary's setting differs from the support plan's",
-            where="data/bundle.json",
-        )
-    return name, setting["id"], str(setting.get("name") or setting["id"])
-
-
-def _witnessed_at(
-    note: str, witnesses: Sequence[Witness], covering: Anchor | None
-) -> tuple[tuple[str, datetime], ...]:
-    """When each witness whose cosignature checks out says it cosigned (its signed time)."""
-    every = [*witnesses, *(covering.witness_policy() if covering else ())]
-    times: dict[str, datetime] = {}
-    for witness in every:
-        when = cosigned_by(note, witness)
-        if when is not None:
-            times.setdefault(witness.name, datetime.fromtimestamp(when, UTC))
-    return tuple(times.items())
-
-
-def _witnessed(note: str, witnesses: Sequence[Witness]) -> tuple[str, ...]:
-    """The names of the witnesses that cosigned this checkpoint (C2SP tlog-cosignature)."""
-    return tuple(w.name for w in witnesses if cosigned_by(note, w) is not None)
-
-
-def _check_claims(
-    summary: dict[str, Any], head: cp.Checkpoint, listed: int, admitted: set[int]
-) -> None:
-    """What the signed summary says is what the bundle carries."""
-    claims = {
-        "checkpoint_size": head.size,
-        "root": head.root.hex(),
-        "events_listed": listed,
-        "events_admitted": len(admitted),
-    }
-    for name, carried in claims.items():
-        if summary.get(name) != carried:
-            raise VerificationError(
-                f"the signed summary's {name} differs from what the bundle carries",
-                where="data/bundle.json",
-            )
 
 
 def _check_timestamp(
@@ -541,7 +396,7 @@ def _verify_note(files: dict[str, bytes], name: str, logger: Ed25519PublicKey) -
 
 def _check_head(files: dict[str, bytes], head: cp.Checkpoint, last: AuditLeaf) -> None:
     where = "data/audit/child-head.json"
-    info = _json(files, where)
+    info = read_json(files, where)
     claimed = (last.child_id, last.version, last.index, last.hash().hex())
     try:
         stated = tuple(info["head"])
@@ -585,62 +440,11 @@ def _check_files(files: dict[str, bytes], attached: dict[str, dict[str, Any]]) -
             raise VerificationError("file added (no admitted entry attaches it)", where=path)
 
 
-def _check_redactions(files: dict[str, bytes], summary: dict[str, Any], listed: int) -> None:
-    """A subject access bundle names what it withholds, the same in both places."""
-    withheld = summary.get("withheld")
-    if withheld is None:
-        if "data/redactions.json" in files:
-            raise VerificationError(
-                "redactions without a signed list", where="data/redactions.json"
-            )
-        return
-    where = "data/redactions.json"
-    info = _json(files, where)
-    try:
-        named = [int(item["version"]) for item in info["withheld"]]
-    except (KeyError, TypeError, ValueError):
-        raise VerificationError("unreadable", where=where) from None
-    if named != withheld or any(not 1 <= v <= listed for v in withheld):
-        raise VerificationError("the redactions listed differ from the signed summary", where=where)
-
-
-def _check_la_request(files: dict[str, bytes], summary: dict[str, Any], admitted: set[int]) -> None:
-    """A pre-filled LA request states only what the bundle's own entries say: every version
-    it cites must be an entry the bundle carries."""
-    meta = summary.get("la_request")
-    where = REQUEST_JSON
-    if meta is None:
-        if any(name.startswith(REQUEST_PREFIX) for name in files):
-            raise VerificationError("an LA request without a signed summary", where=where)
-        return
-    try:
-        named = [f"data/{name}" for name in meta["files"]]
-        profile = (meta["profile"], meta["profile_sha256"])
-    except (KeyError, TypeError):
-        raise VerificationError("unreadable", where="data/bundle.json la_request") from None
-    for name in named:
-        if name not in files:
-            raise VerificationError("missing: the signed summary lists it", where=name)
-    request = _json(files, where)
-    try:
-        stated = (request["profile"]["id"], request["profile"]["sha256"])
-        cited = sorted(cited_versions(request))
-    except (KeyError, TypeError, ValueError):
-        raise VerificationError("unreadable", where=where) from None
-    if stated != profile:
-        raise VerificationError("the profile differs from the signed summary's", where=where)
-    for version in cited:
-        if version not in admitted:
-            raise VerificationError(
-                f"cites v{version}, which is not an entry this bundle carries", where=where
-            )
-
-
 def _check_previous(files: dict[str, bytes], head: cp.Checkpoint, logger: Ed25519PublicKey) -> None:
     if "data/audit/previous-checkpoint.txt" not in files:
         return
     old = _verify_note(files, "data/audit/previous-checkpoint.txt", logger)
-    info = _json(files, "data/audit/consistency.json")
+    info = read_json(files, "data/audit/consistency.json")
     try:
         verify_consistency(
             old.size, head.size, old.root, head.root, [bytes.fromhex(h) for h in info["proof"]]
@@ -650,34 +454,3 @@ def _check_previous(files: dict[str, bytes], head: cp.Checkpoint, logger: Ed2551
             "the log was rewritten since the previous checkpoint",
             where="data/audit/consistency.json",
         ) from None
-
-
-def _check_later(text: str, head: cp.Checkpoint, logger: Ed25519PublicKey) -> int:
-    note, old_size, proof = parse_later_checkpoint(text)
-    try:
-        later = cp.verify(note, logger, note.split("\n", 1)[0])
-    except cp.CheckpointError as error:
-        raise VerificationError(error.reason, where="later checkpoint") from None
-    if later.size < head.size:
-        raise VerificationError(
-            "later checkpoint is smaller than the bundle's", where="later checkpoint"
-        )
-    if old_size is None and later.size != head.size:
-        raise VerificationError(
-            f"no consistency proof from the bundle's {head.size} entries to its {later.size} "
-            "(give the file `checkpoint --proof-from` wrote: --consistency-proof)",
-            where="later checkpoint",
-        )
-    if old_size is not None and old_size != head.size:
-        raise VerificationError(
-            f"its consistency proof starts at {old_size}, not at the bundle's {head.size}",
-            where="later checkpoint",
-        )
-    try:
-        verify_consistency(head.size, later.size, head.root, later.root, proof)
-    except MerkleError:
-        raise VerificationError(
-            "not consistent with the bundle's checkpoint (history rewritten)",
-            where="later checkpoint",
-        ) from None
-    return later.size
