@@ -56,7 +56,6 @@ class ReportInput:
     views: dict[str, dict[str, Any]]
     as_of: str
     known_at: str | None
-    exported_at: str
     checkpoint_size: int
     root_hex: str
     signer_key_id: str
@@ -66,6 +65,7 @@ class ReportInput:
     log_key_id: str = ""  # the log key's fingerprint (the signer's is signer_key_id)
     origin: str = ""  # the log's origin in its checkpoints
     setting_names: Mapping[str, str] = field(default_factory=dict)  # id -> what it is called
+    exported_on: str = ""  # the export day the signed summary gives ("": it gives none)
 
 
 def render_html(data: ReportInput) -> str:

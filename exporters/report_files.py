@@ -25,7 +25,6 @@ def report_files(
             views=context["views"],
             as_of=context["as_of"],
             known_at=context["known_at"],
-            exported_at=context["known_at"],
             checkpoint_size=context["checkpoint_size"],
             root_hex=context["root"],
             signer_key_id=context["signer_key_id"],
@@ -35,6 +34,7 @@ def report_files(
             log_key_id=str(context.get("log_key_id", "")),
             origin=str(context.get("origin", "")),
             setting_names=dict(setting_names or {}),
+            exported_on=str(context.get("exported_on", "")),
         )
         html = render_html(data)
         files = {"report.html": html.encode()}

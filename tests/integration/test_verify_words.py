@@ -193,3 +193,9 @@ def test_the_witnesses_are_named_with_when_they_cosigned(store: Store, tmp_path:
     assert words["Witnesses"] == "la.example/witness, cosigned 30 Nov 2026, 12:00 UTC"
     unasked = dict(described(verify_bundle(cosigned, witnesses=[other])))["Witnesses"]
     assert unasked.startswith("no witness cosignature checked")
+
+
+def test_the_report_says_the_day_it_was_exported(exported: Bundle) -> None:
+    report = read_zip(exported.content)["data/report.html"].decode()
+    today = datetime.now(tz=UTC).date()
+    assert f"{today.day} {today:%b} {today.year}; the moment is recorded on the child" in report

@@ -58,7 +58,6 @@ class Store:
             views=views,
             as_of=TODAY.isoformat(),
             known_at=None,
-            exported_at="2026-11-24T12:00:00+00:00",
             checkpoint_size=321,
             root_hex=ROOT,
             signer_key_id="ed25519:0a1b2c3d4e5f6071",
