@@ -171,21 +171,20 @@ def _check(checker: Checker, page: _Page, end: int) -> Future[PageResult]:
     """Hash the page's first `end` leaves: here, or in a worker that reads them itself."""
     if not checker.reads_for_itself or end == 0:
         return checker.here(page.leaves[:end], page.states[:end])
-    stored = StoredPage(page.leaves[0][0], end, page.rows[0], page.rows[end - 1])
+    stored = StoredPage(page.leaves[0][0], end, page.events[0][0], page.events[end - 1][0])
     return checker.there(stored)
 
 
 @dataclass
 class _Page:
     """One page of leaves in index order with, position for position, the stored events
-    (row id, id as stored, version, and the bytes unless workers read them) and the
-    stored level-0 nodes, as plain values."""
+    (row id, id as stored, version, and the bytes unless workers read them), the bytes
+    alone, and the stored level-0 nodes, as the driver's tuples."""
 
     leaves: list[LeafRow]
-    rows: list[int]
-    events: list[tuple[object, int]]
+    events: list[tuple[int, object, int, object]]
     states: list[bytes]
-    nodes: list[tuple[int, bytes]]
+    nodes: list[tuple[int, object]]
 
 
 @dataclass(frozen=True)
@@ -218,32 +217,27 @@ class _Reader:
         columns = ", ".join(name for name, _ in LEAF_COLUMNS)
         first, after = (int(start[0]), int(start[1])) if start else (0, -1)
         self.leaves = iter_tuples(
-            tuple_rows(leaves), tables,
-            f"SELECT {columns} FROM {{p}}ledger_leaves WHERE leaf_index >= {first}",
-            key="leaf_index", page=PAGE,
+            tuple_rows(leaves), tables, f"SELECT {columns} FROM {{p}}ledger_leaves",
+            key="leaf_index", page=PAGE, after=first - 1,
         )  # fmt: skip
         self.events = iter_tuples(
             tuple_rows(events), tables,
             f"SELECT {tables.events_order}, originator_id, originator_version, {state} "
-            f"FROM {tables.events_table} WHERE {tables.events_order} > {after}",
-            key=tables.events_order, page=PAGE,
+            f"FROM {tables.events_table}",
+            key=tables.events_order, page=PAGE, after=after,
         )  # fmt: skip
         self.nodes = iter_tuples(
-            tuple_rows(nodes), tables,
-            f"SELECT idx, hash FROM {{p}}ledger_nodes WHERE level = 0 AND idx >= {first}",
-            key="idx", page=PAGE,
+            tuple_rows(nodes), tables, "SELECT idx, hash FROM {p}ledger_nodes WHERE level = 0",
+            key="idx", page=PAGE, after=first - 1,
         )  # fmt: skip
 
     def pages(self) -> Iterator[_Page]:
         while leaves := cast(list[LeafRow], list(islice(self.leaves, PAGE))):
             found = list(islice(self.events, len(leaves)))
-            yield _Page(
-                leaves=leaves,
-                rows=[e[0] for e in found],
-                events=[(e[1], e[2]) for e in found],
-                states=[] if self.skip_bytes else [_bytes(e[3]) for e in found],
-                nodes=[(n[0], _bytes(n[1])) for n in islice(self.nodes, len(leaves))],
-            )
+            states = [] if self.skip_bytes else [e[3] for e in found]
+            if states and type(states[0]) is not bytes:  # a driver's memoryview
+                states = [_bytes(state) for state in states]
+            yield _Page(leaves, found, states, list(islice(self.nodes, len(leaves))))
 
     def nothing_left(self) -> None:
         """No stored event lacks a leaf; no level-0 node lies beyond the last leaf."""
@@ -317,8 +311,8 @@ class _Walk:
         self._read += len(page.leaves)
         return None
 
-    def _event(self, event: tuple[object, int]) -> tuple[str, int]:
-        raw, version = event
+    def _event(self, event: tuple[int, object, int, object]) -> tuple[str, int]:
+        raw, version = event[1], event[2]
         child = self._children.get(raw)
         if child is None:
             child = self._children[raw] = _text(raw)
@@ -346,7 +340,7 @@ class _Walk:
         if progress:
             progress(len(page.leaves))
 
-    def _chain(self, leaf: LeafRow, digest: bytes, node: tuple[int, bytes] | None) -> None:
+    def _chain(self, leaf: LeafRow, digest: bytes, node: tuple[int, object] | None) -> None:
         index, child, version, prev = leaf[0], leaf[1], leaf[2], leaf[7]
         chain = self.chains.get(child)
         if version != (chain.version + 1 if chain else 1):

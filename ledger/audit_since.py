@@ -288,8 +288,9 @@ def _check_level_from(
 ) -> None:
     """The stored nodes of `level` from index `first` on must be exactly `computed`."""
     expected = iter(computed)
-    sql = f"SELECT idx, hash FROM {{p}}ledger_nodes WHERE level = {level} AND idx >= {first}"
-    for idx, stored in iter_tuples(tuple_rows(cursor), ledger.tables, sql, key="idx"):
+    sql = f"SELECT idx, hash FROM {{p}}ledger_nodes WHERE level = {int(level)}"
+    rows = iter_tuples(tuple_rows(cursor), ledger.tables, sql, key="idx", after=first - 1)
+    for idx, stored in rows:
         want = next(expected, None)
         if want is None:
             raise TreeMismatch(_BEYOND, where=_node(level, idx))

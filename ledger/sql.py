@@ -225,11 +225,21 @@ def tuple_rows(cursor: Cursor) -> Cursor:
 
 
 def iter_tuples(
-    cursor: Cursor, tables: Tables, sql: str, *, key: str, page: int = 5000
+    cursor: Cursor,
+    tables: Tables,
+    sql: str,
+    *,
+    key: str,
+    page: int = 5000,
+    after: int | None = None,
 ) -> Iterator[tuple[Any, ...]]:
     """Every row of `sql` (its first column must be `key`) in `key` order, as tuples, a
-    page at a time (a cursor made by `tuple_rows`)."""
-    last: Any = None
+    page at a time (a cursor made by `tuple_rows`); only rows with `key` > `after` if given.
+
+    Each page's query has exactly one range condition on `key`: given two (a fixed lower
+    bound and the page's), SQLite searches from the fixed one and steps over every row
+    before the page, so reading a table cost time in the square of its length."""
+    last: Any = after
     joiner = " AND " if " WHERE " in sql else " WHERE "
     while True:
         if last is None:
@@ -241,23 +251,3 @@ def iter_tuples(
         if len(rows) < page:
             return
         last = rows[-1][0]
-
-
-def iter_rows(
-    cursor: Cursor, sql: str, params: Sequence[Any], *, page: int = 5000, key: str, tables: Tables
-) -> Iterator[Row]:
-    """Page through a table in `key` order without holding it all in memory."""
-    last: Any = None
-    while True:
-        if last is None:
-            cursor.execute(tables.q(f"{sql} ORDER BY {key} LIMIT {page}"), list(params))
-        else:
-            joiner = " AND " if " WHERE " in sql else " WHERE "
-            cursor.execute(
-                tables.q(f"{sql}{joiner}{key} > ? ORDER BY {key} LIMIT {page}"), [*params, last]
-            )
-        rows = cursor.fetchall()
-        yield from rows
-        if len(rows) < page:
-            return
-        last = rows[-1][key]
