@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from itertools import islice
 
 from ledger.merkle import EMPTY_ROOT, HASH_SIZE, fold, perfect_subtrees
 from ledger.sql import Cursor, Tables, iter_tuples, tuple_rows
 
 _NODE = b"\x01"
+_PAGE = 20_000  # stored nodes read and compared at a time
 
 
 class TreeMismatch(Exception):
@@ -56,28 +58,52 @@ def verify_levels(
 
 def _check_level(cursor: Cursor, tables: Tables, level: int, count: int, below: bytes) -> bytes:
     """The stored nodes of `level` (there must be `count`), each checked against its
-    children in `below`."""
+    children in `below`: a page at a time, compared whole (its indexes one run from the
+    next expected, its hashes the recomputed ones); a page that differs is walked node by
+    node to name the first node wrong."""
     sha256 = hashlib.sha256
-    out = bytearray()
+    computed = b"".join(
+        sha256(_NODE + below[start : start + 2 * HASH_SIZE]).digest()
+        for start in range(0, 2 * count * HASH_SIZE, 2 * HASH_SIZE)
+    )
     expected = 0
     sql = f"SELECT idx, hash FROM {{p}}ledger_nodes WHERE level = {int(level)}"
-    for idx, stored in iter_tuples(tuple_rows(cursor), tables, sql, key="idx", page=20_000):
-        stored = stored if type(stored) is bytes else bytes(stored)
-        where = f"tree node at level {level}, index {idx}"
+    rows = iter_tuples(tuple_rows(cursor), tables, sql, key="idx", page=_PAGE)
+    while page := list(islice(rows, _PAGE)):
+        end = expected + len(page)
+        same = (
+            end <= count
+            and [row[0] for row in page] == list(range(expected, end))
+            and b"".join(_bytes(row[1]) for row in page)
+            == computed[expected * HASH_SIZE : end * HASH_SIZE]
+        )
+        if not same:
+            _first_wrong(page, level, expected, count, computed)
+        expected = end
+    if expected < count:
+        raise TreeMismatch("stored Merkle node missing", where=_at(level, expected))
+    return computed
+
+
+def _first_wrong(
+    page: list[tuple[int, object]], level: int, expected: int, count: int, computed: bytes
+) -> None:
+    """Raise for the first node of `page` (read from index `expected` on) that is wrong."""
+    for idx, stored in page:
+        where = _at(level, idx)
         if idx != expected:
             if idx > expected:
                 raise TreeMismatch("stored Merkle node missing", where=_at(level, expected))
             raise TreeMismatch("stored Merkle node out of order", where=where)
         if idx >= count:
             raise TreeMismatch("stored Merkle node beyond the log (leaves removed)", where=where)
-        start = 2 * idx * HASH_SIZE
-        if sha256(_NODE + below[start : start + 2 * HASH_SIZE]).digest() != stored:
+        if _bytes(stored) != computed[idx * HASH_SIZE : (idx + 1) * HASH_SIZE]:
             raise TreeMismatch("stored Merkle node does not match the nodes below it", where=where)
-        out += stored
         expected += 1
-    if expected < count:
-        raise TreeMismatch("stored Merkle node missing", where=_at(level, expected))
-    return bytes(out)
+
+
+def _bytes(value: object) -> bytes:
+    return value if type(value) is bytes else bytes(value)  # type: ignore[call-overload]
 
 
 def nothing_at_or_above(cursor: Cursor, tables: Tables, level: int) -> None:

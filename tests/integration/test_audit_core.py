@@ -82,6 +82,17 @@ class TestTheTreeLevelByLevel:
             settings, ledger, 0
         )
 
+    def test_a_node_beyond_the_log_at_a_level_it_has_is_named(self, store: Store) -> None:
+        settings, _, ledger, raw = store
+        # 30 leaves: level 1 holds nodes 0-14; a 16th is left over from a longer log.
+        raw.run(
+            "INSERT INTO {p}ledger_nodes (level, idx, hash) VALUES (1, 15, ?)",
+            [hashlib.sha256(b"stale").digest()],
+        )
+        assert "tree node at level 1, index 15: stored Merkle node beyond the log" in failure(
+            settings, ledger, 0
+        )
+
     def test_a_node_beyond_the_log_is_named(self, store: Store) -> None:
         settings, _, ledger, raw = store
         raw.run(
