@@ -19,6 +19,7 @@ the writes/s with 3 servers says how far one log goes on this machine.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import random
 import shutil
@@ -110,12 +111,15 @@ def setting_p95_ms(cohort: CohortProjection, settings: list[str], repeat: int) -
 
 @contextmanager
 def kept_settings(folder: Path) -> Iterator[Settings]:
-    """A store that outlives the run: `folder` for the keys, schema bench_kept."""
+    """A store that outlives the run: `folder` for the keys, a schema named for the folder
+    (bench_kept_ and 8 hex digits of its path: another folder's keys cannot open it)."""
     url = postgres_url()
     assert url, "no PostgreSQL server for benchmarks"
+    schema = "bench_kept_" + hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:8]
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute('CREATE SCHEMA IF NOT EXISTS "bench_kept"')
-    yield Settings(data_dir=folder, database_url=f"{url}?schema=bench_kept")
+        conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+    print(f"kept in {folder} and PostgreSQL schema {schema}", file=sys.stderr)
+    yield Settings(data_dir=folder, database_url=f"{url}?schema={schema}")
 
 
 @contextmanager
@@ -213,8 +217,8 @@ def main() -> None:
     parser.add_argument(
         "--keep",
         type=Path,
-        help="keep the store (data folder DIR, PostgreSQL schema bench_kept) for later runs; "
-        "a later run with the same DIR skips loading",
+        help="keep the store (data folder DIR, PostgreSQL schema bench_kept_<hash of DIR>) for "
+        "later runs; a later run with the same DIR skips loading",
     )
     args = parser.parse_args()
     if "postgres" not in kinds():
