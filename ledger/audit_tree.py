@@ -61,34 +61,41 @@ def _check_level(cursor: Cursor, tables: Tables, level: int, count: int, below: 
     children in `below`: a page at a time, compared whole (its indexes one run from the
     next expected, its hashes the recomputed ones); a page that differs is walked node by
     node to name the first node wrong."""
-    sha256 = hashlib.sha256
-    computed = b"".join(
-        sha256(_NODE + below[start : start + 2 * HASH_SIZE]).digest()
-        for start in range(0, 2 * count * HASH_SIZE, 2 * HASH_SIZE)
-    )
-    expected = 0
+    out = bytearray()
     sql = f"SELECT idx, hash FROM {{p}}ledger_nodes WHERE level = {int(level)}"
     rows = iter_tuples(tuple_rows(cursor), tables, sql, key="idx", page=_PAGE)
     while page := list(islice(rows, _PAGE)):
-        end = expected + len(page)
+        first, end = len(out) // HASH_SIZE, len(out) // HASH_SIZE + len(page)
+        computed = _parents(below, first, min(end, count))
         same = (
             end <= count
-            and [row[0] for row in page] == list(range(expected, end))
-            and b"".join(_bytes(row[1]) for row in page)
-            == computed[expected * HASH_SIZE : end * HASH_SIZE]
+            and [row[0] for row in page] == list(range(first, end))
+            and b"".join(_bytes(row[1]) for row in page) == computed
         )
         if not same:
-            _first_wrong(page, level, expected, count, computed)
-        expected = end
-    if expected < count:
-        raise TreeMismatch("stored Merkle node missing", where=_at(level, expected))
-    return computed
+            _first_wrong(page, level, first, count, computed)
+        out += computed
+    if len(out) // HASH_SIZE < count:
+        raise TreeMismatch("stored Merkle node missing", where=_at(level, len(out) // HASH_SIZE))
+    return bytes(out)
+
+
+def _parents(below: bytes, first: int, end: int) -> bytes:
+    """The nodes `first` to `end` (exclusive) of a level, from their children in `below`."""
+    sha256 = hashlib.sha256
+    step = 2 * HASH_SIZE
+    return b"".join(
+        sha256(_NODE + below[start : start + step]).digest()
+        for start in range(first * step, end * step, step)
+    )
 
 
 def _first_wrong(
     page: list[tuple[int, object]], level: int, expected: int, count: int, computed: bytes
 ) -> None:
-    """Raise for the first node of `page` (read from index `expected` on) that is wrong."""
+    """Raise for the first node of `page` (read from index `expected` on, whose recomputed
+    values from there are `computed`) that is wrong."""
+    first = expected
     for idx, stored in page:
         where = _at(level, idx)
         if idx != expected:
@@ -97,7 +104,8 @@ def _first_wrong(
             raise TreeMismatch("stored Merkle node out of order", where=where)
         if idx >= count:
             raise TreeMismatch("stored Merkle node beyond the log (leaves removed)", where=where)
-        if _bytes(stored) != computed[idx * HASH_SIZE : (idx + 1) * HASH_SIZE]:
+        at = (idx - first) * HASH_SIZE
+        if _bytes(stored) != computed[at : at + HASH_SIZE]:
             raise TreeMismatch("stored Merkle node does not match the nodes below it", where=where)
         expected += 1
 

@@ -12,6 +12,7 @@ import pytest
 from api.bootstrap import open_ledger, open_records
 from api.settings import Settings
 from domain.application import ChildRecords
+from ledger import audit_tree
 from ledger.audit import AuditError, AuditReport, audit
 from ledger.keys import LOG_KEY, create_key_pair, key_paths, load_private, load_public
 from ledger.log import Ledger
@@ -74,6 +75,23 @@ class TestTheTreeLevelByLevel:
         message = failure(settings, ledger, 0)
         assert "tree node at level 2, index 1" in message
         assert "does not match the nodes below it" in message
+
+    def test_levels_read_in_several_pages_give_the_same_root_and_name_the_same_node(
+        self, store: Store, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        settings, _, ledger, raw = store
+        monkeypatch.setattr(audit_tree, "_PAGE", 4)  # level 1's 15 nodes in four pages
+        expected = root([leaf.hash() for leaf in ledger.iter_leaves()])
+        assert run(settings, ledger, 0).root == expected
+        raw.run(
+            "UPDATE {p}ledger_nodes SET hash = ? WHERE level = 1 AND idx = 10",
+            [hashlib.sha256(b"forged").digest()],
+        )
+        message = failure(settings, ledger, 0)
+        assert "tree node at level 1, index 10: stored Merkle node does not match" in message
+        raw.run("DELETE FROM {p}ledger_nodes WHERE level = 1 AND idx IN (9, 10)")
+        message = failure(settings, ledger, 0)
+        assert "tree node at level 1, index 9: stored Merkle node missing" in message
 
     def test_a_missing_inner_node_is_named(self, store: Store) -> None:
         settings, _, ledger, raw = store
