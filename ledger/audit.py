@@ -34,7 +34,7 @@ from ledger.audit_tree import TreeMismatch, verify_levels
 from ledger.leaf import GENESIS, LEAF_COLUMNS
 from ledger.log import Ledger, heads_root
 from ledger.merkle import HASH_SIZE
-from ledger.sql import Cursor, iter_tuples, tuple_rows
+from ledger.sql import Cursor, as_bytes, iter_tuples, tuple_rows
 
 Progress = Callable[[int], None]
 PAGE = 5000  # leaves read, and checked by one worker, at a time
@@ -236,7 +236,7 @@ class _Reader:
             found = list(islice(self.events, len(leaves)))
             states = [] if self.skip_bytes else [e[3] for e in found]
             if states and type(states[0]) is not bytes:  # a driver's memoryview
-                states = [_bytes(state) for state in states]
+                states = [as_bytes(state) for state in states]
             yield _Page(leaves, found, states, list(islice(self.nodes, len(leaves))))
 
     def nothing_left(self) -> None:
@@ -253,10 +253,6 @@ class _Reader:
                 "stored Merkle node beyond the log (leaves removed)",
                 where=f"tree node at level 0, index {node[0]}",
             )
-
-
-def _bytes(value: object) -> bytes:
-    return value if type(value) is bytes else bytes(cast(memoryview, value))
 
 
 def _text(raw: object) -> str:

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from itertools import islice
 
 from ledger.merkle import EMPTY_ROOT, HASH_SIZE, fold, perfect_subtrees
-from ledger.sql import Cursor, Tables, iter_tuples, tuple_rows
+from ledger.sql import Cursor, Tables, as_bytes, iter_tuples, tuple_rows
 
 _NODE = b"\x01"
 _PAGE = 20_000  # stored nodes read and compared at a time
@@ -70,7 +70,7 @@ def _check_level(cursor: Cursor, tables: Tables, level: int, count: int, below: 
         same = (
             end <= count
             and [row[0] for row in page] == list(range(first, end))
-            and b"".join(_bytes(row[1]) for row in page) == computed
+            and b"".join(as_bytes(row[1]) for row in page) == computed
         )
         if not same:
             _first_wrong(page, level, first, count, computed)
@@ -105,13 +105,9 @@ def _first_wrong(
         if idx >= count:
             raise TreeMismatch("stored Merkle node beyond the log (leaves removed)", where=where)
         at = (idx - first) * HASH_SIZE
-        if _bytes(stored) != computed[at : at + HASH_SIZE]:
+        if as_bytes(stored) != computed[at : at + HASH_SIZE]:
             raise TreeMismatch("stored Merkle node does not match the nodes below it", where=where)
         expected += 1
-
-
-def _bytes(value: object) -> bytes:
-    return value if type(value) is bytes else bytes(value)  # type: ignore[call-overload]
 
 
 def nothing_at_or_above(cursor: Cursor, tables: Tables, level: int) -> None:

@@ -10,7 +10,7 @@ import re
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import psycopg
 from psycopg.rows import tuple_row
@@ -222,6 +222,11 @@ def tuple_rows(cursor: Cursor) -> Cursor:
     raw: Any = getattr(cursor, "sqlite_cursor", cursor)  # eventsourcing wraps sqlite3's
     raw.row_factory = None if isinstance(raw, sqlite3.Cursor) else tuple_row
     return cursor
+
+
+def as_bytes(value: object) -> bytes:
+    """A blob as the driver gave it (bytes, or a memoryview) as bytes."""
+    return value if type(value) is bytes else bytes(cast(memoryview, value))
 
 
 def iter_tuples(
