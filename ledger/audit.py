@@ -122,14 +122,17 @@ def _audit(
 ) -> AuditReport:
     checkpoints = _verified_checkpoints(ledger, log_key, key_name, extra)
     walk = _Walk(ledger, set(checkpoints))
-    with (
-        ledger.backend.ledger_cursor() as leaves_cur,
-        ledger.backend.ledger_cursor() as events_cur,
-        ledger.backend.ledger_cursor() as nodes_cur,
-        page_checker(ledger.size(), _database(ledger), workers) as checker,
-    ):
-        reader = _Reader(ledger, leaves_cur, events_cur, nodes_cur, checker.reads_for_itself)
-        walk_pages(reader, walk, checker, progress)
+    with ledger.backend.ledger_cursor() as nodes_cur:
+        # The leaves' and the events' transactions end with the walk: left open, idle
+        # through the tree pass (minutes on a large log), PostgreSQL ends them
+        # (idle_in_transaction_session_timeout) and the audit fails on closing them.
+        with (
+            ledger.backend.ledger_cursor() as leaves_cur,
+            ledger.backend.ledger_cursor() as events_cur,
+            page_checker(ledger.size(), _database(ledger), workers) as checker,
+        ):
+            reader = _Reader(ledger, leaves_cur, events_cur, nodes_cur, checker.reads_for_itself)
+            walk_pages(reader, walk, checker, progress)
         sizes = {walk.size, *(size for size in checkpoints if size <= walk.size)}
         roots = verify_levels(nodes_cur, ledger.tables, bytes(walk.leaf_hashes), sizes)
     _check_checkpoints({k: v for k, v in checkpoints.items() if k <= walk.size}, walk, roots)

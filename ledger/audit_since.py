@@ -98,11 +98,7 @@ def _since(
     checkpoints = _verified_checkpoints(ledger, log_key, key_name, [kept_note])
     kept = cp.verify(kept_note, log_key, key_name)
     n = kept.size
-    with (
-        ledger.backend.ledger_cursor() as leaves_cur,
-        ledger.backend.ledger_cursor() as events_cur,
-        ledger.backend.ledger_cursor() as nodes_cur,
-    ):
+    with ledger.backend.ledger_cursor() as nodes_cur:
         size = ledger._size(nodes_cur)
         if n > size:
             raise AuditError(
@@ -125,7 +121,11 @@ def _since(
                 where=f"checkpoint at size {n}",
             )
         after = _event_order_before(nodes_cur, ledger, n)
-        with page_checker(size - n, _database(ledger), workers) as checker:
+        with (  # open only for the walk, as in the full audit
+            ledger.backend.ledger_cursor() as leaves_cur,
+            ledger.backend.ledger_cursor() as events_cur,
+            page_checker(size - n, _database(ledger), workers) as checker,
+        ):
             reader = _Reader(
                 ledger, leaves_cur, events_cur, nodes_cur, checker.reads_for_itself, (n, after)
             )

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from typing import Any
 
+import psycopg
 import pytest
 
 from api.bootstrap import open_ledger, open_records
 from api.settings import Settings
 from domain.application import ChildRecords
+from ledger import audit as ledger_audit
 from ledger import audit_tree
 from ledger.audit import AuditError, AuditReport, audit
 from ledger.keys import LOG_KEY, create_key_pair, key_paths, load_private, load_public
@@ -154,3 +157,32 @@ class TestWorkersNameTheSameProblem:
         for workers in (0, 2):
             assert "leaf 9 " in failure(settings, ledger, workers)
             assert "per-child hash chain broken" in failure(settings, ledger, workers)
+
+
+class TestALongAuditOnPostgreSQL:
+    def test_no_transaction_is_left_idle_through_the_tree_pass(
+        self, store: Store, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """On a large log the tree pass takes minutes after the walk; PostgreSQL ends a
+        transaction left idle that long (eventsourcing sets 5 s), logging each as FATAL.
+        The walk's transactions end with it: none is idle while the tree is checked."""
+        settings, _, ledger, _ = store
+        if settings.database_url is None:
+            pytest.skip("SQLite ends no idle transaction: PostgreSQL only")
+        url, _, schema = settings.database_url.partition("?schema=")
+        real = audit_tree.verify_levels
+        idle: list[int] = []
+
+        def watched(*args: Any) -> dict[int, bytes]:
+            with psycopg.connect(url) as conn:
+                row = conn.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction' "
+                    "AND query LIKE %s AND query NOT LIKE '%%ledger_nodes%%'",  # the tree's own
+                    [f"%{schema}%"],
+                ).fetchone()
+            idle.append(row[0] if row else -1)
+            return real(*args)
+
+        monkeypatch.setattr(ledger_audit, "verify_levels", watched)
+        assert run(settings, ledger, 0).leaves == 30
+        assert idle == [0]
