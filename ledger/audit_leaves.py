@@ -44,6 +44,8 @@ class PageResult:
 def check_page(leaves: Sequence[LeafRow], states: Sequence[bytes]) -> PageResult:
     """Check each leaf against the stored bytes of its event; stop at the first problem."""
     sha256 = hashlib.sha256
+    if _all_sealed_and_bound(leaves, states):  # the usual page, checked a column at a time
+        return PageResult(b"".join(sha256(b"\x00" + leaf_bytes(*leaf)).digest() for leaf in leaves))
     hashes = bytearray()
     for position, (leaf, state) in enumerate(zip(leaves, states, strict=True)):
         problem = _problem(leaf, state)
@@ -51,6 +53,18 @@ def check_page(leaves: Sequence[LeafRow], states: Sequence[bytes]) -> PageResult
             return PageResult(bytes(hashes), (position, problem))
         hashes += sha256(b"\x00" + leaf_bytes(*leaf)).digest()  # RFC 9162 leaf hash
     return PageResult(bytes(hashes))
+
+
+def _all_sealed_and_bound(leaves: Sequence[LeafRow], states: Sequence[bytes]) -> bool:
+    """Every event encrypted in the usual frame, its bytes and commitment those its leaf
+    names: what `_problem` finds of each, for a whole page (False: go leaf by leaf)."""
+    sha256 = hashlib.sha256
+    return (
+        len(leaves) == len(states)
+        and all(s[:3] == MAGIC_SEALED and len(s) >= SEALED_MINIMUM for s in states)
+        and [sha256(s).hexdigest() for s in states] == [leaf[5] for leaf in leaves]
+        and [s[3:HEADER_SIZE].hex() for s in states] == [leaf[6] for leaf in leaves]
+    )
 
 
 def _problem(leaf: LeafRow, state: bytes) -> str | None:

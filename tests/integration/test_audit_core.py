@@ -186,3 +186,41 @@ class TestALongAuditOnPostgreSQL:
         monkeypatch.setattr(ledger_audit, "verify_levels", watched)
         assert run(settings, ledger, 0).leaves == 30
         assert idle == [0]
+
+
+class TestPagesCheckedWhole:
+    """A page that holds is checked a column at a time; one that does not is walked leaf by
+    leaf. Read four leaves a page (the checkpoint at 30 falls inside the last), the audit
+    gives the same root and names each problem at the same leaf as in one page."""
+
+    @pytest.mark.parametrize(
+        ("change", "named"),
+        [
+            ("UPDATE {p}ledger_leaves SET recorded_at = '2000' WHERE leaf_index = 13",
+             "leaf 13 (child {child} v{version}): record time moved backwards"),
+            ("UPDATE {p}ledger_nodes SET hash = ? WHERE level = 0 AND idx = 6",
+             "leaf 6 (child {child} v{version}): leaf hash differs from the stored Merkle log"),
+            ("UPDATE {p}ledger_leaves SET state_sha256 = ? WHERE leaf_index = 21",
+             "leaf 21 (child {child} v{version}): stored event bytes changed"),
+            ("UPDATE {p}ledger_leaves SET prev = ? WHERE leaf_index = 26",
+             "leaf 26 (child {child} v{version}): per-child hash chain broken"),
+        ],
+    )  # fmt: skip
+    def test_each_problem_is_named_at_its_leaf_in_small_pages_and_large(
+        self, store: Store, monkeypatch: pytest.MonkeyPatch, change: str, named: str
+    ) -> None:
+        settings, _, ledger, raw = store
+        leaves = list(ledger.iter_leaves())
+        expected = root([leaf.hash() for leaf in leaves])
+        monkeypatch.setattr(ledger_audit, "PAGE", 4)
+        assert run(settings, ledger, 0).root == expected
+        index = int(change.rsplit(" ", 1)[1])
+        forged = hashlib.sha256(b"forged")
+        value = forged.digest() if "ledger_nodes" in change else forged.hexdigest()
+        raw.run(change, [value] if "?" in change else [])
+        leaf = leaves[index]
+        message = named.format(child=leaf.child_id[:8], version=leaf.version)
+        in_pages_of_four = failure(settings, ledger, 0)
+        monkeypatch.setattr(ledger_audit, "PAGE", 5000)
+        assert message in in_pages_of_four
+        assert failure(settings, ledger, 0) == in_pages_of_four
