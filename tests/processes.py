@@ -70,15 +70,16 @@ def serving(settings: Settings, *args: str) -> Iterator[str]:
 
 @contextmanager
 def serve_process(
-    settings: Settings, *args: str, log: Path | None = None
+    settings: Settings, *args: str, log: Path | None = None, env: dict[str, str] | None = None
 ) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    """`sendtrail serve` in its own process (its output in `log`, else a pipe), until the
-    block ends (unless killed before); yields the process and its base URL."""
+    """`sendtrail serve` in its own process (its output in `log`, else a pipe; `env` added
+    to its environment), until the block ends (unless killed before); yields the process
+    and its base URL."""
     port = free_port()
     out = log.open("w") if log is not None else None
     proc = subprocess.Popen(
         [sys.executable, "-m", "api.cli", "serve", "--port", str(port), *args],
-        env=cli_env(settings),
+        env=cli_env(settings, **(env or {})),
         cwd=ROOT,
         stdout=out if out is not None else subprocess.PIPE,
         stderr=subprocess.STDOUT,
