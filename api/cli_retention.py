@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
-from typing import Annotated, cast
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -13,11 +13,8 @@ from rich.table import Table
 from api.bootstrap import open_records
 from api.cli_privacy import finish_interrupted
 from api.crash_points import crash_at
-from api.erasure import ErasureRefused, dispose_child
+from api.retention_disposal import dispose_each, due_for_disposal
 from api.settings import Settings
-from domain.envelope import EnvelopeDraft, RecordedBy
-from domain.errors import DomainError
-from ledger.log import LedgerBackend
 from projections.retention import retention_report
 
 retention_app = typer.Typer(
@@ -67,14 +64,9 @@ def dispose(
     settings = Settings()
     step = crash_at(settings.test_crash_at)
     records = open_records(settings)
-    disposed = 0
     try:
         finish_interrupted(records, step)
-        due = [
-            r
-            for r in retention_report(records, settings.retention, today=records.clock().date())
-            if r.status == "due"
-        ]
+        due = due_for_disposal(records, settings.retention)
         if not due:
             console.print("No record is due for disposal.")
             return
@@ -83,22 +75,10 @@ def dispose(
                 f"Dispose of {len(due)} record(s)? Their data keys are destroyed for good",
                 abort=True,
             )
-        for row in due:
-            try:
-                dispose_child(
-                    records,
-                    cast(LedgerBackend, records.recorder),
-                    row.child_id,
-                    draft=lambda setting: EnvelopeDraft(
-                        records.clock(), RecordedBy("cli", "admin", setting)
-                    ),
-                    policy=settings.retention,
-                    step=step,
-                )
-                disposed += 1
-            except (DomainError, ErasureRefused) as error:
-                message = error.message if isinstance(error, DomainError) else str(error)
-                console.print(f"[yellow]Kept[/yellow] {row.child_id}: {message}")
+        done = dispose_each(records, due, settings.retention, user_id="cli", step=step)
     finally:
         records.close()
+    for child_id, message in done.kept:
+        console.print(f"[yellow]Kept[/yellow] {child_id}: {message}")
+    disposed = len(done.disposed)
     console.print(f"Disposed of {disposed} record(s) (RetentionDisposed, keys destroyed).")
