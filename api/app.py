@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import checkpoint_schedule, docs_page, errors
+from api import checkpoint_schedule, docs_page, errors, housekeeping, led_work
 from api.body_limit import BodyLimit, UploadRoute
 from api.bootstrap import open_services
 from api.routes import (
@@ -47,17 +47,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.services = open_services(config)
-        signing = (
-            asyncio.create_task(checkpoint_schedule.run(app.state.services, interval))
-            if (interval := config.checkpoint_interval) > 0
-            else None
-        )
+        svc = app.state.services
+        background = [
+            asyncio.create_task(work(svc, interval))
+            for work, interval in (
+                (checkpoint_schedule.run, config.checkpoint_interval),
+                (housekeeping.run, config.housekeeping_interval),
+            )
+            if interval > 0
+        ]
         try:
             yield
         finally:
-            if signing is not None:
-                await checkpoint_schedule.stop(signing)
-            app.state.services.records.close()
+            for task in background:
+                await led_work.stop(task)
+            svc.records.close()
 
     app = FastAPI(
         title="sendtrail",

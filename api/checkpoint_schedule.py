@@ -8,13 +8,9 @@ next tick. The work runs in a worker thread, so the event loop never waits on a 
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from contextlib import suppress
 
-from anyio import to_thread
-
-from api.bootstrap import leadership
+from api import led_work
 from api.deps import Services
 from api.witness_client import Outcome, WitnessConfigError, parse_witnesses, submit
 
@@ -46,28 +42,14 @@ def tick(svc: Services) -> list[Outcome]:
     return submit(ledger, latest, behind) if behind else []
 
 
+def _tick_and_log(svc: Services) -> None:
+    for outcome in tick(svc):
+        if not outcome.cosigned:
+            LOG.warning("witness %s: %s", outcome.witness, outcome.said)
+
+
 async def run(svc: Services, interval: float) -> None:
     """`tick` every `interval` seconds until cancelled (the app's lifespan ends it), in
-    whichever of the installation's servers holds the lead for checkpoints (a PostgreSQL
-    advisory lock, or a file lock beside SQLite): one signer, taken over within a tick of
-    its holder's death."""
-    lead = leadership(svc.settings, "checkpoints")
-    try:
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                if not await to_thread.run_sync(lead.holds):
-                    continue
-                for outcome in await to_thread.run_sync(tick, svc):
-                    if not outcome.cosigned:
-                        LOG.warning("witness %s: %s", outcome.witness, outcome.said)
-            except Exception as error:  # a storage fault: try again on the next tick
-                LOG.warning("checkpoint not signed (%s)", type(error).__name__)
-    finally:
-        lead.release()
-
-
-async def stop(task: asyncio.Task[None]) -> None:
-    task.cancel()
-    with suppress(asyncio.CancelledError):
-        await task
+    whichever of the installation's servers holds the lead for checkpoints: one signer,
+    taken over within a tick of its holder's death."""
+    await led_work.every(svc.settings, "checkpoints", interval, lambda: _tick_and_log(svc), LOG)

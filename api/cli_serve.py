@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, cast
 from uuid import UUID
 
@@ -216,6 +217,7 @@ def serve(
     console.print(
         f"sendtrail on {base}/ (sign in) and {base}/docs (API)  (data: {settings.data_dir})"
     )
+    _log_background_work()
     try:
         uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
     except SystemExit as stopped:
@@ -223,3 +225,16 @@ def serve(
             console.print("[red]Cannot start: the store could not be opened (see above).[/red]")
             raise typer.Exit(EXIT_STORAGE) from None
         raise
+
+
+def _log_background_work() -> None:
+    """What the background work did (checkpoints, housekeeping: counts, never whose) goes
+    to standard error from INFO up, beside uvicorn's own lines."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
+    for name in ("sendtrail.checkpoints", "sendtrail.housekeeping"):
+        logger = logging.getLogger(name)
+        if not logger.handlers:
+            logger.addHandler(handler)
+            logger.setLevel(logging.INFO)
+            logger.propagate = False

@@ -83,6 +83,21 @@ class Settings(BaseSettings):
         "itself) or 'from_registration' (registration date + retention_years).",
     )
 
+    retention_dispose: Literal["manual", "auto"] = Field(
+        default="manual",
+        description="'manual': records past retention are disposed of only by `sendtrail "
+        "retention dispose` (an admin confirms). 'auto': the serving installation's "
+        "housekeeping disposes of them once a day (legal holds excepted), recording "
+        "RetentionDisposed for each.",
+    )
+    housekeeping_interval: float = Field(
+        default=60.0,
+        ge=0,
+        description="Seconds between `serve`'s housekeeping, done by one server of an "
+        "installation at a time: finishing erasures another server left unfinished, "
+        "catching the cohort tables up, and (retention_dispose=auto) disposal. 0: never.",
+    )
+
     la_profiles: Path | None = Field(
         default=None,
         description="A folder of this setting's own LA request profiles (TOML), read beside "

@@ -1,11 +1,13 @@
 """An erasure or a disposal, once recorded, always completes: `erase` and
 `retention dispose` killed (SIGKILL) at each of their steps leave a *pending* erasure that
-`keys status` and `audit` report, and that a rerun of either command, or a restart of
-`serve`, finishes — after which no file of the data dir nor a pg_dump holds a readable
-byte of the child, and its keys are gone."""
+`keys status` and `audit` report, and that a rerun of either command, a restart of `serve`
+or a running server's housekeeping finishes — after which no file of the data dir nor a
+pg_dump holds a readable byte of the child, and its keys are gone."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from uuid import UUID
@@ -23,7 +25,7 @@ from ledger.keys import EXPORTER_KEY, LOG_KEY, create_key_pair
 from ledger.log import LedgerBackend
 from projections.cohort import CohortProjection
 from tests.factories import fixed_clock, register
-from tests.processes import KILLED, one_line, sendtrail, serving
+from tests.processes import KILLED, one_line, sendtrail, serve_process, serving
 from tests.support.erasure import MARKER, a_child_with_the_marker, files_holding, pg_dump
 
 STEPS = ["erasure-recorded", "read-models-purged", "keys-destroyed"]
@@ -150,3 +152,70 @@ def test_the_key_free_pending_check_names_the_same_ids_as_the_application(
         assert stored_ids(child) == records.stored_ids(child)
     finally:
         records.close()
+
+
+HOUSEKEEPING = {"SENDTRAIL_HOUSEKEEPING_INTERVAL": "0.3", "SENDTRAIL_CHECKPOINT_INTERVAL": "0"}
+
+
+def _within(seconds: float, done: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not done():
+        assert time.monotonic() < deadline, f"waited {seconds} s for {what}"
+        time.sleep(0.2)
+
+
+def test_a_running_server_finishes_an_erasure_another_process_left_unfinished(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """With several servers none restarts for this: the housekeeping leader finishes it."""
+    child, other = _prepared(settings, due=False)
+    log = tmp_path / "serve.log"
+    with serve_process(settings, log=log, env=HOUSEKEEPING):
+        erase = ("erase", str(child), "--reason", "parent's request", "--yes")
+        assert sendtrail(settings, *erase, crash_at="erasure-recorded").returncode == KILLED
+        _within(20, lambda: not _is_pending(settings, child), "housekeeping to finish it")
+    _nothing_readable_is_left(settings, child, other)
+    said = log.read_text()
+    assert "1 unfinished erasure(s) finished" in said
+    assert str(child) not in said
+    assert MARKER not in said
+
+
+def test_a_server_disposes_of_due_records_only_when_told_to(
+    settings: Settings, tmp_path: Path
+) -> None:
+    child, other = _prepared(settings, due=True)
+    with serve_process(settings, log=tmp_path / "manual.log", env=HOUSEKEEPING):
+        time.sleep(1.5)  # several rounds: the default is an admin's `retention dispose`
+    records = open_records(settings)
+    try:
+        assert records.get_child(child).version > 1
+    finally:
+        records.close()
+    log = tmp_path / "auto.log"
+    with serve_process(
+        settings, log=log, env={**HOUSEKEEPING, "SENDTRAIL_RETENTION_DISPOSE": "auto"}
+    ):
+        _within(20, lambda: _erased(settings, child), "housekeeping to dispose of the record")
+    _nothing_readable_is_left(settings, child, other)
+    records = open_records(settings)
+    try:
+        disposed = [e for e in records.recorder.select_events(child) if "Disposed" in e.topic]
+        assert len(disposed) == 1
+    finally:
+        records.close()
+    said = log.read_text()
+    assert "1 record(s) disposed of" in said
+    assert str(child) not in said
+    assert MARKER not in said
+
+
+def _erased(settings: Settings, child: UUID) -> bool:
+    records = open_records(settings)
+    try:
+        records.get_child(child)
+    except ChildErased:
+        return not open_key_store(records).with_keys([child, access_log_id(child)])
+    finally:
+        records.close()
+    return False
