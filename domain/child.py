@@ -29,6 +29,7 @@ from domain.errors import (
     StatusAgainstPlan,
     UnknownReference,
 )
+from domain.record_copy import copy_state
 from domain.retention import RetentionPolicy
 from domain.rules import SHORT, count, ident, money, not_before, terms, text, texts
 from domain.vocabulary import (
@@ -119,6 +120,13 @@ EHC_ORDER = {
 
 class ChildRecord(Aggregate):
     """One child's SEN record: every entry an immutable event."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> ChildRecord:
+        """The copy a command changes (see `domain.record_copy`: plain data, copied
+        without `copy.deepcopy`'s per-value protocol)."""
+        twin = object.__new__(type(self))
+        copy_state(self, twin, memo)
+        return twin
 
     registered_on: date | None = None  # set by the registration (absent from old snapshots)
     # The latest `occurred_at` of any entry (absent from old snapshots: None, "unknown").
