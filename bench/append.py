@@ -181,6 +181,23 @@ def bench_store(kind: str, children: int, per_child: int, batch: int, repeat: in
                 f"{kind:8} {mode:8} bare {bare_rate:9.0f} ev/s   sendtrail {ours_rate:9.0f} "
                 f"ev/s   ratio {ours_rate / bare_rate:5.2f}x"
             )
+        # One event a transaction is bound by each commit's flush to disk, which a shared
+        # disk makes vary by a half from one pass to the next: the sides alternate, and the
+        # medians of the wall clock and of this process's CPU time are printed.
+        singles: dict[str, list[tuple[float, float]]] = {"bare": [], "ours": []}
+        for _ in range(repeat):
+            for side, run in (("bare", bare_single), ("ours", ours_single)):
+                wall, cpu, _ = _cpu_wall(run)
+                singles[side].append((wall, cpu))
+        wall_ratio, cpu_ratio = (
+            statistics.median(w[i] for w in singles["bare"])
+            / statistics.median(w[i] for w in singles["ours"])
+            for i in (0, 1)
+        )
+        print(
+            f"{kind:8} single   x{repeat}: median wall ratio {wall_ratio:4.2f}x, CPU ratio "
+            f"{cpu_ratio:4.2f}x ({n} events a pass, each side)"
+        )
         # Repeated batches, each side's time split into domain, mapper and store.
         parts: dict[str, list[tuple[float, float, float, float]]] = {"bare": [], "ours": []}
         for n in range(repeat):
