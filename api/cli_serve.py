@@ -22,7 +22,7 @@ from api.users import STAFF_ROLES, UserError, UserStore, check_parent_binding
 from domain import commands as cmd
 from domain.application import ChildRecords
 from domain.envelope import EnvelopeDraft, RecordedBy
-from ledger.keys import EXPORTER_KEY, LOG_KEY, create_key_pair, key_paths
+from ledger.keys import EXPORTER_KEY, LOG_KEY, create_key_pair, key_paths, load_public
 from ledger.log import LedgerBackend
 
 users_app = typer.Typer(help="API users and their bearer tokens.", no_args_is_help=True)
@@ -209,8 +209,15 @@ def serve(
     settings = Settings()
     ensure_keys(settings)
     # Open the store and its key store once before serving, so that a refusal is told in
-    # one line with its own exit code (4, 5) rather than as uvicorn's startup failure.
-    open_services(settings).records.close()
+    # one line with its own exit code (2, 4, 5) rather than as uvicorn's startup failure;
+    # a server whose log key did not sign the log's checkpoints never starts signing.
+    svc = open_services(settings)
+    try:
+        svc.ledger.check_signer(
+            load_public(key_paths(settings.keys_dir, LOG_KEY).public), settings.log_origin
+        )
+    finally:
+        svc.records.close()
     base = f"http://{host}:{port}"
     if demo:
         _demo(settings, children, base)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from domain.errors import ChildNotFound, DomainError
 from exporters.trust import TrustStoreError
 from exporters.verify import VerificationError
+from ledger.checkpoint import SignerChanged
 from ledger.key_errors import KeyStoreUnavailable, PrivacyError
 from ledger.keyless import StoreUnavailable
 
@@ -33,6 +34,7 @@ BY_ERROR: tuple[tuple[type[BaseException], int], ...] = (
     (DomainError, EXIT_REFUSED),
     (VerificationError, EXIT_FAILED),
     (TrustStoreError, EXIT_REFUSED),
+    (SignerChanged, EXIT_REFUSED),
     (KeyStoreUnavailable, EXIT_STORAGE),  # api/cli_faults.py tells a damaged one (4)
     (PrivacyError, EXIT_KEYS),
     (StoreUnavailable, EXIT_STORAGE),

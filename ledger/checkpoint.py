@@ -32,6 +32,11 @@ class CheckpointError(Exception):
         self.reason = reason
 
 
+class SignerChanged(CheckpointError):
+    """This log's checkpoints were signed with another log key or origin than the one
+    offered: signing with it would split the log between two signers."""
+
+
 @dataclass(frozen=True)
 class Checkpoint:
     """A tree head: the log's size and root, and the child-heads root."""

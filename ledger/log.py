@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Protocol
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from ledger import checkpoint as cp
 from ledger.canonical import canonical
@@ -198,6 +198,7 @@ class Ledger:
         with self.backend.ledger_cursor(commit=True) as cursor:
             cursor.execute(self.tables.freeze_writers())
             size = self._size(cursor)
+            self._same_signer(cursor, key.public_key(), key_name)
             tree = _ReadLog(_ReadNodes(cursor, self.tables), size)
             heads = self._heads(cursor)
             head = cp.Checkpoint(
@@ -216,6 +217,30 @@ class Ledger:
                 [size, note],
             )
             return note
+
+    def check_signer(self, public: Ed25519PublicKey, key_name: str) -> None:
+        """Raise SignerChanged unless `public` under `key_name` signed this log's latest
+        checkpoint (or there is none yet) and the log is this installation's origin."""
+        with self.backend.ledger_cursor() as cursor:
+            self._same_signer(cursor, public, key_name)
+
+    def _same_signer(self, cursor: Cursor, public: Ed25519PublicKey, key_name: str) -> None:
+        cursor.execute(
+            self.tables.q("SELECT note FROM {p}ledger_checkpoints ORDER BY size DESC LIMIT 1")
+        )
+        row = cursor.fetchone()
+        if row is None:
+            return
+        try:
+            head = cp.verify(str(row["note"]), public, key_name)
+        except cp.CheckpointError:
+            head = None
+        if head is None or head.origin != self.origin:
+            raise cp.SignerChanged(
+                "this log's checkpoints were signed with another log key or origin than "
+                "this server's (keys/): give every server of an installation the same key "
+                "files; a new key would split the log between two signers"
+            )
 
     def add_cosignature(self, size: int, witness: str, line: str) -> None:
         """Keep a witness's (checked) cosignature line of the checkpoint of `size`."""

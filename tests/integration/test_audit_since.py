@@ -18,6 +18,8 @@ from domain import commands as cmd
 from domain.application import ChildRecords
 from ledger.audit import AuditError, audit
 from ledger.audit_since import audit_since
+from ledger.checkpoint import SignerChanged, parse
+from ledger.checkpoint import sign as cp_sign
 from ledger.keys import LOG_KEY, create_key_pair, key_paths, load_private, load_public
 from tests.factories import PRACTITIONER, fixed_clock, on
 from tests.integration.ledger_tamper import RawStore
@@ -204,8 +206,17 @@ class TestTamperUnderTheKeptCheckpoint:
         other = tmp_path / "other"
         create_key_pair(other, LOG_KEY)
         ledger = open_ledger(store[1], settings)
-        forged = ledger.create_checkpoint(
-            load_private(key_paths(other, LOG_KEY).private), settings.log_origin
+        # The ledger refuses to sign with another key (SignerChanged): the forger signs
+        # the log's true head with it by hand.
+        with pytest.raises(SignerChanged):
+            ledger.create_checkpoint(load_private(key_paths(other, LOG_KEY).private), "x")
+        true_head, _ = parse(
+            ledger.create_checkpoint(
+                load_private(key_paths(settings.keys_dir, LOG_KEY).private), settings.log_origin
+            )
+        )
+        forged = cp_sign(
+            true_head, load_private(key_paths(other, LOG_KEY).private), settings.log_origin
         )
         store[2].run("DELETE FROM {p}ledger_checkpoints WHERE size = 32")  # kept only in a file
         path = tmp_path / "forged.checkpoint"
