@@ -13,6 +13,7 @@ from rich.table import Table
 
 from api.app import create_app
 from api.bootstrap import open_records, open_services, set_record_clock
+from api.demo import SETTING_NAMES as DEMO_SETTING_NAMES
 from api.demo import build_demo_cohort, resumable
 from api.exit_codes import EXIT_NOT_FOUND, EXIT_REFUSED, EXIT_STORAGE
 from api.invitations import InvitationStore
@@ -199,6 +200,15 @@ def _demo(settings: Settings, children: int, base: str) -> None:
         records.close()
 
 
+def serving_settings(*, demo: bool) -> Settings:
+    """The settings `serve` runs with: with --demo, the demo's settings are called by their
+    (fictional) names unless SENDTRAIL_SETTING_NAMES names settings itself."""
+    settings = Settings()
+    if demo and not settings.setting_names:
+        settings = settings.model_copy(update={"setting_names": DEMO_SETTING_NAMES})
+    return settings
+
+
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
@@ -206,7 +216,7 @@ def serve(
     children: Annotated[int, typer.Option(help="Demo cohort size.")] = 25,
 ) -> None:
     """Run the web pages (sign in at /) and the HTTP API (OpenAPI at /docs)."""
-    settings = Settings()
+    settings = serving_settings(demo=demo)
     ensure_keys(settings)
     # Open the store and its key store once before serving, so that a refusal is told in
     # one line with its own exit code (2, 4, 5) rather than as uvicorn's startup failure;

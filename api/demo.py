@@ -56,6 +56,12 @@ FAMILY = [
     "Mockridge",
 ]
 SETTINGS = ["demo-nursery-oak", "demo-nursery-elm"]
+# What pages, reports and LA requests call the demo's settings (fictional, as the rest),
+# unless SENDTRAIL_SETTING_NAMES says otherwise.
+SETTING_NAMES = {
+    "demo-nursery-oak": "Oak Tree Nursery (demo)",
+    "demo-nursery-elm": "Elm Lane Nursery (demo)",
+}
 STRETCH = 3
 ARCHETYPES = ["no_concern", "monitor", "different_views", "sen_support", "ehc"]
 

@@ -7,14 +7,17 @@ import re
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
-from api.cli_serve import _demo, ensure_keys
+from api.app import create_app
+from api.cli_serve import _demo, ensure_keys, serving_settings
 from api.schemas import ObservationIn
 from api.settings import Settings
 from api.web.forms import FormState, readable, validate
 from api.web.provision_chart import cost_per_term_chart, every_term
 from exporters.verify import VerificationError
 from exporters.verify_explain import explain
+from tests.web.world import sign_in
 
 
 class TestCostChart:
@@ -95,6 +98,28 @@ def test_serve_demo_says_where_to_sign_in(
     out = capsys.readouterr().out
     assert "Sign in to the web pages at http://127.0.0.1:8000/ with one of these tokens." in out
     assert len(re.findall(r"\bst_\S+", out)) == 5  # one per role, each on its own line
+
+
+def test_serve_demo_calls_its_settings_by_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SENDTRAIL_DATA", str(tmp_path / "data"))
+    monkeypatch.delenv("SENDTRAIL_SETTING_NAMES", raising=False)
+    monkeypatch.setenv("SENDTRAIL_CHECKPOINT_INTERVAL", "0")
+    monkeypatch.setenv("SENDTRAIL_HOUSEKEEPING_INTERVAL", "0")
+    assert serving_settings(demo=False).setting_names == {}
+    settings = serving_settings(demo=True)
+    ensure_keys(settings)
+    _demo(settings, 2, "http://127.0.0.1:8000")
+    # The LA inspector's caseload names each shared child's setting.
+    inspector = re.search(r"inspector\s+(st_\S+)", capsys.readouterr().out)
+    assert inspector is not None
+    with TestClient(create_app(settings), follow_redirects=False) as client:
+        sign_in(client, inspector.group(1))
+        page = client.get("/dashboard").text
+    assert "Elm Lane Nursery (demo)" in page or "Oak Tree Nursery (demo)" in page
+    monkeypatch.setenv("SENDTRAIL_SETTING_NAMES", '{"demo-nursery-elm": "Our own name"}')
+    assert serving_settings(demo=True).setting_names == {"demo-nursery-elm": "Our own name"}
 
 
 def _luminance(colour: str) -> float:
