@@ -34,8 +34,8 @@ class Done:
 
     erasures_finished: int
     events_folded: int
-    disposed: int = 0
-    kept: int = 0
+    disposed: int
+    kept: int
 
 
 class Housekeeping:

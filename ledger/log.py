@@ -225,14 +225,11 @@ class Ledger:
             self._same_signer(cursor, public, key_name)
 
     def _same_signer(self, cursor: Cursor, public: Ed25519PublicKey, key_name: str) -> None:
-        cursor.execute(
-            self.tables.q("SELECT note FROM {p}ledger_checkpoints ORDER BY size DESC LIMIT 1")
-        )
-        row = cursor.fetchone()
-        if row is None:
+        note = self._latest_note(cursor)
+        if note is None:
             return
         try:
-            head = cp.verify(str(row["note"]), public, key_name)
+            head = cp.verify(note, public, key_name)
         except cp.CheckpointError:
             head = None
         if head is None or head.origin != self.origin:
@@ -287,5 +284,13 @@ class Ledger:
             return [str(r["note"]) for r in cursor.fetchall()]
 
     def latest_checkpoint(self) -> str | None:
-        notes = self.checkpoints()
-        return notes[-1] if notes else None
+        with self.backend.ledger_cursor() as cursor:
+            return self._latest_note(cursor)
+
+    def _latest_note(self, cursor: Cursor) -> str | None:
+        """The stored checkpoint of the largest size (one row, not every note)."""
+        cursor.execute(
+            self.tables.q("SELECT note FROM {p}ledger_checkpoints ORDER BY size DESC LIMIT 1")
+        )
+        row = cursor.fetchone()
+        return None if row is None else str(row["note"])
